@@ -1,0 +1,61 @@
+package io.seedflow.connectors.log;
+
+import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.PerturbationTerm;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.log.UpdateStatus;
+import io.seedflow.schemas.LineageRange;
+import io.seedflow.schemas.ModelUpdate;
+import io.seedflow.schemas.Perturbation;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Converts between core's {@link UpdateRecord} and the Avro wire record {@link ModelUpdate}, field for field. */
+public final class UpdateRecordCodec {
+    private UpdateRecordCodec() {
+    }
+
+    public static ModelUpdate toAvro(UpdateRecord r) {
+        List<Perturbation> terms = new ArrayList<>(r.perturbations().size());
+        for (PerturbationTerm t : r.perturbations()) {
+            terms.add(Perturbation.newBuilder().setSeed(t.seed()).setCoefficient(t.coefficient())
+                    .setProjectedGradient(t.projectedGradient()).setLossPlus(t.lossPlus()).setLossMinus(t.lossMinus())
+                    .build());
+        }
+        List<LineageRange> lineage = new ArrayList<>(r.lineage().size());
+        for (Lineage l : r.lineage()) {
+            lineage.add(LineageRange.newBuilder().setSource(l.source()).setPartition(l.partition())
+                    .setFromOffset(l.fromOffset()).setUntilOffset(l.untilOffset()).build());
+        }
+        return ModelUpdate.newBuilder()
+                .setFormatVersion(r.formatVersion())
+                .setModelId(r.modelId())
+                .setBaseSnapshotId(r.baseSnapshotId())
+                .setStep(r.step())
+                .setStatus(io.seedflow.schemas.UpdateStatus.valueOf(r.status().name()))
+                .setDecayFactor(r.decayFactor())
+                .setPerturbations(terms)
+                .setEpsilon(r.epsilon())
+                .setLearningRate(r.learningRate())
+                .setBatchSize(r.batchSize())
+                .setLineage(lineage)
+                .setTrainerTimeMillis(Instant.ofEpochMilli(r.trainerTimeMillis()))
+                .build();
+    }
+
+    public static UpdateRecord fromAvro(ModelUpdate m) {
+        List<PerturbationTerm> terms = new ArrayList<>(m.getPerturbations().size());
+        for (Perturbation p : m.getPerturbations()) {
+            terms.add(new PerturbationTerm(p.getSeed(), p.getCoefficient(), p.getProjectedGradient(), p.getLossPlus(),
+                    p.getLossMinus()));
+        }
+        List<Lineage> lineage = new ArrayList<>(m.getLineage().size());
+        for (LineageRange l : m.getLineage()) {
+            lineage.add(new Lineage(l.getSource(), l.getPartition(), l.getFromOffset(), l.getUntilOffset()));
+        }
+        return new UpdateRecord(m.getFormatVersion(), m.getModelId(), m.getBaseSnapshotId(), m.getStep(),
+                UpdateStatus.valueOf(m.getStatus().name()), m.getDecayFactor(), terms, m.getEpsilon(),
+                m.getLearningRate(), m.getBatchSize(), lineage, m.getTrainerTimeMillis().toEpochMilli());
+    }
+}

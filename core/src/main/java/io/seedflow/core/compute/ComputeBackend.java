@@ -1,0 +1,27 @@
+package io.seedflow.core.compute;
+
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.LossPair;
+import io.seedflow.core.tensor.ParameterSet;
+
+/**
+ * Where a trainer's forward passes and update applications run (CPU here; the GPU backend lives in gpu-ops).
+ * Lifecycle: create for one model layout, call {@link #perturbedLosses} and {@link #applyUpdate} in step order from
+ * one thread, {@link #close} at the end. {@link #applyUpdate} must produce exactly the bits of
+ * {@link io.seedflow.core.log.UpdateApplier}: replicas on any backend depend on it.
+ */
+public interface ComputeBackend extends AutoCloseable {
+    /** Short name for logs and metrics, e.g. "cpu". */
+    String name();
+
+    /** L(theta + eps z) and L(theta - eps z) for direction z of {@code seed}, without modifying theta. */
+    LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon);
+
+    /** Applies a record to the weights in place, bit-identical to {@link io.seedflow.core.log.UpdateApplier}. */
+    void applyUpdate(ParameterSet params, UpdateRecord record);
+
+    @Override
+    default void close() {
+    }
+}

@@ -1,0 +1,9 @@
+package io.seedflow.core.error;
+
+/** A record or file declares a format version this code does not implement. */
+public class UnsupportedFormatVersionException extends SeedFlowException {
+    public UnsupportedFormatVersionException(String what, int found, int supported) {
+        super(what + " has format version " + found + " but this build supports only version " + supported
+                + "; upgrade the replica");
+    }
+}

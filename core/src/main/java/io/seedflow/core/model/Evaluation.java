@@ -1,0 +1,5 @@
+package io.seedflow.core.model;
+
+/** Accuracy and mean loss of a model on a labeled set. */
+public record Evaluation(double accuracy, double meanLoss, int examples) {
+}

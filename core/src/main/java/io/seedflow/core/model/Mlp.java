@@ -1,0 +1,161 @@
+package io.seedflow.core.model;
+
+import io.seedflow.core.error.TensorShapeMismatchException;
+import io.seedflow.core.rng.PerturbationGenerator;
+import io.seedflow.core.tensor.ParameterSet;
+
+/**
+ * A multilayer perceptron classifier over {@link ParameterSet}s laid out by {@link MlpSpec}: plain forward,
+ * evaluation, and the fused paired perturbed forward of a ZO step. Holds reusable activation buffers, so one
+ * instance serves one thread.
+ */
+public final class Mlp {
+    private final MlpSpec spec;
+    private int bufferBatch = -1;
+    private float[] input;
+    private float[][] plus;
+    private float[][] minus;
+
+    public Mlp(MlpSpec spec) {
+        this.spec = spec;
+    }
+
+    public MlpSpec spec() {
+        return spec;
+    }
+
+    /** Fresh parameters: He-normal weights (std sqrt(2/in)) from z under {@code seed}, zero biases. */
+    public ParameterSet initialize(long seed) {
+        ParameterSet p = new ParameterSet(spec.tensorSpecs());
+        for (int l = 0; l < spec.layerCount(); l++) {
+            float[] w = p.tensor(2 * l);
+            PerturbationGenerator.fill(seed, 2 * l, 0, w, 0, w.length);
+            float std = (float) Math.sqrt(2.0 / spec.width(l));
+            for (int i = 0; i < w.length; i++) {
+                w[i] *= std;
+            }
+        }
+        return p;
+    }
+
+    /** Logits of the batch, feature-major: {@code logits[c * batch.size() + n]}. Returns an internal buffer. */
+    public float[] logits(ParameterSet params, Batch batch) {
+        prepare(params, batch);
+        float[] x = input;
+        for (int l = 0; l < spec.layerCount(); l++) {
+            DenseKernel.forward(layer(params, l, batch.size()), x, plus[l], null, null, 0L, 0f);
+            x = plus[l];
+        }
+        return x;
+    }
+
+    public double loss(ParameterSet params, Batch batch) {
+        return SoftmaxCrossEntropy.meanLoss(logits(params, batch), batch.labels(), spec.classes(), batch.size());
+    }
+
+    /**
+     * L(theta + eps z) and L(theta - eps z) on the same batch, z the direction of {@code seed}; both passes share one
+     * sweep over the weights and one generation of z, and theta is never modified.
+     */
+    public LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon) {
+        prepare(params, batch);
+        float[] xp = input;
+        float[] xm = input;
+        for (int l = 0; l < spec.layerCount(); l++) {
+            DenseKernel.forward(layer(params, l, batch.size()), xp, plus[l], xm, minus[l], seed, epsilon);
+            xp = plus[l];
+            xm = minus[l];
+        }
+        int c = spec.classes();
+        return new LossPair(SoftmaxCrossEntropy.meanLoss(xp, batch.labels(), c, batch.size()),
+                SoftmaxCrossEntropy.meanLoss(xm, batch.labels(), c, batch.size()));
+    }
+
+    /** Accuracy and loss over {@code count} examples of a row-major feature array, in chunks of {@code chunk}. */
+    public Evaluation evaluate(ParameterSet params, float[] features, int[] labels, int count, int chunk) {
+        int f = spec.inputs();
+        int correct = 0;
+        double lossSum = 0;
+        for (int start = 0; start < count; start += chunk) {
+            int n = Math.min(chunk, count - start);
+            float[] x = new float[n * f];
+            System.arraycopy(features, start * f, x, 0, n * f);
+            int[] y = new int[n];
+            System.arraycopy(labels, start, y, 0, n);
+            Batch b = new Batch(x, y, n, f);
+            float[] logits = logits(params, b);
+            lossSum += SoftmaxCrossEntropy.meanLoss(logits, y, spec.classes(), n) * n;
+            for (int i = 0; i < n; i++) {
+                if (SoftmaxCrossEntropy.argmax(logits, spec.classes(), n, i) == y[i]) {
+                    correct++;
+                }
+            }
+        }
+        return new Evaluation((double) correct / count, lossSum / count, count);
+    }
+
+    /** Softmax probabilities of one example (for serving). */
+    public float[] probabilities(ParameterSet params, float[] features) {
+        Batch b = new Batch(features.clone(), new int[1], 1, spec.inputs());
+        float[] logits = logits(params, b);
+        int c = spec.classes();
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < c; i++) {
+            max = Math.max(max, logits[i]);
+        }
+        double z = 0;
+        float[] p = new float[c];
+        for (int i = 0; i < c; i++) {
+            z += Math.exp(logits[i] - max);
+        }
+        for (int i = 0; i < c; i++) {
+            p[i] = (float) (Math.exp(logits[i] - max) / z);
+        }
+        return p;
+    }
+
+    DenseKernel.Layer layer(ParameterSet params, int l, int batch) {
+        Activation act = l < spec.layerCount() - 1 ? spec.activation() : null;
+        return new DenseKernel.Layer(params.tensor(2 * l), params.tensor(2 * l + 1), spec.width(l), spec.width(l + 1),
+                batch, act, 2 * l, 2 * l + 1);
+    }
+
+    /** Checks the layout and transposes the batch into the feature-major input buffer. */
+    void prepare(ParameterSet params, Batch batch) {
+        if (params.size() != 2 * spec.layerCount()) {
+            throw new TensorShapeMismatchException("model " + spec + " needs " + 2 * spec.layerCount()
+                    + " tensors, got " + params.size());
+        }
+        if (batch.featureCount() != spec.inputs()) {
+            throw new TensorShapeMismatchException("model " + spec + " expects " + spec.inputs()
+                    + " features per example, got " + batch.featureCount());
+        }
+        int n = batch.size();
+        if (n != bufferBatch) {
+            input = new float[spec.inputs() * n];
+            plus = new float[spec.layerCount()][];
+            minus = new float[spec.layerCount()][];
+            for (int l = 0; l < spec.layerCount(); l++) {
+                plus[l] = new float[spec.width(l + 1) * n];
+                minus[l] = new float[spec.width(l + 1) * n];
+            }
+            bufferBatch = n;
+        }
+        int f = spec.inputs();
+        float[] src = batch.features();
+        for (int e = 0; e < n; e++) {
+            int so = e * f;
+            for (int i = 0; i < f; i++) {
+                input[i * n + e] = src[so + i];
+            }
+        }
+    }
+
+    float[] inputBuffer() {
+        return input;
+    }
+
+    float[] activationBuffer(int layer) {
+        return plus[layer];
+    }
+}

@@ -1,0 +1,100 @@
+package io.seedflow.core.model;
+
+import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.tensor.TensorSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Architecture of a multilayer perceptron: layer widths from input to classes and the hidden activation. Its
+ * parameters, in canonical order, are {@code layers.<l>.weight [out, in]} then {@code layers.<l>.bias [out]} for
+ * l = 0, 1, ... . Text form: {@code mlp:784x128x10:relu}.
+ */
+public record MlpSpec(int[] widths, Activation activation) {
+    public MlpSpec {
+        widths = widths.clone();
+        if (widths.length < 2) {
+            throw new InvalidConfigurationException("mlp widths", Arrays.toString(widths),
+                    "need at least an input width and a class count, e.g. 784x128x10");
+        }
+        for (int w : widths) {
+            if (w <= 0) {
+                throw new InvalidConfigurationException("mlp widths", Arrays.toString(widths), "every width must be > 0");
+            }
+        }
+        if (widths[widths.length - 1] < 2) {
+            throw new InvalidConfigurationException("mlp classes", widths[widths.length - 1], "need at least 2 classes");
+        }
+    }
+
+    public static MlpSpec parse(String text) {
+        String[] parts = text.split(":");
+        if (parts.length != 3 || !parts[0].equals("mlp")) {
+            throw new InvalidConfigurationException("model spec", text, "expected mlp:<in>x<hidden>...x<classes>:<relu|gelu>");
+        }
+        String[] w = parts[1].split("x");
+        int[] widths = new int[w.length];
+        for (int i = 0; i < w.length; i++) {
+            try {
+                widths[i] = Integer.parseInt(w[i]);
+            } catch (NumberFormatException e) {
+                throw new InvalidConfigurationException("model spec", text, "widths must be integers separated by 'x'");
+            }
+        }
+        return new MlpSpec(widths, Activation.parse(parts[2]));
+    }
+
+    public int layerCount() {
+        return widths.length - 1;
+    }
+
+    public int inputs() {
+        return widths[0];
+    }
+
+    public int classes() {
+        return widths[widths.length - 1];
+    }
+
+    @Override
+    public int[] widths() {
+        return widths.clone();
+    }
+
+    public int width(int i) {
+        return widths[i];
+    }
+
+    public List<TensorSpec> tensorSpecs() {
+        List<TensorSpec> specs = new ArrayList<>();
+        for (int l = 0; l < layerCount(); l++) {
+            specs.add(new TensorSpec("layers." + l + ".weight", new int[] {widths[l + 1], widths[l]}));
+            specs.add(new TensorSpec("layers." + l + ".bias", new int[] {widths[l + 1]}));
+        }
+        return specs;
+    }
+
+    public String toText() {
+        StringBuilder sb = new StringBuilder("mlp:");
+        for (int i = 0; i < widths.length; i++) {
+            sb.append(i == 0 ? "" : "x").append(widths[i]);
+        }
+        return sb.append(':').append(activation.name().toLowerCase()).toString();
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MlpSpec m && Arrays.equals(m.widths, widths) && m.activation == activation;
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(widths) * 31 + activation.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return toText();
+    }
+}

@@ -1,0 +1,59 @@
+package io.seedflow.core.model;
+
+/** Mean softmax cross-entropy and accuracy over feature-major logits ({@code logits[c * batch + n]}). */
+public final class SoftmaxCrossEntropy {
+    private SoftmaxCrossEntropy() {
+    }
+
+    /** Mean over the batch of -log softmax(logits)[label], summed in example order (deterministic). */
+    public static double meanLoss(float[] logits, int[] labels, int classes, int batch) {
+        double sum = 0;
+        for (int n = 0; n < batch; n++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                max = Math.max(max, logits[c * batch + n]);
+            }
+            double z = 0;
+            for (int c = 0; c < classes; c++) {
+                z += Math.exp(logits[c * batch + n] - max);
+            }
+            sum += Math.log(z) + max - logits[labels[n] * batch + n];
+        }
+        return sum / batch;
+    }
+
+    /** Index of the largest logit of example n (first one on ties). */
+    public static int argmax(float[] logits, int classes, int batch, int n) {
+        int best = 0;
+        for (int c = 1; c < classes; c++) {
+            if (logits[c * batch + n] > logits[best * batch + n]) {
+                best = c;
+            }
+        }
+        return best;
+    }
+
+    /**
+     * Writes d(mean loss)/d(logits) into {@code grad} (feature-major): (softmax - onehot) / batch. Returns the mean
+     * loss.
+     */
+    public static double lossAndGradient(float[] logits, int[] labels, int classes, int batch, float[] grad) {
+        double sum = 0;
+        for (int n = 0; n < batch; n++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                max = Math.max(max, logits[c * batch + n]);
+            }
+            double z = 0;
+            for (int c = 0; c < classes; c++) {
+                z += Math.exp(logits[c * batch + n] - max);
+            }
+            for (int c = 0; c < classes; c++) {
+                double p = Math.exp(logits[c * batch + n] - max) / z;
+                grad[c * batch + n] = (float) ((p - (c == labels[n] ? 1 : 0)) / batch);
+            }
+            sum += Math.log(z) + max - logits[labels[n] * batch + n];
+        }
+        return sum / batch;
+    }
+}

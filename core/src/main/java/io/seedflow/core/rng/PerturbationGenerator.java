@@ -1,0 +1,56 @@
+package io.seedflow.core.rng;
+
+/**
+ * The perturbation direction z of SeedFlow: element {@code e} of tensor {@code t} under seed {@code s} is lane
+ * {@code e mod 4} of the Gaussian quadruple made from Philox4x32-10 with key (lo(s), hi(s)) and counter
+ * (lo(e/4), hi(e/4), t, 0). Lanes 0,1 come from words (0,1) and lanes 2,3 from words (2,3) by
+ * {@link DeterministicGaussian#pair}. Any element can be generated alone, so tensors split across threads or GPU
+ * blocks get the same values.
+ */
+public final class PerturbationGenerator {
+    private PerturbationGenerator() {
+    }
+
+    /** Fills {@code out[offset..offset+length)} with z for elements [fromElement, fromElement+length) of a tensor. */
+    public static void fill(long seed, int tensorIndex, long fromElement, float[] out, int offset, int length) {
+        int k0 = Philox4x32.lo(seed);
+        int k1 = Philox4x32.hi(seed);
+        int[] words = new int[4];
+        float[] quad = new float[4];
+        long e = fromElement;
+        long end = fromElement + length;
+        int o = offset;
+        // unaligned head: generate the whole quadruple and copy the lanes we need
+        while (e < end && (e & 3) != 0) {
+            quadruple(k0, k1, e >>> 2, tensorIndex, words, quad);
+            out[o++] = quad[(int) (e & 3)];
+            e++;
+        }
+        while (end - e >= 4) {
+            long block = e >>> 2;
+            Philox4x32.block((int) block, (int) (block >>> 32), tensorIndex, 0, k0, k1, words, 0);
+            DeterministicGaussian.pair(words[0], words[1], out, o);
+            DeterministicGaussian.pair(words[2], words[3], out, o + 2);
+            o += 4;
+            e += 4;
+        }
+        while (e < end) {
+            quadruple(k0, k1, e >>> 2, tensorIndex, words, quad);
+            out[o++] = quad[(int) (e & 3)];
+            e++;
+        }
+    }
+
+    /** z for one element; slow (a whole Philox block per value), for tests and spot checks. */
+    public static float element(long seed, int tensorIndex, long element) {
+        float[] quad = new float[4];
+        quadruple(Philox4x32.lo(seed), Philox4x32.hi(seed), element >>> 2, tensorIndex, new int[4], quad);
+        return quad[(int) (element & 3)];
+    }
+
+    private static void quadruple(int k0, int k1, long block, int tensorIndex, int[] words, float[] quad) {
+        Philox4x32.block((int) block, (int) (block >>> 32), tensorIndex, 0, k0, k1, words, 0);
+        DeterministicGaussian.pair(words[0], words[1], quad, 0);
+        DeterministicGaussian.pair(words[2], words[3], quad, 2);
+    }
+}

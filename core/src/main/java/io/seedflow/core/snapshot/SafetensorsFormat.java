@@ -1,0 +1,239 @@
+package io.seedflow.core.snapshot;
+
+import io.seedflow.core.error.SnapshotIntegrityException;
+import io.seedflow.core.error.UnsupportedFormatVersionException;
+import io.seedflow.core.tensor.ParameterSet;
+import io.seedflow.core.tensor.TensorSpec;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Weight snapshots in the safetensors format (8-byte little-endian header length, JSON header, raw little-endian
+ * data), readable by the reference safetensors library. Tensors are F32 and laid out in canonical order; the
+ * canonical order is also recorded in {@code __metadata__["seedflow.tensor-order"]}. Encoding is deterministic, so
+ * equal weights and metadata give equal bytes and an equal SHA-256.
+ */
+public final class SafetensorsFormat {
+    public static final int FORMAT_VERSION = 1;
+    public static final String KEY_FORMAT = "seedflow.format-version";
+    public static final String KEY_MODEL_ID = "seedflow.model-id";
+    public static final String KEY_STEP = "seedflow.step";
+    public static final String KEY_MODEL_SPEC = "seedflow.model-spec";
+    public static final String KEY_TENSOR_ORDER = "seedflow.tensor-order";
+    static final long MAX_HEADER = 100L << 20;
+
+    private SafetensorsFormat() {
+    }
+
+    public static byte[] encode(ParameterSet params, String modelId, long step, String modelSpec) {
+        StringBuilder h = new StringBuilder("{\"__metadata__\":{");
+        h.append(MiniJson.quote(KEY_FORMAT)).append(':').append(MiniJson.quote(String.valueOf(FORMAT_VERSION)));
+        h.append(',').append(MiniJson.quote(KEY_MODEL_ID)).append(':').append(MiniJson.quote(modelId));
+        h.append(',').append(MiniJson.quote(KEY_MODEL_SPEC)).append(':').append(MiniJson.quote(modelSpec));
+        h.append(',').append(MiniJson.quote(KEY_STEP)).append(':').append(MiniJson.quote(String.valueOf(step)));
+        h.append(',').append(MiniJson.quote(KEY_TENSOR_ORDER)).append(':')
+                .append(MiniJson.quote(String.join(",", params.names()))).append('}');
+        long offset = 0;
+        for (TensorSpec t : params.specs()) {
+            long bytes = t.elementCount() * 4;
+            h.append(',').append(MiniJson.quote(t.name())).append(":{\"dtype\":\"F32\",\"shape\":[");
+            int[] shape = t.shape();
+            for (int i = 0; i < shape.length; i++) {
+                h.append(i == 0 ? "" : ",").append(shape[i]);
+            }
+            h.append("],\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
+            offset += bytes;
+        }
+        h.append('}');
+        while ((h.length() + 8) % 8 != 0) {
+            h.append(' ');
+        }
+        byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
+        ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(8 + header.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
+        buf.putLong(header.length).put(header);
+        for (int t = 0; t < params.size(); t++) {
+            for (float v : params.tensor(t)) {
+                buf.putFloat(v);
+            }
+        }
+        return buf.array();
+    }
+
+    /**
+     * Decodes a snapshot; if {@code expectedSha256} is not null the bytes must hash to it. Every structural problem
+     * (truncation, bad JSON, non-F32 dtype, offsets that disagree with shapes) is a {@link SnapshotIntegrityException}.
+     */
+    public static Snapshot decode(byte[] bytes, String expectedSha256) {
+        String sha = sha256(bytes);
+        if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha)) {
+            throw new SnapshotIntegrityException("snapshot SHA-256 mismatch: expected " + expectedSha256 + " but the "
+                    + bytes.length + " bytes hash to " + sha + " (corrupt or wrong file)");
+        }
+        if (bytes.length < 8) {
+            throw new SnapshotIntegrityException("not a safetensors file: " + bytes.length + " bytes, need at least 8");
+        }
+        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long headerLen = buf.getLong();
+        if (headerLen < 2 || headerLen > MAX_HEADER || headerLen > bytes.length - 8) {
+            throw new SnapshotIntegrityException("safetensors header length " + headerLen + " is invalid for a file of "
+                    + bytes.length + " bytes");
+        }
+        Map<String, Object> header = parseHeader(new String(bytes, 8, (int) headerLen, StandardCharsets.UTF_8));
+        Map<String, String> meta = metadata(header);
+        String format = meta.getOrDefault(KEY_FORMAT, String.valueOf(FORMAT_VERSION));
+        if (!format.equals(String.valueOf(FORMAT_VERSION))) {
+            throw new UnsupportedFormatVersionException("snapshot", parseIntOr(format, -1), FORMAT_VERSION);
+        }
+        List<Entry> entries = entries(header, meta);
+        long dataStart = 8 + headerLen;
+        long dataLen = bytes.length - dataStart;
+        List<TensorSpec> specs = new ArrayList<>();
+        for (Entry e : entries) {
+            specs.add(e.spec);
+        }
+        ParameterSet params = new ParameterSet(specs);
+        long expectedOffset = 0;
+        List<Entry> byOffset = new ArrayList<>(entries);
+        byOffset.sort(Comparator.comparingLong(e -> e.begin));
+        for (Entry e : byOffset) {
+            if (e.begin != expectedOffset) {
+                throw new SnapshotIntegrityException("tensor '" + e.spec.name() + "' starts at byte " + e.begin
+                        + " but the previous tensor ends at " + expectedOffset + " (holes or overlaps)");
+            }
+            expectedOffset = e.end;
+        }
+        if (expectedOffset != dataLen) {
+            throw new SnapshotIntegrityException("tensor data takes " + expectedOffset + " bytes but the file has "
+                    + dataLen + " bytes after the header (truncated or padded file)");
+        }
+        for (int t = 0; t < entries.size(); t++) {
+            Entry e = entries.get(t);
+            float[] dst = params.tensor(t);
+            buf.position((int) (dataStart + e.begin));
+            for (int i = 0; i < dst.length; i++) {
+                dst[i] = buf.getFloat();
+            }
+        }
+        long step = parseLongOr(meta.get(KEY_STEP), 0);
+        return new Snapshot(params, meta.getOrDefault(KEY_MODEL_ID, ""), step, meta.getOrDefault(KEY_MODEL_SPEC, ""),
+                sha, bytes.length, meta);
+    }
+
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private record Entry(TensorSpec spec, long begin, long end) {
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> parseHeader(String json) {
+        try {
+            Object o = MiniJson.parse(json.strip());
+            if (!(o instanceof Map)) {
+                throw new SnapshotIntegrityException("safetensors header must be a JSON object");
+            }
+            return (Map<String, Object>) o;
+        } catch (IllegalArgumentException e) {
+            throw new SnapshotIntegrityException("safetensors header is not valid JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, String> metadata(Map<String, Object> header) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        Object m = header.get("__metadata__");
+        if (m instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                meta.put(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
+            }
+        }
+        return meta;
+    }
+
+    private static List<Entry> entries(Map<String, Object> header, Map<String, String> meta) {
+        Map<String, Entry> byName = new LinkedHashMap<>();
+        for (Map.Entry<String, Object> e : header.entrySet()) {
+            if (e.getKey().equals("__metadata__")) {
+                continue;
+            }
+            byName.put(e.getKey(), entry(e.getKey(), e.getValue()));
+        }
+        List<Entry> ordered = new ArrayList<>();
+        String order = meta.get(KEY_TENSOR_ORDER);
+        if (order != null) {
+            for (String name : order.split(",")) {
+                Entry e = byName.remove(name);
+                if (e == null) {
+                    throw new SnapshotIntegrityException("tensor-order lists '" + name + "' but the header has no such tensor");
+                }
+                ordered.add(e);
+            }
+            if (!byName.isEmpty()) {
+                throw new SnapshotIntegrityException("header has tensors " + byName.keySet() + " missing from tensor-order");
+            }
+        } else {
+            // written by another tool: canonical order is the order of the data in the file
+            ordered.addAll(byName.values());
+            ordered.sort(Comparator.comparingLong(x -> x.begin));
+        }
+        return ordered;
+    }
+
+    private static Entry entry(String name, Object value) {
+        if (!(value instanceof Map<?, ?> m)) {
+            throw new SnapshotIntegrityException("tensor '" + name + "': header entry must be an object");
+        }
+        if (!"F32".equals(m.get("dtype"))) {
+            throw new SnapshotIntegrityException("tensor '" + name + "': dtype must be F32, got " + m.get("dtype"));
+        }
+        if (!(m.get("shape") instanceof List<?> shapeList) || !(m.get("data_offsets") instanceof List<?> offs)
+                || offs.size() != 2) {
+            throw new SnapshotIntegrityException("tensor '" + name + "': needs shape and two data_offsets");
+        }
+        int[] shape = new int[shapeList.size()];
+        for (int i = 0; i < shape.length; i++) {
+            if (!(shapeList.get(i) instanceof Long d) || d <= 0 || d > Integer.MAX_VALUE) {
+                throw new SnapshotIntegrityException("tensor '" + name + "': bad shape " + shapeList);
+            }
+            shape[i] = (int) (long) (Long) shapeList.get(i);
+        }
+        if (!(offs.get(0) instanceof Long b) || !(offs.get(1) instanceof Long e)) {
+            throw new SnapshotIntegrityException("tensor '" + name + "': data_offsets must be integers, got " + offs);
+        }
+        TensorSpec spec = new TensorSpec(name, shape);
+        if (e - b != spec.elementCount() * 4) {
+            throw new SnapshotIntegrityException("tensor '" + name + "' of shape " + spec.shapeString() + " needs "
+                    + spec.elementCount() * 4 + " bytes but data_offsets span " + (e - b));
+        }
+        return new Entry(spec, b, e);
+    }
+
+    private static int parseIntOr(String s, int fallback) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    private static long parseLongOr(String s, long fallback) {
+        try {
+            return s == null ? fallback : Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+}

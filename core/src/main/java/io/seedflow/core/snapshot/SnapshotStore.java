@@ -1,0 +1,59 @@
+package io.seedflow.core.snapshot;
+
+import io.seedflow.core.error.SnapshotIntegrityException;
+import io.seedflow.core.tensor.ParameterSet;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+
+/**
+ * Content-addressed snapshots in a local directory: {@code <sha256>.safetensors}. Written to a temporary file and
+ * renamed, so a reader never sees a partial snapshot. (The streaming job's store writes through Flink's FileSystem
+ * with the same naming.)
+ */
+public final class SnapshotStore {
+    private final Path dir;
+
+    public SnapshotStore(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Where a snapshot written and how to verify it. */
+    public record Ref(Path path, String sha256, long sizeBytes, String weightsSha256, long step) {
+    }
+
+    public Ref write(ParameterSet params, String modelId, long step, String modelSpec) {
+        byte[] bytes = SafetensorsFormat.encode(params, modelId, step, modelSpec);
+        String sha = SafetensorsFormat.sha256(bytes);
+        try {
+            Files.createDirectories(dir);
+            Path target = dir.resolve(sha + ".safetensors");
+            if (!Files.exists(target)) {
+                Path tmp = Files.createTempFile(dir, sha, ".tmp");
+                Files.write(tmp, bytes);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            }
+            return new Ref(target, sha, bytes.length, params.weightsSha256(), step);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing snapshot of model '" + modelId + "' step " + step + " to " + dir, e);
+        }
+    }
+
+    /** Reads and verifies a snapshot file; {@code expectedSha256} null means "the file name's hash, if it has one". */
+    public static Snapshot read(Path file, String expectedSha256) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new SnapshotIntegrityException("cannot read snapshot " + file + ": " + e.getMessage(), e);
+        }
+        String expected = expectedSha256;
+        String name = file.getFileName().toString();
+        if (expected == null && name.matches("[0-9a-f]{64}\\.safetensors")) {
+            expected = name.substring(0, 64);
+        }
+        return SafetensorsFormat.decode(bytes, expected);
+    }
+}

@@ -1,0 +1,32 @@
+package io.seedflow.jobs;
+
+import io.seedflow.core.error.SeedFlowException;
+import io.seedflow.jobs.cli.DemoCommand;
+import io.seedflow.jobs.cli.ReplayCommand;
+import io.seedflow.jobs.cli.TrainOfflineCommand;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code seedflow} command line. */
+@Command(name = "seedflow", mixinStandardHelpOptions = true, version = "seedflow 0.1.0",
+        description = "Continual zeroth-order fine-tuning with a seed+scalar update log.",
+        subcommands = {DemoCommand.class, TrainOfflineCommand.class, ReplayCommand.class,
+            CommandLine.HelpCommand.class})
+public final class SeedflowCli {
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns its exit code (2 for usage errors, 1 for SeedFlow errors). */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new SeedflowCli());
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof SeedFlowException || ex instanceof IllegalArgumentException) {
+                cmd.getErr().println("seedflow: " + ex.getClass().getSimpleName() + ": " + ex.getMessage());
+                return 1;
+            }
+            throw ex;
+        });
+        return cli.execute(args);
+    }
+}

@@ -1,0 +1,16 @@
+package io.seedflow.jobs.cli;
+
+/** The Fashion-MNIST ZO recipe (measured in docs/benchmarks.md), shared by train-offline and demo. */
+final class Defaults {
+    static final String MODEL = "mlp:784x64x10:relu";
+    static final String STEPS = "100000";
+    static final String BATCH = "64";
+    static final String ZO_LR = "5e-4";
+    static final String BACKPROP_LR = "0.05";
+    static final String EPSILON = "1e-3";
+    static final String SCHEDULE = "cosine";
+    static final String FINAL_FRACTION = "0.1";
+
+    private Defaults() {
+    }
+}

@@ -1,0 +1,111 @@
+package io.seedflow.jobs.cli;
+
+import io.seedflow.core.data.FashionMnist;
+import io.seedflow.core.data.LabeledDataset;
+import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.zo.LearningRateSchedule;
+import io.seedflow.core.zo.NonFinitePolicy;
+import io.seedflow.core.zo.ZoOptions;
+import io.seedflow.jobs.offline.BackpropOfflineTraining;
+import io.seedflow.jobs.offline.TrainingSettings;
+import io.seedflow.jobs.offline.ZoOfflineTraining;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code seedflow train-offline}: ZO-SGD or backprop on Fashion-MNIST with a learning curve. */
+@Command(name = "train-offline", mixinStandardHelpOptions = true,
+        description = "Train the Fashion-MNIST MLP offline with ZO-SGD (writes base snapshot + update log) or backprop.")
+public final class TrainOfflineCommand implements Callable<Integer> {
+    /** The algorithm to train with. */
+    public enum Algorithm { zo, backprop }
+
+    @Option(names = "--algorithm", defaultValue = "zo", description = "zo or backprop (default ${DEFAULT-VALUE}).")
+    Algorithm algorithm;
+
+    @Option(names = "--model", defaultValue = Defaults.MODEL, description = "Model spec (default ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--model-id", defaultValue = "fashion-mnist-mlp", description = "Model id in records and snapshots.")
+    String modelId;
+
+    @Option(names = "--steps", defaultValue = Defaults.STEPS, description = "Training steps (default ${DEFAULT-VALUE}).")
+    long steps;
+
+    @Option(names = "--batch", defaultValue = Defaults.BATCH, description = "Mini-batch size (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--lr", description = "Learning rate (default: " + Defaults.ZO_LR + " for zo, "
+            + Defaults.BACKPROP_LR + " for backprop).")
+    Double lr;
+
+    @Option(names = "--epsilon", defaultValue = Defaults.EPSILON, description = "ZO perturbation scale (default ${DEFAULT-VALUE}).")
+    float epsilon;
+
+    @Option(names = "--perturbations", defaultValue = "1", description = "ZO perturbations per step, q (default ${DEFAULT-VALUE}).")
+    int perturbations;
+
+    @Option(names = "--weight-decay", defaultValue = "0", description = "Weight decay on rank>=2 tensors (default ${DEFAULT-VALUE}).")
+    double weightDecay;
+
+    @Option(names = "--clip", defaultValue = "0", description = "Clip |projected gradient| to this (0 = off).")
+    double clip;
+
+    @Option(names = "--schedule", defaultValue = Defaults.SCHEDULE, description = "constant, cosine or linear (default ${DEFAULT-VALUE}).")
+    LearningRateSchedule schedule;
+
+    @Option(names = "--final-lr-fraction", defaultValue = Defaults.FINAL_FRACTION, description = "Final lr / base lr for cosine/linear (default ${DEFAULT-VALUE}).")
+    double finalFraction;
+
+    @Option(names = "--warmup", defaultValue = "0", description = "Linear warm-up steps.")
+    long warmup;
+
+    @Option(names = "--on-non-finite", defaultValue = "SKIP", description = "SKIP or FAIL on a non-finite loss.")
+    NonFinitePolicy nonFinite;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Run seed: initialization, data order, perturbation seeds.")
+    long seed;
+
+    @Option(names = "--eval-every", defaultValue = "5000", description = "Evaluate on the test set every N steps.")
+    long evalEvery;
+
+    @Option(names = "--eval-examples", defaultValue = "10000", description = "Test examples per evaluation.")
+    int evalExamples;
+
+    @Option(names = "--momentum", defaultValue = "0.9", description = "Backprop SGD momentum.")
+    float momentum;
+
+    @Option(names = "--data-dir", description = "Folder with the Fashion-MNIST IDX files (default data/fashion-mnist).")
+    Path dataDir;
+
+    @Option(names = "--out", description = "Output folder (default runs/<algorithm>-<time>).")
+    Path out;
+
+    @Option(names = "--no-progress", description = "Print milestone lines instead of a progress bar.")
+    boolean noProgress;
+
+    @Override
+    public Integer call() {
+        Path data = dataDir != null ? dataDir : FashionMnist.defaultDir();
+        Path dir = out != null ? out : Path.of("runs", algorithm + "-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+        LabeledDataset train = FashionMnist.train(data);
+        LabeledDataset test = FashionMnist.test(data);
+        double rate = lr != null ? lr : algorithm == Algorithm.zo ? Double.parseDouble(Defaults.ZO_LR)
+                : Double.parseDouble(Defaults.BACKPROP_LR);
+        ZoOptions zo = ZoOptions.builder().learningRate(rate).epsilon(epsilon).perturbations(perturbations)
+                .weightDecay(weightDecay).gradientClip(clip).schedule(schedule).totalSteps(steps).warmupSteps(warmup)
+                .finalLearningRateFraction(finalFraction).nonFinitePolicy(nonFinite).runSeed(seed).build();
+        TrainingSettings s = new TrainingSettings(modelId, MlpSpec.parse(model), zo, steps, batch, seed, seed,
+                evalEvery, evalExamples, dir, !noProgress && System.console() != null);
+        System.out.printf("train-offline: %s on %s, %d steps, batch %d, lr %s, out %s%n", algorithm, s.model(), steps,
+                batch, rate, dir);
+        ZoOfflineTraining.Result r = algorithm == Algorithm.zo ? ZoOfflineTraining.run(s, train, test)
+                : BackpropOfflineTraining.run(s, train, test, momentum);
+        Report.print(algorithm.name(), r);
+        return 0;
+    }
+}

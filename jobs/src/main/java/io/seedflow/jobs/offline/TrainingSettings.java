@@ -1,0 +1,10 @@
+package io.seedflow.jobs.offline;
+
+import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.zo.ZoOptions;
+import java.nio.file.Path;
+
+/** What an offline run needs besides the data: model, optimizer, budget, evaluation cadence and output folder. */
+public record TrainingSettings(String modelId, MlpSpec model, ZoOptions zo, long steps, int batchSize,
+        long initSeed, long dataSeed, long evalEvery, int evalExamples, Path outDir, boolean progressBar) {
+}

@@ -1,0 +1,97 @@
+package io.seedflow.jobs.offline;
+
+import io.seedflow.connectors.log.UpdateLogFile;
+import io.seedflow.core.compute.CpuBackend;
+import io.seedflow.core.data.EpochSampler;
+import io.seedflow.core.data.LabeledDataset;
+import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.PerturbationTerm;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.model.Evaluation;
+import io.seedflow.core.model.Mlp;
+import io.seedflow.core.snapshot.SnapshotStore;
+import io.seedflow.core.tensor.ParameterSet;
+import io.seedflow.core.zo.ZoSgdTrainer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * ZO-SGD on a labeled data set from a fresh base snapshot: writes the base snapshot, the update log
+ * ({@code updates.avro}), the final snapshot and the learning curve (CSV + PNG) into the output folder.
+ */
+public final class ZoOfflineTraining {
+    /** What a run produced. */
+    public record Result(LearningCurve curve, SnapshotStore.Ref baseSnapshot, SnapshotStore.Ref finalSnapshot,
+            Path updateLog, long steps, long skippedSteps, double trainSeconds) {
+        public double stepsPerSecond() {
+            return steps / trainSeconds;
+        }
+    }
+
+    private ZoOfflineTraining() {
+    }
+
+    public static Result run(TrainingSettings s, LabeledDataset train, LabeledDataset test) {
+        Mlp mlp = new Mlp(s.model());
+        ParameterSet params = mlp.initialize(s.initSeed());
+        mkdirs(s.outDir());
+        SnapshotStore store = new SnapshotStore(s.outDir().resolve("snapshots"));
+        SnapshotStore.Ref base = store.write(params, s.modelId(), 0, s.model().toText());
+        Path logFile = s.outDir().resolve("updates.avro");
+        LearningCurve curve = new LearningCurve("zo-sgd");
+        EpochSampler sampler = new EpochSampler(train.count(), s.dataSeed());
+        String source = "offline:" + train.name();
+        double smoothed = Double.NaN;
+        long trainNanos = 0;
+        ZoSgdTrainer trainer;
+        try (CpuBackend backend = new CpuBackend(s.model());
+             UpdateLogFile.Writer log = new UpdateLogFile.Writer(logFile);
+             ProgressReporter progress = new ProgressReporter("zo-sgd", s.steps(), s.progressBar())) {
+            trainer = new ZoSgdTrainer(backend, params, s.zo(), s.modelId(), base.sha256(), 0);
+            for (long step = 1; step <= s.steps(); step++) {
+                EpochSampler.Draw d = sampler.next(s.batchSize());
+                long t0 = System.nanoTime();
+                UpdateRecord r = trainer.step(train.batch(d.order(), d.offset(), d.size()),
+                        List.of(new Lineage(source, 0, d.fromPosition(), d.fromPosition() + d.size())));
+                trainNanos += System.nanoTime() - t0;
+                log.append(r);
+                smoothed = smooth(smoothed, r);
+                if (step % s.evalEvery() == 0 || step == s.steps()) {
+                    Evaluation e = mlp.evaluate(params, test.features(), test.labels(),
+                            Math.min(s.evalExamples(), test.count()), 1000);
+                    curve.add(new LearningCurve.Point(step, step * s.batchSize(), e.accuracy(), e.meanLoss(),
+                            smoothed, trainNanos / 1e9));
+                    progress.milestone(step, String.format(Locale.ROOT, "test acc %.4f  train loss %.4f",
+                            e.accuracy(), smoothed));
+                } else if (step % 50 == 0) {
+                    progress.step(step, String.format(Locale.ROOT, "train loss %.4f", smoothed));
+                }
+            }
+        }
+        SnapshotStore.Ref fin = store.write(params, s.modelId(), trainer.version(), s.model().toText());
+        curve.writeCsv(s.outDir().resolve("curve.csv"));
+        LearningCurve.writePng(s.outDir().resolve("curve.png"), "ZO-SGD " + s.model(), List.of(curve));
+        return new Result(curve, base, fin, logFile, s.steps(), trainer.skippedSteps(), trainNanos / 1e9);
+    }
+
+    private static double smooth(double prev, UpdateRecord r) {
+        if (r.perturbations().isEmpty()) {
+            return prev;
+        }
+        PerturbationTerm t = r.perturbations().get(0);
+        double loss = 0.5 * (t.lossPlus() + t.lossMinus());
+        return Double.isNaN(prev) ? loss : 0.99 * prev + 0.01 * loss;
+    }
+
+    static void mkdirs(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("creating " + dir, e);
+        }
+    }
+}
