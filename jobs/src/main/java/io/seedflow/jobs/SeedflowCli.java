@@ -19,7 +19,7 @@ public final class SeedflowCli {
 
     /** Runs the command line and returns its exit code (2 for usage errors, 1 for SeedFlow errors). */
     public static int execute(String... args) {
-        CommandLine cli = new CommandLine(new SeedflowCli());
+        CommandLine cli = new CommandLine(new SeedflowCli()).setCaseInsensitiveEnumValuesAllowed(true);
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
             if (ex instanceof SeedFlowException || ex instanceof IllegalArgumentException) {
                 cmd.getErr().println("seedflow: " + ex.getClass().getSimpleName() + ": " + ex.getMessage());

@@ -1,0 +1,34 @@
+package io.seedflow.tests;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the seedflow command line in a separate JVM process with this test's classpath. */
+final class ChildJvm {
+    /** Exit code and combined output of a child process. */
+    record Outcome(int exitCode, String output) {
+    }
+
+    private ChildJvm() {
+    }
+
+    static Outcome seedflow(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.seedflow.jobs.SeedflowCli");
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        byte[] out = p.getInputStream().readAllBytes();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException("child JVM did not finish: " + cmd);
+        }
+        return new Outcome(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+}

@@ -1,0 +1,68 @@
+package io.seedflow.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.seedflow.jobs.SeedflowCli;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CommandLineTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {
+    }
+
+    private static Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = SeedflowCli.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void helpListsTheSubcommands() {
+        Run r = run("--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("demo").contains("train-offline").contains("replay");
+    }
+
+    @Test
+    void invalidLearningRateNamesTheSetting() {
+        Run r = run("train-offline", "--lr", "-1", "--steps", "1", "--out", dir.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("seedflow.zo.learning-rate=-1.0").contains("must be finite and > 0");
+    }
+
+    @Test
+    void corruptSnapshotIsRefusedWithBothHashes() throws Exception {
+        Path snap = dir.resolve("0".repeat(64) + ".safetensors");
+        Files.write(snap, new byte[] {8, 0, 0, 0, 0, 0, 0, 0, '{', '}', ' ', ' ', ' ', ' ', ' ', ' '});
+        Path log = dir.resolve("log.avro");
+        Files.write(log, new byte[0]);
+        Run r = run("replay", "--snapshot", snap.toString(), "--log", log.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("SnapshotIntegrityException").contains("expected " + "0".repeat(64));
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() {
+        Run r = run("replay", "--snapshot", "a", "--log", "b", "--bogus");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Unknown option: '--bogus'");
+    }
+}
