@@ -16,9 +16,15 @@ final class ChildJvm {
     private ChildJvm() {
     }
 
+    /**
+     * Runs {@code seedflow args} in a child JVM <em>without</em> the Vector API module, so the child's perturbations
+     * come from the scalar kernels while this JVM (surefire adds the module) uses the vector kernels: the replay
+     * tests then also prove that both implementations give the same bits.
+     */
     static Outcome seedflow(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Dseedflow.cpu.vector=false");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("io.seedflow.jobs.SeedflowCli");

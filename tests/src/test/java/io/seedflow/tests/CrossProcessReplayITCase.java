@@ -21,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The invariant, across processes: 1,000 ZO steps trained here on real Fashion-MNIST (weight decay and cosine
  * schedule on, two perturbations per step) are replayed from the base snapshot and the Avro log by a separate JVM,
- * which must print the trainer's weights SHA-256.
+ * which must print the trainer's weights SHA-256. The child runs the scalar kernels, this JVM the vector ones.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CrossProcessReplayITCase {
@@ -39,6 +39,12 @@ class CrossProcessReplayITCase {
         TrainingSettings s = new TrainingSettings("xproc", MlpSpec.parse("mlp:784x32x10:gelu"), zo, 1000, 32, 3, 4,
                 500, 1000, dir, false);
         trained = ZoOfflineTraining.run(s, train, test);
+    }
+
+    @Test
+    void thisJvmUsesTheVectorKernels() {
+        // otherwise the cross-implementation half of the check below would be vacuous
+        org.assertj.core.api.Assertions.assertThat(io.seedflow.core.tensor.VectorSupport.enabled()).isTrue();
     }
 
     @Test

@@ -16,6 +16,7 @@ public final class BackpropTrainer {
     private final float weightDecay;
     private final float[][] velocity;
     private final float[][] grads;
+    private float[] input;
     private float[][] pre;
     private float[][] post;
     private float[][] delta;
@@ -38,13 +39,13 @@ public final class BackpropTrainer {
     /** One SGD step on the batch at learning rate {@code lr}; returns the batch loss before the step. */
     public double step(Batch batch, float lr) {
         int n = batch.size();
-        mlp.prepare(params, batch);
+        mlp.prepare(params, batch); // validates layout and feature count
         ensure(n);
+        transposeInput(batch);
         int layers = spec.layerCount();
-        float[] x = mlp.inputBuffer();
+        float[] x = input;
         for (int l = 0; l < layers; l++) {
-            DenseKernel.Layer linear = linear(l, n);
-            DenseKernel.forward(linear, x, pre[l], null, null, 0L, 0f);
+            linear(l, x, pre[l], n);
             if (l < layers - 1) {
                 for (int i = 0; i < pre[l].length; i++) {
                     post[l][i] = spec.activation().apply(pre[l][i]);
@@ -57,7 +58,7 @@ public final class BackpropTrainer {
         double loss = SoftmaxCrossEntropy.lossAndGradient(pre[layers - 1], batch.labels(), spec.classes(), n,
                 delta[layers - 1]);
         for (int l = layers - 1; l >= 0; l--) {
-            float[] in = l == 0 ? mlp.inputBuffer() : post[l - 1];
+            float[] in = l == 0 ? input : post[l - 1];
             weightGradients(l, in, delta[l], n);
             if (l > 0) {
                 propagate(l, delta[l], delta[l - 1], n);
@@ -81,9 +82,36 @@ public final class BackpropTrainer {
         return loss;
     }
 
-    private DenseKernel.Layer linear(int l, int n) {
-        return new DenseKernel.Layer(params.tensor(2 * l), params.tensor(2 * l + 1), spec.width(l), spec.width(l + 1),
-                n, null, 2 * l, 2 * l + 1);
+    /** y[o, :] = b[o] + sum_i W[o, i] x[i, :] on feature-major activations ({@code x[i * n + k]}). */
+    private void linear(int l, float[] x, float[] y, int n) {
+        int in = spec.width(l);
+        int out = spec.width(l + 1);
+        float[] w = params.tensor(2 * l);
+        float[] b = params.tensor(2 * l + 1);
+        IntStream.range(0, out).parallel().forEach(o -> {
+            int yOff = o * n;
+            for (int k = 0; k < n; k++) {
+                y[yOff + k] = b[o];
+            }
+            for (int i = 0; i < in; i++) {
+                float a = w[o * in + i];
+                int xOff = i * n;
+                for (int k = 0; k < n; k++) {
+                    y[yOff + k] += a * x[xOff + k];
+                }
+            }
+        });
+    }
+
+    private void transposeInput(Batch batch) {
+        int n = batch.size();
+        int f = spec.inputs();
+        float[] src = batch.features();
+        for (int e = 0; e < n; e++) {
+            for (int i = 0; i < f; i++) {
+                input[i * n + e] = src[e * f + i];
+            }
+        }
     }
 
     /** dW[o, i] = sum_n d[o, n] x[i, n]; db[o] = sum_n d[o, n]. */
@@ -135,6 +163,7 @@ public final class BackpropTrainer {
             return;
         }
         int layers = spec.layerCount();
+        input = new float[spec.inputs() * n];
         pre = new float[layers][];
         post = new float[layers][];
         delta = new float[layers][];

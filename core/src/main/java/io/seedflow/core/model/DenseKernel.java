@@ -1,128 +1,124 @@
 package io.seedflow.core.model;
 
 import io.seedflow.core.rng.PerturbationGenerator;
+import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 
 /**
- * CPU dense layer y = act(W x + b) on feature-major activations ({@code x[i * batch + n]} is feature i of example
- * n). Optionally evaluates the paired perturbed layers W +/- eps z and b +/- eps z for two input streams in one pass
- * over the weights: z is generated per block of output rows into a small scratch buffer, so neither the perturbed
- * weights nor z for the whole tensor ever exist (memory stays at inference level).
+ * CPU dense layer y = act(W x + b) on micro-batch-blocked activations: block k holds examples
+ * [32k, 32k+32) feature-major, {@code x[(k * features + i) * 32 + n]}. Optionally evaluates the paired perturbed
+ * layers W +/- eps z, b +/- eps z for two input streams in one pass over the weights: z is generated per block of
+ * {@link #ROWS} output rows into a small per-thread scratch buffer, so neither the perturbed weights nor z for a
+ * whole tensor ever exist (memory stays at inference level: weights + both passes' activations + O(ROWS * in)).
  *
- * <p>Each output row is computed by one thread in a fixed order, so results do not depend on the thread count.
+ * <p>Each output element is one fma chain in a fixed order ({@link TileKernel}), so results do not depend on the
+ * thread count, the task split or the CPU's vector width.
  */
 final class DenseKernel {
-    /** Output rows per task; z scratch is ROWS * in floats per thread. */
+    /** Output rows per task; z scratch is ROWS * in floats per thread. A multiple of the 4-row register tile. */
     static final int ROWS = 16;
+    static final int MB = TileKernel.MICRO_BATCH;
     /** Below this many multiply-adds a layer runs on the calling thread (the fork costs more than it saves). */
-    static final long PARALLEL_THRESHOLD = 1L << 17;
+    static final long PARALLEL_THRESHOLD = 1L << 16;
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private DenseKernel() {
     }
 
-    /** One layer's operands. {@code x2}/{@code y2} are null for a single, unperturbed pass. */
-    record Layer(float[] w, float[] b, int in, int out, int batch, Activation act, int weightIndex, int biasIndex) {
+    /** One layer's operands: {@code blocks} micro-batch blocks; act null means linear. */
+    record Layer(float[] w, float[] b, int in, int out, int blocks, Activation act, int weightIndex, int biasIndex) {
+    }
+
+    /** Number of 32-example blocks for a batch. */
+    static int blocks(int batch) {
+        return (batch + MB - 1) / MB;
     }
 
     static void forward(Layer layer, float[] x1, float[] y1, float[] x2, float[] y2, long seed, float epsilon) {
-        int blocks = (layer.out + ROWS - 1) / ROWS;
-        boolean parallel = (long) layer.in * layer.out * layer.batch * (x2 == null ? 1 : 2) >= PARALLEL_THRESHOLD
-                && blocks > 1;
-        if (parallel) {
-            IntStream.range(0, blocks).parallel()
-                    .forEach(blk -> rowBlock(layer, blk, x1, y1, x2, y2, seed, epsilon));
-        } else {
-            for (int blk = 0; blk < blocks; blk++) {
-                rowBlock(layer, blk, x1, y1, x2, y2, seed, epsilon);
+        TileKernel kernel = TileKernels.get();
+        int rowBlocks = (layer.out + ROWS - 1) / ROWS;
+        long work = (long) layer.in * layer.out * layer.blocks * MB * (x2 == null ? 1 : 2);
+        int threads = ForkJoinPool.getCommonPoolParallelism() + 1;
+        if (work < PARALLEL_THRESHOLD || threads == 1) {
+            for (int rb = 0; rb < rowBlocks; rb++) {
+                task(kernel, layer, rb, 0, layer.blocks, x1, y1, x2, y2, seed, epsilon);
             }
+            return;
         }
+        // split across batch blocks too when there are fewer row blocks than threads (e.g. the 10-class head)
+        int groups = rowBlocks >= threads ? 1 : Math.min(layer.blocks, (2 * threads + rowBlocks - 1) / rowBlocks);
+        int perGroup = (layer.blocks + groups - 1) / groups;
+        IntStream.range(0, rowBlocks * groups).parallel().forEach(t -> {
+            int rb = t / groups;
+            int from = (t % groups) * perGroup;
+            int to = Math.min(layer.blocks, from + perGroup);
+            if (from < to) {
+                task(kernel, layer, rb, from, to, x1, y1, x2, y2, seed, epsilon);
+            }
+        });
     }
 
-    private static void rowBlock(Layer l, int blk, float[] x1, float[] y1, float[] x2, float[] y2, long seed,
-            float eps) {
-        int o0 = blk * ROWS;
+    private static void task(TileKernel k, Layer l, int rb, int fromBlock, int toBlock, float[] x1, float[] y1,
+            float[] x2, float[] y2, long seed, float eps) {
+        int o0 = rb * ROWS;
         int rows = Math.min(ROWS, l.out - o0);
-        Scratch s = SCRATCH.get();
-        boolean paired = x2 != null;
-        if (paired) {
-            s.ensure(rows * l.in, l.in);
-            PerturbationGenerator.fill(seed, l.weightIndex, (long) o0 * l.in, s.zw, 0, rows * l.in);
+        boolean relu = l.act == Activation.RELU;
+        if (x2 == null) {
+            for (int blk = fromBlock; blk < toBlock; blk++) {
+                k.tile(l.w, o0 * l.in, l.in, l.b, o0, rows, x1, blk * l.in * MB, y1, (blk * l.out + o0) * MB, relu);
+            }
+        } else {
+            Scratch s = SCRATCH.get();
+            s.ensure(rows * l.in);
+            PerturbationGenerator.fill(seed, l.weightIndex, (long) o0 * l.in, s.z, 0, rows * l.in);
             PerturbationGenerator.fill(seed, l.biasIndex, o0, s.zb, 0, rows);
+            int wOff = o0 * l.in;
+            for (int e = 0; e < rows * l.in; e++) {
+                float z = s.z[e];
+                float w = l.w[wOff + e];
+                s.wPlus[e] = Math.fma(eps, z, w);
+                s.wMinus[e] = Math.fma(-eps, z, w);
+            }
+            for (int r = 0; r < rows; r++) {
+                s.bPlus[r] = Math.fma(eps, s.zb[r], l.b[o0 + r]);
+                s.bMinus[r] = Math.fma(-eps, s.zb[r], l.b[o0 + r]);
+            }
+            for (int blk = fromBlock; blk < toBlock; blk++) {
+                k.tile(s.wPlus, 0, l.in, s.bPlus, 0, rows, x1, blk * l.in * MB, y1, (blk * l.out + o0) * MB, relu);
+                k.tile(s.wMinus, 0, l.in, s.bMinus, 0, rows, x2, blk * l.in * MB, y2, (blk * l.out + o0) * MB, relu);
+            }
         }
-        for (int r = 0; r < rows; r++) {
-            int o = o0 + r;
-            int wOff = o * l.in;
-            if (paired) {
-                float[] wp = s.wPlus;
-                float[] wm = s.wMinus;
-                int zOff = r * l.in;
-                for (int i = 0; i < l.in; i++) {
-                    float z = s.zw[zOff + i];
-                    float w = l.w[wOff + i];
-                    wp[i] = Math.fma(eps, z, w);
-                    wm[i] = Math.fma(-eps, z, w);
+        if (l.act != null && !relu) {
+            for (int blk = fromBlock; blk < toBlock; blk++) {
+                activate(l.act, y1, (blk * l.out + o0) * MB, rows * MB);
+                if (y2 != null) {
+                    activate(l.act, y2, (blk * l.out + o0) * MB, rows * MB);
                 }
-                float bp = Math.fma(eps, s.zb[r], l.b[o]);
-                float bm = Math.fma(-eps, s.zb[r], l.b[o]);
-                row(wp, 0, bp, l, x1, y1, o);
-                row(wm, 0, bm, l, x2, y2, o);
-            } else {
-                row(l.w, wOff, l.b[o], l, x1, y1, o);
             }
         }
     }
 
-    /** y[o, :] = act(sum_i w[i] x[i, :] + bias): four inputs per sweep so each y element is loaded once per four. */
-    private static void row(float[] w, int wOff, float bias, Layer l, float[] x, float[] y, int o) {
-        int batch = l.batch;
-        int yOff = o * batch;
-        for (int n = 0; n < batch; n++) {
-            y[yOff + n] = bias;
-        }
-        int i = 0;
-        for (; i + 4 <= l.in; i += 4) {
-            float a0 = w[wOff + i];
-            float a1 = w[wOff + i + 1];
-            float a2 = w[wOff + i + 2];
-            float a3 = w[wOff + i + 3];
-            int x0 = i * batch;
-            int xa = x0 + batch;
-            int xb = xa + batch;
-            int xc = xb + batch;
-            for (int n = 0; n < batch; n++) {
-                y[yOff + n] += (a0 * x[x0 + n] + a1 * x[xa + n]) + (a2 * x[xb + n] + a3 * x[xc + n]);
-            }
-        }
-        for (; i < l.in; i++) {
-            float a = w[wOff + i];
-            int xo = i * batch;
-            for (int n = 0; n < batch; n++) {
-                y[yOff + n] += a * x[xo + n];
-            }
-        }
-        if (l.act != null) {
-            for (int n = 0; n < batch; n++) {
-                y[yOff + n] = l.act.apply(y[yOff + n]);
-            }
+    private static void activate(Activation act, float[] y, int from, int len) {
+        for (int i = from; i < from + len; i++) {
+            y[i] = act.apply(y[i]);
         }
     }
 
     /** Per-thread buffers, grown on demand and reused across steps (hot loop: no allocation per row block). */
     private static final class Scratch {
-        float[] zw = new float[0];
-        float[] zb = new float[ROWS];
+        float[] z = new float[0];
         float[] wPlus = new float[0];
         float[] wMinus = new float[0];
+        final float[] zb = new float[ROWS];
+        final float[] bPlus = new float[ROWS];
+        final float[] bMinus = new float[ROWS];
 
-        void ensure(int zLen, int in) {
-            if (zw.length < zLen) {
-                zw = new float[zLen];
-            }
-            if (wPlus.length < in) {
-                wPlus = new float[in];
-                wMinus = new float[in];
+        void ensure(int len) {
+            if (z.length < len) {
+                z = new float[len];
+                wPlus = new float[len];
+                wMinus = new float[len];
             }
         }
     }

@@ -7,7 +7,7 @@ import io.seedflow.core.tensor.ParameterSet;
 /**
  * A multilayer perceptron classifier over {@link ParameterSet}s laid out by {@link MlpSpec}: plain forward,
  * evaluation, and the fused paired perturbed forward of a ZO step. Holds reusable activation buffers, so one
- * instance serves one thread.
+ * instance serves one thread. Activations are blocked by 32 examples (see {@link DenseKernel}).
  */
 public final class Mlp {
     private final MlpSpec spec;
@@ -15,6 +15,8 @@ public final class Mlp {
     private float[] input;
     private float[][] plus;
     private float[][] minus;
+    private float[] logitsPlus;
+    private float[] logitsMinus;
 
     public Mlp(MlpSpec spec) {
         this.spec = spec;
@@ -38,7 +40,7 @@ public final class Mlp {
         return p;
     }
 
-    /** Logits of the batch, feature-major: {@code logits[c * batch.size() + n]}. Returns an internal buffer. */
+    /** Logits of the batch, class-major: {@code logits[c * batch.size() + n]}. Returns an internal buffer. */
     public float[] logits(ParameterSet params, Batch batch) {
         prepare(params, batch);
         float[] x = input;
@@ -46,7 +48,7 @@ public final class Mlp {
             DenseKernel.forward(layer(params, l, batch.size()), x, plus[l], null, null, 0L, 0f);
             x = plus[l];
         }
-        return x;
+        return unblock(x, batch.size(), logitsPlus);
     }
 
     public double loss(ParameterSet params, Batch batch) {
@@ -67,8 +69,9 @@ public final class Mlp {
             xm = minus[l];
         }
         int c = spec.classes();
-        return new LossPair(SoftmaxCrossEntropy.meanLoss(xp, batch.labels(), c, batch.size()),
-                SoftmaxCrossEntropy.meanLoss(xm, batch.labels(), c, batch.size()));
+        int n = batch.size();
+        return new LossPair(SoftmaxCrossEntropy.meanLoss(unblock(xp, n, logitsPlus), batch.labels(), c, n),
+                SoftmaxCrossEntropy.meanLoss(unblock(xm, n, logitsMinus), batch.labels(), c, n));
     }
 
     /** Accuracy and loss over {@code count} examples of a row-major feature array, in chunks of {@code chunk}. */
@@ -117,7 +120,25 @@ public final class Mlp {
     DenseKernel.Layer layer(ParameterSet params, int l, int batch) {
         Activation act = l < spec.layerCount() - 1 ? spec.activation() : null;
         return new DenseKernel.Layer(params.tensor(2 * l), params.tensor(2 * l + 1), spec.width(l), spec.width(l + 1),
-                batch, act, 2 * l, 2 * l + 1);
+                DenseKernel.blocks(batch), act, 2 * l, 2 * l + 1);
+    }
+
+    /** Copies blocked logits ({@code [block][class][32]}) into class-major {@code out[c * batch + n]}. */
+    private float[] unblock(float[] blocked, int batch, float[] out) {
+        int c = spec.classes();
+        int mb = DenseKernel.MB;
+        for (int n = 0; n < batch; n++) {
+            int base = (n / mb) * c * mb + (n % mb);
+            for (int k = 0; k < c; k++) {
+                out[k * batch + n] = blocked[base + k * mb];
+            }
+        }
+        return out;
+    }
+
+    /** Name of the tile kernel in use ("vector" or "scalar"), for logs and benchmarks. */
+    public static String kernelName() {
+        return TileKernels.describe();
     }
 
     /** Checks the layout and transposes the batch into the feature-major input buffer. */
@@ -131,31 +152,30 @@ public final class Mlp {
                     + " features per example, got " + batch.featureCount());
         }
         int n = batch.size();
+        int mb = DenseKernel.MB;
+        int blocks = DenseKernel.blocks(n);
         if (n != bufferBatch) {
-            input = new float[spec.inputs() * n];
+            input = new float[blocks * spec.inputs() * mb];
             plus = new float[spec.layerCount()][];
             minus = new float[spec.layerCount()][];
             for (int l = 0; l < spec.layerCount(); l++) {
-                plus[l] = new float[spec.width(l + 1) * n];
-                minus[l] = new float[spec.width(l + 1) * n];
+                plus[l] = new float[blocks * spec.width(l + 1) * mb];
+                minus[l] = new float[blocks * spec.width(l + 1) * mb];
             }
+            logitsPlus = new float[spec.classes() * n];
+            logitsMinus = new float[spec.classes() * n];
             bufferBatch = n;
         }
         int f = spec.inputs();
         float[] src = batch.features();
         for (int e = 0; e < n; e++) {
             int so = e * f;
+            int base = (e / mb) * f * mb + (e % mb);
             for (int i = 0; i < f; i++) {
-                input[i * n + e] = src[so + i];
+                input[base + i * mb] = src[so + i];
             }
         }
+        // padding lanes of the last block stay zero: buffers are fresh per batch size and only real lanes are written
     }
 
-    float[] inputBuffer() {
-        return input;
-    }
-
-    float[] activationBuffer(int layer) {
-        return plus[layer];
-    }
 }

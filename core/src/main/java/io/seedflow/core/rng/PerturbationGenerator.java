@@ -1,5 +1,7 @@
 package io.seedflow.core.rng;
 
+import io.seedflow.core.tensor.VectorSupport;
+
 /**
  * The perturbation direction z of SeedFlow: element {@code e} of tensor {@code t} under seed {@code s} is lane
  * {@code e mod 4} of the Gaussian quadruple made from Philox4x32-10 with key (lo(s), hi(s)) and counter
@@ -8,6 +10,8 @@ package io.seedflow.core.rng;
  * blocks get the same values.
  */
 public final class PerturbationGenerator {
+    private static final boolean VECTOR = VectorSupport.enabled();
+
     private PerturbationGenerator() {
     }
 
@@ -26,11 +30,38 @@ public final class PerturbationGenerator {
             out[o++] = quad[(int) (e & 3)];
             e++;
         }
+        if (VECTOR) {
+            VectorGaussianKernel.Scratch scratch = new VectorGaussianKernel.Scratch();
+            int lanes = VectorGaussianKernel.LANES;
+            while (end - e >= 4L * lanes) {
+                VectorGaussianKernel.blocks(k0, k1, tensorIndex, e >>> 2, out, o, scratch);
+                o += 4 * lanes;
+                e += 4L * lanes;
+            }
+        }
+        // hot loop: Philox inlined into locals so the JIT keeps the state in registers
         while (end - e >= 4) {
             long block = e >>> 2;
-            Philox4x32.block((int) block, (int) (block >>> 32), tensorIndex, 0, k0, k1, words, 0);
-            DeterministicGaussian.pair(words[0], words[1], out, o);
-            DeterministicGaussian.pair(words[2], words[3], out, o + 2);
+            int c0 = (int) block;
+            int c1 = (int) (block >>> 32);
+            int c2 = tensorIndex;
+            int c3 = 0;
+            int ka = k0;
+            int kb = k1;
+            for (int round = 0; round < Philox4x32.ROUNDS; round++) {
+                if (round > 0) {
+                    ka += Philox4x32.W0;
+                    kb += Philox4x32.W1;
+                }
+                long p0 = (Philox4x32.M0 & 0xFFFFFFFFL) * (c0 & 0xFFFFFFFFL);
+                long p1 = (Philox4x32.M1 & 0xFFFFFFFFL) * (c2 & 0xFFFFFFFFL);
+                c0 = (int) (p1 >>> 32) ^ c1 ^ ka;
+                c1 = (int) p1;
+                c2 = (int) (p0 >>> 32) ^ c3 ^ kb;
+                c3 = (int) p0;
+            }
+            DeterministicGaussian.pair(c0, c1, out, o);
+            DeterministicGaussian.pair(c2, c3, out, o + 2);
             o += 4;
             e += 4;
         }

@@ -101,8 +101,8 @@ public final class TrainOfflineCommand implements Callable<Integer> {
                 .finalLearningRateFraction(finalFraction).nonFinitePolicy(nonFinite).runSeed(seed).build();
         TrainingSettings s = new TrainingSettings(modelId, MlpSpec.parse(model), zo, steps, batch, seed, seed,
                 evalEvery, evalExamples, dir, !noProgress && System.console() != null);
-        System.out.printf("train-offline: %s on %s, %d steps, batch %d, lr %s, out %s%n", algorithm, s.model(), steps,
-                batch, rate, dir);
+        System.out.printf("train-offline: %s on %s, %d steps, batch %d, lr %s, %s CPU kernels, out %s%n", algorithm,
+                s.model(), steps, batch, rate, io.seedflow.core.model.Mlp.kernelName(), dir);
         ZoOfflineTraining.Result r = algorithm == Algorithm.zo ? ZoOfflineTraining.run(s, train, test)
                 : BackpropOfflineTraining.run(s, train, test, momentum);
         Report.print(algorithm.name(), r);

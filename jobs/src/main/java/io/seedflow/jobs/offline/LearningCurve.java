@@ -55,6 +55,35 @@ public final class LearningCurve {
         }
     }
 
+    /** Reads a CSV written by {@link #writeCsv}; the run name is taken from its first row. */
+    public static LearningCurve readCsv(Path file) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + file, e);
+        }
+        if (lines.isEmpty() || !lines.get(0).startsWith("run,step,")) {
+            throw new IllegalArgumentException(file + " is not a learning-curve CSV (header run,step,...)");
+        }
+        LearningCurve c = null;
+        for (String line : lines.subList(1, lines.size())) {
+            String[] f = line.split(",");
+            if (f.length < 7) {
+                continue;
+            }
+            if (c == null) {
+                c = new LearningCurve(f[0]);
+            }
+            c.add(new Point(Long.parseLong(f[1]), Long.parseLong(f[2]), Double.parseDouble(f[3]),
+                    Double.parseDouble(f[4]), Double.parseDouble(f[5]), Double.parseDouble(f[6])));
+        }
+        if (c == null) {
+            throw new IllegalArgumentException(file + " has no data rows");
+        }
+        return c;
+    }
+
     /** Plots test accuracy vs step for all curves into one PNG. */
     public static void writePng(Path file, String title, List<LearningCurve> curves) {
         System.setProperty("java.awt.headless", "true");
