@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the bench module (with schemas and core) and runs the four core JMH benchmarks with modest iteration
-# counts (about 4-5 minutes on 2 cores), writing bench/results/core-<date>.csv (+ .log with JMH's output and
+# counts (about 4 minutes on 2 cores), writing bench/results/core-<date>.csv (+ .log with JMH's output and
 # .md with the summary) and printing the summary table.
 #
 # Environment (all optional):

@@ -1,0 +1,674 @@
+#!/usr/bin/env python3
+"""Independent SeedFlow replica (update-log format version 1), written from docs/update-log-spec.md alone.
+
+Python 3 + NumPy only. Parses the safetensors snapshot and the Avro object container file itself,
+regenerates every direction z with Philox4x32-10 + the float32 Gaussian transform of spec section 3,
+and applies every record per spec section 5 with an emulated, correctly rounded binary32 fma.
+
+usage: python3 replica.py --snapshot FILE --log FILE [--expect-weights-sha256 HEX] [--snapshot-id HEX]
+
+exit codes: 0 = applied, digest printed (and equal to the expected one if given);
+            3 = expected digest differs;
+            2 = the snapshot or the log was refused (integrity, format, order, validation errors).
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import math
+import os
+import re
+import struct
+import sys
+import time
+import zlib
+
+import numpy as np
+
+F32 = np.float32
+F64 = np.float64
+U32 = np.uint32
+U64 = np.uint64
+MASK32 = 0xFFFFFFFF
+
+
+# ----------------------------------------------------------------------------------------------
+# Errors (names follow spec section 8)
+# ----------------------------------------------------------------------------------------------
+class ReplicaError(Exception):
+    pass
+
+
+class SnapshotIntegrityError(ReplicaError):
+    pass
+
+
+class UnsupportedFormatVersionError(ReplicaError):
+    pass
+
+
+class UpdateLogGapError(ReplicaError):
+    pass
+
+
+class UpdateOrderError(ReplicaError):
+    pass
+
+
+class TensorShapeMismatchError(ReplicaError):
+    pass
+
+
+class InvalidUpdateRecordError(ReplicaError):
+    pass
+
+
+# ----------------------------------------------------------------------------------------------
+# binary32 helpers
+# ----------------------------------------------------------------------------------------------
+def f32_from_bits(bits: int) -> np.float32:
+    return np.array([bits], dtype=U32).view(F32)[0]
+
+
+def bits_of(x) -> np.ndarray:
+    return np.asarray(x, dtype=F32).view(U32)
+
+
+_TWO128 = math.ldexp(1.0, 128)
+
+
+def fma32(a, b, c) -> np.ndarray:
+    """Correctly rounded binary32 fma(a, b, c) (round to nearest, ties to even), elementwise.
+
+    a*b of two binary32 values is exact in binary64 (<= 48 significant bits, exponent in range).
+    s = fl64(p + c) may round; TwoSum gives the exact error err with p + c = s + err.
+    Rounding s to binary32 is then correct unless s lies exactly halfway between two adjacent
+    binary32 values while err != 0 (double rounding); then the exact value is on err's side.
+    """
+    a = np.asarray(a, dtype=F32)
+    b = np.asarray(b, dtype=F32)
+    c = np.asarray(c, dtype=F32)
+    a, b, c = np.broadcast_arrays(a, b, c)
+    shape = a.shape
+    a, b, c = a.reshape(-1), b.reshape(-1), c.reshape(-1)
+    return _fma32_flat(a, b, c).reshape(shape)
+
+
+def _fma32_flat(a, b, c) -> np.ndarray:
+    with np.errstate(over="ignore", invalid="ignore"):
+        p = a.astype(F64) * b.astype(F64)
+        c64 = c.astype(F64)
+        s = p + c64
+        bb = s - p
+        err = (p - (s - bb)) + (c64 - bb)
+        r = s.astype(F32)
+        fix = np.isfinite(s) & (err != 0)
+        if not fix.any():
+            return r
+        idx = np.nonzero(fix)
+        sf = s[idx]
+        rf = r[idx]
+        ef = err[idx]
+        r64 = rf.astype(F64)
+        up = r64 < sf  # the binary32 rounding went down -> other neighbour is above
+        other = np.where(up, np.nextafter(rf, F32(np.inf)), np.nextafter(rf, F32(-np.inf)))
+        lo = np.where(up, rf, other)
+        hi = np.where(up, other, rf)
+        lo64 = lo.astype(F64)
+        hi64 = hi.astype(F64)
+        # beyond FLT_MAX the next "value" for rounding purposes is 2^128
+        lo64 = np.where(np.isneginf(lo64), -_TWO128, lo64)
+        hi64 = np.where(np.isposinf(hi64), _TWO128, hi64)
+        mid = (lo64 + hi64) * 0.5  # exact: adjacent binary32 values, at most 26 significant bits
+        at_mid = (sf == mid) & (r64 != sf)
+        res = np.where(at_mid & (ef > 0), hi, np.where(at_mid & (ef < 0), lo, rf))
+        r = r.copy()
+        r[idx] = res
+        return r
+
+
+# ----------------------------------------------------------------------------------------------
+# Philox4x32-10 (spec 3.1)
+# ----------------------------------------------------------------------------------------------
+M0 = 0xD2511F53
+M1 = 0xCD9E8D57
+W0 = 0x9E3779B9
+W1 = 0xBB67AE85
+
+
+def philox4x32_10(c0, c1, c2, c3, k0: int, k1: int):
+    """Vectorized over the counter words (array-likes of u32 values). Returns four uint32 arrays."""
+    c0 = np.asarray(c0, dtype=U64) & U64(MASK32)
+    c1 = np.asarray(c1, dtype=U64) & U64(MASK32)
+    c2 = np.asarray(c2, dtype=U64) & U64(MASK32)
+    c3 = np.asarray(c3, dtype=U64) & U64(MASK32)
+    c0, c1, c2, c3 = np.broadcast_arrays(c0, c1, c2, c3)
+    k0 &= MASK32
+    k1 &= MASK32
+    m0 = U64(M0)
+    m1 = U64(M1)
+    mask = U64(MASK32)
+    sh = U64(32)
+    for rnd in range(10):
+        if rnd > 0:
+            k0 = (k0 + W0) & MASK32
+            k1 = (k1 + W1) & MASK32
+        p0 = m0 * c0  # < 2^64: exact
+        p1 = m1 * c2
+        hi0 = p0 >> sh
+        lo0 = p0 & mask
+        hi1 = p1 >> sh
+        lo1 = p1 & mask
+        c0, c1, c2, c3 = (hi1 ^ c1 ^ U64(k0), lo1, hi0 ^ c3 ^ U64(k1), lo0)
+    return (c0.astype(U32), c1.astype(U32), c2.astype(U32), c3.astype(U32))
+
+
+# ----------------------------------------------------------------------------------------------
+# Gaussian transform (spec 3.3)
+# ----------------------------------------------------------------------------------------------
+SQRT2 = f32_from_bits(0x3FB504F3)
+LN2 = f32_from_bits(0x3F317218)
+L1 = f32_from_bits(0x3F2AAAAB)
+L2 = f32_from_bits(0x3ECCCCCD)
+L3 = f32_from_bits(0x3E924925)
+L4 = f32_from_bits(0x3E638E39)
+L5 = f32_from_bits(0x3E3A2E8C)
+S1 = f32_from_bits(0x3FC90FDB)
+S3 = f32_from_bits(0xBF255DE7)
+S5 = f32_from_bits(0x3DA335E3)
+S7 = f32_from_bits(0xBB996966)
+S9 = f32_from_bits(0x39283C1A)
+C2 = f32_from_bits(0xBF9DE9E6)
+C4 = f32_from_bits(0x3E81E0F8)
+C6 = f32_from_bits(0xBCAAE9E4)
+C8 = f32_from_bits(0x3A70FA83)
+C10 = f32_from_bits(0xB7D368F9)
+ONE = F32(1.0)
+TWO = F32(2.0)
+HALF = F32(0.5)
+FOUR = F32(4.0)
+MINUS_TWO = F32(-2.0)
+TWO_M24 = F32(2.0 ** -24)
+
+
+def _chk(x):
+    assert x.dtype == F32, x.dtype
+    return x
+
+
+def uniform(x) -> np.ndarray:
+    x = np.asarray(x, dtype=U32)
+    n = (x >> U32(9)).astype(np.int64) * 2 + 1  # odd, < 2^24
+    u = n.astype(F32)  # exact
+    return _chk(u * TWO_M24)  # exact
+
+
+def flog(u) -> np.ndarray:
+    u = _chk(np.asarray(u, dtype=F32))
+    bits = u.view(U32)
+    e = ((bits >> U32(23)) & U32(0xFF)).astype(np.int32) - 127
+    m = ((bits & U32(0x007FFFFF)) | U32(0x3F800000)).view(F32)
+    big = m > SQRT2
+    m = np.where(big, m * HALF, m)
+    e = e + big.astype(np.int32)
+    f = _chk(m - ONE)
+    s = _chk(f / _chk(TWO + f))
+    w = _chk(s * s)
+    p = fma32(L5, w, L4)
+    p = fma32(p, w, L3)
+    p = fma32(p, w, L2)
+    p = fma32(p, w, L1)
+    t = _chk(w * p)
+    lnm = fma32(s, t, _chk(TWO * s))
+    return _chk(fma32(e.astype(F32), LN2, lnm))
+
+
+def pair(a, b):
+    """(r*c, r*s) for the words a (radius) and b (angle). Returns two float32 arrays."""
+    lg = flog(uniform(a))
+    r = _chk(np.sqrt(_chk(MINUS_TWO * lg)))
+    u2 = uniform(b)
+    t = _chk(u2 * FOUR)
+    q = np.floor(t).astype(np.int32)
+    x = _chk(t - q.astype(F32))
+    adj = x > HALF
+    x = np.where(adj, x - ONE, x)
+    q = q + adj.astype(np.int32)
+    x = _chk(x)
+    x2 = _chk(x * x)
+    sp = fma32(S9, x2, S7)
+    sp = fma32(sp, x2, S5)
+    sp = fma32(sp, x2, S3)
+    sp = fma32(sp, x2, S1)
+    sin = _chk(x * sp)
+    cp = fma32(C10, x2, C8)
+    cp = fma32(cp, x2, C6)
+    cp = fma32(cp, x2, C4)
+    cp = fma32(cp, x2, C2)
+    cos = fma32(cp, x2, ONE)
+    qm = q & 3
+    c = np.select([qm == 0, qm == 1, qm == 2, qm == 3], [cos, -sin, -cos, sin])
+    s_ = np.select([qm == 0, qm == 1, qm == 2, qm == 3], [sin, cos, -sin, -cos])
+    c = _chk(c.astype(F32, copy=False))
+    s_ = _chk(s_.astype(F32, copy=False))
+    return _chk(r * c), _chk(r * s_)
+
+
+def seed_words(seed: int):
+    return seed & MASK32, (seed >> 32) & MASK32
+
+
+def z_values(seed: int, tensor, element) -> np.ndarray:
+    """z(s, t, e) for arrays of tensor indices and element indices (arbitrary, up to 2^64-1)."""
+    tensor = np.asarray(tensor, dtype=U64)
+    element = np.asarray(element, dtype=U64)
+    tensor, element = np.broadcast_arrays(tensor, element)
+    b = element >> U64(2)
+    lane = (element & U64(3)).astype(np.int64)
+    k0, k1 = seed_words(seed)
+    x0, x1, x2, x3 = philox4x32_10(b & U64(MASK32), b >> U64(32), tensor, np.zeros_like(b), k0, k1)
+    n0, n1 = pair(x0, x1)
+    n2, n3 = pair(x2, x3)
+    return np.select([lane == 0, lane == 1, lane == 2, lane == 3], [n0, n1, n2, n3]).astype(F32)
+
+
+class ZGenerator:
+    """Precomputes the counters of every block of every tensor; one Philox call per seed."""
+
+    def __init__(self, sizes):
+        self.sizes = list(sizes)
+        blocks_t = []
+        blocks_b = []
+        self.block_ranges = []
+        start = 0
+        for t, n in enumerate(self.sizes):
+            nb = (n + 3) // 4
+            blocks_t.append(np.full(nb, t, dtype=U64))
+            blocks_b.append(np.arange(nb, dtype=U64))
+            self.block_ranges.append((start, start + nb))
+            start += nb
+        self.t = np.concatenate(blocks_t)
+        self.b = np.concatenate(blocks_b)
+        self.lo = self.b & U64(MASK32)
+        self.hi = self.b >> U64(32)
+        self.zero = np.zeros_like(self.b)
+
+    def z(self, seed: int):
+        k0, k1 = seed_words(seed)
+        x0, x1, x2, x3 = philox4x32_10(self.lo, self.hi, self.t, self.zero, k0, k1)
+        n0, n1 = pair(x0, x1)
+        n2, n3 = pair(x2, x3)
+        lanes = np.stack([n0, n1, n2, n3], axis=1)  # (blocks, 4): z[4b + lane]
+        out = []
+        for (a, bnd), n in zip(self.block_ranges, self.sizes):
+            out.append(_chk(lanes[a:bnd].reshape(-1)[:n]))
+        return out
+
+
+# ----------------------------------------------------------------------------------------------
+# Snapshot (spec section 2)
+# ----------------------------------------------------------------------------------------------
+class Snapshot:
+    def __init__(self, names, shapes, tensors, metadata, snapshot_id):
+        self.names = names
+        self.shapes = shapes
+        self.tensors = tensors  # flat float32 arrays, canonical order
+        self.metadata = metadata
+        self.snapshot_id = snapshot_id
+
+
+MAX_HEADER = 100 * 1024 * 1024
+
+
+def read_snapshot(path: str, expected_id: str | None = None) -> Snapshot:
+    with open(path, "rb") as fh:
+        data = fh.read()
+    sid = hashlib.sha256(data).hexdigest()
+    if expected_id is None:
+        m = re.fullmatch(r"([0-9a-fA-F]{64})\.safetensors", os.path.basename(path))
+        if not m:
+            raise SnapshotIntegrityError(
+                f"snapshot file name {os.path.basename(path)!r} is not <sha256>.safetensors and no --snapshot-id given")
+        expected_id = m.group(1)
+    if sid != expected_id.lower():
+        raise SnapshotIntegrityError(f"snapshot SHA-256 {sid} != announced id {expected_id}")
+    if len(data) < 8:
+        raise SnapshotIntegrityError("file shorter than 8 bytes")
+    n = struct.unpack_from("<Q", data, 0)[0]
+    if n < 2 or n > MAX_HEADER or 8 + n > len(data):
+        raise SnapshotIntegrityError(f"bad header length {n}")
+    try:
+        header = json.loads(data[8:8 + n].decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as ex:
+        raise SnapshotIntegrityError(f"header is not valid UTF-8 JSON: {ex}")
+    if not isinstance(header, dict):
+        raise SnapshotIntegrityError("header is not a JSON object")
+    metadata = header.get("__metadata__", {})
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        raise SnapshotIntegrityError("__metadata__ must be an object of strings")
+    fv = metadata.get("seedflow.format-version")
+    if fv is not None and fv != "1":
+        raise UnsupportedFormatVersionError(f"snapshot format version {fv!r}")
+    body = data[8 + n:]
+    entries = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        if not isinstance(info, dict) or info.get("dtype") != "F32":
+            raise SnapshotIntegrityError(f"tensor {name}: dtype must be F32")
+        shape = info.get("shape")
+        offs = info.get("data_offsets")
+        if (not isinstance(shape, list) or not all(type(d) is int and d > 0 for d in shape)):
+            raise SnapshotIntegrityError(f"tensor {name}: bad shape {shape}")
+        if (not isinstance(offs, list) or len(offs) != 2 or not all(type(o) is int and o >= 0 for o in offs)):
+            raise SnapshotIntegrityError(f"tensor {name}: bad data_offsets {offs}")
+        count = math.prod(shape)
+        if offs[1] - offs[0] != 4 * count:
+            raise SnapshotIntegrityError(f"tensor {name}: end-begin != 4*numel")
+        entries[name] = (shape, offs[0], offs[1])
+    pos = 0
+    for name, (shape, b, e) in sorted(entries.items(), key=lambda kv: kv[1][1]):
+        if b != pos:
+            raise SnapshotIntegrityError(f"tensor {name}: hole or overlap at {b} (expected {pos})")
+        pos = e
+    if pos != len(body):
+        raise SnapshotIntegrityError(f"data section ends at {pos}, file data is {len(body)} bytes")
+    order = metadata.get("seedflow.tensor-order")
+    if order is None:
+        names = [k for k, _ in sorted(entries.items(), key=lambda kv: kv[1][1])]
+    else:
+        names = order.split(",") if order else []
+        if len(set(names)) != len(names):
+            raise SnapshotIntegrityError("duplicate name in seedflow.tensor-order")
+        for nm in names:
+            if nm not in entries:
+                raise SnapshotIntegrityError(f"tensor-order names unknown tensor {nm}")
+        if set(names) != set(entries):
+            raise SnapshotIntegrityError("a tensor is missing from seedflow.tensor-order")
+    shapes = [entries[nm][0] for nm in names]
+    tensors = [np.frombuffer(body, dtype="<f4", count=math.prod(entries[nm][0]),
+                             offset=entries[nm][1]).astype(F32).copy() for nm in names]
+    return Snapshot(names, shapes, tensors, metadata, sid)
+
+
+def check_model_spec(snap: Snapshot):
+    spec = snap.metadata.get("seedflow.model-spec")
+    if spec is None:
+        return
+    m = re.fullmatch(r"mlp:(\d+(?:x\d+)+)(?::([A-Za-z0-9_-]+))?", spec)
+    if not m:
+        return  # not an MLP spec: nothing in the spec tells us its canonical order; trust the file
+    widths = [int(w) for w in m.group(1).split("x")]
+    want_names, want_shapes = [], []
+    for lyr in range(len(widths) - 1):
+        want_names += [f"layers.{lyr}.weight", f"layers.{lyr}.bias"]
+        want_shapes += [[widths[lyr + 1], widths[lyr]], [widths[lyr + 1]]]
+    if snap.names != want_names or snap.shapes != want_shapes:
+        raise TensorShapeMismatchError(
+            f"snapshot tensors {list(zip(snap.names, snap.shapes))} do not match {spec}")
+
+
+def weights_digest(tensors) -> str:
+    h = hashlib.sha256()
+    for t in tensors:
+        h.update(np.ascontiguousarray(t, dtype="<f4").tobytes())
+    return h.hexdigest()
+
+
+# ----------------------------------------------------------------------------------------------
+# Avro object container file (generic, driven by the writer schema embedded in the file)
+# ----------------------------------------------------------------------------------------------
+class AvroReader:
+    def __init__(self, buf: bytes, pos: int = 0):
+        self.buf = buf
+        self.pos = pos
+
+    def read(self, n: int) -> bytes:
+        if n < 0 or self.pos + n > len(self.buf):
+            raise ReplicaError("Avro: truncated data")
+        out = self.buf[self.pos:self.pos + n]
+        self.pos += n
+        return out
+
+    def varlong(self) -> int:
+        shift = 0
+        acc = 0
+        while True:
+            if self.pos >= len(self.buf):
+                raise ReplicaError("Avro: truncated varint")
+            byte = self.buf[self.pos]
+            self.pos += 1
+            acc |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+            if shift >= 70:
+                raise ReplicaError("Avro: varint too long")
+        return (acc >> 1) ^ -(acc & 1)
+
+
+PRIMITIVES = {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
+
+
+class AvroSchema:
+    def __init__(self, schema_json):
+        self.named = {}
+        self.root = self._resolve(schema_json, None)
+
+    def _fullname(self, name, ns):
+        if "." in name:
+            return name
+        return f"{ns}.{name}" if ns else name
+
+    def _resolve(self, s, ns):
+        if isinstance(s, str):
+            if s in PRIMITIVES:
+                return s
+            full = self._fullname(s, ns)
+            if full in self.named:
+                return self.named[full]
+            if s in self.named:
+                return self.named[s]
+            raise ReplicaError(f"Avro: unknown type {s}")
+        if isinstance(s, list):
+            return {"type": "union", "branches": [self._resolve(x, ns) for x in s]}
+        t = s["type"]
+        if t in ("record", "error", "enum", "fixed"):
+            nns = s.get("namespace", ns)
+            if "." in s["name"]:
+                nns = s["name"].rsplit(".", 1)[0]
+            full = self._fullname(s["name"], nns)
+            node = {"type": t, "name": full}
+            self.named[full] = node
+            if t in ("record", "error"):
+                node["fields"] = [(f["name"], self._resolve(f["type"], nns)) for f in s["fields"]]
+            elif t == "enum":
+                node["symbols"] = list(s["symbols"])
+            else:
+                node["size"] = int(s["size"])
+            return node
+        if t == "array":
+            return {"type": "array", "items": self._resolve(s["items"], ns)}
+        if t == "map":
+            return {"type": "map", "values": self._resolve(s["values"], ns)}
+        if isinstance(t, (dict, list)) or t in PRIMITIVES:
+            return self._resolve(t, ns)  # {"type": "long", "logicalType": ...}, {"type":"string",...}
+        return self._resolve(t, ns)
+
+
+def avro_decode(sch, r: AvroReader):
+    if isinstance(sch, str):
+        if sch == "null":
+            return None
+        if sch == "boolean":
+            return r.read(1) != b"\x00"
+        if sch in ("int", "long"):
+            v = r.varlong()
+            if sch == "int" and not -2 ** 31 <= v < 2 ** 31:
+                raise ReplicaError("Avro: int out of range")
+            if not -2 ** 63 <= v < 2 ** 63:
+                raise ReplicaError("Avro: long out of range")
+            return v
+        if sch == "float":
+            return np.frombuffer(r.read(4), dtype="<f4")[0].astype(F32)  # raw bits kept
+        if sch == "double":
+            return np.frombuffer(r.read(8), dtype="<f8")[0]
+        if sch == "bytes":
+            return r.read(r.varlong())
+        if sch == "string":
+            return r.read(r.varlong()).decode("utf-8")
+        raise ReplicaError(sch)
+    t = sch["type"]
+    if t in ("record", "error"):
+        return {name: avro_decode(fs, r) for name, fs in sch["fields"]}
+    if t == "enum":
+        i = r.varlong()
+        if not 0 <= i < len(sch["symbols"]):
+            raise ReplicaError("Avro: enum index out of range")
+        return sch["symbols"][i]
+    if t == "fixed":
+        return r.read(sch["size"])
+    if t == "union":
+        i = r.varlong()
+        if not 0 <= i < len(sch["branches"]):
+            raise ReplicaError("Avro: union index out of range")
+        return avro_decode(sch["branches"][i], r)
+    if t in ("array", "map"):
+        out = [] if t == "array" else {}
+        while True:
+            n = r.varlong()
+            if n == 0:
+                break
+            if n < 0:
+                n = -n
+                r.varlong()  # block size in bytes
+            for _ in range(n):
+                if t == "array":
+                    out.append(avro_decode(sch["items"], r))
+                else:
+                    k = r.read(r.varlong()).decode("utf-8")
+                    out[k] = avro_decode(sch["values"], r)
+        return out
+    raise ReplicaError(f"Avro: unsupported type {t}")
+
+
+def read_avro_container(path: str):
+    with open(path, "rb") as fh:
+        buf = fh.read()
+    r = AvroReader(buf)
+    if r.read(4) != b"Obj\x01":
+        raise ReplicaError("Avro: bad magic")
+    meta = avro_decode({"type": "map", "values": "bytes"}, r)
+    sync = r.read(16)
+    codec = meta.get("avro.codec", b"null").decode()
+    schema = AvroSchema(json.loads(meta["avro.schema"].decode("utf-8")))
+    records = []
+    while r.pos < len(buf):
+        count = r.varlong()
+        size = r.varlong()
+        block = r.read(size)
+        if r.read(16) != sync:
+            raise ReplicaError("Avro: sync marker mismatch")
+        if codec == "null":
+            data = block
+        elif codec == "deflate":
+            data = zlib.decompress(block, -15)
+        else:
+            raise ReplicaError(f"Avro: unsupported codec {codec}")
+        br = AvroReader(data)
+        for _ in range(count):
+            records.append(avro_decode(schema.root, br))
+        if br.pos != len(data):
+            raise ReplicaError("Avro: trailing bytes in block")
+    return schema, records
+
+
+# ----------------------------------------------------------------------------------------------
+# Replica (spec sections 4, 5, 7)
+# ----------------------------------------------------------------------------------------------
+class Replica:
+    def __init__(self, snap: Snapshot):
+        self.snap = snap
+        self.model_id = snap.metadata.get("seedflow.model-id")
+        step = snap.metadata.get("seedflow.step", "0")
+        if not re.fullmatch(r"\d+", step):
+            raise SnapshotIntegrityError(f"bad seedflow.step {step!r}")
+        self.version = int(step)
+        self.weights = [t.copy() for t in snap.tensors]
+        self.ranks = [len(s) for s in snap.shapes]
+        self.zgen = ZGenerator([t.size for t in self.weights])
+
+    def validate(self, rec):
+        if rec["formatVersion"] != 1:
+            raise UnsupportedFormatVersionError(f"record formatVersion {rec['formatVersion']}")
+        if self.model_id is not None and rec["modelId"] != self.model_id:
+            raise InvalidUpdateRecordError(f"modelId {rec['modelId']!r} != {self.model_id!r}")
+        d = rec.get("decayFactor", ONE)  # reader-schema default 1.0 if the writer had no such field
+        if not (np.isfinite(d) and F32(0) < d <= F32(1)):
+            raise InvalidUpdateRecordError(f"decayFactor {d} out of (0, 1]")
+        for p in rec["perturbations"]:
+            if not np.isfinite(p["coefficient"]):
+                raise InvalidUpdateRecordError(f"non-finite coefficient at step {rec['step']}")
+        if rec["status"] == "SKIPPED_NON_FINITE" and rec["perturbations"]:
+            raise InvalidUpdateRecordError("SKIPPED_NON_FINITE record carries terms")
+        if rec["status"] not in ("APPLIED", "SKIPPED_NON_FINITE"):
+            raise InvalidUpdateRecordError(f"unknown status {rec['status']}")
+
+    def apply(self, rec):
+        self.validate(rec)
+        step = rec["step"]
+        if step > self.version + 1:
+            raise UpdateLogGapError(f"missing steps {self.version + 1}..{step - 1}")
+        if step <= self.version:
+            raise UpdateOrderError(f"record step {step} at or below version {self.version}")
+        if rec["status"] == "SKIPPED_NON_FINITE":
+            self.version = step
+            return
+        d = F32(rec.get("decayFactor", ONE))
+        terms = [(p["seed"], F32(p["coefficient"])) for p in rec["perturbations"]]
+        zs = [self.zgen.z(seed) for seed, _ in terms]
+        new = []
+        for t, theta in enumerate(self.weights):
+            if d != ONE and self.ranks[t] >= 2:
+                theta = _chk(theta * d)
+            for (seed, c), z in zip(terms, zs):
+                theta = fma32(-c, z[t], theta)
+            new.append(_chk(theta))
+        self.weights = new
+        self.version = step
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--snapshot", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--expect-weights-sha256")
+    ap.add_argument("--snapshot-id", help="announced snapshot id (default: taken from the file name)")
+    args = ap.parse_args(argv)
+    t0 = time.perf_counter()
+    try:
+        snap = read_snapshot(args.snapshot, args.snapshot_id)
+        check_model_spec(snap)
+        _, records = read_avro_container(args.log)
+        rep = Replica(snap)
+        for rec in records:
+            if rec["baseSnapshotId"] != snap.snapshot_id:
+                raise InvalidUpdateRecordError(
+                    f"record step {rec['step']} names base snapshot {rec['baseSnapshotId']}, not {snap.snapshot_id}")
+            rep.apply(rec)
+    except ReplicaError as ex:
+        print(f"refused: {type(ex).__name__}: {ex}", file=sys.stderr)
+        return 2
+    digest = weights_digest(rep.weights)
+    elapsed = time.perf_counter() - t0
+    print(f"weights-sha256={digest}")
+    print(f"records={len(records)} version={rep.version} elapsed={elapsed:.2f}s", file=sys.stderr)
+    if args.expect_weights_sha256 and digest != args.expect_weights_sha256.strip().lower():
+        print(f"MISMATCH: expected {args.expect_weights_sha256.strip().lower()}", file=sys.stderr)
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,371 @@
+#!/usr/bin/env python3
+"""Self-checks of the independent replica's building blocks.
+
+1. Philox4x32-10 against the known-answer vectors of the spec (section 3.1).
+2. The emulated binary32 fma against exact rational arithmetic (fractions.Fraction), on random and
+   adversarial inputs (double-rounding midpoints, binade edges, subnormals, overflow threshold, cancellation).
+3. The Gaussian transform: accuracy claims of spec 3.3 (log within 2e-7 relative, normals within ~1e-6 of exact
+   Box-Muller), moments; the vectorized per-tensor generator against the per-element one.
+4. z values against core/src/test/resources/golden/gaussian-v1.csv, if that file exists (skipped, with a notice,
+   if not).
+
+usage: python3 selfcheck.py [--n N] [--gaussian-csv FILE]      exit 0 iff every check that ran passed
+"""
+import argparse
+import math
+import os
+import random
+import sys
+from fractions import Fraction
+
+import numpy as np
+
+import replica as R
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_CSV = os.path.normpath(os.path.join(HERE, "../../core/src/test/resources/golden/gaussian-v1.csv"))
+F32, U32 = np.float32, np.uint32
+
+failures = []
+
+
+def check(cond, msg):
+    print(("PASS  " if cond else "FAIL  ") + msg)
+    if not cond:
+        failures.append(msg)
+
+
+# ------------------------------------------------------------------ 1. Philox
+def check_philox():
+    kats = [
+        ((0, 0, 0, 0), (0, 0), (0x6627E8D5, 0xE169C58D, 0xBC57AC4C, 0x9B00DBD8)),
+        ((0xFFFFFFFF,) * 4, (0xFFFFFFFF,) * 2, (0x408F276D, 0x41C83B0E, 0xA20BC7C6, 0x6D5451FD)),
+        ((0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344), (0xA4093822, 0x299F31D0),
+         (0xD16CFE09, 0x94FDCCEB, 0x5001E420, 0x24126EA1)),
+    ]
+    for ctr, key, want in kats:
+        got = tuple(int(x[()]) for x in R.philox4x32_10(*ctr, *key))
+        check(got == want, "philox %s / %s -> %s" % (
+            " ".join("%08x" % v for v in ctr), " ".join("%08x" % v for v in key),
+            " ".join("%08x" % v for v in got)))
+    # vectorized == scalar
+    rng = np.random.default_rng(1)
+    ctr = rng.integers(0, 2 ** 32, size=(4, 64), dtype=np.uint64)
+    vec = R.philox4x32_10(*ctr, 0x12345678, 0x9ABCDEF0)
+    ok = all(tuple(int(v[i]) for v in vec) ==
+             tuple(int(x[()]) for x in R.philox4x32_10(*(int(c[i]) for c in ctr), 0x12345678, 0x9ABCDEF0))
+             for i in range(64))
+    check(ok, "philox vectorized evaluation equals element-by-element evaluation")
+
+
+# ------------------------------------------------------------------ 2. fma vs Fraction
+TWO128 = Fraction(2) ** 128
+
+
+def exact_round_f32(q: Fraction, zero_negative: bool) -> int:
+    """binary32 bits of q rounded to nearest, ties to even (IEEE overflow rule); zero sign supplied."""
+    if q == 0:
+        return 0x80000000 if zero_negative else 0
+    neg = q < 0
+    q = -q if neg else q
+    e = q.numerator.bit_length() - q.denominator.bit_length()
+    if Fraction(2) ** e > q:
+        e -= 1
+    # now 2^e <= q < 2^(e+1)
+    quantum = Fraction(2) ** (max(e, -126) - 23)
+    n = round(q / quantum)  # Fraction.__round__ rounds half to even
+    val = n * quantum
+    if val >= TWO128:
+        bits = 0x7F800000
+    else:
+        bits = int(np.array([float(val)], dtype=np.float64).astype(F32).view(U32)[0])  # val exact in f32
+    return bits | (0x80000000 if neg else 0)
+
+
+def fma_reference_bits(a, b, c) -> int:
+    fa, fb, fc = (Fraction(float(x)) for x in (a, b, c))
+    exact = fa * fb + fc
+    sign_p = (np.signbit(a) != np.signbit(b))
+    zero_neg = bool(sign_p and np.signbit(c) and fa * fb == 0 and fc == 0)
+    return exact_round_f32(exact, zero_neg)
+
+
+def f32bits(bits):
+    return np.asarray(bits, dtype=np.uint32).view(F32)
+
+
+def random_finite_f32(rng, n, emin=-149, emax=127):
+    """float32 values with log-uniform-ish exponents in [emin, emax], random mantissa and sign."""
+    exp = rng.integers(max(emin, -126) + 127, emax + 128, size=n).astype(np.uint32)
+    exp[rng.random(n) < 0.03] = 0  # some subnormals
+    mant = rng.integers(0, 1 << 23, size=n, dtype=np.uint32)
+    sign = rng.integers(0, 2, size=n, dtype=np.uint32) << np.uint32(31)
+    return f32bits(sign | (exp << np.uint32(23)) | mant)
+
+
+def adversarial_cases(rng, n):
+    """Exact results just off a binary32 midpoint, such that fl64(a*b+c) lands exactly on the midpoint."""
+    A, B, C = [], [], []
+    one_plus = F32(1 + 2.0 ** -23)
+    one_minus = F32(1 - 2.0 ** -23)
+    for i in range(n):
+        kind = i % 4
+        if kind == 3:
+            x = F32(np.finfo(F32).max) * (F32(1) if rng.random() < .5 else F32(-1))
+        else:
+            ebits = int(rng.integers(1, 254))
+            if kind == 2:
+                mant = 0  # power of two: binade edge below
+            else:
+                mant = int(rng.integers(0, 1 << 23))
+            if rng.random() < 0.1:
+                ebits = 0
+                mant = int(rng.integers(1, 1 << 23))  # subnormal X
+            x = f32bits(np.uint32((ebits << 23) | mant | (int(rng.integers(0, 2)) << 31)))
+        x = F32(x)
+        ax = abs(float(x))
+        ulp_up = float(np.nextafter(F32(ax), F32(np.inf))) - ax if ax < float(np.finfo(F32).max) else 2.0 ** 104
+        ulp_dn = ax - float(np.nextafter(F32(ax), F32(0)))
+        up = rng.random() < 0.5
+        half = (ulp_up if up else ulp_dn) / 2  # distance to the midpoint on that side, a power of two
+        if half == 0 or half < 2.0 ** -148:
+            continue
+        # p = +-half*(1 - 2^-46) = (2^k (1+2^-23)) * (+-(1-2^-23)): exact sum is the midpoint minus a tiny
+        # amount (towards x), far below the binary64 ulp of the sum -> fl64 rounds onto the midpoint.
+        k = math.frexp(half)[1] - 1
+        a_ = F32(math.ldexp(float(one_plus), k))
+        if not np.isfinite(a_) or float(a_) == 0 or k < -149:
+            continue
+        s = 1.0 if (up == (float(x) > 0)) else -1.0
+        b_ = F32(s * float(one_minus))
+        if rng.random() < 0.5:
+            a_, b_ = b_, a_
+        A.append(a_), B.append(b_), C.append(x)
+    return np.array(A, F32), np.array(B, F32), np.array(C, F32)
+
+
+def check_fma(n):
+    rng = np.random.default_rng(20240611)
+    families = []
+    # (a) uniformly random finite bit patterns over the full exponent range
+    families.append(("random full range", random_finite_f32(rng, n), random_finite_f32(rng, n),
+                     random_finite_f32(rng, n)))
+    # (b) magnitudes that interact: a*b and c of comparable size
+    a = random_finite_f32(rng, n, -20, 20)
+    b = random_finite_f32(rng, n, -20, 20)
+    c = (a.astype(np.float64) * b.astype(np.float64) * rng.uniform(-4, 4, n)).astype(F32)
+    families.append(("comparable magnitudes", a, b, c))
+    # (c) near-total cancellation: c = -fl32(a*b) +- a few ulps
+    a = random_finite_f32(rng, n, -60, 60)
+    b = random_finite_f32(rng, n, -60, 60)
+    c = -(a * b)
+    c = np.where(rng.random(n) < .5, np.nextafter(c, F32(np.inf)), c)
+    families.append(("cancellation", a, b, c.astype(F32)))
+    # (d) tiny results: subnormal range
+    a = random_finite_f32(rng, n, -80, -60)
+    b = random_finite_f32(rng, n, -80, -60)
+    c = random_finite_f32(rng, n, -149, -120)
+    families.append(("subnormal results", a, b, c))
+    # (e) overflow edge
+    a = random_finite_f32(rng, n // 4, 60, 64)
+    b = random_finite_f32(rng, n // 4, 60, 64)
+    c = random_finite_f32(rng, n // 4, 126, 127)
+    families.append(("overflow edge", a, b, c))
+    # (f) adversarial double-rounding midpoints
+    a, b, c = adversarial_cases(rng, n)
+    families.append(("double-rounding midpoints", a, b, c))
+    # (g) the operations the replica actually performs: theta + (-c)*z with realistic magnitudes
+    a = (rng.standard_normal(n) * 3e-3).astype(F32)
+    b = rng.standard_normal(n).astype(F32)
+    c = (rng.standard_normal(n) * 0.05).astype(F32)
+    families.append(("update-like magnitudes", a, b, c))
+    # (h) signed zeros
+    z = np.array([0.0, -0.0], F32)
+    a = np.repeat(np.array([0.0, -0.0, 1.0, -1.0, 2.0 ** -149], F32), 8)
+    b = np.tile(np.repeat(np.array([0.0, -0.0, 1.0, -1.0], F32), 2), 5)
+    c = np.tile(z, 20)
+    c = np.where((a * b != 0), -(a * b), c).astype(F32)
+    families.append(("signed zeros", a, b, c))
+
+    total_fixed = 0
+    for name, a, b, c in families:
+        got = R.fma32(a, b, c).view(np.uint32)
+        with np.errstate(over="ignore", invalid="ignore"):
+            naive = (a.astype(np.float64) * b.astype(np.float64) + c.astype(np.float64)).astype(F32).view(U32)
+        bad = 0
+        for i in range(len(a)):
+            want = fma_reference_bits(a[i], b[i], c[i])
+            if int(got[i]) != want:
+                bad += 1
+                if bad <= 5:
+                    print(f"   mismatch a={a[i]!r} b={b[i]!r} c={c[i]!r}: got {int(got[i]):08x} want {want:08x}")
+        fixed = int(np.count_nonzero(got != naive))
+        total_fixed += fixed
+        check(bad == 0, f"fma vs Fraction, {name}: {len(a)} cases, {bad} mismatches "
+                        f"({fixed} where naive fl32(fl64(a*b+c)) is wrong)")
+    check(total_fixed > 0, f"the adversarial inputs exercise the double-rounding fix ({total_fixed} cases)")
+    # scalar (0-d) path, including inputs that need the double-rounding fix
+    a, b, c = adversarial_cases(np.random.default_rng(5), 400)
+    ok = all(int(R.fma32(a[i], b[i], c[i]).view(U32)) == fma_reference_bits(a[i], b[i], c[i])
+             for i in range(len(a)))
+    fm = F32(np.finfo(F32).max)
+    ok &= int(R.fma32(F32(2.0 ** 103 * (1 + 2 ** -23)), F32(1 - 2 ** -23), fm).view(U32)) == 0x7F7FFFFF
+    check(ok, "fma32 on 0-d scalars, incl. FLT_MAX + just-below-half-ulp (must stay FLT_MAX, naive gives inf)")
+    # python scalar path
+    x = R.fma32(F32(3.0), F32(1 / 3), F32(-1.0))
+    check(x.dtype == F32 and int(x.view(U32)) == fma_reference_bits(F32(3.0), F32(1 / 3), F32(-1.0)),
+          "fma32 on scalars returns a correctly rounded float32")
+
+
+# ------------------------------------------------------------------ 3. transform sanity
+def check_transform():
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 2 ** 32, size=200000, dtype=np.uint64).astype(U32)
+    x[:4] = [0, 0xFFFFFFFF, 0x80000000, 0x7FFFFFFF]
+    u = R.uniform(x)
+    check(u.dtype == F32 and float(u.min()) >= 2.0 ** -24 and float(u.max()) <= 1 - 2.0 ** -24,
+          "uniform() is float32 in [2^-24, 1-2^-24]")
+    lg = R.flog(u)
+    true = np.log(u.astype(np.float64))
+    rel = np.abs(lg.astype(np.float64) - true) / np.abs(true)
+    check(float(rel.max()) < 2e-7, f"log within 2e-7 relative (max {float(rel.max()):.3g})")
+    y = rng.integers(0, 2 ** 32, size=x.size, dtype=np.uint64).astype(U32)
+    n0, n1 = R.pair(x, y)
+    u1 = u.astype(np.float64)
+    u2 = R.uniform(y).astype(np.float64)
+    r = np.sqrt(-2 * np.log(u1))
+    e0 = np.abs(n0 - r * np.cos(2 * np.pi * u2))
+    e1 = np.abs(n1 - r * np.sin(2 * np.pi * u2))
+    err = float(max(e0.max(), e1.max()))
+    check(err < 5e-6, f"normals within a few 1e-6 of exact Box-Muller (max abs err {err:.3g})")
+    allz = np.concatenate([n0, n1]).astype(np.float64)
+    check(abs(allz.mean()) < 0.01 and abs(allz.var() - 1) < 0.01,
+          f"z moments: mean {allz.mean():.4f}, var {allz.var():.4f}")
+    # the per-tensor generator used by the replica == per-element z_values
+    sizes = [12544, 16, 160, 10]
+    gen = R.ZGenerator(sizes)
+    ok = True
+    for seed in (0, 1, -1, 1358315708888132665, -5575084562871451426, 2 ** 63 - 1, -2 ** 63):
+        zs = gen.z(seed)
+        for t, n in enumerate(sizes):
+            ok &= np.array_equal(zs[t].view(U32), R.z_values(seed, t, np.arange(n)).view(U32))
+    check(ok, "ZGenerator (all blocks at once) equals per-element z_values")
+
+
+# ------------------------------------------------------------------ 4. golden gaussian CSV
+def parse_int(s):
+    s = s.strip()
+    return int(s, 0) if s.lower().lstrip("-+").startswith("0x") else int(s)
+
+
+def check_gaussian_csv(path):
+    if not os.path.exists(path):
+        print(f"SKIP  {path} is absent: z values not compared against the gaussian golden file")
+        return
+    rows = []
+    with open(path) as fh:
+        for ln, line in enumerate(fh, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            cols = [c.strip() for c in line.split(",")]
+            if cols[0] == "seed":
+                continue  # header line
+            rows.append((ln, parse_int(cols[0]), parse_int(cols[1]), parse_int(cols[2]),
+                         int(cols[3], 16), cols[4] if len(cols) > 4 else None))
+    bad = 0
+    big = 0
+    for ln, seed, t, e, bits, value in rows:
+        z = R.z_values(seed, t, np.array([e], dtype=np.uint64))[0]
+        got = int(z.view(U32))
+        big += e >= 2 ** 33
+        if got != bits:
+            bad += 1
+            if bad <= 10:
+                print(f"   line {ln}: seed={seed} t={t} e={e}: got {got:08x} ({float(z)!r}), want {bits:08x}")
+        if value is not None:
+            try:
+                if float(np.float32(float(value))) != float(f32bits(np.uint32(bits))) and not math.isnan(float(value)):
+                    print(f"   line {ln}: value column {value} does not match float_bits_hex {bits:08x}")
+            except ValueError:
+                pass
+    check(len(rows) > 0 and bad == 0,
+          f"gaussian-v1.csv: {len(rows)} rows ({big} with element >= 2^33), {bad} mismatches")
+
+
+# ------------------------------------------------------------------ 5. refusals (spec sections 2, 5, 8)
+GOLDEN = os.path.normpath(os.path.join(HERE, "../../tests/src/test/resources/golden/replay-v1"))
+
+
+def check_refusals():
+    import copy
+    import glob
+    import shutil
+    import tempfile
+    snaps = glob.glob(os.path.join(GOLDEN, "*.safetensors"))
+    if not snaps:
+        print("SKIP  refusal checks: golden replay fixture absent")
+        return
+    snap = R.read_snapshot(snaps[0])
+    _, recs = R.read_avro_container(os.path.join(GOLDEN, "updates.avro"))
+    with tempfile.TemporaryDirectory() as d:
+        bad = os.path.join(d, "0" * 64 + ".safetensors")
+        shutil.copyfile(snaps[0], bad)
+        try:
+            R.read_snapshot(bad)
+            ok = False
+        except R.SnapshotIntegrityError:
+            ok = True
+        check(ok, "snapshot whose bytes do not hash to its file name is refused")
+
+    def refused(mutate, exc, start=0):
+        rep = R.Replica(snap)
+        for r in recs[:start]:
+            rep.apply(r)
+        before = [w.copy() for w in rep.weights]
+        rec = copy.deepcopy(recs[start])
+        mutate(rec)
+        try:
+            rep.apply(rec)
+            return False
+        except exc:
+            return rep.version == start and all(np.array_equal(a.view(U32), b.view(U32))
+                                                for a, b in zip(before, rep.weights))
+
+    def setk(k, v):
+        return lambda r: r.__setitem__(k, v)
+    check(refused(setk("formatVersion", 2), R.UnsupportedFormatVersionError), "formatVersion 2 refused")
+    check(refused(setk("modelId", "other"), R.InvalidUpdateRecordError), "wrong modelId refused")
+    check(refused(setk("decayFactor", F32(0.0)), R.InvalidUpdateRecordError), "decayFactor 0 refused")
+    check(refused(setk("decayFactor", F32(1.0000001)), R.InvalidUpdateRecordError), "decayFactor > 1 refused")
+    check(refused(setk("decayFactor", F32(np.nan)), R.InvalidUpdateRecordError), "decayFactor NaN refused")
+    check(refused(lambda r: r["perturbations"][1].__setitem__("coefficient", F32(np.inf)),
+                  R.InvalidUpdateRecordError), "infinite coefficient refused")
+    check(refused(setk("status", "SKIPPED_NON_FINITE"), R.InvalidUpdateRecordError),
+          "SKIPPED_NON_FINITE with terms refused")
+    check(refused(setk("step", 3), R.UpdateLogGapError), "gap (step 3 at version 0) refused")
+    check(refused(setk("step", 1), R.UpdateOrderError, start=1), "duplicate (step 1 at version 1) refused")
+    rep = R.Replica(snap)
+    w0 = [w.copy() for w in rep.weights]
+    rep.apply({**recs[0], "status": "SKIPPED_NON_FINITE", "perturbations": []})
+    check(rep.version == 1 and all(np.array_equal(a, b) for a, b in zip(w0, rep.weights)),
+          "SKIPPED_NON_FINITE without terms advances the version and changes no weight")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=20000, help="cases per fma family")
+    ap.add_argument("--gaussian-csv", default=DEFAULT_CSV)
+    a = ap.parse_args()
+    random.seed(0)
+    check_philox()
+    check_fma(a.n)
+    check_transform()
+    check_gaussian_csv(a.gaussian_csv)
+    check_refusals()
+    print(f"\n{len(failures)} failure(s)")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
