@@ -21,6 +21,9 @@ final class DenseKernel {
     /** Below this many multiply-adds a layer runs on the calling thread (the fork costs more than it saves). */
     static final long PARALLEL_THRESHOLD = 1L << 16;
 
+    /** {@code -Dseedflow.cpu.parallel=false} keeps every layer on the calling thread (e.g. one trainer per core). */
+    static final boolean PARALLEL = Boolean.parseBoolean(System.getProperty("seedflow.cpu.parallel", "true"));
+
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private DenseKernel() {
@@ -39,7 +42,7 @@ final class DenseKernel {
         TileKernel kernel = TileKernels.get();
         int rowBlocks = (layer.out + ROWS - 1) / ROWS;
         long work = (long) layer.in * layer.out * layer.blocks * MB * (x2 == null ? 1 : 2);
-        int threads = ForkJoinPool.getCommonPoolParallelism() + 1;
+        int threads = PARALLEL ? ForkJoinPool.getCommonPoolParallelism() + 1 : 1;
         if (work < PARALLEL_THRESHOLD || threads == 1) {
             for (int rb = 0; rb < rowBlocks; rb++) {
                 task(kernel, layer, rb, 0, layer.blocks, x1, y1, x2, y2, seed, epsilon);

@@ -1,6 +1,6 @@
 package io.seedflow.core.model;
 
-/** Mean softmax cross-entropy and accuracy over feature-major logits ({@code logits[c * batch + n]}). */
+/** Mean softmax cross-entropy and accuracy over class-major logits ({@code logits[c * batch + n]}). */
 public final class SoftmaxCrossEntropy {
     private SoftmaxCrossEntropy() {
     }
@@ -9,15 +9,7 @@ public final class SoftmaxCrossEntropy {
     public static double meanLoss(float[] logits, int[] labels, int classes, int batch) {
         double sum = 0;
         for (int n = 0; n < batch; n++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int c = 0; c < classes; c++) {
-                max = Math.max(max, logits[c * batch + n]);
-            }
-            double z = 0;
-            for (int c = 0; c < classes; c++) {
-                z += Math.exp(logits[c * batch + n] - max);
-            }
-            sum += Math.log(z) + max - logits[labels[n] * batch + n];
+            sum += logSumExp(logits, classes, batch, n) - logits[labels[n] * batch + n];
         }
         return sum / batch;
     }
@@ -34,26 +26,32 @@ public final class SoftmaxCrossEntropy {
     }
 
     /**
-     * Writes d(mean loss)/d(logits) into {@code grad} (feature-major): (softmax - onehot) / batch. Returns the mean
+     * Writes d(mean loss)/d(logits) into {@code grad} (class-major): (softmax - onehot) / batch. Returns the mean
      * loss.
      */
     public static double lossAndGradient(float[] logits, int[] labels, int classes, int batch, float[] grad) {
         double sum = 0;
         for (int n = 0; n < batch; n++) {
-            double max = Double.NEGATIVE_INFINITY;
+            double lse = logSumExp(logits, classes, batch, n);
             for (int c = 0; c < classes; c++) {
-                max = Math.max(max, logits[c * batch + n]);
-            }
-            double z = 0;
-            for (int c = 0; c < classes; c++) {
-                z += Math.exp(logits[c * batch + n] - max);
-            }
-            for (int c = 0; c < classes; c++) {
-                double p = Math.exp(logits[c * batch + n] - max) / z;
+                double p = Math.exp(logits[c * batch + n] - lse);
                 grad[c * batch + n] = (float) ((p - (c == labels[n] ? 1 : 0)) / batch);
             }
-            sum += Math.log(z) + max - logits[labels[n] * batch + n];
+            sum += lse - logits[labels[n] * batch + n];
         }
         return sum / batch;
+    }
+
+    /** log(sum_c exp(logits[c, n])), shifted by the maximum for range safety. */
+    private static double logSumExp(float[] logits, int classes, int batch, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < classes; c++) {
+            max = Math.max(max, logits[c * batch + n]);
+        }
+        double z = 0;
+        for (int c = 0; c < classes; c++) {
+            z += Math.exp(logits[c * batch + n] - max);
+        }
+        return Math.log(z) + max;
     }
 }

@@ -1,7 +1,6 @@
 package io.seedflow.core.model;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -45,10 +44,10 @@ final class VectorTileKernel implements TileKernel {
             int xo = xOff + j;
             for (int i = 0; i < in; i++, xo += MB) {
                 FloatVector xv = FloatVector.fromArray(S, x, xo);
-                c0 = FloatVector.broadcast(S, w[w0 + i]).lanewise(VectorOperators.FMA, xv, c0);
-                c1 = FloatVector.broadcast(S, w[w1 + i]).lanewise(VectorOperators.FMA, xv, c1);
-                c2 = FloatVector.broadcast(S, w[w2 + i]).lanewise(VectorOperators.FMA, xv, c2);
-                c3 = FloatVector.broadcast(S, w[w3 + i]).lanewise(VectorOperators.FMA, xv, c3);
+                c0 = FloatVector.broadcast(S, w[w0 + i]).fma(xv, c0);
+                c1 = FloatVector.broadcast(S, w[w1 + i]).fma(xv, c1);
+                c2 = FloatVector.broadcast(S, w[w2 + i]).fma(xv, c2);
+                c3 = FloatVector.broadcast(S, w[w3 + i]).fma(xv, c3);
             }
             if (relu) {
                 c0 = c0.max(0f);
@@ -69,7 +68,7 @@ final class VectorTileKernel implements TileKernel {
             FloatVector c = FloatVector.broadcast(S, b);
             int xo = xOff + j;
             for (int i = 0; i < in; i++, xo += MB) {
-                c = FloatVector.broadcast(S, w[w0 + i]).lanewise(VectorOperators.FMA, FloatVector.fromArray(S, x, xo), c);
+                c = FloatVector.broadcast(S, w[w0 + i]).fma(FloatVector.fromArray(S, x, xo), c);
             }
             if (relu) {
                 c = c.max(0f);

@@ -10,7 +10,7 @@ import io.seedflow.core.tensor.VectorSupport;
  * blocks get the same values.
  */
 public final class PerturbationGenerator {
-    private static final boolean VECTOR = VectorSupport.enabled();
+    private static final boolean VECTOR = VectorSupport.enabled() && VectorGaussianKernel.usable();
 
     private PerturbationGenerator() {
     }
@@ -33,7 +33,8 @@ public final class PerturbationGenerator {
         if (VECTOR) {
             VectorGaussianKernel.Scratch scratch = new VectorGaussianKernel.Scratch();
             int lanes = VectorGaussianKernel.LANES;
-            while (end - e >= 4L * lanes) {
+            // the vector kernel keeps the block counter's high word fixed, so stop before 2^32 blocks would wrap
+            while (end - e >= 4L * lanes && ((e >>> 2) & 0xFFFFFFFFL) <= 0xFFFFFFFFL - lanes) {
                 VectorGaussianKernel.blocks(k0, k1, tensorIndex, e >>> 2, out, o, scratch);
                 o += 4 * lanes;
                 e += 4L * lanes;

@@ -1,5 +1,8 @@
 package io.seedflow.jobs.cli;
 
+import io.seedflow.core.zo.LearningRateSchedule;
+import io.seedflow.core.zo.ZoOptions;
+
 /** The Fashion-MNIST ZO recipe (measured in docs/benchmarks.md), shared by train-offline and demo. */
 final class Defaults {
     static final String MODEL = "mlp:784x64x10:relu";
@@ -12,5 +15,12 @@ final class Defaults {
     static final String FINAL_FRACTION = "0.1";
 
     private Defaults() {
+    }
+
+    /** The recipe's ZO options for a run of {@code steps} steps. */
+    static ZoOptions zo(long steps, long seed) {
+        return ZoOptions.builder().learningRate(Double.parseDouble(ZO_LR)).epsilon(Float.parseFloat(EPSILON))
+                .schedule(LearningRateSchedule.valueOf(SCHEDULE.toUpperCase()))
+                .finalLearningRateFraction(Double.parseDouble(FINAL_FRACTION)).totalSteps(steps).runSeed(seed).build();
     }
 }

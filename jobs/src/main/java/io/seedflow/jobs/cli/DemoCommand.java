@@ -4,8 +4,6 @@ import io.seedflow.connectors.log.LogReplay;
 import io.seedflow.core.data.FashionMnist;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.model.MlpSpec;
-import io.seedflow.core.zo.LearningRateSchedule;
-import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.jobs.offline.TrainingSettings;
 import io.seedflow.jobs.offline.ZoOfflineTraining;
 import java.nio.file.Path;
@@ -35,10 +33,7 @@ public final class DemoCommand implements Callable<Integer> {
         Path data = dataDir != null ? dataDir : FashionMnist.defaultDir();
         LabeledDataset train = FashionMnist.train(data);
         LabeledDataset test = FashionMnist.test(data);
-        ZoOptions zo = ZoOptions.builder().learningRate(Double.parseDouble(Defaults.ZO_LR))
-                .epsilon(Float.parseFloat(Defaults.EPSILON)).schedule(LearningRateSchedule.valueOf(Defaults.SCHEDULE.toUpperCase()))
-                .finalLearningRateFraction(Double.parseDouble(Defaults.FINAL_FRACTION)).totalSteps(steps).runSeed(1).build();
-        TrainingSettings s = new TrainingSettings("fashion-mnist-mlp", MlpSpec.parse(Defaults.MODEL), zo, steps,
+        TrainingSettings s = new TrainingSettings("fashion-mnist-mlp", MlpSpec.parse(Defaults.MODEL), Defaults.zo(steps, 1), steps,
                 Integer.parseInt(Defaults.BATCH), 1, 1, Math.max(1, steps / 10), 10_000, out, System.console() != null);
         System.out.printf("seedflow demo: ZO-SGD on Fashion-MNIST (%s), %d steps; output in %s%n", s.model(), steps, out);
         ZoOfflineTraining.Result r = ZoOfflineTraining.run(s, train, test);
