@@ -3,6 +3,8 @@ package io.seedflow.core.model;
 import io.seedflow.core.error.TensorShapeMismatchException;
 import io.seedflow.core.rng.PerturbationGenerator;
 import io.seedflow.core.tensor.ParameterSet;
+import io.seedflow.core.tensor.TensorSpec;
+import java.util.List;
 
 /**
  * A multilayer perceptron classifier over {@link ParameterSet}s laid out by {@link MlpSpec}: plain forward,
@@ -11,6 +13,7 @@ import io.seedflow.core.tensor.ParameterSet;
  */
 public final class Mlp {
     private final MlpSpec spec;
+    private final List<TensorSpec> tensorSpecs;
     private int bufferBatch = -1;
     private float[] input;
     private float[][] plus;
@@ -20,6 +23,7 @@ public final class Mlp {
 
     public Mlp(MlpSpec spec) {
         this.spec = spec;
+        this.tensorSpecs = spec.tensorSpecs();
     }
 
     public MlpSpec spec() {
@@ -143,9 +147,9 @@ public final class Mlp {
 
     /** Checks the layout and transposes the batch into the feature-major input buffer. */
     void prepare(ParameterSet params, Batch batch) {
-        if (params.size() != 2 * spec.layerCount()) {
-            throw new TensorShapeMismatchException("model " + spec + " needs " + 2 * spec.layerCount()
-                    + " tensors, got " + params.size());
+        if (!params.specs().equals(tensorSpecs)) {
+            throw new TensorShapeMismatchException("model " + spec + " needs tensors " + tensorSpecs + " but got "
+                    + params.specs());
         }
         if (batch.featureCount() != spec.inputs()) {
             throw new TensorShapeMismatchException("model " + spec + " expects " + spec.inputs()

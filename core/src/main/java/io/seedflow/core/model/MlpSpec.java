@@ -42,7 +42,11 @@ public record MlpSpec(int[] widths, Activation activation) {
                 throw new InvalidConfigurationException("model spec", text, "widths must be integers separated by 'x'");
             }
         }
-        return new MlpSpec(widths, Activation.parse(parts[2]));
+        try {
+            return new MlpSpec(widths, Activation.parse(parts[2]));
+        } catch (IllegalArgumentException e) {
+            throw new InvalidConfigurationException("model spec", text, e.getMessage());
+        }
     }
 
     public int layerCount() {

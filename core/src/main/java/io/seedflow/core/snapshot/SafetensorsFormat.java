@@ -54,9 +54,9 @@ public final class SafetensorsFormat {
             offset += bytes;
         }
         h.append('}');
-        while ((h.length() + 8) % 8 != 0) {
-            h.append(' ');
-        }
+        // pad the UTF-8 bytes (not the chars: a non-ASCII model id takes more bytes than chars) to a multiple of 8
+        int headerBytes = h.toString().getBytes(StandardCharsets.UTF_8).length;
+        h.append(" ".repeat((8 - (8 + headerBytes) % 8) % 8));
         byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
         ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(8 + header.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
         buf.putLong(header.length).put(header);
@@ -91,16 +91,16 @@ public final class SafetensorsFormat {
         Map<String, String> meta = metadata(header);
         String format = meta.getOrDefault(KEY_FORMAT, String.valueOf(FORMAT_VERSION));
         if (!format.equals(String.valueOf(FORMAT_VERSION))) {
-            throw new UnsupportedFormatVersionException("snapshot", parseIntOr(format, -1), FORMAT_VERSION);
+            if (!format.matches("-?\\d{1,9}")) {
+                throw new SnapshotIntegrityException("snapshot metadata " + KEY_FORMAT + " must be an integer, got '"
+                        + format + "'");
+            }
+            throw new UnsupportedFormatVersionException("snapshot", Integer.parseInt(format), FORMAT_VERSION);
         }
         List<Entry> entries = entries(header, meta);
         long dataStart = 8 + headerLen;
         long dataLen = bytes.length - dataStart;
-        List<TensorSpec> specs = new ArrayList<>();
-        for (Entry e : entries) {
-            specs.add(e.spec);
-        }
-        ParameterSet params = new ParameterSet(specs);
+        // check every range against the file before allocating anything: a hostile header must not exhaust the heap
         long expectedOffset = 0;
         List<Entry> byOffset = new ArrayList<>(entries);
         byOffset.sort(Comparator.comparingLong(e -> e.begin));
@@ -115,6 +115,11 @@ public final class SafetensorsFormat {
             throw new SnapshotIntegrityException("tensor data takes " + expectedOffset + " bytes but the file has "
                     + dataLen + " bytes after the header (truncated or padded file)");
         }
+        List<TensorSpec> specs = new ArrayList<>();
+        for (Entry e : entries) {
+            specs.add(e.spec);
+        }
+        ParameterSet params = new ParameterSet(specs);
         for (int t = 0; t < entries.size(); t++) {
             Entry e = entries.get(t);
             float[] dst = params.tensor(t);
@@ -221,13 +226,6 @@ public final class SafetensorsFormat {
         return new Entry(spec, b, e);
     }
 
-    private static int parseIntOr(String s, int fallback) {
-        try {
-            return Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            return fallback;
-        }
-    }
 
     private static long parseLongOr(String s, long fallback) {
         try {

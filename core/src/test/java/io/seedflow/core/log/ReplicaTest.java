@@ -153,6 +153,19 @@ class ReplicaTest {
     }
 
     @Test
+    void checksRunInTheSpecifiedOrderModelThenStepThenContent() {
+        // spec section 5: 1. model id, 2. order (gap / duplicate), 3. validation of the record's content
+        Replica r = replicaAt(2);
+        UpdateRecord foreignGap = record(1, "other", 9, UpdateStatus.APPLIED, 1f, term(1, 0.1f));
+        assertThat(catchThrowableOfType(InvalidUpdateRecordException.class, () -> r.apply(foreignGap))).isNotNull();
+        UpdateRecord v2Gap = record(2, "model", 9, UpdateStatus.APPLIED, 1f, term(1, 0.1f));
+        assertThat(catchThrowableOfType(UpdateLogGapException.class, () -> r.apply(v2Gap))).isNotNull();
+        UpdateRecord nanDuplicate = record(2, UpdateStatus.APPLIED, 1f, term(1, Float.NaN));
+        assertThat(catchThrowableOfType(UpdateOrderException.class, () -> r.apply(nanDuplicate))).isNotNull();
+        assertThat(r.version()).isEqualTo(2);
+    }
+
+    @Test
     void skippedRecordAdvancesTheVersionOnly() {
         Replica r = replicaAt(3);
         String before = r.parameters().weightsSha256();

@@ -7,12 +7,12 @@ import io.seedflow.core.zo.ZoOptions;
 final class Defaults {
     static final String MODEL = "mlp:784x64x10:relu";
     static final String STEPS = "100000";
-    static final String BATCH = "64";
+    static final String BATCH = "512";
     static final String ZO_LR = "5e-4";
     static final String BACKPROP_LR = "0.05";
     static final String EPSILON = "1e-3";
     static final String SCHEDULE = "cosine";
-    static final String FINAL_FRACTION = "0.1";
+    static final String FINAL_FRACTION = "0";
 
     private Defaults() {
     }
