@@ -19,7 +19,7 @@ final class ProgressReporter implements AutoCloseable {
     void step(long done, String message) {
         if (bar != null) {
             bar.stepTo(done);
-            bar.setExtraMessage(message);
+            bar.setExtraMessage("  " + message);
         }
     }
 
