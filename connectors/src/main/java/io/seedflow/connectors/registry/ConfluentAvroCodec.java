@@ -1,0 +1,137 @@
+package io.seedflow.connectors.registry;
+
+import io.seedflow.connectors.registry.WireFormatException.Reason;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
+import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
+import org.apache.avro.SchemaParseException;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Encodes and decodes one generated Avro record type (e.g. {@code LabeledEvent}) in the Confluent wire format
+ * ({@link ConfluentWireFormat}), registering the writer schema and resolving writer schemas by id through a
+ * {@link SchemaRegistry}. Decoding resolves the writer schema into this class's schema, so records written with an
+ * older or newer compatible version decode. Thread-safe; ids and readers are cached per codec.
+ *
+ * @param <T> the generated record class
+ */
+public final class ConfluentAvroCodec<T extends SpecificRecord> {
+    private final Class<T> type;
+    private final Schema readerSchema;
+    private final String readerSchemaJson;
+    private final SpecificData data;
+    private final SpecificDatumWriter<T> writer;
+    private final SchemaRegistry registry;
+    private final Map<String, Integer> idBySubject = new ConcurrentHashMap<>();
+    private final Map<Integer, SpecificDatumReader<T>> readerById = new ConcurrentHashMap<>();
+
+    private ConfluentAvroCodec(Class<T> type, SchemaRegistry registry) {
+        this.type = type;
+        this.data = SpecificData.getForClass(type);
+        this.readerSchema = data.getSchema(type);
+        this.readerSchemaJson = readerSchema.toString();
+        this.writer = new SpecificDatumWriter<>(readerSchema, data);
+        this.registry = registry;
+    }
+
+    /** A codec for the generated record class {@code type}; its schema is registered on first encode. */
+    public static <T extends SpecificRecord> ConfluentAvroCodec<T> forClass(Class<T> type, SchemaRegistry registry) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(registry, "registry");
+        Schema schema = SpecificData.getForClass(type).getSchema(type);
+        if (schema.getType() != Schema.Type.RECORD) {
+            throw new IllegalArgumentException("type: expected an Avro-generated record class, got " + type.getName()
+                    + " with schema type " + schema.getType());
+        }
+        return new ConfluentAvroCodec<>(type, registry);
+    }
+
+    public Class<T> type() {
+        return type;
+    }
+
+    /** Registers (once per subject) this type's schema under {@code subject} and encodes {@code record}. */
+    public byte[] encode(String subject, T record) {
+        int id = idBySubject.computeIfAbsent(subject, s -> registry.register(s, readerSchemaJson));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
+        byte[] header = new byte[ConfluentWireFormat.HEADER_LENGTH];
+        ConfluentWireFormat.writeHeader(id, header);
+        out.writeBytes(header);
+        BinaryEncoder encoder = EncoderFactory.get().directBinaryEncoder(out, null);
+        try {
+            writer.write(record, encoder);
+            encoder.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException("encoding " + type.getSimpleName() + " in memory", e); // cannot happen
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Decodes one wire-format record.
+     *
+     * @throws WireFormatException if the bytes are not a record of this type (dead-letter it)
+     * @throws SchemaRegistryException if the registry cannot be reached (retry or fail)
+     */
+    public T decode(byte[] record) {
+        int id = ConfluentWireFormat.readSchemaId(record);
+        SpecificDatumReader<T> reader = readerById.computeIfAbsent(id, this::newReader);
+        int bodyLength = record.length - ConfluentWireFormat.HEADER_LENGTH;
+        // Avro's reader trusts lengths and counts from the input (huge allocations, and an endless loop on a
+        // negative block byte count), so the bytes are checked against the writer schema first.
+        String problem = AvroBinaryValidator.problem(reader.getSchema(), record, ConfluentWireFormat.HEADER_LENGTH,
+                bodyLength);
+        if (problem != null) {
+            throw new WireFormatException(Reason.MALFORMED_PAYLOAD, "malformed Avro payload for schema id " + id
+                    + " (" + reader.getSchema().getFullName() + ", " + bodyLength + " body bytes): " + problem);
+        }
+        BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(record, ConfluentWireFormat.HEADER_LENGTH,
+                bodyLength, null);
+        try {
+            return reader.read(null, decoder);
+        } catch (IOException | RuntimeException e) {
+            // not expected after validation; still a fault of this record (e.g. a string that is not UTF-8 in a
+            // way the reader refuses)
+            throw new WireFormatException(Reason.MALFORMED_PAYLOAD, "malformed Avro payload for schema id " + id
+                    + " (" + reader.getSchema().getFullName() + ", " + bodyLength + " body bytes): " + e, e);
+        }
+    }
+
+    private SpecificDatumReader<T> newReader(int id) {
+        String writerJson;
+        try {
+            writerJson = registry.schemaById(id);
+        } catch (UnknownSchemaIdException e) {
+            throw new WireFormatException(Reason.UNKNOWN_SCHEMA_ID, e.getMessage(), e);
+        }
+        Schema writerSchema;
+        try {
+            writerSchema = new Schema.Parser().parse(writerJson);
+        } catch (SchemaParseException e) {
+            throw new WireFormatException(Reason.INCOMPATIBLE_SCHEMA, "schema id " + id + " in registry "
+                    + registry.location() + " is not a valid Avro schema: " + e.getMessage(), e);
+        }
+        SchemaPairCompatibility compatibility =
+                SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writerSchema);
+        if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            throw new WireFormatException(Reason.INCOMPATIBLE_SCHEMA, "schema id " + id + " ("
+                    + writerSchema.getFullName() + ") cannot be read as " + readerSchema.getFullName() + ": "
+                    + compatibility.getResult().getIncompatibilities().get(0).getMessage() + " at "
+                    + compatibility.getResult().getIncompatibilities().get(0).getLocation());
+        }
+        return new SpecificDatumReader<>(writerSchema, readerSchema, data);
+    }
+}
