@@ -1,0 +1,58 @@
+package io.seedflow.operators;
+
+import java.util.Arrays;
+import java.util.Objects;
+
+/**
+ * One labeled training example as it flows into the trainer: a Flink POJO (public no-arg constructor, public
+ * fields) so that Flink's {@code PojoSerializer} handles it and never falls back to Kryo. {@code source},
+ * {@code partition} and {@code offset} name the event it came from (e.g. Kafka topic, partition, offset) and become
+ * the lineage of the update record that trains on it.
+ */
+public class TrainingExample {
+    /** Key of the trainer; one model per id. */
+    public String modelId;
+    /** Dense features, length = the model's input width. */
+    public float[] features;
+    /** Class label in [0, classes). */
+    public int label;
+    /** Where the event came from, e.g. the Kafka topic. */
+    public String source;
+    /** Partition of {@link #source}. */
+    public int partition;
+    /** Offset within {@link #partition}. */
+    public long offset;
+
+    public TrainingExample() {
+    }
+
+    public TrainingExample(String modelId, float[] features, int label, String source, int partition, long offset) {
+        this.modelId = modelId;
+        this.features = features;
+        this.label = label;
+        this.source = source;
+        this.partition = partition;
+        this.offset = offset;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof TrainingExample e)) {
+            return false;
+        }
+        return label == e.label && partition == e.partition && offset == e.offset
+                && Objects.equals(modelId, e.modelId) && Arrays.equals(features, e.features)
+                && Objects.equals(source, e.source);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(modelId, label, source, partition, offset) * 31 + Arrays.hashCode(features);
+    }
+
+    @Override
+    public String toString() {
+        return "TrainingExample{modelId=" + modelId + ", label=" + label + ", " + source + "/" + partition + "@"
+                + offset + ", features=" + (features == null ? "null" : features.length) + "}";
+    }
+}

@@ -1,0 +1,86 @@
+package io.seedflow.operators;
+
+import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.zo.LearningRateSchedule;
+import io.seedflow.core.zo.NonFinitePolicy;
+import io.seedflow.core.zo.ZoOptions;
+import java.time.Duration;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * Settings of {@link ZoTrainerFunction}, declared once with description and default. The estimator settings
+ * ({@code seedflow.zo.*}) are validated by core's {@link ZoOptions.Builder#build()}; the trainer's own settings by
+ * {@link #validate(Configuration)}. Both run when the function is constructed, so a bad value fails at job build
+ * time, not on the first record.
+ */
+public final class ZoTrainerOptions {
+    public static final ConfigOption<String> MODEL_SPEC = ConfigOptions.key("seedflow.model.spec").stringType()
+            .defaultValue("mlp:784x64x10:relu").withDescription("Model architecture, e.g. mlp:784x64x10:relu.");
+    public static final ConfigOption<Long> MODEL_INIT_SEED = ConfigOptions.key("seedflow.model.init-seed").longType()
+            .defaultValue(1L).withDescription("Seed of the base snapshot's initial weights (Mlp.initialize).");
+    public static final ConfigOption<Double> LEARNING_RATE = ConfigOptions.key("seedflow.zo.learning-rate")
+            .doubleType().defaultValue(1e-3).withDescription("ZO-SGD learning rate, finite and > 0.");
+    public static final ConfigOption<Float> EPSILON = ConfigOptions.key("seedflow.zo.epsilon").floatType()
+            .defaultValue(1e-3f).withDescription("Perturbation scale, finite and > 0.");
+    public static final ConfigOption<Integer> PERTURBATIONS = ConfigOptions.key("seedflow.zo.perturbations")
+            .intType().defaultValue(1).withDescription("Perturbations per step (q), in [1, 1024].");
+    public static final ConfigOption<Double> WEIGHT_DECAY = ConfigOptions.key("seedflow.zo.weight-decay")
+            .doubleType().defaultValue(0.0).withDescription("Decoupled weight decay, >= 0.");
+    public static final ConfigOption<Double> GRADIENT_CLIP = ConfigOptions.key("seedflow.zo.gradient-clip")
+            .doubleType().defaultValue(0.0).withDescription("Clip of the projected gradient, 0 = off.");
+    public static final ConfigOption<LearningRateSchedule> SCHEDULE = ConfigOptions.key("seedflow.zo.schedule")
+            .enumType(LearningRateSchedule.class).defaultValue(LearningRateSchedule.CONSTANT)
+            .withDescription("Learning-rate schedule.");
+    public static final ConfigOption<Long> TOTAL_STEPS = ConfigOptions.key("seedflow.zo.total-steps").longType()
+            .defaultValue(0L).withDescription("Schedule length; required (> 0) for a non-constant schedule.");
+    public static final ConfigOption<NonFinitePolicy> NON_FINITE_POLICY = ConfigOptions
+            .key("seedflow.zo.non-finite-policy").enumType(NonFinitePolicy.class).defaultValue(NonFinitePolicy.SKIP)
+            .withDescription("What a step with a non-finite loss does: SKIP (emit a skipped record) or FAIL.");
+    public static final ConfigOption<Long> RUN_SEED = ConfigOptions.key("seedflow.zo.run-seed").longType()
+            .defaultValue(42L).withDescription("Run seed from which every step's perturbation seeds derive.");
+    public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key("seedflow.trainer.batch-size").intType()
+            .defaultValue(64).withDescription("Examples per ZO step; a full batch trains at once.");
+    public static final ConfigOption<Duration> MAX_WAIT = ConfigOptions.key("seedflow.trainer.max-wait")
+            .durationType().defaultValue(Duration.ofSeconds(5))
+            .withDescription("Processing time after the first buffered example at which a partial batch trains.");
+    public static final ConfigOption<Integer> SNAPSHOT_INTERVAL = ConfigOptions
+            .key("seedflow.trainer.snapshot-interval-steps").intType().defaultValue(1000)
+            .withDescription("Steps between full weight snapshots; the log tail in state is truncated at each.");
+    public static final ConfigOption<String> SNAPSHOT_DIR = ConfigOptions.key("seedflow.snapshot.dir").stringType()
+            .noDefaultValue().withDescription("Local directory of the content-addressed snapshot store.");
+
+    private ZoTrainerOptions() {
+    }
+
+    /** Core's estimator settings from {@code conf}; throws {@link InvalidConfigurationException} if invalid. */
+    public static ZoOptions zoOptions(Configuration conf) {
+        return ZoOptions.builder().learningRate(conf.get(LEARNING_RATE)).epsilon(conf.get(EPSILON))
+                .perturbations(conf.get(PERTURBATIONS)).weightDecay(conf.get(WEIGHT_DECAY))
+                .gradientClip(conf.get(GRADIENT_CLIP)).schedule(conf.get(SCHEDULE)).totalSteps(conf.get(TOTAL_STEPS))
+                .nonFinitePolicy(conf.get(NON_FINITE_POLICY)).runSeed(conf.get(RUN_SEED)).build();
+    }
+
+    /** Checks every setting the trainer reads; the message names the key, the value and what is allowed. */
+    public static void validate(Configuration conf) {
+        zoOptions(conf);
+        MlpSpec.parse(conf.get(MODEL_SPEC));
+        if (conf.get(BATCH_SIZE) < 1) {
+            throw new InvalidConfigurationException(BATCH_SIZE.key(), conf.get(BATCH_SIZE), "must be >= 1");
+        }
+        Duration wait = conf.get(MAX_WAIT);
+        if (wait.isNegative() || wait.isZero()) {
+            throw new InvalidConfigurationException(MAX_WAIT.key(), wait, "must be > 0, e.g. 5 s");
+        }
+        if (conf.get(SNAPSHOT_INTERVAL) < 1) {
+            throw new InvalidConfigurationException(SNAPSHOT_INTERVAL.key(), conf.get(SNAPSHOT_INTERVAL), "must be >= 1");
+        }
+        String dir = conf.get(SNAPSHOT_DIR);
+        if (dir == null || dir.isBlank()) {
+            throw new InvalidConfigurationException(SNAPSHOT_DIR.key(), dir,
+                    "is required: a local directory for the snapshot store, e.g. /var/lib/seedflow/snapshots");
+        }
+    }
+}

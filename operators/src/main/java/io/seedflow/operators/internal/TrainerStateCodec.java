@@ -1,0 +1,168 @@
+package io.seedflow.operators.internal;
+
+import io.seedflow.core.error.UnsupportedFormatVersionException;
+import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.PerturbationTerm;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.log.UpdateStatus;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The versioned binary layout of the trainer's state entries (no Java serialization). Every entry starts with a
+ * layout version byte; decoding refuses any other version and any trailing bytes. Layout v1 (big-endian, strings
+ * as {@link DataOutput#writeUTF}):
+ * <pre>
+ * update record: u8 1 | i32 formatVersion | utf modelId | utf baseSnapshotId | i64 step | u8 status ordinal
+ *                | f32 decay | i32 q | q x (i64 seed, f32 coefficient, f32 gradient, f32 loss+, f32 loss-)
+ *                | f32 epsilon | f32 learningRate | i32 batchSize
+ *                | i32 n | n x (utf source, i32 partition, i64 from, i64 until) | i64 trainerTimeMillis
+ * snapshot pointer: u8 1 | utf snapshotId | utf path | i64 step
+ * </pre>
+ * The record layout is also the operator's output serializer, so it must never change in place: a new layout gets
+ * a new version byte and this class keeps decoding the old ones.
+ */
+public final class TrainerStateCodec {
+    public static final int LAYOUT_VERSION = 1;
+
+    private TrainerStateCodec() {
+    }
+
+    public static byte[] encodeRecord(UpdateRecord r) {
+        return encode(out -> writeRecord(out, r));
+    }
+
+    public static UpdateRecord decodeRecord(byte[] bytes) {
+        return decode(bytes, "update record in trainer state", TrainerStateCodec::readRecord);
+    }
+
+    public static byte[] encodePointer(SnapshotPointer p) {
+        return encode(out -> {
+            out.writeByte(LAYOUT_VERSION);
+            out.writeUTF(p.snapshotId());
+            out.writeUTF(p.path());
+            out.writeLong(p.step());
+        });
+    }
+
+    public static SnapshotPointer decodePointer(byte[] bytes) {
+        return decode(bytes, "snapshot pointer in trainer state", in -> {
+            checkVersion(in.readUnsignedByte(), "snapshot pointer in trainer state");
+            return new SnapshotPointer(in.readUTF(), in.readUTF(), in.readLong());
+        });
+    }
+
+    /** Writes one record (v1 layout, version byte first). */
+    public static void writeRecord(DataOutput out, UpdateRecord r) throws IOException {
+        out.writeByte(LAYOUT_VERSION);
+        out.writeInt(r.formatVersion());
+        out.writeUTF(r.modelId());
+        out.writeUTF(r.baseSnapshotId());
+        out.writeLong(r.step());
+        out.writeByte(r.status().ordinal());
+        out.writeFloat(r.decayFactor());
+        out.writeInt(r.perturbations().size());
+        for (PerturbationTerm t : r.perturbations()) {
+            out.writeLong(t.seed());
+            out.writeFloat(t.coefficient());
+            out.writeFloat(t.projectedGradient());
+            out.writeFloat(t.lossPlus());
+            out.writeFloat(t.lossMinus());
+        }
+        out.writeFloat(r.epsilon());
+        out.writeFloat(r.learningRate());
+        out.writeInt(r.batchSize());
+        out.writeInt(r.lineage().size());
+        for (Lineage l : r.lineage()) {
+            out.writeUTF(l.source());
+            out.writeInt(l.partition());
+            out.writeLong(l.fromOffset());
+            out.writeLong(l.untilOffset());
+        }
+        out.writeLong(r.trainerTimeMillis());
+    }
+
+    /** Reads one record written by {@link #writeRecord}. */
+    public static UpdateRecord readRecord(DataInput in) throws IOException {
+        checkVersion(in.readUnsignedByte(), "update record in trainer state");
+        int formatVersion = in.readInt();
+        String modelId = in.readUTF();
+        String base = in.readUTF();
+        long step = in.readLong();
+        int status = in.readUnsignedByte();
+        UpdateStatus[] statuses = UpdateStatus.values();
+        if (status >= statuses.length) {
+            throw new IOException("update record for step " + step + ": status ordinal " + status
+                    + " is not one of 0.." + (statuses.length - 1));
+        }
+        float decay = in.readFloat();
+        int q = checkCount(in.readInt(), "perturbation terms", step);
+        List<PerturbationTerm> terms = new ArrayList<>(q);
+        for (int k = 0; k < q; k++) {
+            terms.add(new PerturbationTerm(in.readLong(), in.readFloat(), in.readFloat(), in.readFloat(), in.readFloat()));
+        }
+        float eps = in.readFloat();
+        float lr = in.readFloat();
+        int batchSize = in.readInt();
+        int n = checkCount(in.readInt(), "lineage ranges", step);
+        List<Lineage> lineage = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            lineage.add(new Lineage(in.readUTF(), in.readInt(), in.readLong(), in.readLong()));
+        }
+        long time = in.readLong();
+        return new UpdateRecord(formatVersion, modelId, base, step, statuses[status], decay, terms, eps, lr, batchSize,
+                lineage, time);
+    }
+
+    private static int checkCount(int n, String what, long step) throws IOException {
+        if (n < 0 || n > 1 << 20) {
+            throw new IOException("update record for step " + step + ": " + what + " count " + n
+                    + " is outside [0, 2^20]; the state entry is corrupt");
+        }
+        return n;
+    }
+
+    private static void checkVersion(int version, String what) {
+        if (version != LAYOUT_VERSION) {
+            throw new UnsupportedFormatVersionException(what, version, LAYOUT_VERSION);
+        }
+    }
+
+    private interface Writer {
+        void write(DataOutput out) throws IOException;
+    }
+
+    private interface Reader<T> {
+        T read(DataInputStream in) throws IOException;
+    }
+
+    private static byte[] encode(Writer w) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            w.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static <T> T decode(byte[] bytes, String what, Reader<T> r) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
+            T value = r.read(in);
+            if (in.available() != 0) {
+                throw new IOException(in.available() + " trailing bytes");
+            }
+            return value;
+        } catch (IOException e) {
+            throw new UncheckedIOException("decoding " + what + " (" + bytes.length + " bytes): " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,214 @@
+package io.seedflow.operators;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.Replica;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.snapshot.Snapshot;
+import io.seedflow.core.snapshot.SnapshotStore;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ZoTrainerFunctionTest {
+    private static final String MODEL = "model-a";
+    private static final String SMALL = "mlp:8x6x3:relu";
+
+    @TempDir
+    Path tmp;
+
+    static Configuration conf(String spec, Path dir, int batch, int snapshotInterval) {
+        Configuration c = new Configuration();
+        c.set(ZoTrainerOptions.MODEL_SPEC, spec);
+        c.set(ZoTrainerOptions.SNAPSHOT_DIR, dir.toString());
+        c.set(ZoTrainerOptions.BATCH_SIZE, batch);
+        c.set(ZoTrainerOptions.MAX_WAIT, Duration.ofMillis(1000));
+        c.set(ZoTrainerOptions.SNAPSHOT_INTERVAL, snapshotInterval);
+        c.set(ZoTrainerOptions.LEARNING_RATE, 0.05);
+        c.set(ZoTrainerOptions.PERTURBATIONS, 2);
+        c.set(ZoTrainerOptions.WEIGHT_DECAY, 0.01);
+        return c;
+    }
+
+    /** Random examples spread over two partitions of one topic, offsets increasing per partition. */
+    static List<TrainingExample> examples(int n, int features, int classes, long seed) {
+        Random rnd = new Random(seed);
+        List<TrainingExample> out = new ArrayList<>();
+        long[] next = {100, 500};
+        for (int i = 0; i < n; i++) {
+            float[] x = new float[features];
+            for (int j = 0; j < features; j++) {
+                x[j] = (float) rnd.nextGaussian();
+            }
+            int p = rnd.nextInt(2);
+            out.add(new TrainingExample(MODEL, x, rnd.nextInt(classes), "events", p, next[p]++));
+        }
+        return out;
+    }
+
+    static KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, UpdateRecord> harness(
+            ZoTrainerFunction fn) throws Exception {
+        return new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(fn), e -> e.modelId,
+                Types.STRING);
+    }
+
+    static List<UpdateRecord> feed(KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, UpdateRecord> h,
+            List<TrainingExample> examples) throws Exception {
+        int before = h.extractOutputValues().size();
+        for (TrainingExample e : examples) {
+            h.processElement(e, 0L);
+        }
+        List<UpdateRecord> all = h.extractOutputValues();
+        return new ArrayList<>(all.subList(before, all.size()));
+    }
+
+    /** Records without the wall-clock field, which is the only part that may differ between runs. */
+    static List<UpdateRecord> timeless(List<UpdateRecord> records) {
+        return records.stream().map(r -> new UpdateRecord(r.formatVersion(), r.modelId(), r.baseSnapshotId(),
+                r.step(), r.status(), r.decayFactor(), r.perturbations(), r.epsilon(), r.learningRate(),
+                r.batchSize(), r.lineage(), 0L)).toList();
+    }
+
+    @Test
+    void fullBatchesGiveContiguousStepsAndLineageCoversEveryExampleOnce() throws Exception {
+        List<TrainingExample> input = examples(23, 8, 3, 1);
+        ZoTrainerFunction fn = new ZoTrainerFunction(conf(SMALL, tmp, 5, 3));
+        try (var h = harness(fn)) {
+            h.open();
+            List<UpdateRecord> records = feed(h, input);
+            assertThat(records).hasSize(4);
+            h.setProcessingTime(1000); // flushes the 3 left over
+            records = h.extractOutputValues();
+            assertThat(records).hasSize(5);
+            Set<String> seen = new HashSet<>();
+            long events = 0;
+            for (int i = 0; i < records.size(); i++) {
+                UpdateRecord r = records.get(i);
+                assertThat(r.step()).isEqualTo(i + 1);
+                assertThat(r.batchSize()).isEqualTo(i < 4 ? 5 : 3);
+                assertThat(r.eventCount()).isEqualTo(r.batchSize());
+                for (Lineage l : r.lineage()) {
+                    for (long o = l.fromOffset(); o < l.untilOffset(); o++) {
+                        assertThat(seen.add(l.source() + "/" + l.partition() + "@" + o)).as("trained twice").isTrue();
+                        events++;
+                    }
+                }
+            }
+            assertThat(events).isEqualTo(23);
+            for (TrainingExample e : input) {
+                assertThat(seen).contains(e.source + "/" + e.partition + "@" + e.offset);
+            }
+            // snapshot every 3 steps: steps 1-3 name the base snapshot, 4-5 the step-3 snapshot
+            assertThat(records.get(3).baseSnapshotId()).isNotEqualTo(records.get(0).baseSnapshotId());
+            assertThat(records.get(2).baseSnapshotId()).isEqualTo(records.get(0).baseSnapshotId());
+        }
+    }
+
+    @Test
+    void maxWaitTimerFlushesAPartialBatch() throws Exception {
+        ZoTrainerFunction fn = new ZoTrainerFunction(conf(SMALL, tmp, 8, 100));
+        try (var h = harness(fn)) {
+            h.open();
+            h.setProcessingTime(10);
+            assertThat(feed(h, examples(3, 8, 3, 2))).isEmpty();
+            h.setProcessingTime(1009);
+            assertThat(h.extractOutputValues()).isEmpty();
+            h.setProcessingTime(1010);
+            List<UpdateRecord> records = h.extractOutputValues();
+            assertThat(records).hasSize(1);
+            assertThat(records.get(0).batchSize()).isEqualTo(3);
+            assertThat(records.get(0).step()).isEqualTo(1);
+            h.setProcessingTime(5000); // nothing buffered: no empty step
+            assertThat(h.extractOutputValues()).hasSize(1);
+        }
+    }
+
+    @Test
+    void restoreFromCheckpointContinuesBitExactly() throws Exception {
+        List<TrainingExample> input = examples(61, 8, 3, 3);
+        // snapshot every 4 steps, batch 5: the cut at 37 examples is after step 7 with 2 examples buffered
+        // and 3 records in the log tail
+        List<UpdateRecord> expected;
+        String expectedWeights;
+        Path dirA = tmp.resolve("a");
+        ZoTrainerFunction uninterrupted = new ZoTrainerFunction(conf(SMALL, dirA, 5, 4));
+        try (var h = harness(uninterrupted)) {
+            h.open();
+            expected = feed(h, input);
+            expectedWeights = uninterrupted.weightsSha256(MODEL);
+        }
+        assertThat(expected).hasSize(12);
+
+        Path dirB = tmp.resolve("b");
+        List<UpdateRecord> before;
+        OperatorSubtaskState state;
+        try (var h = harness(new ZoTrainerFunction(conf(SMALL, dirB, 5, 4)))) {
+            h.open();
+            before = feed(h, input.subList(0, 37));
+            state = h.snapshot(1L, 1L);
+        }
+        assertThat(before).hasSize(7);
+        ZoTrainerFunction restored = new ZoTrainerFunction(conf(SMALL, dirB, 5, 4));
+        List<UpdateRecord> after;
+        try (var h = harness(restored)) {
+            h.initializeState(state);
+            h.open();
+            after = feed(h, input.subList(37, input.size()));
+            assertThat(restored.weightsSha256(MODEL)).isEqualTo(expectedWeights);
+        }
+        List<UpdateRecord> resumed = new ArrayList<>(before);
+        resumed.addAll(after);
+        assertThat(timeless(resumed)).isEqualTo(timeless(expected));
+
+        // a replica from the base snapshot, applying every record, holds the trainer's weights
+        String baseId = expected.get(0).baseSnapshotId();
+        Snapshot base = SnapshotStore.read(dirB.resolve(baseId + ".safetensors"), baseId);
+        Replica replica = new Replica(MODEL, base.parameters(), base.step());
+        resumed.forEach(replica::apply);
+        assertThat(replica.parameters().weightsSha256()).isEqualTo(expectedWeights);
+    }
+
+    @Test
+    void checkpointSizeDoesNotGrowWithModelSize() throws Exception {
+        List<TrainingExample> input = examples(26, 784, 10, 4); // 6 steps of 4, 2 buffered
+        long small = checkpointBytes("mlp:784x16x10:relu", tmp.resolve("s"), input);
+        long large = checkpointBytes("mlp:784x256x10:relu", tmp.resolve("l"), input);
+        long smallWeightBytes = 4L * (784 * 16 + 16 + 16 * 10 + 10);
+        long largeWeightBytes = 4L * (784 * 256 + 256 + 256 * 10 + 10);
+        assertThat(largeWeightBytes).isGreaterThan(15 * smallWeightBytes);
+        assertThat(Math.abs(large - small)).as("state bytes %d vs %d", small, large).isLessThanOrEqualTo(small / 100);
+        assertThat(large).isLessThan(smallWeightBytes / 2);
+    }
+
+    private long checkpointBytes(String spec, Path dir, List<TrainingExample> input) throws Exception {
+        try (var h = harness(new ZoTrainerFunction(conf(spec, dir, 4, 4)))) {
+            h.open();
+            assertThat(feed(h, input)).hasSize(6);
+            return h.snapshot(1L, 1L).getStateSize();
+        }
+    }
+
+    @Test
+    void invalidSettingsFailAtConstructionNamingTheKey() {
+        Configuration c = conf(SMALL, tmp, 0, 4);
+        assertThatThrownBy(() -> new ZoTrainerFunction(c)).isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining("seedflow.trainer.batch-size=0");
+        Configuration noDir = conf(SMALL, tmp, 4, 4);
+        noDir.removeConfig(ZoTrainerOptions.SNAPSHOT_DIR);
+        assertThatThrownBy(() -> new ZoTrainerFunction(noDir)).hasMessageContaining("seedflow.snapshot.dir");
+    }
+}
