@@ -1,5 +1,7 @@
 package io.seedflow.operators;
 
+import io.seedflow.core.data.TrainingExample;
+
 import io.seedflow.core.data.ExampleValidator;
 import io.seedflow.core.data.Rejection;
 import io.seedflow.core.log.UpdateRecord;

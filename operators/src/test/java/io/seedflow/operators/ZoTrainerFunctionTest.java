@@ -1,5 +1,7 @@
 package io.seedflow.operators;
 
+import io.seedflow.core.data.TrainingExample;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

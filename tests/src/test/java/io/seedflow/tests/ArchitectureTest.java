@@ -27,8 +27,15 @@ class ArchitectureTest {
     }
 
     @Test
-    void connectorsDoNotDependOnJobs() {
+    void connectorsDoNotDependOnJobsOrOperators() {
         noClasses().that().resideInAPackage("io.seedflow.connectors..").should().dependOnClassesThat()
-                .resideInAPackage("io.seedflow.jobs..").check(SEEDFLOW);
+                .resideInAnyPackage("io.seedflow.jobs..", "io.seedflow.operators..").check(SEEDFLOW);
+    }
+
+    @Test
+    void operatorsDoNotDependOnConnectorsOrJobs() {
+        noClasses().that().resideInAPackage("io.seedflow.operators..").should().dependOnClassesThat()
+                .resideInAnyPackage("io.seedflow.connectors..", "io.seedflow.jobs..", "org.apache.kafka..")
+                .check(SEEDFLOW);
     }
 }

@@ -2,7 +2,7 @@ package io.seedflow.operators.internal;
 
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.model.Batch;
-import io.seedflow.operators.TrainingExample;
+import io.seedflow.core.data.TrainingExample;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;

@@ -8,7 +8,7 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.PerturbationTerm;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.log.UpdateStatus;
-import io.seedflow.operators.TrainingExample;
+import io.seedflow.core.data.TrainingExample;
 import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.seedflow.operators;
+package io.seedflow.core.data;
 
 import java.util.Arrays;
 import java.util.Objects;

@@ -1,0 +1,133 @@
+package io.seedflow.connectors.kafka;
+
+import io.seedflow.connectors.registry.ConfluentAvroCodec;
+import io.seedflow.connectors.registry.ConfluentRegistryClient;
+import io.seedflow.connectors.registry.RegistryClientOptions;
+import io.seedflow.connectors.registry.SchemaRegistryException;
+import io.seedflow.connectors.registry.WireFormatException;
+import io.seedflow.core.data.ExampleValidator;
+import io.seedflow.core.data.Rejection;
+import io.seedflow.core.data.RejectionReason;
+import io.seedflow.core.data.TrainingExample;
+import io.seedflow.schemas.LabeledEvent;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Optional;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Decodes each {@link RawEvent} as a Confluent-wire-format {@link LabeledEvent} and checks it with core's
+ * {@link ExampleValidator}; good events become {@link TrainingExample}s (with topic/partition/offset as their
+ * lineage), bad ones go to {@link #DEAD_LETTERS} with a {@link RejectionReason} and their original bytes.
+ *
+ * <p>Only faults of the record are dead-lettered. A {@link SchemaRegistryException} (registry unreachable or
+ * refusing) is not: it propagates and fails the task, so that Flink restarts from the last checkpoint and retries
+ * the record instead of losing a good event.
+ *
+ * <p>Lifecycle: constructed at job build time with validated settings; {@link #open} creates the registry client
+ * and codec; {@link #close} closes the client.
+ */
+public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, TrainingExample> {
+    private static final long serialVersionUID = 1L;
+
+    /** Records that cannot be trained on. */
+    public static final OutputTag<DeadLetter> DEAD_LETTERS =
+            new OutputTag<>("seedflow-dead-letters", TypeInformation.of(DeadLetter.class));
+
+    private final HashMap<String, String> registry;
+    private final int featureCount;
+    private final int classes;
+    private final String acceptedModelId; // nullable: any model id
+
+    private transient ConfluentRegistryClient client;
+    private transient ConfluentAvroCodec<LabeledEvent> codec;
+    private transient ExampleValidator validator;
+    private transient Counter decoded;
+    private transient Counter deadLettered;
+
+    /**
+     * @param registry where the writer schemas are
+     * @param featureCount the model's input width
+     * @param classes the model's class count
+     * @param acceptedModelId the only model id accepted (others are dead-lettered as {@code UNKNOWN_MODEL}), or
+     *     {@code null} to accept every model id
+     */
+    public LabeledEventDecodeFunction(RegistryClientOptions registry, int featureCount, int classes,
+            String acceptedModelId) {
+        new ExampleValidator(featureCount, classes); // fails now, at job build time, on a bad width or class count
+        this.registry = RegistrySettings.toMap(registry);
+        this.featureCount = featureCount;
+        this.classes = classes;
+        this.acceptedModelId = acceptedModelId;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        client = ConfluentRegistryClient.create(RegistrySettings.fromMap(registry));
+        codec = ConfluentAvroCodec.forClass(LabeledEvent.class, client);
+        validator = new ExampleValidator(featureCount, classes);
+        decoded = getRuntimeContext().getMetricGroup().counter("seedflowDecodedEvents");
+        deadLettered = getRuntimeContext().getMetricGroup().counter("seedflowDeadLetteredEvents");
+    }
+
+    @Override
+    public void processElement(RawEvent raw, Context ctx, Collector<TrainingExample> out) {
+        if (raw.value == null) {
+            reject(ctx, raw, RejectionReason.UNDECODABLE, "the record has no value (a tombstone)");
+            return;
+        }
+        LabeledEvent event;
+        try {
+            event = codec.decode(raw.value);
+        } catch (WireFormatException e) {
+            RejectionReason reason = e.reason() == WireFormatException.Reason.UNKNOWN_SCHEMA_ID
+                    ? RejectionReason.UNKNOWN_SCHEMA_ID : RejectionReason.UNDECODABLE;
+            reject(ctx, raw, reason, e.reason() + ": " + e.getMessage());
+            return;
+        }
+        // SchemaRegistryException is deliberately not caught: see the class comment
+        String modelId = event.getModelId().toString();
+        if (acceptedModelId != null && !acceptedModelId.equals(modelId)) {
+            reject(ctx, raw, RejectionReason.UNKNOWN_MODEL,
+                    "model id '" + modelId + "' is not trained here; expected '" + acceptedModelId + "'");
+            return;
+        }
+        float[] features = toArray(event.getDenseFeatures());
+        Optional<Rejection> rejection = validator.check(features, event.getLabel());
+        if (rejection.isPresent()) {
+            reject(ctx, raw, rejection.get().reason(), rejection.get().message());
+            return;
+        }
+        decoded.inc();
+        out.collect(new TrainingExample(modelId, features, event.getLabel(), raw.topic, raw.partition, raw.offset));
+    }
+
+    private void reject(Context ctx, RawEvent raw, RejectionReason reason, String message) {
+        deadLettered.inc();
+        ctx.output(DEAD_LETTERS, new DeadLetter(reason, message, raw));
+    }
+
+    private static float[] toArray(List<Float> values) {
+        if (values == null) {
+            return null;
+        }
+        float[] a = new float[values.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = values.get(i);
+        }
+        return a;
+    }
+
+    @Override
+    public void close() {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+    }
+}

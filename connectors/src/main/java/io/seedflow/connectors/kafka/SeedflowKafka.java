@@ -1,0 +1,82 @@
+package io.seedflow.connectors.kafka;
+
+import io.seedflow.connectors.registry.RegistryClientOptions;
+import io.seedflow.core.log.UpdateRecord;
+import java.time.Duration;
+import java.util.Properties;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.clients.producer.ProducerConfig;
+
+/**
+ * Factories for the streaming job's Kafka source and sinks. Both sinks are exactly-once (Kafka transactions committed
+ * on checkpoint), so consumers of the updates and dead-letter topics must read with
+ * {@code isolation.level=read_committed}.
+ */
+public final class SeedflowKafka {
+    /**
+     * Kafka transaction timeout of the sinks. Must not exceed the broker's {@code transaction.max.timeout.ms}
+     * (default 15 min), or the producer fails at init and the job restarts forever; must exceed the longest
+     * checkpoint interval plus restart time, or the broker aborts transactions Flink still means to commit.
+     */
+    public static final Duration TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
+
+    private SeedflowKafka() {
+    }
+
+    /**
+     * Labeled events as {@link RawEvent}s (bytes plus topic/partition/offset), from the committed offsets of
+     * {@code groupId} (earliest where there are none). Offsets are tracked in Flink checkpoints.
+     *
+     * @param bounded stop at the offsets that are latest when the job starts (tests, backfills), else run forever
+     */
+    public static KafkaSource<RawEvent> labeledEventsSource(String bootstrapServers, String topic, String groupId,
+            boolean bounded) {
+        var builder = KafkaSource.<RawEvent>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setTopics(topic)
+                .setGroupId(groupId)
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RawEventDeserializationSchema())
+                // read only committed events if the producers are transactional
+                .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        if (bounded) {
+            builder.setBounded(OffsetsInitializer.latest());
+        }
+        return builder.build();
+    }
+
+    /** Update records, Avro {@code ModelUpdate} in the Confluent wire format, keyed by model id, exactly once. */
+    public static KafkaSink<UpdateRecord> updatesSink(String bootstrapServers, String topic,
+            RegistryClientOptions registry, String transactionalIdPrefix) {
+        return KafkaSink.<UpdateRecord>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setRecordSerializer(new UpdateRecordSerializationSchema(topic, registry))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(transactionalIdPrefix)
+                .setKafkaProducerConfig(producerConfig())
+                .build();
+    }
+
+    /** Dead letters (key = reason, value = original bytes, context in headers), exactly once. */
+    public static KafkaSink<DeadLetter> deadLetterSink(String bootstrapServers, String topic,
+            String transactionalIdPrefix) {
+        return KafkaSink.<DeadLetter>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setRecordSerializer(new DeadLetterSerializationSchema(topic))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(transactionalIdPrefix)
+                .setKafkaProducerConfig(producerConfig())
+                .build();
+    }
+
+    private static Properties producerConfig() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(TRANSACTION_TIMEOUT.toMillis()));
+        return p;
+    }
+}

@@ -1,0 +1,63 @@
+package io.seedflow.jobs.streaming;
+
+import io.seedflow.connectors.kafka.DeadLetter;
+import io.seedflow.connectors.kafka.LabeledEventDecodeFunction;
+import io.seedflow.connectors.kafka.RawEvent;
+import io.seedflow.connectors.kafka.SeedflowKafka;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.data.TrainingExample;
+import io.seedflow.operators.ZoTrainerFunction;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * The streaming training job's graph: Kafka events → decode/validate (bad records to the dead-letter topic) → ZO
+ * trainer keyed by model id → update records to the updates topic, both sinks exactly-once.
+ *
+ * <p>Every operator has a stable uid ({@link #SOURCE_UID} …), so savepoints keep mapping onto the same state when
+ * the graph changes; never rename them.
+ */
+public final class StreamingPipeline {
+    public static final String SOURCE_UID = "seedflow-events-source";
+    public static final String DECODE_UID = "seedflow-decode";
+    public static final String TRAINER_UID = "seedflow-trainer";
+    public static final String UPDATES_SINK_UID = "seedflow-updates-sink";
+    public static final String DEAD_LETTER_SINK_UID = "seedflow-dead-letter-sink";
+
+    private StreamingPipeline() {
+    }
+
+    /** Adds the job to {@code env} and enables exactly-once checkpointing at the configured interval. */
+    public static void build(StreamExecutionEnvironment env, StreamingSettings settings) {
+        env.enableCheckpointing(settings.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        MlpSpec spec = settings.modelSpec();
+
+        DataStream<RawEvent> raw = env.fromSource(
+                SeedflowKafka.labeledEventsSource(settings.bootstrapServers(), settings.eventsTopic(),
+                        settings.consumerGroup(), settings.bounded()),
+                WatermarkStrategy.noWatermarks(), "events: " + settings.eventsTopic())
+                .uid(SOURCE_UID);
+
+        SingleOutputStreamOperator<TrainingExample> examples = raw
+                .process(new LabeledEventDecodeFunction(settings.registry(), spec.inputs(), spec.classes(), null))
+                .uid(DECODE_UID).name("decode and validate");
+
+        DataStream<UpdateRecord> updates = examples
+                .keyBy(e -> e.modelId)
+                .process(new ZoTrainerFunction(settings.trainerConfiguration()))
+                .uid(TRAINER_UID).name("ZO trainer");
+
+        updates.sinkTo(SeedflowKafka.updatesSink(settings.bootstrapServers(), settings.updatesTopic(),
+                        settings.registry(), settings.transactionalIdPrefix() + "-updates"))
+                .uid(UPDATES_SINK_UID).name("updates: " + settings.updatesTopic());
+
+        DataStream<DeadLetter> deadLetters = examples.getSideOutput(LabeledEventDecodeFunction.DEAD_LETTERS);
+        deadLetters.sinkTo(SeedflowKafka.deadLetterSink(settings.bootstrapServers(), settings.deadLetterTopic(),
+                        settings.transactionalIdPrefix() + "-dead-letters"))
+                .uid(DEAD_LETTER_SINK_UID).name("dead letters: " + settings.deadLetterTopic());
+    }
+}

@@ -1,0 +1,211 @@
+package io.seedflow.jobs.streaming;
+
+import io.seedflow.connectors.registry.RegistryClientOptions;
+import io.seedflow.core.model.MlpSpec;
+import io.seedflow.operators.ZoTrainerOptions;
+import java.time.Duration;
+import java.util.Objects;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * Immutable settings of {@link StreamingPipeline}: where Kafka and the schema registry are, the three topics, the
+ * model and trainer settings ({@link ZoTrainerOptions}) and checkpointing. {@link Builder#build()} validates
+ * everything once, including the trainer settings, so a bad value fails before any job is submitted.
+ */
+public final class StreamingSettings {
+    private final String bootstrapServers;
+    private final RegistryClientOptions registry;
+    private final String eventsTopic;
+    private final String updatesTopic;
+    private final String deadLetterTopic;
+    private final String consumerGroup;
+    private final String transactionalIdPrefix;
+    private final String modelSpec;
+    private final Configuration trainer;
+    private final Duration checkpointInterval;
+    private final boolean bounded;
+
+    private StreamingSettings(Builder b) {
+        this.bootstrapServers = b.bootstrapServers;
+        this.registry = b.registry;
+        this.eventsTopic = b.eventsTopic;
+        this.updatesTopic = b.updatesTopic;
+        this.deadLetterTopic = b.deadLetterTopic;
+        this.consumerGroup = b.consumerGroup;
+        this.transactionalIdPrefix = b.transactionalIdPrefix;
+        this.modelSpec = b.modelSpec;
+        this.trainer = new Configuration(b.trainer);
+        this.trainer.set(ZoTrainerOptions.MODEL_SPEC, b.modelSpec);
+        this.checkpointInterval = b.checkpointInterval;
+        this.bounded = b.bounded;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public RegistryClientOptions registry() {
+        return registry;
+    }
+
+    public String eventsTopic() {
+        return eventsTopic;
+    }
+
+    public String updatesTopic() {
+        return updatesTopic;
+    }
+
+    public String deadLetterTopic() {
+        return deadLetterTopic;
+    }
+
+    public String consumerGroup() {
+        return consumerGroup;
+    }
+
+    public String transactionalIdPrefix() {
+        return transactionalIdPrefix;
+    }
+
+    public MlpSpec modelSpec() {
+        return MlpSpec.parse(modelSpec);
+    }
+
+    /** The trainer's {@link ZoTrainerOptions} settings, with {@code seedflow.model.spec} set to the model spec. */
+    public Configuration trainerConfiguration() {
+        return new Configuration(trainer);
+    }
+
+    public Duration checkpointInterval() {
+        return checkpointInterval;
+    }
+
+    public boolean bounded() {
+        return bounded;
+    }
+
+    @Override
+    public String toString() {
+        return "StreamingSettings{bootstrapServers=" + bootstrapServers + ", registry=" + registry + ", events="
+                + eventsTopic + ", updates=" + updatesTopic + ", deadLetters=" + deadLetterTopic + ", group="
+                + consumerGroup + ", model=" + modelSpec + ", checkpointInterval=" + checkpointInterval
+                + ", bounded=" + bounded + "}";
+    }
+
+    /** Collects settings; {@link #build()} validates them all at once. */
+    public static final class Builder {
+        private String bootstrapServers;
+        private RegistryClientOptions registry;
+        private String eventsTopic = "seedflow-events";
+        private String updatesTopic = "seedflow-updates";
+        private String deadLetterTopic = "seedflow-dead-letters";
+        private String consumerGroup = "seedflow-trainer";
+        private String transactionalIdPrefix = "seedflow";
+        private String modelSpec;
+        private Configuration trainer = new Configuration();
+        private Duration checkpointInterval = Duration.ofSeconds(10);
+        private boolean bounded;
+
+        private Builder() {
+        }
+
+        public Builder bootstrapServers(String bootstrapServers) {
+            this.bootstrapServers = bootstrapServers;
+            return this;
+        }
+
+        public Builder registry(RegistryClientOptions registry) {
+            this.registry = registry;
+            return this;
+        }
+
+        public Builder eventsTopic(String topic) {
+            this.eventsTopic = topic;
+            return this;
+        }
+
+        public Builder updatesTopic(String topic) {
+            this.updatesTopic = topic;
+            return this;
+        }
+
+        public Builder deadLetterTopic(String topic) {
+            this.deadLetterTopic = topic;
+            return this;
+        }
+
+        public Builder consumerGroup(String group) {
+            this.consumerGroup = group;
+            return this;
+        }
+
+        /** Prefix of the sinks' Kafka transactional ids; must be unique per job on a Kafka cluster. */
+        public Builder transactionalIdPrefix(String prefix) {
+            this.transactionalIdPrefix = prefix;
+            return this;
+        }
+
+        /** The model, e.g. {@code mlp:784x64x10:relu}; overrides {@code seedflow.model.spec} in the trainer settings. */
+        public Builder modelSpec(String spec) {
+            this.modelSpec = spec;
+            return this;
+        }
+
+        /** The trainer's {@link ZoTrainerOptions} settings (copied). */
+        public Builder trainer(Configuration trainer) {
+            this.trainer = new Configuration(Objects.requireNonNull(trainer, "trainer"));
+            return this;
+        }
+
+        public Builder checkpointInterval(Duration interval) {
+            this.checkpointInterval = interval;
+            return this;
+        }
+
+        /** Stop at the events topic's offsets as of job start (tests, backfills) instead of running forever. */
+        public Builder bounded(boolean bounded) {
+            this.bounded = bounded;
+            return this;
+        }
+
+        public StreamingSettings build() {
+            sanityCheck();
+            return new StreamingSettings(this);
+        }
+
+        private void sanityCheck() {
+            require("bootstrap servers", bootstrapServers, "e.g. localhost:9092");
+            Objects.requireNonNull(registry, "registry: the schema registry settings are required");
+            require("events topic", eventsTopic, "e.g. seedflow-events");
+            require("updates topic", updatesTopic, "e.g. seedflow-updates");
+            require("dead-letter topic", deadLetterTopic, "e.g. seedflow-dead-letters");
+            require("consumer group", consumerGroup, "e.g. seedflow-trainer");
+            require("transactional id prefix", transactionalIdPrefix, "e.g. seedflow-<job name>");
+            if (eventsTopic.equals(updatesTopic) || eventsTopic.equals(deadLetterTopic)
+                    || updatesTopic.equals(deadLetterTopic)) {
+                throw new IllegalArgumentException("topics must differ, got events=" + eventsTopic + ", updates="
+                        + updatesTopic + ", dead letters=" + deadLetterTopic);
+            }
+            require("model spec", modelSpec, "e.g. mlp:784x64x10:relu");
+            MlpSpec.parse(modelSpec);
+            Configuration withSpec = new Configuration(trainer);
+            withSpec.set(ZoTrainerOptions.MODEL_SPEC, modelSpec);
+            ZoTrainerOptions.validate(withSpec);
+            if (checkpointInterval == null || checkpointInterval.toMillis() < 10) {
+                throw new IllegalArgumentException("checkpoint interval: expected at least 10 ms, got "
+                        + checkpointInterval + "; the sinks commit their Kafka transactions on each checkpoint");
+            }
+        }
+
+        private static void require(String what, String value, String example) {
+            if (value == null || value.isBlank()) {
+                throw new IllegalArgumentException(what + " is required (" + example + "), got '" + value + "'");
+            }
+        }
+    }
+}

@@ -1,0 +1,301 @@
+package io.seedflow.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
+import io.seedflow.connectors.kafka.RegistryAvroDeserializer;
+import io.seedflow.connectors.log.UpdateRecordCodec;
+import io.seedflow.connectors.registry.ConfluentAvroCodec;
+import io.seedflow.connectors.registry.ConfluentRegistryClient;
+import io.seedflow.connectors.registry.ConfluentWireFormat;
+import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
+import io.seedflow.connectors.registry.SchemaRegistry;
+import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.Replica;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.snapshot.Snapshot;
+import io.seedflow.core.snapshot.SnapshotStore;
+import io.seedflow.jobs.streaming.StreamingPipeline;
+import io.seedflow.jobs.streaming.StreamingSettings;
+import io.seedflow.operators.ZoTrainerOptions;
+import io.seedflow.schemas.LabeledEvent;
+import io.seedflow.schemas.ModelUpdate;
+import io.seedflow.tests.kafka.EmbeddedKafka;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The whole streaming job on a Flink MiniCluster against a real in-JVM Kafka broker and the embedded schema
+ * registry: 300 valid labeled events with five poison records among them go in; the updates topic (read_committed)
+ * must hold contiguous steps whose lineage covers every valid offset exactly once, every poison record must be on
+ * the dead-letter topic with its reason and original bytes, and a replica following the log from the base snapshot
+ * must reach the trainer's own snapshot of the last step bit for bit.
+ */
+class StreamingPipelineITCase {
+    private static final String MODEL = "it-model";
+    private static final int FEATURES = 16;
+    private static final int CLASSES = 3;
+    private static final int VALID = 300;
+    private static final int BATCH = 10;
+    private static final String EVENTS = "events";
+    private static final String UPDATES = "updates";
+    private static final String DEAD_LETTERS = "dead-letters";
+
+    private static EmbeddedKafka kafka;
+    private static EmbeddedSchemaRegistry registryServer;
+    private static SchemaRegistry registry;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kafka = EmbeddedKafka.start();
+        registryServer = EmbeddedSchemaRegistry.start();
+        registry = ConfluentRegistryClient.create(registryServer.clientOptions(null));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (registry != null) {
+            registry.close();
+        }
+        if (registryServer != null) {
+            registryServer.close();
+        }
+        if (kafka != null) {
+            kafka.close();
+        }
+    }
+
+    @Test
+    void trainsOnEveryValidEventOnceAndDeadLettersEachPoisonRecord(@TempDir Path snapshots) throws Exception {
+        for (String topic : List.of(EVENTS, UPDATES, DEAD_LETTERS)) {
+            kafka.createTopic(topic, 1);
+        }
+        Map<Long, String> poisonReasonByOffset = produceEvents();
+
+        StreamingSettings settings = StreamingSettings.builder()
+                .bootstrapServers(kafka.bootstrapServers())
+                .registry(registryServer.clientOptions(null))
+                .eventsTopic(EVENTS).updatesTopic(UPDATES).deadLetterTopic(DEAD_LETTERS)
+                .consumerGroup("it-trainer").transactionalIdPrefix("it-streaming")
+                .modelSpec("mlp:16x8x3:relu")
+                .trainer(trainerSettings(snapshots))
+                .checkpointInterval(Duration.ofMillis(200))
+                .bounded(true)
+                .build();
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        env.setParallelism(1);
+        StreamingPipeline.build(env, settings);
+        JobClient job = env.executeAsync("streaming-pipeline-it");
+        try {
+            job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            job.cancel().get(10, TimeUnit.SECONDS); // e.g. restarting forever; fail instead of hanging the build
+            throw e;
+        }
+
+        List<UpdateRecord> updates = new ArrayList<>();
+        RegistryAvroDeserializer<ModelUpdate> updateDecoder = RegistryAvroDeserializer.forClass(ModelUpdate.class,
+                registry);
+        for (ConsumerRecord<byte[], byte[]> r : readCommitted(UPDATES)) {
+            updates.add(UpdateRecordCodec.fromAvro(updateDecoder.deserialize(UPDATES, r.value())));
+        }
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = readCommitted(DEAD_LETTERS);
+
+        // contiguous steps 1..N, one model
+        assertThat(updates).hasSize(VALID / BATCH);
+        for (int i = 0; i < updates.size(); i++) {
+            assertThat(updates.get(i).step()).isEqualTo(i + 1);
+            assertThat(updates.get(i).modelId()).isEqualTo(MODEL);
+        }
+
+        // the lineage covers every valid offset exactly once
+        Map<Long, Integer> trainedCount = new TreeMap<>();
+        for (UpdateRecord u : updates) {
+            for (Lineage l : u.lineage()) {
+                assertThat(l.source()).isEqualTo(EVENTS);
+                assertThat(l.partition()).isZero();
+                for (long o = l.fromOffset(); o < l.untilOffset(); o++) {
+                    if (!poisonReasonByOffset.containsKey(o)) {
+                        trainedCount.merge(o, 1, Integer::sum);
+                    }
+                }
+            }
+            assertThat(u.eventCount()).isEqualTo(BATCH);
+        }
+        long produced = VALID + poisonReasonByOffset.size();
+        for (long o = 0; o < produced; o++) {
+            if (!poisonReasonByOffset.containsKey(o)) {
+                assertThat(trainedCount.get(o)).as("times offset %d was trained on", o).isEqualTo(1);
+            }
+        }
+
+        // trained + dead-lettered = produced; each poison record with its reason and original bytes
+        long trained = updates.stream().mapToLong(UpdateRecord::eventCount).sum();
+        assertThat(trained + deadLetters.size()).isEqualTo(produced);
+        Map<Long, String> deadLetteredReasons = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : deadLetters) {
+            assertThat(header(r, DeadLetterSerializationSchema.SOURCE_TOPIC)).isEqualTo(EVENTS);
+            assertThat(header(r, DeadLetterSerializationSchema.SOURCE_PARTITION)).isEqualTo("0");
+            assertThat(header(r, DeadLetterSerializationSchema.MESSAGE)).isNotBlank();
+            String reason = header(r, DeadLetterSerializationSchema.REASON);
+            assertThat(new String(r.key(), StandardCharsets.UTF_8)).isEqualTo(reason);
+            long offset = Long.parseLong(header(r, DeadLetterSerializationSchema.SOURCE_OFFSET));
+            assertThat(r.value()).as("original bytes of offset %d", offset).isEqualTo(originals.get(offset));
+            deadLetteredReasons.put(offset, reason);
+        }
+        assertThat(deadLetteredReasons).isEqualTo(poisonReasonByOffset);
+
+        // a replica that follows the log from the base snapshot reaches the trainer's snapshot of the last step
+        Snapshot base = SnapshotStore.read(snapshots.resolve(updates.get(0).baseSnapshotId() + ".safetensors"),
+                updates.get(0).baseSnapshotId());
+        assertThat(base.step()).isZero();
+        String baseWeights = base.parameters().weightsSha256();
+        Replica replica = new Replica(MODEL, base.parameters().copy(), base.step());
+        updates.forEach(replica::apply);
+        String replicaWeights = replica.parameters().weightsSha256();
+        assertThat(replicaWeights).isNotEqualTo(baseWeights);
+        assertThat(replicaWeights).isEqualTo(trainerSnapshotAt(snapshots, updates.size()));
+    }
+
+    private static Configuration trainerSettings(Path snapshots) {
+        Configuration c = new Configuration();
+        c.set(ZoTrainerOptions.BATCH_SIZE, BATCH);
+        c.set(ZoTrainerOptions.LEARNING_RATE, 0.05);
+        c.set(ZoTrainerOptions.SNAPSHOT_INTERVAL, VALID / BATCH); // a snapshot at the last step, to compare with
+        c.set(ZoTrainerOptions.MAX_WAIT, Duration.ofMinutes(1)); // batches are full; no partial flush wanted
+        c.set(ZoTrainerOptions.SNAPSHOT_DIR, snapshots.toString());
+        return c;
+    }
+
+    /** Original bytes of every produced event, by offset. */
+    private final Map<Long, byte[]> originals = new HashMap<>();
+
+    /**
+     * Sends {@value #VALID} valid events and one poison record of each kind (every 60 valid events); returns the
+     * expected dead-letter reason by offset.
+     */
+    private Map<Long, String> produceEvents() throws Exception {
+        ConfluentAvroCodec<LabeledEvent> codec = ConfluentAvroCodec.forClass(LabeledEvent.class, registry);
+        String subject = ConfluentWireFormat.valueSubject(EVENTS);
+        Random random = new Random(7);
+        List<Map.Entry<String, byte[]>> poison = List.of(
+                Map.entry("UNDECODABLE", "definitely not avro".getBytes(StandardCharsets.UTF_8)),
+                Map.entry("UNKNOWN_SCHEMA_ID", unknownSchemaId(codec.encode(subject, event(random, 0, FEATURES)))),
+                Map.entry("WRONG_FEATURE_LENGTH", codec.encode(subject, event(random, 1, FEATURES - 1))),
+                Map.entry("NON_FINITE_FEATURE", codec.encode(subject, withNaN(event(random, 2, FEATURES)))),
+                Map.entry("LABEL_OUT_OF_RANGE", codec.encode(subject, event(random, CLASSES, FEATURES))));
+        Map<Long, String> reasons = new HashMap<>();
+        List<byte[]> values = new ArrayList<>();
+        for (int i = 0; i < VALID; i++) {
+            if (i > 0 && i % 60 == 0) {
+                Map.Entry<String, byte[]> p = poison.get(i / 60 - 1);
+                reasons.put((long) values.size(), p.getKey());
+                values.add(p.getValue());
+            }
+            values.add(codec.encode(subject, event(random, random.nextInt(CLASSES), FEATURES)));
+        }
+        Map.Entry<String, byte[]> last = poison.get(poison.size() - 1);
+        reasons.put((long) values.size(), last.getKey());
+        values.add(last.getValue());
+
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties(),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (byte[] v : values) {
+                long offset = producer.send(new ProducerRecord<>(EVENTS, MODEL.getBytes(StandardCharsets.UTF_8), v))
+                        .get().offset();
+                originals.put(offset, v);
+            }
+        }
+        assertThat(originals).hasSize(VALID + poison.size());
+        return reasons;
+    }
+
+    private static LabeledEvent event(Random random, int label, int features) {
+        List<Float> x = new ArrayList<>(features);
+        for (int i = 0; i < features; i++) {
+            // class-dependent mean, so that there is something to learn
+            x.add((float) (random.nextGaussian() * 0.5 + (i % CLASSES == label ? 1.0 : 0.0)));
+        }
+        return LabeledEvent.newBuilder().setEventId("e-" + random.nextInt(1 << 30)).setEventTime(Instant.EPOCH)
+                .setModelId(MODEL).setLabel(label).setDenseFeatures(x).build();
+    }
+
+    private static LabeledEvent withNaN(LabeledEvent e) {
+        List<Float> x = new ArrayList<>(e.getDenseFeatures());
+        x.set(3, Float.NaN);
+        e.setDenseFeatures(x);
+        return e;
+    }
+
+    /** A valid record whose header names a schema id that the registry has never issued. */
+    private static byte[] unknownSchemaId(byte[] record) {
+        byte[] copy = record.clone();
+        byte[] header = new byte[ConfluentWireFormat.HEADER_LENGTH];
+        ConfluentWireFormat.writeHeader(987_654, header);
+        System.arraycopy(header, 0, copy, 0, header.length);
+        return copy;
+    }
+
+    /** Every committed record of partition 0 of {@code topic}, up to its last stable offset. */
+    private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.readCommittedConsumerProperties(),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (consumer.position(tp) < end) {
+                assertThat(System.nanoTime()).as("reading %s up to offset %d", topic, end).isLessThan(deadline);
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
+        Header h = r.headers().lastHeader(key);
+        assertThat(h).as("header %s", key).isNotNull();
+        return new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    /** Weights SHA-256 of the trainer's own snapshot of {@code step} in the snapshot store. */
+    private static String trainerSnapshotAt(Path snapshots, long step) throws Exception {
+        try (Stream<Path> files = Files.list(snapshots)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".safetensors"))
+                    .map(f -> SnapshotStore.read(f, null))
+                    .filter(s -> s.step() == step)
+                    .map(s -> s.parameters().weightsSha256())
+                    .findFirst().orElseThrow(() -> new AssertionError("no snapshot of step " + step + " in "
+                            + snapshots));
+        }
+    }
+}
