@@ -1,0 +1,499 @@
+package io.seedflow.connectors.replica;
+
+import io.seedflow.connectors.kafka.RegistryAvroDeserializer;
+import io.seedflow.connectors.log.UpdateRecordCodec;
+import io.seedflow.connectors.registry.ConfluentRegistryClient;
+import io.seedflow.connectors.registry.RegistryClientOptions;
+import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.error.UpdateLogGapException;
+import io.seedflow.core.log.Replica;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.snapshot.Snapshot;
+import io.seedflow.core.tensor.ParameterSet;
+import io.seedflow.schemas.ModelUpdate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A replica that follows a model's updates topic (plain Kafka consumer, no Flink) and holds the same weights as the
+ * trainer, bit for bit (docs/update-log-spec.md §5, §7).
+ *
+ * <p>On {@link #start()} its thread bootstraps from the newest snapshot of the model in the {@link SnapshotSource},
+ * then reads the updates topic from the beginning of every partition ({@code isolation.level=read_committed}, no
+ * consumer group, no offset commits), decodes each value from the Confluent wire format, ignores records of other
+ * models and records already contained in the snapshot ({@code step <=} the snapshot's step), and applies the rest
+ * strictly in step order through core's {@link Replica}.
+ *
+ * <p>A gap ({@link UpdateLogGapException}) makes it re-bootstrap from the newest snapshot: if that snapshot holds
+ * every missing step (its step {@code >=} the gap's last missing step) it continues from there; otherwise it reports
+ * the gap to the listeners and stops applying, with the version left before the gap. It never skips a record. Any
+ * other failure (a refused record, a Kafka, registry or snapshot error, a listener that throws) also stops it.
+ * The error is passed to {@link ModelListener#onError}, stored, and rethrown on the caller's thread by
+ * {@link #checkError()} and {@link #close()}.
+ */
+public final class ModelUpdateSubscriber implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ModelUpdateSubscriber.class);
+
+    private final Builder config;
+    private final List<ModelListener> listeners = new CopyOnWriteArrayList<>();
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final AtomicReference<Exception> error = new AtomicReference<>();
+    private final Object versionMonitor = new Object();
+    private final Thread thread;
+
+    private volatile boolean closing;
+    private volatile KafkaConsumer<byte[], ModelUpdate> consumer;
+    private boolean started;
+    private boolean closed;
+
+    // written by the subscriber thread under the write lock
+    private Replica replica;
+    private volatile long version = -1;
+    private volatile long bootstrapStep = -1;
+    private volatile String snapshotId;
+    private volatile boolean running;
+
+    private ModelUpdateSubscriber(Builder b) {
+        this.config = b;
+        this.listeners.addAll(b.listeners);
+        this.thread = new Thread(this::run, "seedflow-replica-" + b.modelId);
+        this.thread.setDaemon(true);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Adds a listener; add listeners before {@link #start()} to see every event. */
+    public ModelUpdateSubscriber addListener(ModelListener listener) {
+        listeners.add(Objects.requireNonNull(listener, "listener"));
+        return this;
+    }
+
+    /** Starts the subscriber's thread. */
+    public synchronized ModelUpdateSubscriber start() {
+        if (closed) {
+            throw new IllegalStateException("subscriber for model '" + config.modelId + "' is closed");
+        }
+        if (started) {
+            throw new IllegalStateException("subscriber for model '" + config.modelId + "' is already started");
+        }
+        started = true;
+        running = true;
+        thread.start();
+        return this;
+    }
+
+    public String modelId() {
+        return config.modelId;
+    }
+
+    /** The step the weights are at; -1 before the first bootstrap. */
+    public long version() {
+        return version;
+    }
+
+    /** The id (SHA-256) of the snapshot the subscriber last bootstrapped from, or null before that. */
+    public String snapshotId() {
+        return snapshotId;
+    }
+
+    /** The step of the snapshot the subscriber last bootstrapped from; -1 before that. */
+    public long bootstrapStep() {
+        return bootstrapStep;
+    }
+
+    /** Whether the subscriber's thread still follows the topic (false after an error or close). */
+    public boolean isRunning() {
+        return running;
+    }
+
+    /** A copy of the current weights, consistent with {@link #version()} at the time of the copy. */
+    public Optional<ParameterSet> weights() {
+        return read(ParameterSet::copy);
+    }
+
+    /** Calls {@code reader} on the live weights with a read lock held (no update is applied meanwhile). */
+    public <R> Optional<R> read(Function<ParameterSet, R> reader) {
+        lock.readLock().lock();
+        try {
+            return replica == null ? Optional.empty() : Optional.ofNullable(reader.apply(replica.parameters()));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** SHA-256 of the current weights (as {@link ParameterSet#weightsSha256()}), or null before bootstrap. */
+    public String weightsSha256() {
+        return read(ParameterSet::weightsSha256).orElse(null);
+    }
+
+    /**
+     * Waits until the version is at least {@code target}; returns false on timeout or when the subscriber stopped
+     * below it. Rethrows a stored error (as {@link #checkError()}).
+     */
+    public boolean awaitVersion(long target, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (versionMonitor) {
+            while (version < target && running) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                TimeUnit.NANOSECONDS.timedWait(versionMonitor, left);
+            }
+        }
+        checkError();
+        return version >= target;
+    }
+
+    /** Rethrows, on the caller's thread, the error that stopped the subscriber's thread, if any. */
+    public void checkError() {
+        Exception e = error.get();
+        if (e == null) {
+            return;
+        }
+        if (e instanceof RuntimeException re) {
+            throw re;
+        }
+        throw new IllegalStateException("subscriber for model '" + config.modelId + "' failed: " + e.getMessage(), e);
+    }
+
+    /** The error that stopped the subscriber, without throwing it. */
+    public Optional<Exception> error() {
+        return Optional.ofNullable(error.get());
+    }
+
+    /**
+     * Stops the thread and waits for it; idempotent. The first call rethrows the error that stopped the thread, if
+     * any.
+     */
+    @Override
+    public void close() throws InterruptedException {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        closing = true;
+        KafkaConsumer<byte[], ModelUpdate> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+        if (started) {
+            thread.join(); // wakeup() ends a poll at once; no interrupt, which would break the consumer's close
+        }
+        checkError();
+    }
+
+    // ---------------------------------------------------------------------------------------- subscriber thread
+
+    private void run() {
+        try (ConfluentRegistryClient registry = ConfluentRegistryClient.create(config.registry);
+                KafkaConsumer<byte[], ModelUpdate> c = new KafkaConsumer<>(consumerProperties(),
+                        new ByteArrayDeserializer(), RegistryAvroDeserializer.forClass(ModelUpdate.class, registry))) {
+            consumer = c;
+            if (closing) {
+                return;
+            }
+            bootstrap(null);
+            assignFromBeginning(c);
+            while (!closing) {
+                ConsumerRecords<byte[], ModelUpdate> records = c.poll(config.pollTimeout);
+                for (ConsumerRecord<byte[], ModelUpdate> r : records) {
+                    if (closing) {
+                        return;
+                    }
+                    if (r.value() != null && !offer(UpdateRecordCodec.fromAvro(r.value()))) {
+                        return;
+                    }
+                }
+            }
+        } catch (WakeupException | InterruptedException e) {
+            if (!closing) {
+                fail(e);
+            }
+        } catch (Exception e) {
+            if (!closing || !(e.getCause() instanceof InterruptedException)) {
+                fail(e);
+            }
+        } catch (Error e) {
+            fail(new IllegalStateException("subscriber thread of model '" + config.modelId + "' died: " + e, e));
+            throw e;
+        } finally {
+            consumer = null;
+            running = false;
+            synchronized (versionMonitor) {
+                versionMonitor.notifyAll();
+            }
+        }
+    }
+
+    /** Applies one record if it is due; returns false if the subscriber must stop (the error is already stored). */
+    private boolean offer(UpdateRecord r) {
+        if (!config.modelId.equals(r.modelId())) {
+            return true; // another model on the same topic
+        }
+        if (r.step() <= bootstrapStep) {
+            return true; // already contained in the snapshot we bootstrapped from
+        }
+        try {
+            applyLocked(r);
+        } catch (UpdateLogGapException gap) {
+            // steps gap.expectedStep() .. gap.foundStep()-1 are missing; a snapshot must hold all of them
+            long lastMissing = gap.foundStep() - 1;
+            Optional<Snapshot> s = config.snapshots.newest(config.modelId);
+            if (s.isEmpty() || s.get().step() < lastMissing) {
+                LOG.warn("model '{}': {}; newest snapshot in {} is {}: stopping", config.modelId, gap.getMessage(),
+                        config.snapshots.location(), s.map(x -> "at step " + x.step()).orElse("none"));
+                fail(gap);
+                return false;
+            }
+            LOG.info("model '{}': {}; re-bootstrapping from snapshot {} at step {}", config.modelId, gap.getMessage(),
+                    s.get().sha256(), s.get().step());
+            bootstrap(s.get());
+            if (r.step() > bootstrapStep) {
+                applyLocked(r); // r.step() == bootstrapStep + 1 here
+            }
+        }
+        return true;
+    }
+
+    private void applyLocked(UpdateRecord r) {
+        long v;
+        lock.writeLock().lock();
+        try {
+            replica.apply(r);
+            v = replica.version();
+        } finally {
+            lock.writeLock().unlock();
+        }
+        publishVersion(v);
+        lock.readLock().lock();
+        try {
+            for (ModelListener l : listeners) {
+                l.onUpdate(v, replica.parameters());
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Loads {@code snapshot}, or the newest snapshot of the model if null. */
+    private void bootstrap(Snapshot snapshot) {
+        Snapshot s = snapshot;
+        if (s == null) {
+            s = config.snapshots.newest(config.modelId).orElseThrow(() -> new NoSnapshotAvailableException(
+                    "no snapshot of model '" + config.modelId + "' in " + config.snapshots.location()
+                            + " to bootstrap the replica from"));
+        }
+        lock.writeLock().lock();
+        try {
+            replica = new Replica(config.modelId, s.parameters(), s.step());
+            bootstrapStep = s.step();
+            snapshotId = s.sha256();
+        } finally {
+            lock.writeLock().unlock();
+        }
+        publishVersion(s.step());
+        for (ModelListener l : listeners) {
+            l.onBootstrap(s.step(), s.sha256());
+        }
+    }
+
+    private void publishVersion(long v) {
+        synchronized (versionMonitor) {
+            version = v;
+            versionMonitor.notifyAll();
+        }
+    }
+
+    private void assignFromBeginning(KafkaConsumer<byte[], ModelUpdate> c) throws InterruptedException {
+        List<PartitionInfo> infos = null;
+        long deadline = System.nanoTime() + config.topicWaitTimeout.toNanos();
+        while (!closing) {
+            Map<String, List<PartitionInfo>> topics = c.listTopics(config.pollTimeout);
+            infos = topics.get(config.topic);
+            if (infos != null && !infos.isEmpty()) {
+                break;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new InvalidConfigurationException("updates topic", config.topic,
+                        "topic does not exist on " + config.bootstrapServers + " (waited "
+                                + config.topicWaitTimeout.toMillis() + " ms)");
+            }
+            Thread.sleep(Math.min(500, config.pollTimeout.toMillis()));
+        }
+        if (closing) {
+            return;
+        }
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo p : infos) {
+            partitions.add(new TopicPartition(p.topic(), p.partition()));
+        }
+        c.assign(partitions);
+        c.seekToBeginning(partitions);
+    }
+
+    private Properties consumerProperties() {
+        Properties p = new Properties();
+        p.putAll(config.consumerProperties);
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG,
+                "seedflow-replica-" + config.modelId + "-" + UUID.randomUUID().toString().substring(0, 8));
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG); // manual assignment, no group, no commits
+        return p;
+    }
+
+    private void fail(Exception e) {
+        if (!error.compareAndSet(null, e)) {
+            return;
+        }
+        running = false;
+        for (ModelListener l : listeners) {
+            try {
+                l.onError(e);
+            } catch (RuntimeException listenerError) {
+                e.addSuppressed(listenerError);
+            }
+        }
+        synchronized (versionMonitor) {
+            versionMonitor.notifyAll();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ModelUpdateSubscriber[model=" + config.modelId + ", topic=" + config.topic + ", version=" + version
+                + "]";
+    }
+
+    /** Settings of a {@link ModelUpdateSubscriber}; {@link #build()} validates them all at once. */
+    public static final class Builder {
+        public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(200);
+        public static final Duration DEFAULT_TOPIC_WAIT_TIMEOUT = Duration.ofSeconds(60);
+
+        private String bootstrapServers;
+        private RegistryClientOptions registry;
+        private String topic;
+        private String modelId;
+        private SnapshotSource snapshots;
+        private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
+        private Duration topicWaitTimeout = DEFAULT_TOPIC_WAIT_TIMEOUT;
+        private final Properties consumerProperties = new Properties();
+        private final List<ModelListener> listeners = new ArrayList<>();
+
+        private Builder() {
+        }
+
+        public Builder bootstrapServers(String v) {
+            bootstrapServers = v;
+            return this;
+        }
+
+        public Builder registry(RegistryClientOptions v) {
+            registry = v;
+            return this;
+        }
+
+        public Builder updatesTopic(String v) {
+            topic = v;
+            return this;
+        }
+
+        public Builder modelId(String v) {
+            modelId = v;
+            return this;
+        }
+
+        public Builder snapshotSource(SnapshotSource v) {
+            snapshots = v;
+            return this;
+        }
+
+        public Builder pollTimeout(Duration v) {
+            pollTimeout = v;
+            return this;
+        }
+
+        /** How long to wait for the updates topic to exist before failing. */
+        public Builder topicWaitTimeout(Duration v) {
+            topicWaitTimeout = v;
+            return this;
+        }
+
+        /** Extra Kafka consumer settings (security etc.); isolation level, offsets and group are fixed. */
+        public Builder consumerProperty(String key, String value) {
+            consumerProperties.put(key, value);
+            return this;
+        }
+
+        public Builder listener(ModelListener v) {
+            listeners.add(Objects.requireNonNull(v, "listener"));
+            return this;
+        }
+
+        public ModelUpdateSubscriber build() {
+            if (bootstrapServers == null || bootstrapServers.isBlank()) {
+                throw new InvalidConfigurationException("bootstrapServers", bootstrapServers,
+                        "must name at least one host:port");
+            }
+            if (registry == null) {
+                throw new InvalidConfigurationException("registry", null, "schema registry options are required");
+            }
+            if (topic == null || topic.isBlank()) {
+                throw new InvalidConfigurationException("updatesTopic", topic, "must be a non-empty topic name");
+            }
+            if (modelId == null || modelId.isBlank()) {
+                throw new InvalidConfigurationException("modelId", modelId, "must be a non-empty model id");
+            }
+            if (snapshots == null) {
+                throw new InvalidConfigurationException("snapshotSource", null,
+                        "a snapshot source to bootstrap from is required");
+            }
+            if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()
+                    || pollTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
+                throw new InvalidConfigurationException("pollTimeout", pollTimeout, "must be in (0, 5 min]");
+            }
+            if (topicWaitTimeout == null || topicWaitTimeout.isNegative()) {
+                throw new InvalidConfigurationException("topicWaitTimeout", topicWaitTimeout, "must be >= 0");
+            }
+            Builder copy = new Builder();
+            copy.bootstrapServers = bootstrapServers;
+            copy.registry = registry;
+            copy.topic = topic;
+            copy.modelId = modelId;
+            copy.snapshots = snapshots;
+            copy.pollTimeout = pollTimeout;
+            copy.topicWaitTimeout = topicWaitTimeout;
+            copy.consumerProperties.putAll(consumerProperties);
+            copy.listeners.addAll(listeners);
+            return new ModelUpdateSubscriber(copy);
+        }
+    }
+}
