@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.seedflow.connectors.kafka.RegistryAvroSerializer;
 import io.seedflow.connectors.log.UpdateRecordCodec;
-import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
 import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.connectors.replica.DirectorySnapshotSource;
@@ -24,6 +23,7 @@ import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoSgdTrainer;
 import io.seedflow.schemas.ModelUpdate;
 import io.seedflow.tests.kafka.EmbeddedKafka;
+import io.seedflow.tests.kafka.KafkaAndRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,23 +53,20 @@ class ModelUpdateSubscriberITCase {
     private static EmbeddedSchemaRegistry registryServer;
     private static SchemaRegistry registry;
 
+    private static KafkaAndRegistry env;
+
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.start();
-        registryServer = EmbeddedSchemaRegistry.start();
-        registry = ConfluentRegistryClient.create(registryServer.clientOptions(null));
+        env = KafkaAndRegistry.start();
+        kafka = env.kafka();
+        registryServer = env.registryServer();
+        registry = env.registry();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (registry != null) {
-            registry.close();
-        }
-        if (registryServer != null) {
-            registryServer.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (env != null) {
+            env.close();
         }
     }
 

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.fail;
 
 import io.seedflow.connectors.kafka.RegistryAvroDeserializer;
 import io.seedflow.connectors.kafka.RegistryAvroSerializer;
-import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.ConfluentWireFormat;
 import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
 import io.seedflow.connectors.registry.SchemaRegistry;
@@ -18,6 +17,7 @@ import io.seedflow.schemas.Perturbation;
 import io.seedflow.schemas.SnapshotAnnouncement;
 import io.seedflow.schemas.UpdateStatus;
 import io.seedflow.tests.kafka.EmbeddedKafka;
+import io.seedflow.tests.kafka.KafkaAndRegistry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,23 +50,20 @@ class RegistryKafkaRoundTripITCase {
     private static EmbeddedSchemaRegistry registryServer;
     private static SchemaRegistry registry;
 
+    private static KafkaAndRegistry env;
+
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.start();
-        registryServer = EmbeddedSchemaRegistry.start();
-        registry = ConfluentRegistryClient.create(registryServer.clientOptions(null));
+        env = KafkaAndRegistry.start();
+        kafka = env.kafka();
+        registryServer = env.registryServer();
+        registry = env.registry();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (registry != null) {
-            registry.close();
-        }
-        if (registryServer != null) {
-            registryServer.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (env != null) {
+            env.close();
         }
     }
 

@@ -6,7 +6,6 @@ import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
 import io.seedflow.connectors.kafka.RegistryAvroDeserializer;
 import io.seedflow.connectors.log.UpdateRecordCodec;
 import io.seedflow.connectors.registry.ConfluentAvroCodec;
-import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.ConfluentWireFormat;
 import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
 import io.seedflow.connectors.registry.SchemaRegistry;
@@ -21,6 +20,7 @@ import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.schemas.LabeledEvent;
 import io.seedflow.schemas.ModelUpdate;
 import io.seedflow.tests.kafka.EmbeddedKafka;
+import io.seedflow.tests.kafka.KafkaAndRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,23 +72,20 @@ class StreamingPipelineITCase {
     private static EmbeddedSchemaRegistry registryServer;
     private static SchemaRegistry registry;
 
+    private static KafkaAndRegistry env;
+
     @BeforeAll
     static void start() throws Exception {
-        kafka = EmbeddedKafka.start();
-        registryServer = EmbeddedSchemaRegistry.start();
-        registry = ConfluentRegistryClient.create(registryServer.clientOptions(null));
+        env = KafkaAndRegistry.start();
+        kafka = env.kafka();
+        registryServer = env.registryServer();
+        registry = env.registry();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (registry != null) {
-            registry.close();
-        }
-        if (registryServer != null) {
-            registryServer.close();
-        }
-        if (kafka != null) {
-            kafka.close();
+        if (env != null) {
+            env.close();
         }
     }
 
