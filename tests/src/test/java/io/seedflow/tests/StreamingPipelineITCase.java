@@ -1,5 +1,7 @@
 package io.seedflow.tests;
 
+import static io.seedflow.tests.StreamingItSupport.readCommitted;
+import static io.seedflow.tests.StreamingItSupport.trainerSnapshotAt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
@@ -22,10 +24,8 @@ import io.seedflow.schemas.ModelUpdate;
 import io.seedflow.tests.kafka.EmbeddedKafka;
 import io.seedflow.tests.kafka.KafkaAndRegistry;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -34,17 +34,13 @@ import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -120,10 +116,10 @@ class StreamingPipelineITCase {
         List<UpdateRecord> updates = new ArrayList<>();
         RegistryAvroDeserializer<ModelUpdate> updateDecoder = RegistryAvroDeserializer.forClass(ModelUpdate.class,
                 registry);
-        for (ConsumerRecord<byte[], byte[]> r : readCommitted(UPDATES)) {
+        for (ConsumerRecord<byte[], byte[]> r : readCommitted(kafka, UPDATES)) {
             updates.add(UpdateRecordCodec.fromAvro(updateDecoder.deserialize(UPDATES, r.value())));
         }
-        List<ConsumerRecord<byte[], byte[]>> deadLetters = readCommitted(DEAD_LETTERS);
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = readCommitted(kafka, DEAD_LETTERS);
 
         // contiguous steps 1..N, one model
         assertThat(updates).hasSize(VALID / BATCH);
@@ -235,13 +231,7 @@ class StreamingPipelineITCase {
     }
 
     private static LabeledEvent event(Random random, int label, int features) {
-        List<Float> x = new ArrayList<>(features);
-        for (int i = 0; i < features; i++) {
-            // class-dependent mean, so that there is something to learn
-            x.add((float) (random.nextGaussian() * 0.5 + (i % CLASSES == label ? 1.0 : 0.0)));
-        }
-        return LabeledEvent.newBuilder().setEventId("e-" + random.nextInt(1 << 30)).setEventTime(Instant.EPOCH)
-                .setModelId(MODEL).setLabel(label).setDenseFeatures(x).build();
+        return StreamingItSupport.event(random, MODEL, label, features, CLASSES);
     }
 
     private static LabeledEvent withNaN(LabeledEvent e) {
@@ -260,39 +250,9 @@ class StreamingPipelineITCase {
         return copy;
     }
 
-    /** Every committed record of partition 0 of {@code topic}, up to its last stable offset. */
-    private static List<ConsumerRecord<byte[], byte[]>> readCommitted(String topic) {
-        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.readCommittedConsumerProperties(),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
-            long end = consumer.endOffsets(List.of(tp)).get(tp);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-            while (consumer.position(tp) < end) {
-                assertThat(System.nanoTime()).as("reading %s up to offset %d", topic, end).isLessThan(deadline);
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-        }
-        return out;
-    }
-
     private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
         Header h = r.headers().lastHeader(key);
         assertThat(h).as("header %s", key).isNotNull();
         return new String(h.value(), StandardCharsets.UTF_8);
-    }
-
-    /** Weights SHA-256 of the trainer's own snapshot of {@code step} in the snapshot store. */
-    private static String trainerSnapshotAt(Path snapshots, long step) throws Exception {
-        try (Stream<Path> files = Files.list(snapshots)) {
-            return files.filter(f -> f.getFileName().toString().endsWith(".safetensors"))
-                    .map(f -> SnapshotStore.read(f, null))
-                    .filter(s -> s.step() == step)
-                    .map(s -> s.parameters().weightsSha256())
-                    .findFirst().orElseThrow(() -> new AssertionError("no snapshot of step " + step + " in "
-                            + snapshots));
-        }
     }
 }

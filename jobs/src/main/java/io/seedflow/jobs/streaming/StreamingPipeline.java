@@ -8,6 +8,8 @@ import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.operators.ZoTrainerFunction;
+import java.util.Objects;
+import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -33,6 +35,19 @@ public final class StreamingPipeline {
 
     /** Adds the job to {@code env} and enables exactly-once checkpointing at the configured interval. */
     public static void build(StreamExecutionEnvironment env, StreamingSettings settings) {
+        build(env, settings, UnaryOperator.identity());
+    }
+
+    /**
+     * Test hook: like {@link #build(StreamExecutionEnvironment, StreamingSettings)}, but applies
+     * {@code beforeUpdatesSink} to the trainer's update stream right before the updates sink. Production code uses
+     * the two-argument form (identity); tests use this to insert operators into the running job, e.g. one that throws
+     * to inject a failure. The function must not drop, reorder or change records, and must return a stream of the
+     * same type information.
+     */
+    public static void build(StreamExecutionEnvironment env, StreamingSettings settings,
+            UnaryOperator<DataStream<UpdateRecord>> beforeUpdatesSink) {
+        Objects.requireNonNull(beforeUpdatesSink, "beforeUpdatesSink");
         env.enableCheckpointing(settings.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
         MlpSpec spec = settings.modelSpec();
 
@@ -51,7 +66,7 @@ public final class StreamingPipeline {
                 .process(new ZoTrainerFunction(settings.trainerConfiguration()))
                 .uid(TRAINER_UID).name("ZO trainer");
 
-        updates.sinkTo(SeedflowKafka.updatesSink(settings.bootstrapServers(), settings.updatesTopic(),
+        beforeUpdatesSink.apply(updates).sinkTo(SeedflowKafka.updatesSink(settings.bootstrapServers(), settings.updatesTopic(),
                         settings.registry(), settings.transactionalIdPrefix() + "-updates"))
                 .uid(UPDATES_SINK_UID).name("updates: " + settings.updatesTopic());
 

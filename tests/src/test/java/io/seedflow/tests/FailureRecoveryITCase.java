@@ -1,0 +1,405 @@
+package io.seedflow.tests;
+
+import static io.seedflow.tests.StreamingItSupport.readCommitted;
+import static io.seedflow.tests.StreamingItSupport.trainerSnapshotAt;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
+import io.seedflow.connectors.kafka.RegistryAvroDeserializer;
+import io.seedflow.connectors.log.UpdateRecordCodec;
+import io.seedflow.connectors.registry.ConfluentAvroCodec;
+import io.seedflow.connectors.registry.ConfluentWireFormat;
+import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
+import io.seedflow.connectors.registry.SchemaRegistry;
+import io.seedflow.core.compute.CpuBackend;
+import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.Replica;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.Mlp;
+import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.snapshot.Snapshot;
+import io.seedflow.core.snapshot.SnapshotStore;
+import io.seedflow.core.tensor.ParameterSet;
+import io.seedflow.core.zo.ZoSgdTrainer;
+import io.seedflow.jobs.streaming.StreamingPipeline;
+import io.seedflow.jobs.streaming.StreamingSettings;
+import io.seedflow.operators.ZoTrainerOptions;
+import io.seedflow.schemas.LabeledEvent;
+import io.seedflow.schemas.ModelUpdate;
+import io.seedflow.tests.kafka.EmbeddedKafka;
+import io.seedflow.tests.kafka.KafkaAndRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Exactly-once training under failures (DESIGN.md, "Exactly-once training"): the streaming job of
+ * {@link StreamingPipelineITCase} on a Flink MiniCluster against the in-JVM Kafka broker, with a test-only operator
+ * ({@link FailureInjector}, inserted through {@link StreamingPipeline}'s test hook right before the updates sink) that
+ * throws twice: once mid-stream, after a checkpoint that holds a non-empty log tail on top of a non-base snapshot
+ * has completed, and once again a few records after that recovery. The job restarts (fixed delay) from its last
+ * checkpoint each time. The committed updates topic must still hold steps 1..N exactly once, their lineage must
+ * cover every valid event exactly once, and the weights must equal, bit for bit, an uninterrupted reference that
+ * trains the same events in the same order offline with core's {@link ZoSgdTrainer}.
+ *
+ * <p>Aligned checkpoints only cut the stream mid-way when the events do not all fit in the network buffers between
+ * the source and the trainer, so the test uses many small batches and 4 KiB network buffers.
+ */
+class FailureRecoveryITCase {
+    private static final String MODEL = "recovery-model";
+    private static final String SPEC = "mlp:16x8x3:relu";
+    private static final int FEATURES = 16;
+    private static final int CLASSES = 3;
+    private static final int BATCH = 10;
+    private static final int STEPS = 240;
+    private static final int VALID = STEPS * BATCH; // a multiple of the batch: no partial batch at the end
+    private static final int SNAPSHOT_INTERVAL = 40; // snapshots at 40, 80, ..., 240 (the last step)
+    private static final String EVENTS = "events";
+    private static final String UPDATES = "updates";
+    private static final String DEAD_LETTERS = "dead-letters";
+    /** Poison records are produced before these valid-event indices. */
+    private static final Map<Integer, String> POISON_BEFORE = Map.of(700, "UNDECODABLE", 1900, "LABEL_OUT_OF_RANGE");
+
+    private static KafkaAndRegistry env;
+    private static EmbeddedKafka kafka;
+    private static EmbeddedSchemaRegistry registryServer;
+    private static SchemaRegistry registry;
+
+    @BeforeAll
+    static void start() throws Exception {
+        env = KafkaAndRegistry.start();
+        kafka = env.kafka();
+        registryServer = env.registryServer();
+        registry = env.registry();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (env != null) {
+            env.close();
+        }
+    }
+
+    @Test
+    void trainsEveryEventExactlyOnceAcrossInjectedFailures(@TempDir Path snapshots) throws Exception {
+        for (String topic : List.of(EVENTS, UPDATES, DEAD_LETTERS)) {
+            kafka.createTopic(topic, 1);
+        }
+        Produced produced = produceEvents();
+        FailureInjector.reset();
+
+        StreamingSettings settings = StreamingSettings.builder()
+                .bootstrapServers(kafka.bootstrapServers())
+                .registry(registryServer.clientOptions(null))
+                .eventsTopic(EVENTS).updatesTopic(UPDATES).deadLetterTopic(DEAD_LETTERS)
+                .consumerGroup("recovery-trainer").transactionalIdPrefix("recovery-it")
+                .modelSpec(SPEC)
+                .trainer(trainerSettings(snapshots))
+                .checkpointInterval(Duration.ofMillis(200))
+                .bounded(true)
+                .build();
+        Configuration cluster = new Configuration();
+        cluster.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        cluster.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        cluster.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
+        cluster.set(TaskManagerOptions.MEMORY_SEGMENT_SIZE, MemorySize.parse("4kb"));
+        StreamExecutionEnvironment flink = StreamExecutionEnvironment.getExecutionEnvironment(cluster);
+        flink.setParallelism(1);
+        StreamingPipeline.build(flink, settings, updates -> updates.map(new FailureInjector())
+                .returns(updates.getType()).uid("test-failure-injector").name("failure injector"));
+        JobClient job = flink.executeAsync("failure-recovery-it");
+        try {
+            job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            job.cancel().get(10, TimeUnit.SECONDS); // e.g. restarting forever; fail instead of hanging the build
+            throw e;
+        }
+
+        System.out.println("FailureRecoveryITCase injector log: " + FailureInjector.LOG);
+        // the failures really happened, each recovery restarted from a checkpoint, and the first one mid-stream
+        assertThat(FailureInjector.FAILURES.get()).as("injected failures; log: %s", FailureInjector.LOG).isEqualTo(2);
+        assertThat(FailureInjector.RESTORED_STEPS).as("steps of the restored checkpoints; log: %s",
+                FailureInjector.LOG).hasSize(2);
+        long firstRestored = FailureInjector.RESTORED_STEPS.get(0);
+        assertThat(firstRestored).as("first recovery restores snapshot + non-empty tail; log: %s",
+                FailureInjector.LOG).isGreaterThan(SNAPSHOT_INTERVAL).isLessThan(STEPS);
+        assertThat(firstRestored % SNAPSHOT_INTERVAL).isNotZero();
+        assertThat(FailureInjector.ANOMALIES).as("steps seen out of sequence within one attempt").isEmpty();
+
+        List<UpdateRecord> updates = new ArrayList<>();
+        RegistryAvroDeserializer<ModelUpdate> updateDecoder = RegistryAvroDeserializer.forClass(ModelUpdate.class,
+                registry);
+        for (ConsumerRecord<byte[], byte[]> r : readCommitted(kafka, UPDATES)) {
+            updates.add(UpdateRecordCodec.fromAvro(updateDecoder.deserialize(UPDATES, r.value())));
+        }
+
+        // contiguous steps 1..N, no duplicates, one model
+        assertThat(updates.stream().map(UpdateRecord::step).toList()).as("committed steps")
+                .isEqualTo(java.util.stream.LongStream.rangeClosed(1, STEPS).boxed().toList());
+        assertThat(updates).allSatisfy(u -> assertThat(u.modelId()).isEqualTo(MODEL));
+
+        // the lineage covers every valid offset exactly once and no poison offset
+        Map<Long, Integer> trainedCount = new TreeMap<>();
+        for (UpdateRecord u : updates) {
+            assertThat(u.eventCount()).as("events of step %d", u.step()).isEqualTo(BATCH);
+            for (Lineage l : u.lineage()) {
+                assertThat(l.source()).isEqualTo(EVENTS);
+                assertThat(l.partition()).isZero();
+                for (long o = l.fromOffset(); o < l.untilOffset(); o++) {
+                    trainedCount.merge(o, 1, Integer::sum);
+                }
+            }
+        }
+        assertThat(trainedCount.keySet()).as("trained offsets").isEqualTo(produced.validByOffset.keySet());
+        assertThat(trainedCount).as("times each offset was trained on").allSatisfy((o, n) -> assertThat(n)
+                .as("times offset %d was trained on", o).isEqualTo(1));
+
+        // trained + dead-lettered = produced, each poison record dead-lettered exactly once
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = readCommitted(kafka, DEAD_LETTERS);
+        Map<Long, String> deadLettered = new TreeMap<>();
+        for (ConsumerRecord<byte[], byte[]> r : deadLetters) {
+            long offset = Long.parseLong(header(r, DeadLetterSerializationSchema.SOURCE_OFFSET));
+            assertThat(deadLettered.put(offset, header(r, DeadLetterSerializationSchema.REASON)))
+                    .as("offset %d dead-lettered twice", offset).isNull();
+        }
+        assertThat(deadLettered).isEqualTo(new TreeMap<>(produced.poisonReasonByOffset));
+        long trained = updates.stream().mapToLong(UpdateRecord::eventCount).sum();
+        assertThat(trained + deadLetters.size()).isEqualTo(produced.total);
+
+        // an uninterrupted reference: the same events, in the same order, trained offline with core
+        List<UpdateRecord> reference = new ArrayList<>();
+        String referenceWeights = trainOffline(produced, snapshots, reference);
+        for (int i = 0; i < STEPS; i++) {
+            UpdateRecord got = updates.get(i);
+            UpdateRecord want = reference.get(i);
+            assertThat(got.status()).as("status of step %d", got.step()).isEqualTo(want.status());
+            assertThat(got.perturbations()).as("perturbations of step %d", got.step())
+                    .isEqualTo(want.perturbations());
+            assertThat(got.lineage()).as("lineage of step %d", got.step()).isEqualTo(want.lineage());
+        }
+
+        // a replica that follows the committed log from the base snapshot matches the reference bit for bit
+        Snapshot base = SnapshotStore.read(snapshots.resolve(updates.get(0).baseSnapshotId() + ".safetensors"),
+                updates.get(0).baseSnapshotId());
+        assertThat(base.step()).isZero();
+        Replica replica = new Replica(MODEL, base.parameters().copy(), base.step());
+        updates.forEach(replica::apply);
+        assertThat(replica.version()).isEqualTo(STEPS);
+        assertThat(replica.parameters().weightsSha256()).as("replica vs uninterrupted reference")
+                .isEqualTo(referenceWeights);
+        assertThat(trainerSnapshotAt(snapshots, STEPS)).as("trainer's own snapshot of the last step")
+                .isEqualTo(referenceWeights);
+    }
+
+    private static Configuration trainerSettings(Path snapshots) {
+        Configuration c = new Configuration();
+        c.set(ZoTrainerOptions.BATCH_SIZE, BATCH);
+        c.set(ZoTrainerOptions.LEARNING_RATE, 0.05);
+        c.set(ZoTrainerOptions.SNAPSHOT_INTERVAL, SNAPSHOT_INTERVAL);
+        c.set(ZoTrainerOptions.MAX_WAIT, Duration.ofMinutes(1)); // batches are full; no partial flush wanted
+        c.set(ZoTrainerOptions.SNAPSHOT_DIR, snapshots.toString());
+        return c;
+    }
+
+    /**
+     * Trains the valid events offline in offset order, {@value #BATCH} per step, with the trainer's settings and
+     * initial weights; adds each step's record to {@code records} and returns the final weights' SHA-256.
+     */
+    private static String trainOffline(Produced produced, Path snapshots, List<UpdateRecord> records) {
+        Configuration conf = trainerSettings(snapshots);
+        conf.set(ZoTrainerOptions.MODEL_SPEC, SPEC);
+        MlpSpec spec = MlpSpec.parse(SPEC);
+        ParameterSet params = new Mlp(spec).initialize(conf.get(ZoTrainerOptions.MODEL_INIT_SEED));
+        CpuBackend backend = new CpuBackend(spec);
+        try {
+            ZoSgdTrainer trainer = new ZoSgdTrainer(backend, params, ZoTrainerOptions.zoOptions(conf), MODEL,
+                    "reference", 0);
+            List<Map.Entry<Long, LabeledEvent>> events = new ArrayList<>(produced.validByOffset.entrySet());
+            for (int from = 0; from < events.size(); from += BATCH) {
+                float[] features = new float[BATCH * FEATURES];
+                int[] labels = new int[BATCH];
+                List<Lineage> lineage = new ArrayList<>();
+                for (int i = 0; i < BATCH; i++) {
+                    Map.Entry<Long, LabeledEvent> e = events.get(from + i);
+                    List<Float> x = e.getValue().getDenseFeatures();
+                    for (int j = 0; j < FEATURES; j++) {
+                        features[i * FEATURES + j] = x.get(j);
+                    }
+                    labels[i] = e.getValue().getLabel();
+                    long offset = e.getKey();
+                    Lineage last = lineage.isEmpty() ? null : lineage.get(lineage.size() - 1);
+                    if (last != null && last.untilOffset() == offset) {
+                        lineage.set(lineage.size() - 1, new Lineage(EVENTS, 0, last.fromOffset(), offset + 1));
+                    } else {
+                        lineage.add(new Lineage(EVENTS, 0, offset, offset + 1));
+                    }
+                }
+                records.add(trainer.step(new Batch(features, labels, BATCH, FEATURES), lineage));
+            }
+            return params.weightsSha256();
+        } finally {
+            backend.close();
+        }
+    }
+
+    /** What was produced to the events topic. */
+    private record Produced(TreeMap<Long, LabeledEvent> validByOffset, Map<Long, String> poisonReasonByOffset,
+            long total) {
+    }
+
+    private Produced produceEvents() throws Exception {
+        ConfluentAvroCodec<LabeledEvent> codec = ConfluentAvroCodec.forClass(LabeledEvent.class, registry);
+        String subject = ConfluentWireFormat.valueSubject(EVENTS);
+        Random random = new Random(11);
+        List<Object> values = new ArrayList<>(); // LabeledEvent (valid) or Map.Entry<reason, bytes> (poison)
+        for (int i = 0; i < VALID; i++) {
+            String poison = POISON_BEFORE.get(i);
+            if (poison != null) {
+                byte[] bytes = poison.equals("UNDECODABLE") ? "definitely not avro".getBytes(StandardCharsets.UTF_8)
+                        : codec.encode(subject, StreamingItSupport.event(random, MODEL, CLASSES, FEATURES, CLASSES));
+                values.add(Map.entry(poison, bytes));
+            }
+            values.add(StreamingItSupport.event(random, MODEL, random.nextInt(CLASSES), FEATURES, CLASSES));
+        }
+        TreeMap<Long, LabeledEvent> valid = new TreeMap<>();
+        Map<Long, String> poisonReasons = new ConcurrentHashMap<>();
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties(),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (Object v : values) {
+                byte[] bytes = v instanceof LabeledEvent e ? codec.encode(subject, e)
+                        : (byte[]) ((Map.Entry<?, ?>) v).getValue();
+                sent.add(producer.send(new ProducerRecord<>(EVENTS, MODEL.getBytes(StandardCharsets.UTF_8), bytes)));
+            }
+            for (int i = 0; i < values.size(); i++) {
+                long offset = sent.get(i).get().offset();
+                if (values.get(i) instanceof LabeledEvent e) {
+                    valid.put(offset, e);
+                } else {
+                    poisonReasons.put(offset, (String) ((Map.Entry<?, ?>) values.get(i)).getKey());
+                }
+            }
+        }
+        assertThat(valid).hasSize(VALID);
+        assertThat(poisonReasons).hasSize(POISON_BEFORE.size());
+        return new Produced(valid, poisonReasons, values.size());
+    }
+
+    private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
+        Header h = r.headers().lastHeader(key);
+        assertThat(h).as("header %s", key).isNotNull();
+        return new String(h.value(), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Test-only pass-through in front of the updates sink (chained to the trainer, so it sees the trainer's state at
+     * each checkpoint). It slows each record a little so that checkpoints land mid-stream, remembers which step each
+     * checkpoint covered, and throws: first once a completed checkpoint covers a step past the first non-base
+     * snapshot that is not itself a snapshot step (so the restore loads snapshot + non-empty tail) and a few records
+     * have passed it; then again a few records after that recovery. Static fields, because each restart creates a
+     * new instance; the test runs the job at parallelism 1.
+     */
+    static final class FailureInjector implements MapFunction<UpdateRecord, UpdateRecord>, CheckpointedFunction,
+            CheckpointListener {
+        private static final long serialVersionUID = 1L;
+        static final AtomicInteger FAILURES = new AtomicInteger();
+        static final Map<Long, Long> STEP_AT_CHECKPOINT = new ConcurrentHashMap<>();
+        static final List<Long> RESTORED_STEPS = new CopyOnWriteArrayList<>();
+        static final List<String> ANOMALIES = new CopyOnWriteArrayList<>();
+        static final List<String> LOG = new CopyOnWriteArrayList<>();
+
+        private transient long lastStep;
+        private transient long completedStep;
+        private transient int seenThisAttempt;
+
+        static void reset() {
+            FAILURES.set(0);
+            STEP_AT_CHECKPOINT.clear();
+            RESTORED_STEPS.clear();
+            ANOMALIES.clear();
+            LOG.clear();
+        }
+
+        @Override
+        public void initializeState(FunctionInitializationContext context) {
+            lastStep = 0;
+            completedStep = -1;
+            seenThisAttempt = 0;
+            if (context.isRestored()) {
+                long id = context.getRestoredCheckpointId().orElseThrow();
+                Long step = STEP_AT_CHECKPOINT.get(id);
+                lastStep = step == null ? -1 : step;
+                RESTORED_STEPS.add(lastStep);
+                LOG.add("restored checkpoint " + id + " at step " + lastStep);
+            }
+        }
+
+        @Override
+        public void snapshotState(FunctionSnapshotContext context) {
+            STEP_AT_CHECKPOINT.put(context.getCheckpointId(), lastStep);
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            Long step = STEP_AT_CHECKPOINT.get(checkpointId);
+            if (step != null) {
+                completedStep = Math.max(completedStep, step);
+                LOG.add("checkpoint " + checkpointId + " completed at step " + step);
+            }
+        }
+
+        @Override
+        public UpdateRecord map(UpdateRecord r) throws Exception {
+            Thread.sleep(8);
+            if (r.step() != lastStep + 1) {
+                ANOMALIES.add("step " + r.step() + " after step " + lastStep + " (failures so far: "
+                        + FAILURES.get() + ")");
+            }
+            lastStep = r.step();
+            seenThisAttempt++;
+            if (FAILURES.get() == 0 && completedStep > SNAPSHOT_INTERVAL && completedStep % SNAPSHOT_INTERVAL != 0
+                    && lastStep >= completedStep + 3 && FAILURES.compareAndSet(0, 1)) {
+                LOG.add("failure 1 at step " + lastStep);
+                throw new IllegalStateException("injected failure 1 at step " + lastStep);
+            }
+            if (FAILURES.get() == 1 && seenThisAttempt >= 5 && FAILURES.compareAndSet(1, 2)) {
+                LOG.add("failure 2 at step " + lastStep);
+                throw new IllegalStateException("injected failure 2 at step " + lastStep);
+            }
+            return r;
+        }
+    }
+}

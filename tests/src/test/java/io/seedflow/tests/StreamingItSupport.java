@@ -1,0 +1,66 @@
+package io.seedflow.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.seedflow.core.snapshot.SnapshotStore;
+import io.seedflow.schemas.LabeledEvent;
+import io.seedflow.tests.kafka.EmbeddedKafka;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/** Small helpers shared by the end-to-end streaming tests ({@link StreamingPipelineITCase}, {@link FailureRecoveryITCase}). */
+final class StreamingItSupport {
+    private StreamingItSupport() {
+    }
+
+    /** A labeled event with a class-dependent mean, so that there is something to learn. */
+    static LabeledEvent event(Random random, String modelId, int label, int features, int classes) {
+        List<Float> x = new ArrayList<>(features);
+        for (int i = 0; i < features; i++) {
+            x.add((float) (random.nextGaussian() * 0.5 + (i % classes == label ? 1.0 : 0.0)));
+        }
+        return LabeledEvent.newBuilder().setEventId("e-" + random.nextInt(1 << 30)).setEventTime(Instant.EPOCH)
+                .setModelId(modelId).setLabel(label).setDenseFeatures(x).build();
+    }
+
+    /** Every committed record of partition 0 of {@code topic}, up to its last stable offset. */
+    static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafka kafka, String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.readCommittedConsumerProperties(),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp)).get(tp);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (consumer.position(tp) < end) {
+                assertThat(System.nanoTime()).as("reading %s up to offset %d", topic, end).isLessThan(deadline);
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    /** Weights SHA-256 of the trainer's own snapshot of {@code step} in the snapshot store. */
+    static String trainerSnapshotAt(Path snapshots, long step) throws Exception {
+        try (Stream<Path> files = Files.list(snapshots)) {
+            return files.filter(f -> f.getFileName().toString().endsWith(".safetensors"))
+                    .map(f -> SnapshotStore.read(f, null))
+                    .filter(s -> s.step() == step)
+                    .map(s -> s.parameters().weightsSha256())
+                    .findFirst().orElseThrow(() -> new AssertionError("no snapshot of step " + step + " in "
+                            + snapshots));
+        }
+    }
+}
