@@ -9,8 +9,6 @@ import io.seedflow.connectors.kafka.RegistryAvroDeserializer;
 import io.seedflow.connectors.log.UpdateRecordCodec;
 import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.ConfluentWireFormat;
-import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
-import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.core.compute.CpuBackend;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.Replica;
@@ -27,8 +25,7 @@ import io.seedflow.jobs.streaming.StreamingSettings;
 import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.schemas.LabeledEvent;
 import io.seedflow.schemas.ModelUpdate;
-import io.seedflow.tests.kafka.EmbeddedKafka;
-import io.seedflow.tests.kafka.KafkaAndRegistry;
+import io.seedflow.tests.kafka.KafkaRegistryTestBase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -60,8 +57,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,7 +73,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Aligned checkpoints only cut the stream mid-way when the events do not all fit in the network buffers between
  * the source and the trainer, so the test uses many small batches and 4 KiB network buffers.
  */
-class FailureRecoveryITCase {
+class FailureRecoveryITCase extends KafkaRegistryTestBase {
     private static final String MODEL = "recovery-model";
     private static final String SPEC = "mlp:16x8x3:relu";
     private static final int FEATURES = 16;
@@ -93,25 +88,6 @@ class FailureRecoveryITCase {
     /** Poison records are produced before these valid-event indices. */
     private static final Map<Integer, String> POISON_BEFORE = Map.of(700, "UNDECODABLE", 1900, "LABEL_OUT_OF_RANGE");
 
-    private static KafkaAndRegistry env;
-    private static EmbeddedKafka kafka;
-    private static EmbeddedSchemaRegistry registryServer;
-    private static SchemaRegistry registry;
-
-    @BeforeAll
-    static void start() throws Exception {
-        env = KafkaAndRegistry.start();
-        kafka = env.kafka();
-        registryServer = env.registryServer();
-        registry = env.registry();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (env != null) {
-            env.close();
-        }
-    }
 
     @Test
     void trainsEveryEventExactlyOnceAcrossInjectedFailures(@TempDir Path snapshots) throws Exception {

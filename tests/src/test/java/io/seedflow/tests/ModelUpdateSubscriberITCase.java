@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.seedflow.connectors.kafka.RegistryAvroSerializer;
 import io.seedflow.connectors.log.UpdateRecordCodec;
-import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
-import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.connectors.replica.DirectorySnapshotSource;
 import io.seedflow.connectors.replica.ModelListener;
 import io.seedflow.connectors.replica.ModelUpdateSubscriber;
@@ -22,8 +20,7 @@ import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoSgdTrainer;
 import io.seedflow.schemas.ModelUpdate;
-import io.seedflow.tests.kafka.EmbeddedKafka;
-import io.seedflow.tests.kafka.KafkaAndRegistry;
+import io.seedflow.tests.kafka.KafkaRegistryTestBase;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,8 +30,6 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,31 +39,12 @@ import org.junit.jupiter.api.io.TempDir;
  * subscriber must reach the trainer's weights bit for bit, re-bootstrap over a gap a snapshot covers, and stop with
  * the gap error (never skip) when none does.
  */
-class ModelUpdateSubscriberITCase {
+class ModelUpdateSubscriberITCase extends KafkaRegistryTestBase {
     private static final String SPEC = "mlp:16x8x3:relu";
     private static final int STEPS = 200;
     private static final Duration DEADLINE = Duration.ofSeconds(20);
 
-    private static EmbeddedKafka kafka;
-    private static EmbeddedSchemaRegistry registryServer;
-    private static SchemaRegistry registry;
 
-    private static KafkaAndRegistry env;
-
-    @BeforeAll
-    static void start() throws Exception {
-        env = KafkaAndRegistry.start();
-        kafka = env.kafka();
-        registryServer = env.registryServer();
-        registry = env.registry();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (env != null) {
-            env.close();
-        }
-    }
 
     /** An offline training run: base snapshot, all records, and the weights after chosen steps. */
     record Run(String modelId, SnapshotStore.Ref base, List<UpdateRecord> records, ParameterSet atStep150,

@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.fail;
 import io.seedflow.connectors.kafka.RegistryAvroDeserializer;
 import io.seedflow.connectors.kafka.RegistryAvroSerializer;
 import io.seedflow.connectors.registry.ConfluentWireFormat;
-import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
-import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.connectors.registry.WireFormatException;
 import io.seedflow.connectors.registry.WireFormatException.Reason;
 import io.seedflow.schemas.LabeledEvent;
@@ -16,8 +14,7 @@ import io.seedflow.schemas.ModelUpdate;
 import io.seedflow.schemas.Perturbation;
 import io.seedflow.schemas.SnapshotAnnouncement;
 import io.seedflow.schemas.UpdateStatus;
-import io.seedflow.tests.kafka.EmbeddedKafka;
-import io.seedflow.tests.kafka.KafkaAndRegistry;
+import io.seedflow.tests.kafka.KafkaRegistryTestBase;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,8 +32,6 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -44,28 +39,9 @@ import org.junit.jupiter.api.Test;
  * registry reached by the real Confluent client over HTTP: transactional producer, read_committed consumer. Bad
  * bytes on a topic surface as typed errors that name topic, partition and offset.
  */
-class RegistryKafkaRoundTripITCase {
+class RegistryKafkaRoundTripITCase extends KafkaRegistryTestBase {
     private static final Duration DEADLINE = Duration.ofSeconds(30);
-    private static EmbeddedKafka kafka;
-    private static EmbeddedSchemaRegistry registryServer;
-    private static SchemaRegistry registry;
 
-    private static KafkaAndRegistry env;
-
-    @BeforeAll
-    static void start() throws Exception {
-        env = KafkaAndRegistry.start();
-        kafka = env.kafka();
-        registryServer = env.registryServer();
-        registry = env.registry();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (env != null) {
-            env.close();
-        }
-    }
 
     @Test
     void labeledEventsRoundTrip() throws Exception {

@@ -9,8 +9,6 @@ import io.seedflow.connectors.kafka.RegistryAvroDeserializer;
 import io.seedflow.connectors.log.UpdateRecordCodec;
 import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.ConfluentWireFormat;
-import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
-import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
@@ -21,8 +19,7 @@ import io.seedflow.jobs.streaming.StreamingSettings;
 import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.schemas.LabeledEvent;
 import io.seedflow.schemas.ModelUpdate;
-import io.seedflow.tests.kafka.EmbeddedKafka;
-import io.seedflow.tests.kafka.KafkaAndRegistry;
+import io.seedflow.tests.kafka.KafkaRegistryTestBase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,8 +39,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,7 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
  * the dead-letter topic with its reason and original bytes, and a replica following the log from the base snapshot
  * must reach the trainer's own snapshot of the last step bit for bit.
  */
-class StreamingPipelineITCase {
+class StreamingPipelineITCase extends KafkaRegistryTestBase {
     private static final String MODEL = "it-model";
     private static final int FEATURES = 16;
     private static final int CLASSES = 3;
@@ -64,26 +59,7 @@ class StreamingPipelineITCase {
     private static final String UPDATES = "updates";
     private static final String DEAD_LETTERS = "dead-letters";
 
-    private static EmbeddedKafka kafka;
-    private static EmbeddedSchemaRegistry registryServer;
-    private static SchemaRegistry registry;
 
-    private static KafkaAndRegistry env;
-
-    @BeforeAll
-    static void start() throws Exception {
-        env = KafkaAndRegistry.start();
-        kafka = env.kafka();
-        registryServer = env.registryServer();
-        registry = env.registry();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        if (env != null) {
-            env.close();
-        }
-    }
 
     @Test
     void trainsOnEveryValidEventOnceAndDeadLettersEachPoisonRecord(@TempDir Path snapshots) throws Exception {
