@@ -4,9 +4,13 @@ import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.error.UnsupportedFormatVersionException;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.tensor.TensorSpec;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -78,15 +82,8 @@ public final class SafetensorsFormat {
             throw new SnapshotIntegrityException("snapshot SHA-256 mismatch: expected " + expectedSha256 + " but the "
                     + bytes.length + " bytes hash to " + sha + " (corrupt or wrong file)");
         }
-        if (bytes.length < 8) {
-            throw new SnapshotIntegrityException("not a safetensors file: " + bytes.length + " bytes, need at least 8");
-        }
         ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        long headerLen = buf.getLong();
-        if (headerLen < 2 || headerLen > MAX_HEADER || headerLen > bytes.length - 8) {
-            throw new SnapshotIntegrityException("safetensors header length " + headerLen + " is invalid for a file of "
-                    + bytes.length + " bytes");
-        }
+        long headerLen = checkedHeaderLength(bytes.length < 8 ? -1 : buf.getLong(), bytes.length);
         Map<String, Object> header = parseHeader(new String(bytes, 8, (int) headerLen, StandardCharsets.UTF_8));
         Map<String, String> meta = metadata(header);
         String format = meta.getOrDefault(KEY_FORMAT, String.valueOf(FORMAT_VERSION));
@@ -131,6 +128,33 @@ public final class SafetensorsFormat {
         long step = parseLongOr(meta.get(KEY_STEP), 0);
         return new Snapshot(params, meta.getOrDefault(KEY_MODEL_ID, ""), step, meta.getOrDefault(KEY_MODEL_SPEC, ""),
                 sha, bytes.length, meta);
+    }
+
+    /**
+     * The {@code __metadata__} of a safetensors file, reading only its header (not the tensor data and not its
+     * checksum): for ranking snapshots without loading them. {@link #decode} still verifies a file before use.
+     */
+    public static Map<String, String> readMetadata(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] len = in.readNBytes(8);
+            long size = Files.size(file);
+            long headerLen = checkedHeaderLength(
+                    len.length < 8 ? -1 : ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong(), size);
+            byte[] header = in.readNBytes((int) headerLen);
+            return metadata(parseHeader(new String(header, StandardCharsets.UTF_8)));
+        }
+    }
+
+    /** {@code headerLen} (-1 if the file is shorter than 8 bytes) if it is plausible for a file of that size. */
+    private static long checkedHeaderLength(long headerLen, long fileBytes) {
+        if (fileBytes < 8) {
+            throw new SnapshotIntegrityException("not a safetensors file: " + fileBytes + " bytes, need at least 8");
+        }
+        if (headerLen < 2 || headerLen > MAX_HEADER || headerLen > fileBytes - 8) {
+            throw new SnapshotIntegrityException("safetensors header length " + headerLen + " is invalid for a file of "
+                    + fileBytes + " bytes");
+        }
+        return headerLen;
     }
 
     public static String sha256(byte[] bytes) {

@@ -3,9 +3,8 @@ package io.seedflow.operators.internal;
 import io.seedflow.core.compute.CpuBackend;
 import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.error.TensorShapeMismatchException;
-import io.seedflow.core.error.UpdateLogGapException;
 import io.seedflow.core.log.Lineage;
-import io.seedflow.core.log.UpdateApplier;
+import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.Mlp;
@@ -21,8 +20,8 @@ import java.util.List;
 /**
  * The in-memory side of one model's trainer: the weights (never in Flink state), the backend and core's
  * {@link ZoSgdTrainer}. Built either fresh from a base snapshot it writes, or by loading the snapshot a
- * {@link SnapshotPointer} names (SHA-256 verified) and replaying the log tail through {@link UpdateApplier}, the
- * same procedure the trainer used, so the weights are bit-identical to those before the failure.
+ * {@link SnapshotPointer} names (SHA-256 verified) and replaying the log tail through core's {@link Replica} (the
+ * same update procedure the trainer used, with the same gap and order checks), so the weights are bit-identical to those before the failure.
  */
 public final class ModelTrainer implements AutoCloseable {
     private final String modelId;
@@ -68,15 +67,9 @@ public final class ModelTrainer implements AutoCloseable {
             throw new TensorShapeMismatchException("snapshot " + pointer.path() + ": model " + spec.toText()
                     + " expects tensors " + spec.tensorSpecs() + " but the snapshot holds " + params.specs());
         }
-        long version = pointer.step();
-        for (UpdateRecord r : tail) {
-            if (r.step() != version + 1) {
-                throw new UpdateLogGapException(modelId, version + 1, r.step());
-            }
-            UpdateApplier.apply(params, r);
-            version = r.step();
-        }
-        return new ModelTrainer(modelId, spec, options, store, params, pointer, version);
+        Replica replica = new Replica(modelId, params, pointer.step());
+        tail.forEach(replica::apply);
+        return new ModelTrainer(modelId, spec, options, store, params, pointer, replica.version());
     }
 
     /** One ZO step (one call into core); the weights are updated when this returns. */
