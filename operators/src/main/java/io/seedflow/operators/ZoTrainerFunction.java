@@ -1,19 +1,23 @@
 package io.seedflow.operators;
 
-import io.seedflow.core.data.TrainingExample;
-
 import io.seedflow.core.data.ExampleValidator;
 import io.seedflow.core.data.Rejection;
+import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.model.Evaluation;
 import io.seedflow.core.model.MlpSpec;
-import io.seedflow.core.snapshot.SnapshotStore;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.operators.internal.BatchAssembler;
+import io.seedflow.operators.internal.FileSystemSnapshotStore;
+import io.seedflow.operators.internal.HoldoutSet;
 import io.seedflow.operators.internal.ModelTrainer;
+import io.seedflow.operators.internal.PendingSnapshot;
 import io.seedflow.operators.internal.SnapshotPointer;
+import io.seedflow.operators.internal.SnapshotUploader;
+import io.seedflow.operators.internal.TrainerMetrics;
 import io.seedflow.operators.internal.TrainerStateCodec;
 import io.seedflow.operators.internal.UpdateRecordTypeInfo;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -29,7 +33,7 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -38,38 +42,54 @@ import org.apache.flink.util.OutputTag;
  * The ZO trainer, keyed by model id: gathers examples into mini-batches, runs one MeZO step per batch through core
  * and emits its {@link UpdateRecord} (seeds, coefficients, lineage).
  *
- * <p>Checkpoints stay small: the keyed state holds a pointer to the last snapshot, the update records since it (the
- * log tail, a versioned binary layout), the examples buffered for the next batch and the next step; never the
- * weights. The weights live per key in a transient {@link ModelTrainer}. On first use of a key the base snapshot
- * (initial weights) is written to the snapshot store; every {@code snapshot-interval-steps} steps a new snapshot is
- * written (synchronously, for now) and the tail truncated. After a restore the first element or timer of a key
- * loads its snapshot, verifies its SHA-256 and replays the tail, so training continues bit for bit.
+ * <p>Checkpoints stay small: the keyed state holds a pointer to the last completely stored snapshot, the update
+ * records since it (the log tail, a versioned binary layout), the examples buffered for the next batch and the next
+ * step; never the weights. The weights live per key in a transient {@link ModelTrainer}. On first use of a key the
+ * base snapshot (initial weights) is stored synchronously; after every step that is a multiple of
+ * {@code snapshot-interval-steps} a snapshot is taken (encoded on the task thread, so the records after it name it
+ * at once) and stored asynchronously through Flink's FileSystem by a {@link SnapshotUploader}. Only when the upload
+ * has completed does the pointer move, the tail shrink to the records after it, and a
+ * {@link SnapshotAnnouncement} go out on {@link #SNAPSHOTS}. After a restore the first element or timer of a key
+ * loads its snapshot, verifies its SHA-256 and replays the tail (re-taking the snapshots the tail went past), so
+ * training continues bit for bit.
  *
- * <p>Lifecycle: constructed with validated settings at job build time; {@link #open} creates state handles;
- * {@link #processElement} buffers, trains full batches; {@link #onTimer} trains a partial batch once
- * {@code max-wait} of processing time has passed since its first example; {@link #close} releases backends.
+ * <p>Lifecycle: constructed with validated settings at job build time; {@link #open} creates state handles and
+ * metrics; {@link #processElement} buffers, trains full batches; {@link #onTimer} trains a partial batch once
+ * {@code max-wait} of processing time has passed since its first example, or at the end of a bounded input (the
+ * final watermark), and completes snapshot uploads; {@link #close} releases backends and the uploader.
+ * Examples from the holdout source ({@code seedflow.trainer.holdout-source}) are kept in memory and evaluated on
+ * every {@code holdout-eval-interval-steps} steps (metric {@code seedflowHoldoutAccuracy}), never trained on.
  * Examples the model cannot take go to {@link #REJECTED} (the job's decode stage should have dead-lettered them).
  */
 public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExample, UpdateRecord>
         implements ResultTypeQueryable<UpdateRecord> {
     private static final long serialVersionUID = 1L;
+    /** How often a key with snapshot uploads in flight checks whether they completed. */
+    private static final long UPLOAD_POLL_MILLIS = 100;
+    private static final long END_OF_INPUT = Long.MAX_VALUE;
 
     /** Examples refused by {@link ExampleValidator}; they are not trained on and take no step. */
     public static final OutputTag<TrainingExample> REJECTED =
             new OutputTag<>("seedflow-rejected-examples", TypeInformation.of(TrainingExample.class));
+    /** One announcement per stored snapshot (the base snapshot included), in step order per model. */
+    public static final OutputTag<SnapshotAnnouncement> SNAPSHOTS =
+            new OutputTag<>("seedflow-snapshots", TypeInformation.of(SnapshotAnnouncement.class));
 
     private final Configuration conf;
 
     private transient MlpSpec spec;
     private transient ZoOptions options;
-    private transient SnapshotStore store;
     private transient ExampleValidator validator;
     private transient int batchSize;
     private transient long maxWaitMillis;
     private transient int snapshotInterval;
+    private transient String holdoutSource;
+    private transient int holdoutSize;
+    private transient int holdoutEvalInterval;
     private transient Map<String, ModelTrainer> trainers;
-    private transient Counter rejectedCounter;
-    private transient Counter stepCounter;
+    private transient Map<String, HoldoutSet> holdouts;
+    private transient SnapshotUploader uploader;
+    private transient TrainerMetrics metrics;
 
     private transient ValueState<byte[]> snapshotPointer;
     private transient ListState<byte[]> logTail;
@@ -88,14 +108,19 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     public void open(OpenContext openContext) {
         spec = MlpSpec.parse(conf.get(ZoTrainerOptions.MODEL_SPEC));
         options = ZoTrainerOptions.zoOptions(conf);
-        store = new SnapshotStore(Path.of(conf.get(ZoTrainerOptions.SNAPSHOT_DIR)));
         validator = new ExampleValidator(spec.inputs(), spec.classes());
         batchSize = conf.get(ZoTrainerOptions.BATCH_SIZE);
         maxWaitMillis = conf.get(ZoTrainerOptions.MAX_WAIT).toMillis();
         snapshotInterval = conf.get(ZoTrainerOptions.SNAPSHOT_INTERVAL);
+        holdoutSource = conf.get(ZoTrainerOptions.HOLDOUT_SOURCE);
+        holdoutSize = conf.get(ZoTrainerOptions.HOLDOUT_SIZE);
+        holdoutEvalInterval = conf.get(ZoTrainerOptions.HOLDOUT_EVAL_INTERVAL);
         trainers = new HashMap<>();
-        rejectedCounter = getRuntimeContext().getMetricGroup().counter("seedflowRejectedExamples");
-        stepCounter = getRuntimeContext().getMetricGroup().counter("seedflowSteps");
+        holdouts = new HashMap<>();
+        uploader = new SnapshotUploader(new FileSystemSnapshotStore(conf.get(ZoTrainerOptions.SNAPSHOT_DIR)),
+                System::currentTimeMillis, "seedflow-snapshot-upload-"
+                        + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+        metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup(), System::currentTimeMillis);
 
         TypeInformation<byte[]> bytes = PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
         snapshotPointer = getRuntimeContext().getState(new ValueStateDescriptor<>("snapshot-pointer", bytes));
@@ -111,11 +136,18 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     public void processElement(TrainingExample example, Context ctx, Collector<UpdateRecord> out) throws Exception {
         Optional<Rejection> rejection = validator.check(example.features, example.label);
         if (rejection.isPresent()) {
-            rejectedCounter.inc();
+            metrics.rejected();
             ctx.output(REJECTED, example);
             return;
         }
-        trainer(ctx.getCurrentKey());
+        trainer(ctx);
+        completeSnapshots(ctx);
+        if (holdoutSource != null && holdoutSource.equals(example.source)) {
+            holdouts.computeIfAbsent(ctx.getCurrentKey(), k -> new HoldoutSet(holdoutSize, spec.inputs()))
+                    .add(example.features, example.label);
+            metrics.holdoutEvent();
+            return;
+        }
         buffered.add(example);
         Integer count = bufferedCount.value();
         int n = count == null ? 1 : count + 1;
@@ -126,20 +158,25 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             long at = ctx.timerService().currentProcessingTime() + maxWaitMillis;
             ctx.timerService().registerProcessingTimeTimer(at);
             flushTimer.update(at);
+            // fires on the final watermark of a bounded input, so its last partial batch is trained too
+            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         }
     }
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<UpdateRecord> out) throws Exception {
+        trainer(ctx);
+        completeSnapshots(ctx);
+        boolean endOfInput = ctx.timeDomain() == TimeDomain.EVENT_TIME && timestamp == END_OF_INPUT;
         Long due = flushTimer.value();
-        if (due != null && due == timestamp) {
+        if (endOfInput || (due != null && due == timestamp)) {
             train(ctx, out);
         }
     }
 
     private void train(Context ctx, Collector<UpdateRecord> out) throws Exception {
         String modelId = ctx.getCurrentKey();
-        ModelTrainer trainer = trainer(modelId);
+        ModelTrainer trainer = trainer(ctx);
         List<TrainingExample> examples = new ArrayList<>();
         for (TrainingExample e : buffered.get()) {
             examples.add(e);
@@ -156,42 +193,92 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         }
         UpdateRecord record = trainer.step(BatchAssembler.batch(examples, spec.inputs()),
                 BatchAssembler.lineage(examples));
-        stepCounter.inc();
+        metrics.stepped(record);
         nextStep.update(record.step() + 1);
+        logTail.add(TrainerStateCodec.encodeRecord(record));
         if (record.step() % snapshotInterval == 0) {
-            snapshotPointer.update(TrainerStateCodec.encodePointer(trainer.snapshot()));
-            logTail.clear();
-        } else {
-            logTail.add(TrainerStateCodec.encodeRecord(record));
+            submit(ctx, List.of(trainer.takeSnapshot()));
+        }
+        if (record.step() % holdoutEvalInterval == 0) {
+            evaluateHoldout(modelId, trainer);
         }
         out.collect(record);
     }
 
+    private void evaluateHoldout(String modelId, ModelTrainer trainer) {
+        HoldoutSet holdout = holdouts.get(modelId);
+        if (holdout != null && holdout.size() > 0) {
+            Evaluation e = trainer.evaluate(holdout.features(), holdout.labels(), holdout.size());
+            metrics.holdoutAccuracy(e.accuracy());
+        }
+    }
+
+    private void submit(Context ctx, List<PendingSnapshot> snapshots) {
+        if (snapshots.isEmpty()) {
+            return;
+        }
+        snapshots.forEach(uploader::submit);
+        ctx.timerService().registerProcessingTimeTimer(
+                ctx.timerService().currentProcessingTime() + UPLOAD_POLL_MILLIS);
+    }
+
+    /** Moves the pointer to the newest stored snapshot of the current key, shrinks the tail, announces it. */
+    private void completeSnapshots(Context ctx) throws Exception {
+        String modelId = ctx.getCurrentKey();
+        SnapshotPointer stored = uploader.completed(modelId);
+        if (stored != null) {
+            snapshotPointer.update(TrainerStateCodec.encodePointer(stored));
+            List<byte[]> kept = new ArrayList<>();
+            for (byte[] b : logTail.get()) {
+                if (TrainerStateCodec.decodeRecord(b).step() > stored.step()) {
+                    kept.add(b);
+                }
+            }
+            logTail.update(kept);
+            metrics.snapshotStored(stored, true);
+            ctx.output(SNAPSHOTS, stored.announcement(modelId));
+        }
+        if (uploader.pending(modelId)) {
+            ctx.timerService().registerProcessingTimeTimer(
+                    ctx.timerService().currentProcessingTime() + UPLOAD_POLL_MILLIS);
+        }
+    }
+
     /** The key's in-memory trainer: existing, restored from snapshot + tail, or created from a new base snapshot. */
-    private ModelTrainer trainer(String modelId) throws Exception {
+    private ModelTrainer trainer(Context ctx) throws Exception {
+        String modelId = ctx.getCurrentKey();
         ModelTrainer trainer = trainers.get(modelId);
         if (trainer != null) {
             return trainer;
         }
         byte[] pointerBytes = snapshotPointer.value();
         if (pointerBytes == null) {
-            trainer = ModelTrainer.createBase(modelId, spec, options, store, conf.get(ZoTrainerOptions.MODEL_INIT_SEED));
-            SnapshotPointer base = trainer.snapshotPointer();
+            ModelTrainer.Started started = ModelTrainer.createBase(modelId, spec, options,
+                    conf.get(ZoTrainerOptions.MODEL_INIT_SEED));
+            SnapshotPointer base = uploader.storeNow(started.snapshotsToStore().get(0));
             snapshotPointer.update(TrainerStateCodec.encodePointer(base));
             nextStep.update(base.step() + 1);
+            trainer = started.trainer();
+            metrics.restored(0, base);
+            ctx.output(SNAPSHOTS, base.announcement(modelId));
         } else {
             SnapshotPointer pointer = TrainerStateCodec.decodePointer(pointerBytes);
             List<UpdateRecord> tail = new ArrayList<>();
             for (byte[] b : logTail.get()) {
                 tail.add(TrainerStateCodec.decodeRecord(b));
             }
-            trainer = ModelTrainer.restore(modelId, spec, options, store, pointer, tail);
+            ModelTrainer.Started started = ModelTrainer.restore(modelId, spec, options, pointer, tail,
+                    snapshotInterval);
+            trainer = started.trainer();
             Long expected = nextStep.value();
             if (expected == null || expected != trainer.version() + 1) {
+                trainer.close();
                 throw new IllegalStateException("trainer state of model '" + modelId + "' is inconsistent: snapshot "
                         + "step " + pointer.step() + " + " + tail.size() + " tail records gives version "
                         + trainer.version() + " but next-step is " + expected + "; restore from an older checkpoint");
             }
+            submit(ctx, started.snapshotsToStore());
+            metrics.restored(trainer.version(), pointer);
         }
         trainers.put(modelId, trainer);
         return trainer;
@@ -204,6 +291,9 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
                 t.close();
             }
             trainers.clear();
+        }
+        if (uploader != null) {
+            uploader.close();
         }
     }
 

@@ -50,7 +50,16 @@ public final class ZoTrainerOptions {
             .key("seedflow.trainer.snapshot-interval-steps").intType().defaultValue(1000)
             .withDescription("Steps between full weight snapshots; the log tail in state is truncated at each.");
     public static final ConfigOption<String> SNAPSHOT_DIR = ConfigOptions.key("seedflow.snapshot.dir").stringType()
-            .noDefaultValue().withDescription("Local directory of the content-addressed snapshot store.");
+            .noDefaultValue().withDescription("Directory of the content-addressed snapshot store: a Flink FileSystem "
+                    + "URI (file:///..., s3://bucket/path) or a local path.");
+    public static final ConfigOption<String> HOLDOUT_SOURCE = ConfigOptions.key("seedflow.trainer.holdout-source")
+            .stringType().noDefaultValue().withDescription("Examples whose source (Kafka topic) has this name are "
+                    + "held out: evaluated on, never trained on. Unset = no holdout.");
+    public static final ConfigOption<Integer> HOLDOUT_SIZE = ConfigOptions.key("seedflow.trainer.holdout-size")
+            .intType().defaultValue(1000).withDescription("How many of the newest holdout examples are kept (memory).");
+    public static final ConfigOption<Integer> HOLDOUT_EVAL_INTERVAL = ConfigOptions
+            .key("seedflow.trainer.holdout-eval-interval-steps").intType().defaultValue(100)
+            .withDescription("Steps between evaluations of the holdout accuracy metric.");
 
     private ZoTrainerOptions() {
     }
@@ -80,7 +89,15 @@ public final class ZoTrainerOptions {
         String dir = conf.get(SNAPSHOT_DIR);
         if (dir == null || dir.isBlank()) {
             throw new InvalidConfigurationException(SNAPSHOT_DIR.key(), dir,
-                    "is required: a local directory for the snapshot store, e.g. /var/lib/seedflow/snapshots");
+                    "is required: a Flink FileSystem URI for the snapshot store, e.g. s3://bucket/seedflow/snapshots "
+                            + "or file:///var/lib/seedflow/snapshots");
+        }
+        if (conf.get(HOLDOUT_SIZE) < 1) {
+            throw new InvalidConfigurationException(HOLDOUT_SIZE.key(), conf.get(HOLDOUT_SIZE), "must be >= 1");
+        }
+        if (conf.get(HOLDOUT_EVAL_INTERVAL) < 1) {
+            throw new InvalidConfigurationException(HOLDOUT_EVAL_INTERVAL.key(), conf.get(HOLDOUT_EVAL_INTERVAL),
+                    "must be >= 1");
         }
     }
 }

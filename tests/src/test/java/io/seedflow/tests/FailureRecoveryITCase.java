@@ -5,14 +5,14 @@ import static io.seedflow.tests.StreamingItSupport.trainerSnapshotAt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
-import io.seedflow.connectors.kafka.RegistryAvroDeserializer;
-import io.seedflow.connectors.log.UpdateRecordCodec;
+import io.seedflow.connectors.kafka.UpdatesTopic;
 import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.ConfluentWireFormat;
 import io.seedflow.core.compute.CpuBackend;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
@@ -24,7 +24,6 @@ import io.seedflow.jobs.streaming.StreamingPipeline;
 import io.seedflow.jobs.streaming.StreamingSettings;
 import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.schemas.LabeledEvent;
-import io.seedflow.schemas.ModelUpdate;
 import io.seedflow.tests.kafka.KafkaRegistryTestBase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -57,7 +56,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.Test;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -82,16 +84,26 @@ class FailureRecoveryITCase extends KafkaRegistryTestBase {
     private static final int STEPS = 240;
     private static final int VALID = STEPS * BATCH; // a multiple of the batch: no partial batch at the end
     private static final int SNAPSHOT_INTERVAL = 40; // snapshots at 40, 80, ..., 240 (the last step)
-    private static final String EVENTS = "events";
-    private static final String UPDATES = "updates";
-    private static final String DEAD_LETTERS = "dead-letters";
+    // per state backend, so the two runs share the broker but not their topics
+    private static String eventsTopic;
+    private static String updatesTopic;
+    private static String deadLetterTopic;
     /** Poison records are produced before these valid-event indices. */
     private static final Map<Integer, String> POISON_BEFORE = Map.of(700, "UNDECODABLE", 1900, "LABEL_OUT_OF_RANGE");
 
 
-    @Test
-    void trainsEveryEventExactlyOnceAcrossInjectedFailures(@TempDir Path snapshots) throws Exception {
-        for (String topic : List.of(EVENTS, UPDATES, DEAD_LETTERS)) {
+    /**
+     * @param stateBackend {@code hashmap}, or {@code rocksdb} with incremental checkpoints (the production setting):
+     *     the trainer's state must restore the same way from both
+     */
+    @ParameterizedTest(name = "state backend {0}")
+    @ValueSource(strings = {"hashmap", "rocksdb"})
+    void trainsEveryEventExactlyOnceAcrossInjectedFailures(String stateBackend, @TempDir Path snapshots,
+            @TempDir Path checkpoints) throws Exception {
+        eventsTopic = "events-" + stateBackend;
+        updatesTopic = "updates-" + stateBackend;
+        deadLetterTopic = "dead-letters-" + stateBackend;
+        for (String topic : List.of(eventsTopic, updatesTopic, deadLetterTopic)) {
             kafka.createTopic(topic, 1);
         }
         Produced produced = produceEvents();
@@ -100,7 +112,7 @@ class FailureRecoveryITCase extends KafkaRegistryTestBase {
         StreamingSettings settings = StreamingSettings.builder()
                 .bootstrapServers(kafka.bootstrapServers())
                 .registry(registryServer.clientOptions(null))
-                .eventsTopic(EVENTS).updatesTopic(UPDATES).deadLetterTopic(DEAD_LETTERS)
+                .eventsTopic(eventsTopic).updatesTopic(updatesTopic).deadLetterTopic(deadLetterTopic)
                 .consumerGroup("recovery-trainer").transactionalIdPrefix("recovery-it")
                 .modelSpec(SPEC)
                 .trainer(trainerSettings(snapshots))
@@ -112,6 +124,10 @@ class FailureRecoveryITCase extends KafkaRegistryTestBase {
         cluster.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
         cluster.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
         cluster.set(TaskManagerOptions.MEMORY_SEGMENT_SIZE, MemorySize.parse("4kb"));
+        cluster.set(StateBackendOptions.STATE_BACKEND, stateBackend);
+        cluster.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+        cluster.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+        cluster.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, stateBackend.equals("rocksdb"));
         StreamExecutionEnvironment flink = StreamExecutionEnvironment.getExecutionEnvironment(cluster);
         flink.setParallelism(1);
         StreamingPipeline.build(flink, settings, updates -> updates.map(new FailureInjector())
@@ -125,6 +141,13 @@ class FailureRecoveryITCase extends KafkaRegistryTestBase {
         }
 
         System.out.println("FailureRecoveryITCase injector log: " + FailureInjector.LOG);
+        if (stateBackend.equals("rocksdb")) {
+            // incremental RocksDB checkpoints keep their SST files in <job>/shared: proof the backend was in use
+            try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(checkpoints)) {
+                assertThat(files.filter(f -> f.getParent().getFileName().toString().equals("shared")).count())
+                        .as("files in the incremental checkpoints' shared directory").isPositive();
+            }
+        }
         // the failures really happened, each recovery restarted from a checkpoint, and the first one mid-stream
         assertThat(FailureInjector.FAILURES.get()).as("injected failures; log: %s", FailureInjector.LOG).isEqualTo(2);
         assertThat(FailureInjector.RESTORED_STEPS).as("steps of the restored checkpoints; log: %s",
@@ -135,24 +158,34 @@ class FailureRecoveryITCase extends KafkaRegistryTestBase {
         assertThat(firstRestored % SNAPSHOT_INTERVAL).isNotZero();
         assertThat(FailureInjector.ANOMALIES).as("steps seen out of sequence within one attempt").isEmpty();
 
-        List<UpdateRecord> updates = new ArrayList<>();
-        RegistryAvroDeserializer<ModelUpdate> updateDecoder = RegistryAvroDeserializer.forClass(ModelUpdate.class,
-                registry);
-        for (ConsumerRecord<byte[], byte[]> r : readCommitted(kafka, UPDATES)) {
-            updates.add(UpdateRecordCodec.fromAvro(updateDecoder.deserialize(UPDATES, r.value())));
-        }
+        List<UpdatesTopic.Entry> entries = StreamingItSupport.readUpdatesTopic(kafka, registry, updatesTopic);
+        List<UpdateRecord> updates = StreamingItSupport.updateRecords(entries);
 
         // contiguous steps 1..N, no duplicates, one model
         assertThat(updates.stream().map(UpdateRecord::step).toList()).as("committed steps")
                 .isEqualTo(java.util.stream.LongStream.rangeClosed(1, STEPS).boxed().toList());
         assertThat(updates).allSatisfy(u -> assertThat(u.modelId()).isEqualTo(MODEL));
 
+        // each snapshot announced exactly once despite the restarts (re-taken snapshots are announced only if their
+        // first announcement was rolled back with its transaction), and each announcement names the weights the
+        // records' base ids say
+        List<SnapshotAnnouncement> announced = StreamingItSupport.announcements(entries);
+        assertThat(announced.stream().map(a -> a.step).toList()).as("announced snapshot steps")
+                .isEqualTo(java.util.stream.LongStream.rangeClosed(0, STEPS / SNAPSHOT_INTERVAL)
+                        .map(k -> k * SNAPSHOT_INTERVAL).boxed().toList());
+        for (SnapshotAnnouncement a : announced) {
+            if (a.step < STEPS) {
+                assertThat(updates.get((int) a.step).baseSnapshotId()).as("base of step %d", a.step + 1)
+                        .isEqualTo(a.sha256);
+            }
+        }
+
         // the lineage covers every valid offset exactly once and no poison offset
         Map<Long, Integer> trainedCount = new TreeMap<>();
         for (UpdateRecord u : updates) {
             assertThat(u.eventCount()).as("events of step %d", u.step()).isEqualTo(BATCH);
             for (Lineage l : u.lineage()) {
-                assertThat(l.source()).isEqualTo(EVENTS);
+                assertThat(l.source()).isEqualTo(eventsTopic);
                 assertThat(l.partition()).isZero();
                 for (long o = l.fromOffset(); o < l.untilOffset(); o++) {
                     trainedCount.merge(o, 1, Integer::sum);
@@ -164,7 +197,7 @@ class FailureRecoveryITCase extends KafkaRegistryTestBase {
                 .as("times offset %d was trained on", o).isEqualTo(1));
 
         // trained + dead-lettered = produced, each poison record dead-lettered exactly once
-        List<ConsumerRecord<byte[], byte[]>> deadLetters = readCommitted(kafka, DEAD_LETTERS);
+        List<ConsumerRecord<byte[], byte[]>> deadLetters = readCommitted(kafka, deadLetterTopic);
         Map<Long, String> deadLettered = new TreeMap<>();
         for (ConsumerRecord<byte[], byte[]> r : deadLetters) {
             long offset = Long.parseLong(header(r, DeadLetterSerializationSchema.SOURCE_OFFSET));
@@ -238,9 +271,9 @@ class FailureRecoveryITCase extends KafkaRegistryTestBase {
                     long offset = e.getKey();
                     Lineage last = lineage.isEmpty() ? null : lineage.get(lineage.size() - 1);
                     if (last != null && last.untilOffset() == offset) {
-                        lineage.set(lineage.size() - 1, new Lineage(EVENTS, 0, last.fromOffset(), offset + 1));
+                        lineage.set(lineage.size() - 1, new Lineage(eventsTopic, 0, last.fromOffset(), offset + 1));
                     } else {
-                        lineage.add(new Lineage(EVENTS, 0, offset, offset + 1));
+                        lineage.add(new Lineage(eventsTopic, 0, offset, offset + 1));
                     }
                 }
                 records.add(trainer.step(new Batch(features, labels, BATCH, FEATURES), lineage));
@@ -258,7 +291,7 @@ class FailureRecoveryITCase extends KafkaRegistryTestBase {
 
     private Produced produceEvents() throws Exception {
         ConfluentAvroCodec<LabeledEvent> codec = ConfluentAvroCodec.forClass(LabeledEvent.class, registry);
-        String subject = ConfluentWireFormat.valueSubject(EVENTS);
+        String subject = ConfluentWireFormat.valueSubject(eventsTopic);
         Random random = new Random(11);
         List<Object> values = new ArrayList<>(); // LabeledEvent (valid) or Map.Entry<reason, bytes> (poison)
         for (int i = 0; i < VALID; i++) {
@@ -278,7 +311,7 @@ class FailureRecoveryITCase extends KafkaRegistryTestBase {
             for (Object v : values) {
                 byte[] bytes = v instanceof LabeledEvent e ? codec.encode(subject, e)
                         : (byte[]) ((Map.Entry<?, ?>) v).getValue();
-                sent.add(producer.send(new ProducerRecord<>(EVENTS, MODEL.getBytes(StandardCharsets.UTF_8), bytes)));
+                sent.add(producer.send(new ProducerRecord<>(eventsTopic, MODEL.getBytes(StandardCharsets.UTF_8), bytes)));
             }
             for (int i = 0; i < values.size(); i++) {
                 long offset = sent.get(i).get().offset();

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.schemas.LabeledEvent;
 import io.seedflow.tests.kafka.EmbeddedKafka;
+import io.seedflow.connectors.kafka.UpdatesTopic;
+import io.seedflow.connectors.registry.ConfluentAvroCodec;
+import io.seedflow.connectors.registry.SchemaRegistry;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
+import org.apache.avro.specific.SpecificRecord;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,6 +56,22 @@ final class StreamingItSupport {
             }
         }
         return out;
+    }
+
+    /** Every committed entry of the updates topic (update records and snapshot announcements), in offset order. */
+    static List<UpdatesTopic.Entry> readUpdatesTopic(EmbeddedKafka kafka, SchemaRegistry registry, String topic) {
+        ConfluentAvroCodec<SpecificRecord> codec = UpdatesTopic.codec(registry);
+        return readCommitted(kafka, topic).stream().map(r -> UpdatesTopic.decode(codec, r.value())).toList();
+    }
+
+    /** The update records among {@code entries}. */
+    static List<UpdateRecord> updateRecords(List<UpdatesTopic.Entry> entries) {
+        return entries.stream().filter(e -> e.update() != null).map(UpdatesTopic.Entry::update).toList();
+    }
+
+    /** The snapshot announcements among {@code entries}. */
+    static List<SnapshotAnnouncement> announcements(List<UpdatesTopic.Entry> entries) {
+        return entries.stream().filter(e -> e.announcement() != null).map(UpdatesTopic.Entry::announcement).toList();
     }
 
     /** Weights SHA-256 of the trainer's own snapshot of {@code step} in the snapshot store. */

@@ -5,20 +5,20 @@ import static io.seedflow.tests.StreamingItSupport.trainerSnapshotAt;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
-import io.seedflow.connectors.kafka.RegistryAvroDeserializer;
-import io.seedflow.connectors.log.UpdateRecordCodec;
+import io.seedflow.connectors.kafka.UpdatesTopic;
 import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.ConfluentWireFormat;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.connectors.replica.ModelUpdateSubscriber;
 import io.seedflow.core.snapshot.Snapshot;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.jobs.streaming.StreamingPipeline;
 import io.seedflow.jobs.streaming.StreamingSettings;
 import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.schemas.LabeledEvent;
-import io.seedflow.schemas.ModelUpdate;
 import io.seedflow.tests.kafka.KafkaRegistryTestBase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -58,20 +58,24 @@ class StreamingPipelineITCase extends KafkaRegistryTestBase {
     private static final String EVENTS = "events";
     private static final String UPDATES = "updates";
     private static final String DEAD_LETTERS = "dead-letters";
+    private static final String HOLDOUT = "holdout";
+    private static final int HOLDOUT_EVENTS = 40;
+    private static final int SNAPSHOT_INTERVAL = 10;
 
 
 
     @Test
     void trainsOnEveryValidEventOnceAndDeadLettersEachPoisonRecord(@TempDir Path snapshots) throws Exception {
-        for (String topic : List.of(EVENTS, UPDATES, DEAD_LETTERS)) {
+        for (String topic : List.of(EVENTS, UPDATES, DEAD_LETTERS, HOLDOUT)) {
             kafka.createTopic(topic, 1);
         }
         Map<Long, String> poisonReasonByOffset = produceEvents();
+        produceHoldout();
 
         StreamingSettings settings = StreamingSettings.builder()
                 .bootstrapServers(kafka.bootstrapServers())
                 .registry(registryServer.clientOptions(null))
-                .eventsTopic(EVENTS).updatesTopic(UPDATES).deadLetterTopic(DEAD_LETTERS)
+                .eventsTopic(EVENTS).updatesTopic(UPDATES).deadLetterTopic(DEAD_LETTERS).holdoutTopic(HOLDOUT)
                 .consumerGroup("it-trainer").transactionalIdPrefix("it-streaming")
                 .modelSpec("mlp:16x8x3:relu")
                 .trainer(trainerSettings(snapshots))
@@ -89,12 +93,8 @@ class StreamingPipelineITCase extends KafkaRegistryTestBase {
             throw e;
         }
 
-        List<UpdateRecord> updates = new ArrayList<>();
-        RegistryAvroDeserializer<ModelUpdate> updateDecoder = RegistryAvroDeserializer.forClass(ModelUpdate.class,
-                registry);
-        for (ConsumerRecord<byte[], byte[]> r : readCommitted(kafka, UPDATES)) {
-            updates.add(UpdateRecordCodec.fromAvro(updateDecoder.deserialize(UPDATES, r.value())));
-        }
+        List<UpdatesTopic.Entry> entries = StreamingItSupport.readUpdatesTopic(kafka, registry, UPDATES);
+        List<UpdateRecord> updates = StreamingItSupport.updateRecords(entries);
         List<ConsumerRecord<byte[], byte[]>> deadLetters = readCommitted(kafka, DEAD_LETTERS);
 
         // contiguous steps 1..N, one model
@@ -151,13 +151,45 @@ class StreamingPipelineITCase extends KafkaRegistryTestBase {
         String replicaWeights = replica.parameters().weightsSha256();
         assertThat(replicaWeights).isNotEqualTo(baseWeights);
         assertThat(replicaWeights).isEqualTo(trainerSnapshotAt(snapshots, updates.size()));
+
+        // every snapshot was announced on the updates topic once stored: the base and each interval step
+        List<SnapshotAnnouncement> announced = StreamingItSupport.announcements(entries);
+        assertThat(announced.stream().map(a -> a.step).toList())
+                .isEqualTo(java.util.stream.LongStream.rangeClosed(0, VALID / BATCH / SNAPSHOT_INTERVAL)
+                        .map(k -> k * SNAPSHOT_INTERVAL).boxed().toList());
+        SnapshotAnnouncement last = announced.get(announced.size() - 1);
+        assertThat(last.weightsSha256).isEqualTo(replicaWeights);
+        assertThat(last.uri).startsWith("file:").endsWith(last.sha256 + ".safetensors");
+
+        // a replica that knows only the topic bootstraps from the newest announcement and has the trainer's weights
+        try (ModelUpdateSubscriber sub = ModelUpdateSubscriber.builder().bootstrapServers(kafka.bootstrapServers())
+                .registry(registryServer.clientOptions(null)).updatesTopic(UPDATES).modelId(MODEL)
+                .snapshotsFromAnnouncements().build().start()) {
+            assertThat(sub.awaitVersion(updates.size(), Duration.ofSeconds(30))).isTrue();
+            assertThat(sub.bootstrapStep()).isEqualTo(last.step);
+            assertThat(sub.weights().orElseThrow().weightsSha256()).isEqualTo(replicaWeights);
+        }
+    }
+
+    /** Holdout events: the trainer evaluates on them and never trains on them (not in any lineage). */
+    private void produceHoldout() throws Exception {
+        ConfluentAvroCodec<LabeledEvent> codec = ConfluentAvroCodec.forClass(LabeledEvent.class, registry);
+        Random random = new Random(11);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties(),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < HOLDOUT_EVENTS; i++) {
+                producer.send(new ProducerRecord<>(HOLDOUT, MODEL.getBytes(StandardCharsets.UTF_8), codec.encode(
+                        ConfluentWireFormat.valueSubject(HOLDOUT), event(random, random.nextInt(CLASSES), FEATURES))))
+                        .get();
+            }
+        }
     }
 
     private static Configuration trainerSettings(Path snapshots) {
         Configuration c = new Configuration();
         c.set(ZoTrainerOptions.BATCH_SIZE, BATCH);
         c.set(ZoTrainerOptions.LEARNING_RATE, 0.05);
-        c.set(ZoTrainerOptions.SNAPSHOT_INTERVAL, VALID / BATCH); // a snapshot at the last step, to compare with
+        c.set(ZoTrainerOptions.SNAPSHOT_INTERVAL, SNAPSHOT_INTERVAL); // divides the step count: one at the end
         c.set(ZoTrainerOptions.MAX_WAIT, Duration.ofMinutes(1)); // batches are full; no partial flush wanted
         c.set(ZoTrainerOptions.SNAPSHOT_DIR, snapshots.toString());
         return c;

@@ -1,5 +1,6 @@
 package io.seedflow.connectors.kafka;
 
+import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import java.util.HashMap;
 import java.util.Map;
@@ -24,4 +25,15 @@ final class RegistrySettings {
     static RegistryClientOptions fromMap(Map<String, String> map) {
         return RegistryClientOptions.fromMap(map);
     }
+
+    /**
+     * One registry client per distinct settings for the sinks' serializers, which Flink never closes: sharing it
+     * per class loader (i.e. per job on a task manager) keeps restarts from piling up clients and caches.
+     */
+    static ConfluentRegistryClient sharedClient(Map<String, String> map) {
+        return SHARED.computeIfAbsent(Map.copyOf(map), m -> ConfluentRegistryClient.create(fromMap(m)));
+    }
+
+    private static final java.util.concurrent.ConcurrentHashMap<Map<String, String>, ConfluentRegistryClient> SHARED =
+            new java.util.concurrent.ConcurrentHashMap<>();
 }

@@ -2,6 +2,7 @@ package io.seedflow.connectors.kafka;
 
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -55,7 +56,24 @@ public final class SeedflowKafka {
             RegistryClientOptions registry, String transactionalIdPrefix) {
         return KafkaSink.<UpdateRecord>builder()
                 .setBootstrapServers(bootstrapServers)
-                .setRecordSerializer(new UpdateRecordSerializationSchema(topic, registry))
+                .setRecordSerializer(UpdatesTopicSerializationSchema.forUpdates(topic, registry))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(transactionalIdPrefix)
+                .setKafkaProducerConfig(producerConfig())
+                .build();
+    }
+
+    /**
+     * Snapshot announcements to the updates topic (the same union value schema as the update records), keyed by model
+     * id, exactly once. A second sink on the same topic, with its own transactional ids: an announcement is written
+     * after its snapshot is stored, so it commits with or after the record of its step, and replicas need no other
+     * order between the two kinds.
+     */
+    public static KafkaSink<SnapshotAnnouncement> announcementsSink(String bootstrapServers, String topic,
+            RegistryClientOptions registry, String transactionalIdPrefix) {
+        return KafkaSink.<SnapshotAnnouncement>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setRecordSerializer(UpdatesTopicSerializationSchema.forAnnouncements(topic, registry))
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(transactionalIdPrefix)
                 .setKafkaProducerConfig(producerConfig())

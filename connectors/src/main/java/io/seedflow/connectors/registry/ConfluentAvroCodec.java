@@ -38,10 +38,10 @@ public final class ConfluentAvroCodec<T extends SpecificRecord> {
     private final Map<String, Integer> idBySubject = new ConcurrentHashMap<>();
     private final Map<Integer, SpecificDatumReader<T>> readerById = new ConcurrentHashMap<>();
 
-    private ConfluentAvroCodec(Class<T> type, SchemaRegistry registry) {
+    private ConfluentAvroCodec(Class<T> type, SpecificData data, Schema schema, SchemaRegistry registry) {
         this.type = type;
-        this.data = SpecificData.getForClass(type);
-        this.readerSchema = data.getSchema(type);
+        this.data = data;
+        this.readerSchema = schema;
         this.readerSchemaJson = readerSchema.toString();
         this.writer = new SpecificDatumWriter<>(readerSchema, data);
         this.registry = registry;
@@ -56,7 +56,27 @@ public final class ConfluentAvroCodec<T extends SpecificRecord> {
             throw new IllegalArgumentException("type: expected an Avro-generated record class, got " + type.getName()
                     + " with schema type " + schema.getType());
         }
-        return new ConfluentAvroCodec<>(type, registry);
+        return new ConfluentAvroCodec<>(type, SpecificData.getForClass(type), schema, registry);
+    }
+
+    /**
+     * A codec for a topic that carries several generated record types: the value schema is the Avro union of their
+     * schemas (registered once under the topic's subject, so {@code <topic>-value} keeps one schema), each value is
+     * encoded as the union branch of its class, and decoding returns an instance of the branch's class.
+     */
+    @SafeVarargs
+    public static ConfluentAvroCodec<SpecificRecord> forUnion(SchemaRegistry registry,
+            Class<? extends SpecificRecord>... members) {
+        Objects.requireNonNull(registry, "registry");
+        if (members.length < 2) {
+            throw new IllegalArgumentException("members: expected at least 2 record classes, got " + members.length);
+        }
+        SpecificData data = SpecificData.getForClass(members[0]);
+        java.util.List<Schema> branches = new java.util.ArrayList<>();
+        for (Class<? extends SpecificRecord> m : members) {
+            branches.add(SpecificData.getForClass(m).getSchema(m));
+        }
+        return new ConfluentAvroCodec<>(SpecificRecord.class, data, Schema.createUnion(branches), registry);
     }
 
     public Class<T> type() {
@@ -96,7 +116,7 @@ public final class ConfluentAvroCodec<T extends SpecificRecord> {
                 bodyLength);
         if (problem != null) {
             throw new WireFormatException(Reason.MALFORMED_PAYLOAD, "malformed Avro payload for schema id " + id
-                    + " (" + reader.getSchema().getFullName() + ", " + bodyLength + " body bytes): " + problem);
+                    + " (" + describe(reader.getSchema()) + ", " + bodyLength + " body bytes): " + problem);
         }
         BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(record, ConfluentWireFormat.HEADER_LENGTH,
                 bodyLength, null);
@@ -106,7 +126,7 @@ public final class ConfluentAvroCodec<T extends SpecificRecord> {
             // not expected after validation; still a fault of this record (e.g. a string that is not UTF-8 in a
             // way the reader refuses)
             throw new WireFormatException(Reason.MALFORMED_PAYLOAD, "malformed Avro payload for schema id " + id
-                    + " (" + reader.getSchema().getFullName() + ", " + bodyLength + " body bytes): " + e, e);
+                    + " (" + describe(reader.getSchema()) + ", " + bodyLength + " body bytes): " + e, e);
         }
     }
 
@@ -128,10 +148,21 @@ public final class ConfluentAvroCodec<T extends SpecificRecord> {
                 SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writerSchema);
         if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
             throw new WireFormatException(Reason.INCOMPATIBLE_SCHEMA, "schema id " + id + " ("
-                    + writerSchema.getFullName() + ") cannot be read as " + readerSchema.getFullName() + ": "
+                    + describe(writerSchema) + ") cannot be read as " + describe(readerSchema) + ": "
                     + compatibility.getResult().getIncompatibilities().get(0).getMessage() + " at "
                     + compatibility.getResult().getIncompatibilities().get(0).getLocation());
         }
         return new SpecificDatumReader<>(writerSchema, readerSchema, data);
+    }
+
+    private static String describe(Schema schema) {
+        if (schema.getType() != Schema.Type.UNION) {
+            return schema.getFullName();
+        }
+        StringBuilder b = new StringBuilder("union[");
+        for (Schema branch : schema.getTypes()) {
+            b.append(b.length() > 6 ? ", " : "").append(branch.getFullName());
+        }
+        return b.append(']').toString();
     }
 }

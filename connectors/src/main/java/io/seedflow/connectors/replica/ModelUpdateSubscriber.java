@@ -1,7 +1,7 @@
 package io.seedflow.connectors.replica;
 
-import io.seedflow.connectors.kafka.RegistryAvroDeserializer;
-import io.seedflow.connectors.log.UpdateRecordCodec;
+import io.seedflow.connectors.kafka.UpdatesTopic;
+import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.error.InvalidConfigurationException;
@@ -10,7 +10,7 @@ import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.Snapshot;
 import io.seedflow.core.tensor.ParameterSet;
-import io.seedflow.schemas.ModelUpdate;
+import org.apache.avro.specific.SpecificRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,7 +63,7 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
     private final Thread thread;
 
     private volatile boolean closing;
-    private volatile KafkaConsumer<byte[], ModelUpdate> consumer;
+    private volatile KafkaConsumer<byte[], byte[]> consumer;
     private boolean started;
     private boolean closed;
 
@@ -73,6 +73,8 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
     private volatile long bootstrapStep = -1;
     private volatile String snapshotId;
     private volatile boolean running;
+    private volatile long lastTrainerTimeMillis = -1;
+    private volatile long announcedStep = -1;
 
     private ModelUpdateSubscriber(Builder b) {
         this.config = b;
@@ -122,6 +124,19 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
     /** The step of the snapshot the subscriber last bootstrapped from; -1 before that. */
     public long bootstrapStep() {
         return bootstrapStep;
+    }
+
+    /**
+     * When the trainer made the newest applied record (its {@code trainerTimeMillis}); -1 before the first. The
+     * difference to now is the replica's freshness lag behind the trainer.
+     */
+    public long lastTrainerTimeMillis() {
+        return lastTrainerTimeMillis;
+    }
+
+    /** The step of the newest snapshot announced for this model on the topic so far; -1 if none seen. */
+    public long announcedStep() {
+        return announcedStep;
     }
 
     /** Whether the subscriber's thread still follows the topic (false after an error or close). */
@@ -198,7 +213,7 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
             closed = true;
         }
         closing = true;
-        KafkaConsumer<byte[], ModelUpdate> c = consumer;
+        KafkaConsumer<byte[], byte[]> c = consumer;
         if (c != null) {
             c.wakeup();
         }
@@ -212,21 +227,34 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
 
     private void run() {
         try (ConfluentRegistryClient registry = ConfluentRegistryClient.create(config.registry);
-                KafkaConsumer<byte[], ModelUpdate> c = new KafkaConsumer<>(consumerProperties(),
-                        new ByteArrayDeserializer(), RegistryAvroDeserializer.forClass(ModelUpdate.class, registry))) {
+                KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProperties(),
+                        new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;
+            ConfluentAvroCodec<SpecificRecord> codec = UpdatesTopic.codec(registry);
             if (closing) {
                 return;
             }
-            bootstrap(null);
+            Snapshot first = awaitFirstSnapshot();
+            if (first == null) {
+                return; // closed while waiting
+            }
+            bootstrap(first);
             assignFromBeginning(c);
             while (!closing) {
-                ConsumerRecords<byte[], ModelUpdate> records = c.poll(config.pollTimeout);
-                for (ConsumerRecord<byte[], ModelUpdate> r : records) {
+                ConsumerRecords<byte[], byte[]> records = c.poll(config.pollTimeout);
+                for (ConsumerRecord<byte[], byte[]> r : records) {
                     if (closing) {
                         return;
                     }
-                    if (r.value() != null && !offer(UpdateRecordCodec.fromAvro(r.value()))) {
+                    if (r.value() == null) {
+                        continue;
+                    }
+                    UpdatesTopic.Entry entry = UpdatesTopic.decode(codec, r.value());
+                    if (entry.announcement() != null) {
+                        if (config.modelId.equals(entry.modelId())) {
+                            announcedStep = Math.max(announcedStep, entry.announcement().step);
+                        }
+                    } else if (!offer(entry.update())) {
                         return;
                     }
                 }
@@ -245,6 +273,9 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
         } finally {
             consumer = null;
             running = false;
+            if (config.ownedSource != null) {
+                config.ownedSource.close();
+            }
             synchronized (versionMonitor) {
                 versionMonitor.notifyAll();
             }
@@ -287,6 +318,7 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
         try {
             replica.apply(r);
             v = replica.version();
+            lastTrainerTimeMillis = r.trainerTimeMillis();
         } finally {
             lock.writeLock().unlock();
         }
@@ -301,14 +333,29 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
         }
     }
 
-    /** Loads {@code snapshot}, or the newest snapshot of the model if null. */
-    private void bootstrap(Snapshot snapshot) {
-        Snapshot s = snapshot;
-        if (s == null) {
-            s = config.snapshots.newest(config.modelId).orElseThrow(() -> new NoSnapshotAvailableException(
-                    "no snapshot of model '" + config.modelId + "' in " + config.snapshots.location()
-                            + " to bootstrap the replica from"));
+    /**
+     * The newest snapshot, waiting up to the bootstrap timeout for the first one (a replica may start before its
+     * trainer); null if closed meanwhile.
+     */
+    private Snapshot awaitFirstSnapshot() throws InterruptedException {
+        long deadline = System.nanoTime() + config.bootstrapTimeout.toNanos();
+        while (!closing) {
+            Optional<Snapshot> s = config.snapshots.newest(config.modelId);
+            if (s.isPresent()) {
+                return s.get();
+            }
+            if (System.nanoTime() >= deadline) {
+                throw new NoSnapshotAvailableException("no snapshot of model '" + config.modelId + "' in "
+                        + config.snapshots.location() + " to bootstrap the replica from (waited "
+                        + config.bootstrapTimeout.toMillis() + " ms)");
+            }
+            Thread.sleep(Math.max(50, config.pollTimeout.toMillis()));
         }
+        return null;
+    }
+
+    /** Loads {@code s} as the replica's weights and version. */
+    private void bootstrap(Snapshot s) {
         lock.writeLock().lock();
         try {
             replica = new Replica(config.modelId, s.parameters(), s.step());
@@ -330,7 +377,7 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
         }
     }
 
-    private void assignFromBeginning(KafkaConsumer<byte[], ModelUpdate> c) throws InterruptedException {
+    private void assignFromBeginning(KafkaConsumer<byte[], byte[]> c) throws InterruptedException {
         List<PartitionInfo> infos = null;
         long deadline = System.nanoTime() + config.topicWaitTimeout.toNanos();
         while (!closing) {
@@ -397,12 +444,16 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
     public static final class Builder {
         public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(200);
         public static final Duration DEFAULT_TOPIC_WAIT_TIMEOUT = Duration.ofSeconds(60);
+        public static final Duration DEFAULT_BOOTSTRAP_TIMEOUT = Duration.ofSeconds(60);
 
         private String bootstrapServers;
         private RegistryClientOptions registry;
         private String topic;
         private String modelId;
         private SnapshotSource snapshots;
+        private boolean snapshotsFromAnnouncements;
+        private AnnouncedSnapshotSource ownedSource;
+        private Duration bootstrapTimeout = DEFAULT_BOOTSTRAP_TIMEOUT;
         private Duration pollTimeout = DEFAULT_POLL_TIMEOUT;
         private Duration topicWaitTimeout = DEFAULT_TOPIC_WAIT_TIMEOUT;
         private final Properties consumerProperties = new Properties();
@@ -433,6 +484,23 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
 
         public Builder snapshotSource(SnapshotSource v) {
             snapshots = v;
+            snapshotsFromAnnouncements = false;
+            return this;
+        }
+
+        /**
+         * Bootstrap from the snapshots the trainer announces on the updates topic itself (the production setting),
+         * fetched with {@link SnapshotFetcher#standard()}.
+         */
+        public Builder snapshotsFromAnnouncements() {
+            snapshots = null;
+            snapshotsFromAnnouncements = true;
+            return this;
+        }
+
+        /** How long the first bootstrap waits for a snapshot to appear before failing (default 60 s). */
+        public Builder bootstrapTimeout(Duration v) {
+            bootstrapTimeout = v;
             return this;
         }
 
@@ -472,9 +540,12 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
             if (modelId == null || modelId.isBlank()) {
                 throw new InvalidConfigurationException("modelId", modelId, "must be a non-empty model id");
             }
-            if (snapshots == null) {
+            if (snapshots == null && !snapshotsFromAnnouncements) {
                 throw new InvalidConfigurationException("snapshotSource", null,
-                        "a snapshot source to bootstrap from is required");
+                        "a snapshot source to bootstrap from is required (or snapshotsFromAnnouncements())");
+            }
+            if (bootstrapTimeout == null || bootstrapTimeout.isNegative()) {
+                throw new InvalidConfigurationException("bootstrapTimeout", bootstrapTimeout, "must be >= 0");
             }
             if (pollTimeout == null || pollTimeout.isNegative() || pollTimeout.isZero()
                     || pollTimeout.compareTo(Duration.ofMinutes(5)) > 0) {
@@ -489,6 +560,12 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
             copy.topic = topic;
             copy.modelId = modelId;
             copy.snapshots = snapshots;
+            if (snapshotsFromAnnouncements) {
+                copy.ownedSource = new AnnouncedSnapshotSource(bootstrapServers, topic, registry,
+                        SnapshotFetcher.standard(), pollTimeout);
+                copy.snapshots = copy.ownedSource;
+            }
+            copy.bootstrapTimeout = bootstrapTimeout;
             copy.pollTimeout = pollTimeout;
             copy.topicWaitTimeout = topicWaitTimeout;
             copy.consumerProperties.putAll(consumerProperties);

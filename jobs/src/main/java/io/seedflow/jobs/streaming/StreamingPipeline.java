@@ -18,7 +18,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The streaming training job's graph: Kafka events → decode/validate (bad records to the dead-letter topic) → ZO
- * trainer keyed by model id → update records to the updates topic, both sinks exactly-once.
+ * trainer keyed by model id → update records and snapshot announcements to the updates topic; all sinks
+ * exactly-once. With a holdout topic, its events are decoded the same way and reach the trainer as examples it
+ * evaluates on but never trains on ({@code seedflow.trainer.holdout-source}).
  *
  * <p>Every operator has a stable uid ({@link #SOURCE_UID} …), so savepoints keep mapping onto the same state when
  * the graph changes; never rename them.
@@ -29,6 +31,9 @@ public final class StreamingPipeline {
     public static final String TRAINER_UID = "seedflow-trainer";
     public static final String UPDATES_SINK_UID = "seedflow-updates-sink";
     public static final String DEAD_LETTER_SINK_UID = "seedflow-dead-letter-sink";
+    public static final String ANNOUNCEMENTS_SINK_UID = "seedflow-announcements-sink";
+    public static final String HOLDOUT_SOURCE_UID = "seedflow-holdout-source";
+    public static final String HOLDOUT_DECODE_UID = "seedflow-holdout-decode";
 
     private StreamingPipeline() {
     }
@@ -60,17 +65,36 @@ public final class StreamingPipeline {
         SingleOutputStreamOperator<TrainingExample> examples = raw
                 .process(new LabeledEventDecodeFunction(settings.registry(), spec.inputs(), spec.classes(), null))
                 .uid(DECODE_UID).name("decode and validate");
+        DataStream<TrainingExample> trainerInput = examples;
+        DataStream<DeadLetter> deadLetters = examples.getSideOutput(LabeledEventDecodeFunction.DEAD_LETTERS);
 
-        DataStream<UpdateRecord> updates = examples
+        if (settings.holdoutTopic().isPresent()) {
+            String holdoutTopic = settings.holdoutTopic().get();
+            SingleOutputStreamOperator<TrainingExample> holdout = env.fromSource(
+                    SeedflowKafka.labeledEventsSource(settings.bootstrapServers(), holdoutTopic,
+                            settings.consumerGroup() + "-holdout", settings.bounded()),
+                    WatermarkStrategy.noWatermarks(), "holdout: " + holdoutTopic)
+                    .uid(HOLDOUT_SOURCE_UID)
+                    .process(new LabeledEventDecodeFunction(settings.registry(), spec.inputs(), spec.classes(), null))
+                    .uid(HOLDOUT_DECODE_UID).name("decode and validate holdout");
+            trainerInput = trainerInput.union(holdout);
+            deadLetters = deadLetters.union(holdout.getSideOutput(LabeledEventDecodeFunction.DEAD_LETTERS));
+        }
+
+        SingleOutputStreamOperator<UpdateRecord> updates = trainerInput
                 .keyBy(e -> e.modelId)
                 .process(new ZoTrainerFunction(settings.trainerConfiguration()))
                 .uid(TRAINER_UID).name("ZO trainer");
+
+        updates.getSideOutput(ZoTrainerFunction.SNAPSHOTS)
+                .sinkTo(SeedflowKafka.announcementsSink(settings.bootstrapServers(), settings.updatesTopic(),
+                        settings.registry(), settings.transactionalIdPrefix() + "-announcements"))
+                .uid(ANNOUNCEMENTS_SINK_UID).name("snapshot announcements: " + settings.updatesTopic());
 
         beforeUpdatesSink.apply(updates).sinkTo(SeedflowKafka.updatesSink(settings.bootstrapServers(), settings.updatesTopic(),
                         settings.registry(), settings.transactionalIdPrefix() + "-updates"))
                 .uid(UPDATES_SINK_UID).name("updates: " + settings.updatesTopic());
 
-        DataStream<DeadLetter> deadLetters = examples.getSideOutput(LabeledEventDecodeFunction.DEAD_LETTERS);
         deadLetters.sinkTo(SeedflowKafka.deadLetterSink(settings.bootstrapServers(), settings.deadLetterTopic(),
                         settings.transactionalIdPrefix() + "-dead-letters"))
                 .uid(DEAD_LETTER_SINK_UID).name("dead letters: " + settings.deadLetterTopic());

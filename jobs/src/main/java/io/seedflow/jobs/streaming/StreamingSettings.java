@@ -18,6 +18,7 @@ public final class StreamingSettings {
     private final String eventsTopic;
     private final String updatesTopic;
     private final String deadLetterTopic;
+    private final String holdoutTopic; // nullable
     private final String consumerGroup;
     private final String transactionalIdPrefix;
     private final String modelSpec;
@@ -31,11 +32,15 @@ public final class StreamingSettings {
         this.eventsTopic = b.eventsTopic;
         this.updatesTopic = b.updatesTopic;
         this.deadLetterTopic = b.deadLetterTopic;
+        this.holdoutTopic = b.holdoutTopic;
         this.consumerGroup = b.consumerGroup;
         this.transactionalIdPrefix = b.transactionalIdPrefix;
         this.modelSpec = b.modelSpec;
         this.trainer = new Configuration(b.trainer);
         this.trainer.set(ZoTrainerOptions.MODEL_SPEC, b.modelSpec);
+        if (b.holdoutTopic != null) {
+            this.trainer.set(ZoTrainerOptions.HOLDOUT_SOURCE, b.holdoutTopic);
+        }
         this.checkpointInterval = b.checkpointInterval;
         this.bounded = b.bounded;
     }
@@ -62,6 +67,11 @@ public final class StreamingSettings {
 
     public String deadLetterTopic() {
         return deadLetterTopic;
+    }
+
+    /** The topic of holdout events (evaluated on, never trained on), if one is configured. */
+    public java.util.Optional<String> holdoutTopic() {
+        return java.util.Optional.ofNullable(holdoutTopic);
     }
 
     public String consumerGroup() {
@@ -104,6 +114,7 @@ public final class StreamingSettings {
         private String eventsTopic = "seedflow-events";
         private String updatesTopic = "seedflow-updates";
         private String deadLetterTopic = "seedflow-dead-letters";
+        private String holdoutTopic;
         private String consumerGroup = "seedflow-trainer";
         private String transactionalIdPrefix = "seedflow";
         private String modelSpec;
@@ -136,6 +147,12 @@ public final class StreamingSettings {
 
         public Builder deadLetterTopic(String topic) {
             this.deadLetterTopic = topic;
+            return this;
+        }
+
+        /** Optional topic of holdout events; null or blank = none. */
+        public Builder holdoutTopic(String topic) {
+            this.holdoutTopic = topic == null || topic.isBlank() ? null : topic;
             return this;
         }
 
@@ -190,6 +207,11 @@ public final class StreamingSettings {
                     || updatesTopic.equals(deadLetterTopic)) {
                 throw new IllegalArgumentException("topics must differ, got events=" + eventsTopic + ", updates="
                         + updatesTopic + ", dead letters=" + deadLetterTopic);
+            }
+            if (holdoutTopic != null && (holdoutTopic.equals(eventsTopic) || holdoutTopic.equals(updatesTopic)
+                    || holdoutTopic.equals(deadLetterTopic))) {
+                throw new IllegalArgumentException("holdout topic: expected a topic of its own, got '" + holdoutTopic
+                        + "', which is also the events, updates or dead-letter topic");
             }
             require("model spec", modelSpec, "e.g. mlp:784x64x10:relu");
             MlpSpec.parse(modelSpec);

@@ -7,69 +7,100 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.Evaluation;
 import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.snapshot.Snapshot;
-import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoSgdTrainer;
-import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The in-memory side of one model's trainer: the weights (never in Flink state), the backend and core's
- * {@link ZoSgdTrainer}. Built either fresh from a base snapshot it writes, or by loading the snapshot a
- * {@link SnapshotPointer} names (SHA-256 verified) and replaying the log tail through core's {@link Replica} (the
- * same update procedure the trainer used, with the same gap and order checks), so the weights are bit-identical to those before the failure.
+ * {@link ZoSgdTrainer}. Built either fresh (its base snapshot to be stored by the caller), or by loading the
+ * snapshot a {@link SnapshotPointer} names (SHA-256 verified) and replaying the log tail through core's
+ * {@link Replica} (the same update procedure the trainer used, with the same gap and order checks), so the weights
+ * are bit-identical to those before the failure.
+ *
+ * <p>Snapshots are taken at deterministic points (after every step that is a multiple of the snapshot interval) and
+ * their ids are content hashes, so a restore re-takes, and checks, every snapshot the replayed tail went past: a
+ * tail record naming a new base must name exactly the SHA-256 of the weights re-encoded at the step before it.
  */
 public final class ModelTrainer implements AutoCloseable {
     private final String modelId;
     private final MlpSpec spec;
     private final ZoOptions options;
-    private final SnapshotStore store;
+    private final Mlp mlp;
     private final CpuBackend backend;
     private final ParameterSet params;
     private ZoSgdTrainer trainer;
-    private SnapshotPointer pointer;
 
-    private ModelTrainer(String modelId, MlpSpec spec, ZoOptions options, SnapshotStore store, ParameterSet params,
-            SnapshotPointer pointer, long version) {
+    /** A trainer and the snapshots the caller must store for it (the base, or those re-taken during a restore). */
+    public record Started(ModelTrainer trainer, List<PendingSnapshot> snapshotsToStore) {
+    }
+
+    private ModelTrainer(String modelId, MlpSpec spec, ZoOptions options, ParameterSet params, String baseId,
+            long version) {
         this.modelId = modelId;
         this.spec = spec;
         this.options = options;
-        this.store = store;
+        this.mlp = new Mlp(spec);
         this.backend = new CpuBackend(spec);
         this.params = params;
-        this.pointer = pointer;
-        this.trainer = new ZoSgdTrainer(backend, params, options, modelId, pointer.snapshotId(), version);
+        this.trainer = new ZoSgdTrainer(backend, params, options, modelId, baseId, version);
     }
 
-    /** Fresh weights from {@code initSeed}, written as the base snapshot (step 0). */
-    public static ModelTrainer createBase(String modelId, MlpSpec spec, ZoOptions options, SnapshotStore store,
-            long initSeed) {
+    /** Fresh weights from {@code initSeed}; the one snapshot to store is the base (step 0), before any step. */
+    public static Started createBase(String modelId, MlpSpec spec, ZoOptions options, long initSeed) {
         ParameterSet params = new Mlp(spec).initialize(initSeed);
-        SnapshotStore.Ref ref = store.write(params, modelId, 0, spec.toText());
-        return new ModelTrainer(modelId, spec, options, store, params, pointer(ref), 0);
+        PendingSnapshot base = PendingSnapshot.of(modelId, 0, spec.toText(), params);
+        return new Started(new ModelTrainer(modelId, spec, options, params, base.sha256(), 0), List.of(base));
     }
 
-    /** Loads the snapshot {@code pointer} names, verifies it, and replays {@code tail} (steps pointer.step+1, ...). */
-    public static ModelTrainer restore(String modelId, MlpSpec spec, ZoOptions options, SnapshotStore store,
-            SnapshotPointer pointer, List<UpdateRecord> tail) {
-        Snapshot snapshot = SnapshotStore.read(Path.of(pointer.path()), pointer.snapshotId());
+    /**
+     * Loads the snapshot {@code pointer} names, verifies it, and replays {@code tail} (steps pointer.step+1, ...).
+     * Returns the snapshots taken after the pointer's step, re-taken here; storing them again is harmless.
+     */
+    public static Started restore(String modelId, MlpSpec spec, ZoOptions options, SnapshotPointer pointer,
+            List<UpdateRecord> tail, int snapshotInterval) {
+        Snapshot snapshot = FileSystemSnapshotStore.read(pointer.uri(), pointer.snapshotId());
         if (snapshot.step() != pointer.step() || !modelId.equals(snapshot.modelId())) {
-            throw new SnapshotIntegrityException("snapshot " + pointer.path() + " holds model '" + snapshot.modelId()
+            throw new SnapshotIntegrityException("snapshot " + pointer.uri() + " holds model '" + snapshot.modelId()
                     + "' step " + snapshot.step() + " but the trainer state expects model '" + modelId + "' step "
                     + pointer.step());
         }
         ParameterSet params = snapshot.parameters();
         if (!params.specs().equals(spec.tensorSpecs())) {
-            throw new TensorShapeMismatchException("snapshot " + pointer.path() + ": model " + spec.toText()
+            throw new TensorShapeMismatchException("snapshot " + pointer.uri() + ": model " + spec.toText()
                     + " expects tensors " + spec.tensorSpecs() + " but the snapshot holds " + params.specs());
         }
         Replica replica = new Replica(modelId, params, pointer.step());
-        tail.forEach(replica::apply);
-        return new ModelTrainer(modelId, spec, options, store, params, pointer, replica.version());
+        String base = pointer.snapshotId();
+        List<PendingSnapshot> retaken = new ArrayList<>();
+        for (UpdateRecord r : tail) {
+            if (!r.baseSnapshotId().equals(base)) {
+                PendingSnapshot s = PendingSnapshot.of(modelId, replica.version(), spec.toText(), params);
+                if (!s.sha256().equals(r.baseSnapshotId())) {
+                    throw new SnapshotIntegrityException("log tail record step " + r.step() + " names base snapshot "
+                            + r.baseSnapshotId() + " but the weights replayed to step " + replica.version()
+                            + " encode to " + s.sha256() + "; the state does not belong to these weights");
+                }
+                retaken.add(s);
+                base = s.sha256();
+            }
+            replica.apply(r);
+        }
+        long version = replica.version();
+        boolean snapshotDue = version > pointer.step() && version % snapshotInterval == 0
+                && (retaken.isEmpty() || retaken.get(retaken.size() - 1).step() != version);
+        if (snapshotDue) {
+            PendingSnapshot s = PendingSnapshot.of(modelId, version, spec.toText(), params);
+            retaken.add(s);
+            base = s.sha256();
+        }
+        return new Started(new ModelTrainer(modelId, spec, options, params, base, version), retaken);
     }
 
     /** One ZO step (one call into core); the weights are updated when this returns. */
@@ -77,21 +108,16 @@ public final class ModelTrainer implements AutoCloseable {
         return trainer.step(batch, lineage);
     }
 
-    /** Writes the current weights as a snapshot; later records name it as their base. */
-    public SnapshotPointer snapshot() {
-        SnapshotStore.Ref ref = store.write(params, modelId, trainer.version(), spec.toText());
-        trainer = new ZoSgdTrainer(backend, params, options, modelId, ref.sha256(), trainer.version());
-        pointer = pointer(ref);
-        return pointer;
+    /** Takes a snapshot of the current weights; the records from now on name it as their base. */
+    public PendingSnapshot takeSnapshot() {
+        PendingSnapshot s = PendingSnapshot.of(modelId, trainer.version(), spec.toText(), params);
+        trainer = new ZoSgdTrainer(backend, params, options, modelId, s.sha256(), trainer.version());
+        return s;
     }
 
-    /** The snapshot that the records this trainer emits name as their base. */
-    public SnapshotPointer snapshotPointer() {
-        return pointer;
-    }
-
-    private static SnapshotPointer pointer(SnapshotStore.Ref ref) {
-        return new SnapshotPointer(ref.sha256(), ref.path().toAbsolutePath().toString(), ref.step());
+    /** Accuracy and loss of the current (unperturbed) weights on {@code count} examples. */
+    public Evaluation evaluate(float[] features, int[] labels, int count) {
+        return mlp.evaluate(params, features, labels, count, 256);
     }
 
     public long version() {

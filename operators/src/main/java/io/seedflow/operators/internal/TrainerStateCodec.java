@@ -27,11 +27,18 @@ import java.util.List;
  *                | i32 n | n x (utf source, i32 partition, i64 from, i64 until) | i64 trainerTimeMillis
  * snapshot pointer: u8 1 | utf snapshotId | utf path | i64 step
  * </pre>
+ * Layout v2 changes only the snapshot pointer (records stay v1):
+ * <pre>
+ * snapshot pointer: u8 2 | utf snapshotId | utf uri | i64 step | i64 sizeBytes | utf weightsSha256
+ *                   | i64 createdMillis
+ * </pre>
+ * v1 pointers still decode (size -1, weights hash "", creation time 0).
  * The record layout is also the operator's output serializer, so it must never change in place: a new layout gets
  * a new version byte and this class keeps decoding the old ones.
  */
 public final class TrainerStateCodec {
     public static final int LAYOUT_VERSION = 1;
+    public static final int POINTER_LAYOUT_VERSION = 2;
 
     private TrainerStateCodec() {
     }
@@ -46,17 +53,28 @@ public final class TrainerStateCodec {
 
     public static byte[] encodePointer(SnapshotPointer p) {
         return encode(out -> {
-            out.writeByte(LAYOUT_VERSION);
+            out.writeByte(POINTER_LAYOUT_VERSION);
             out.writeUTF(p.snapshotId());
-            out.writeUTF(p.path());
+            out.writeUTF(p.uri());
             out.writeLong(p.step());
+            out.writeLong(p.sizeBytes());
+            out.writeUTF(p.weightsSha256());
+            out.writeLong(p.createdMillis());
         });
     }
 
     public static SnapshotPointer decodePointer(byte[] bytes) {
-        return decode(bytes, "snapshot pointer in trainer state", in -> {
-            checkVersion(in.readUnsignedByte(), "snapshot pointer in trainer state");
-            return new SnapshotPointer(in.readUTF(), in.readUTF(), in.readLong());
+        String what = "snapshot pointer in trainer state";
+        return decode(bytes, what, in -> {
+            int version = in.readUnsignedByte();
+            if (version == 1) {
+                return new SnapshotPointer(in.readUTF(), in.readUTF(), in.readLong(), -1, "", 0);
+            }
+            if (version != POINTER_LAYOUT_VERSION) {
+                throw new UnsupportedFormatVersionException(what, version, POINTER_LAYOUT_VERSION);
+            }
+            return new SnapshotPointer(in.readUTF(), in.readUTF(), in.readLong(), in.readLong(), in.readUTF(),
+                    in.readLong());
         });
     }
 

@@ -30,7 +30,7 @@ class TrainerStateCodecTest {
         assertThat(back).isEqualTo(RECORD);
         assertThat(Float.floatToRawIntBits(back.perturbations().get(1).coefficient()))
                 .isEqualTo(Float.floatToRawIntBits(-0f));
-        SnapshotPointer p = new SnapshotPointer("ab12", "/tmp/x/ab12.safetensors", 4);
+        SnapshotPointer p = new SnapshotPointer("ab12", "file:/tmp/x/ab12.safetensors", 4, 1234, "cd34", 1_700_000_000_000L);
         assertThat(TrainerStateCodec.decodePointer(TrainerStateCodec.encodePointer(p))).isEqualTo(p);
     }
 

@@ -1,0 +1,69 @@
+package io.seedflow.connectors.kafka;
+
+import io.seedflow.connectors.registry.ConfluentAvroCodec;
+import io.seedflow.connectors.registry.ConfluentWireFormat;
+import io.seedflow.connectors.registry.RegistryClientOptions;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Objects;
+import java.util.function.Function;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.api.common.serialization.SerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * Writes entries of a model's log ({@link UpdateRecord}s or {@link SnapshotAnnouncement}s) to the updates topic in
+ * the Confluent wire format with the topic's union schema ({@link UpdatesTopic}), subject {@code <topic>-value}. The
+ * key is the model id, so all entries of one model land in one partition, in order. Flink never closes a record
+ * serializer, so the registry client is shared per settings ({@code RegistrySettings#sharedClient}).
+ *
+ * @param <T> {@link UpdateRecord} or {@link SnapshotAnnouncement}
+ */
+public final class UpdatesTopicSerializationSchema<T> implements KafkaRecordSerializationSchema<T> {
+    private static final long serialVersionUID = 1L;
+
+    private final String topic;
+    private final HashMap<String, String> registry;
+    private final SerializableModelId<T> modelId;
+
+    private transient ConfluentAvroCodec<SpecificRecord> codec;
+    private transient String subject;
+
+    /** The model id of an entry; serializable because the schema is shipped to the task managers. */
+    public interface SerializableModelId<T> extends Function<T, String>, java.io.Serializable {
+    }
+
+    private UpdatesTopicSerializationSchema(String topic, RegistryClientOptions registry,
+            SerializableModelId<T> modelId) {
+        this.topic = Objects.requireNonNull(topic, "topic");
+        this.registry = RegistrySettings.toMap(registry);
+        this.modelId = modelId;
+    }
+
+    public static UpdatesTopicSerializationSchema<UpdateRecord> forUpdates(String topic,
+            RegistryClientOptions registry) {
+        return new UpdatesTopicSerializationSchema<>(topic, registry, UpdateRecord::modelId);
+    }
+
+    public static UpdatesTopicSerializationSchema<SnapshotAnnouncement> forAnnouncements(String topic,
+            RegistryClientOptions registry) {
+        return new UpdatesTopicSerializationSchema<>(topic, registry, a -> a.modelId);
+    }
+
+    @Override
+    public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
+        codec = UpdatesTopic.codec(RegistrySettings.sharedClient(registry));
+        subject = ConfluentWireFormat.valueSubject(topic);
+    }
+
+    @Override
+    public ProducerRecord<byte[], byte[]> serialize(T entry, KafkaSinkContext context, Long timestamp) {
+        byte[] value = codec.encode(subject, UpdatesTopic.toAvro(entry));
+        // no Flink timestamp: the trainer emits from timers, whose timestamps (up to Long.MAX_VALUE for the end of
+        // a bounded input) are not times; Kafka stamps the record when it is produced
+        return new ProducerRecord<>(topic, null, null, modelId.apply(entry).getBytes(StandardCharsets.UTF_8), value);
+    }
+}

@@ -1,0 +1,73 @@
+package io.seedflow.operators.internal;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.LongSupplier;
+
+/**
+ * Stores taken snapshots on one background thread, in submission order, so the task thread never waits for the
+ * file system. The task thread polls {@link #completed(String)} per model (inside that model's keyed context) and
+ * only then moves the state's pointer: a checkpoint never points at a snapshot that is not completely stored.
+ */
+public final class SnapshotUploader implements AutoCloseable {
+    private final FileSystemSnapshotStore store;
+    private final LongSupplier clock;
+    private final ExecutorService executor;
+    private final Map<String, Deque<CompletableFuture<SnapshotPointer>>> inFlight = new HashMap<>();
+
+    public SnapshotUploader(FileSystemSnapshotStore store, LongSupplier clock, String threadName) {
+        this.store = store;
+        this.clock = clock;
+        this.executor = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Stores {@code snapshot} without waiting for it. */
+    public void submit(PendingSnapshot snapshot) {
+        inFlight.computeIfAbsent(snapshot.modelId(), k -> new ArrayDeque<>())
+                .add(CompletableFuture.supplyAsync(() -> snapshot.store(store, clock.getAsLong()), executor));
+    }
+
+    /** Stores {@code snapshot} and waits for it (the base snapshot, which every later record names). */
+    public SnapshotPointer storeNow(PendingSnapshot snapshot) {
+        return snapshot.store(store, clock.getAsLong());
+    }
+
+    /**
+     * The newest of the model's snapshots that finished storing since the last call (earlier ones are superseded),
+     * or null. A failed upload is rethrown here, on the task thread, and fails the task: the restore re-takes it.
+     */
+    public SnapshotPointer completed(String modelId) {
+        Deque<CompletableFuture<SnapshotPointer>> queue = inFlight.get(modelId);
+        SnapshotPointer newest = null;
+        while (queue != null && !queue.isEmpty() && queue.peekFirst().isDone()) {
+            try {
+                newest = queue.pollFirst().join();
+            } catch (CompletionException e) {
+                throw new IllegalStateException("storing a snapshot of model '" + modelId + "' in "
+                        + store.directory() + " failed: " + e.getCause().getMessage(), e.getCause());
+            }
+        }
+        return newest;
+    }
+
+    /** Whether snapshots of {@code modelId} are still being stored. */
+    public boolean pending(String modelId) {
+        Deque<CompletableFuture<SnapshotPointer>> queue = inFlight.get(modelId);
+        return queue != null && !queue.isEmpty();
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+}
