@@ -4,6 +4,7 @@ import io.seedflow.core.error.SeedFlowException;
 import io.seedflow.jobs.cli.DemoCommand;
 import io.seedflow.jobs.cli.PlotCommand;
 import io.seedflow.jobs.cli.ReplayCommand;
+import io.seedflow.jobs.cli.RunCommand;
 import io.seedflow.jobs.cli.TrainOfflineCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -11,11 +12,16 @@ import picocli.CommandLine.Command;
 /** The {@code seedflow} command line. */
 @Command(name = "seedflow", mixinStandardHelpOptions = true, version = "seedflow 0.1.0",
         description = "Continual zeroth-order fine-tuning with a seed+scalar update log.",
-        subcommands = {DemoCommand.class, TrainOfflineCommand.class, ReplayCommand.class, PlotCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, TrainOfflineCommand.class, ReplayCommand.class, PlotCommand.class,
             CommandLine.HelpCommand.class})
 public final class SeedflowCli {
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        // `run` may execute inside a Flink JobManager (application mode), where System.exit would end the cluster
+        // process; it returns normally when the job ends
+        if (code != 0 || args.length == 0 || !args[0].equals("run")) {
+            System.exit(code);
+        }
     }
 
     /** Runs the command line and returns its exit code (2 for usage errors, 1 for SeedFlow errors). */

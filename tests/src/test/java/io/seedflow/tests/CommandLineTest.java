@@ -42,6 +42,34 @@ class CommandLineTest {
     }
 
     @Test
+    void runRefusesBadSettingsBeforeSubmittingAnything() {
+        String[] base = {"run", "--bootstrap-servers", "localhost:1", "--registry-url", "http://localhost:2",
+            "--snapshot-dir", dir.toUri().toString()};
+        Run unknown = run(concat(base, "--conf", "seedflow.zo.learning-rat=0.1"));
+        assertThat(unknown.code()).isEqualTo(1);
+        assertThat(unknown.err()).contains("unknown setting 'seedflow.zo.learning-rat'")
+                .contains("seedflow.zo.learning-rate");
+        Run badBatch = run(concat(base, "--batch-size", "0"));
+        assertThat(badBatch.code()).isEqualTo(1);
+        assertThat(badBatch.err()).contains("seedflow.trainer.batch-size=0").contains("must be >= 1");
+        Run badDuration = run(concat(base, "--checkpoint-interval", "soon"));
+        assertThat(badDuration.code()).isEqualTo(1);
+        assertThat(badDuration.err()).contains("--checkpoint-interval: expected a duration").contains("'soon'");
+        Run sameTopic = run(concat(base, "--holdout-topic", "seedflow-events"));
+        assertThat(sameTopic.code()).isEqualTo(1);
+        assertThat(sameTopic.err()).contains("holdout topic").contains("seedflow-events");
+        Run missing = run("run", "--bootstrap-servers", "localhost:1");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("--registry-url").contains("--snapshot-dir");
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
+
+    @Test
     void invalidLearningRateNamesTheSetting() {
         Run r = run("train-offline", "--lr", "-1", "--steps", "1", "--out", dir.toString());
         assertThat(r.code()).isEqualTo(1);
