@@ -10,6 +10,7 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.Snapshot;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.snapshot.SnapshotStore;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -182,6 +183,64 @@ class ZoTrainerFunctionTest {
         Replica replica = new Replica(MODEL, base.parameters(), base.step());
         resumed.forEach(replica::apply);
         assertThat(replica.parameters().weightsSha256()).isEqualTo(expectedWeights);
+    }
+
+    @Test
+    void endOfInputTrainsTheLastPartialBatch() throws Exception {
+        try (var h = harness(new ZoTrainerFunction(conf(SMALL, tmp, 5, 100)))) {
+            h.open();
+            assertThat(feed(h, examples(13, 8, 3, 4))).hasSize(2);
+            h.processWatermark(Long.MAX_VALUE); // the final watermark of a bounded input
+            List<UpdateRecord> records = h.extractOutputValues();
+            assertThat(records).hasSize(3);
+            assertThat(records.get(2).batchSize()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void storedSnapshotsAreAnnouncedAndARestoreRetakesThoseNotYetStored() throws Exception {
+        List<TrainingExample> input = examples(60, 8, 3, 5);
+        Path dir = tmp.resolve("store");
+        OperatorSubtaskState state;
+        List<UpdateRecord> before;
+        try (var h = harness(new ZoTrainerFunction(conf(SMALL, dir, 5, 4)))) {
+            h.open();
+            // 8 steps; the step-8 snapshot is taken by the element that made step 8, so the checkpoint right after
+            // still points at an older snapshot and holds step 8 in the tail
+            before = feed(h, input.subList(0, 40));
+            state = h.snapshot(1L, 1L);
+            List<SnapshotAnnouncement> announced = announcements(h);
+            assertThat(announced).isNotEmpty();
+            assertThat(announced.get(0).step).isZero();
+            assertThat(announced.stream().mapToLong(a -> a.step).toArray()).isSorted().doesNotContain(8L);
+        }
+        String step8Base;
+        try (var h = harness(new ZoTrainerFunction(conf(SMALL, dir, 5, 4)))) {
+            h.initializeState(state);
+            h.open();
+            List<UpdateRecord> after = feed(h, input.subList(40, 45));
+            assertThat(after).hasSize(1);
+            step8Base = after.get(0).baseSnapshotId();
+            for (long t = 1; t <= 50 && announcements(h).stream().noneMatch(a -> a.step == 8); t++) {
+                Thread.sleep(20);
+                h.setProcessingTime(t * 100); // polls the upload
+            }
+            List<SnapshotAnnouncement> announced = announcements(h);
+            assertThat(announced).extracting(a -> a.step).containsExactly(8L);
+            assertThat(announced.get(0).sha256).isEqualTo(step8Base);
+            Snapshot s = SnapshotStore.read(Path.of(java.net.URI.create(announced.get(0).uri)), step8Base);
+            assertThat(s.step()).isEqualTo(8);
+            Replica replica = new Replica(MODEL, SnapshotStore.read(dir.resolve(before.get(0).baseSnapshotId()
+                    + ".safetensors"), before.get(0).baseSnapshotId()).parameters(), 0);
+            before.forEach(replica::apply);
+            assertThat(s.parameters().weightsSha256()).isEqualTo(replica.parameters().weightsSha256());
+        }
+    }
+
+    private static List<SnapshotAnnouncement> announcements(
+            KeyedOneInputStreamOperatorTestHarness<String, TrainingExample, UpdateRecord> h) {
+        var queue = h.getSideOutput(ZoTrainerFunction.SNAPSHOTS);
+        return queue == null ? List.of() : queue.stream().map(r -> r.getValue()).toList();
     }
 
     @Test
