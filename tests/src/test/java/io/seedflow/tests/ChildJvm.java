@@ -22,13 +22,7 @@ final class ChildJvm {
      * tests then also prove that both implementations give the same bits.
      */
     static Outcome seedflow(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.add("-Dseedflow.cpu.vector=false");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("io.seedflow.jobs.SeedflowCli");
-        cmd.addAll(List.of(args));
+        List<String> cmd = command(args);
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(5, TimeUnit.MINUTES)) {
@@ -36,5 +30,21 @@ final class ChildJvm {
             throw new IllegalStateException("child JVM did not finish: " + cmd);
         }
         return new Outcome(p.exitValue(), new String(out, StandardCharsets.UTF_8));
+    }
+
+    /** Starts {@code seedflow args} as {@link #seedflow} does, without waiting; stdout and stderr are merged. */
+    static Process start(String... args) throws IOException {
+        return new ProcessBuilder(command(args)).redirectErrorStream(true).start();
+    }
+
+    private static List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Dseedflow.cpu.vector=false");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.seedflow.jobs.SeedflowCli");
+        cmd.addAll(List.of(args));
+        return cmd;
     }
 }

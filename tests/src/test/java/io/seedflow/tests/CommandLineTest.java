@@ -38,7 +38,7 @@ class CommandLineTest {
     void helpListsTheSubcommands() {
         Run r = run("--help");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("demo").contains("train-offline").contains("replay");
+        assertThat(r.out()).contains("demo").contains("train-offline").contains("replay").contains("replica");
     }
 
     @Test
@@ -92,5 +92,30 @@ class CommandLineTest {
         Run r = run("replay", "--snapshot", "a", "--log", "b", "--bogus");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("Unknown option: '--bogus'");
+    }
+
+    @Test
+    void replicaWithoutModelIdIsAUsageError() {
+        Run r = run("replica", "--bootstrap-servers", "localhost:9092", "--registry-url", "http://localhost:8081",
+                "--snapshot-dir", dir.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("Missing required option: '--model-id=<modelId>'");
+    }
+
+    @Test
+    void replicaRefusesASnapshotDirThatIsNoDirectory() {
+        Path missing = dir.resolve("no-such-dir");
+        Run r = run("replica", "--bootstrap-servers", "localhost:9092", "--registry-url", "http://localhost:8081",
+                "--model-id", "m", "--snapshot-dir", missing.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("--snapshot-dir: '" + missing + "' is not a directory");
+    }
+
+    @Test
+    void replicaRefusesAnInvalidPortBeforeConnecting() {
+        Run r = run("replica", "--bootstrap-servers", "localhost:9092", "--registry-url", "http://localhost:8081",
+                "--model-id", "m", "--snapshot-dir", dir.toString(), "--port", "70000");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("seedflow.serving.port=70000").contains("must be in [0, 65535]");
     }
 }

@@ -14,7 +14,6 @@ import org.apache.avro.specific.SpecificRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Properties;
@@ -30,6 +29,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
@@ -67,11 +67,13 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
     private boolean started;
     private boolean closed;
 
-    // written by the subscriber thread under the write lock
+    // written by the subscriber thread under the write lock, so that a reader inside read() sees the values of the
+    // weights it reads
     private Replica replica;
     private volatile long version = -1;
     private volatile long bootstrapStep = -1;
     private volatile String snapshotId;
+    private volatile String modelSpec;
     private volatile boolean running;
     private volatile long lastTrainerTimeMillis = -1;
     private volatile long announcedStep = -1;
@@ -111,7 +113,11 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
         return config.modelId;
     }
 
-    /** The step the weights are at; -1 before the first bootstrap. */
+    /**
+     * The step the weights are at; -1 before the first bootstrap. Called inside {@link #read}, it is the version of
+     * the weights the reader sees (it changes only under the write lock), as are {@link #snapshotId()},
+     * {@link #bootstrapStep()} and {@link #modelSpec()}.
+     */
     public long version() {
         return version;
     }
@@ -137,6 +143,14 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
     /** The step of the newest snapshot announced for this model on the topic so far; -1 if none seen. */
     public long announcedStep() {
         return announcedStep;
+    }
+
+    /**
+     * The model spec text ({@code seedflow.model-spec}, e.g. {@code mlp:784x64x10:relu}) of the snapshot the
+     * subscriber last bootstrapped from, or null before that; empty if the snapshot carries none.
+     */
+    public String modelSpec() {
+        return modelSpec;
     }
 
     /** Whether the subscriber's thread still follows the topic (false after an error or close). */
@@ -319,10 +333,11 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
             replica.apply(r);
             v = replica.version();
             lastTrainerTimeMillis = r.trainerTimeMillis();
+            version = v;
         } finally {
             lock.writeLock().unlock();
         }
-        publishVersion(v);
+        notifyVersion();
         lock.readLock().lock();
         try {
             for (ModelListener l : listeners) {
@@ -361,18 +376,20 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
             replica = new Replica(config.modelId, s.parameters(), s.step());
             bootstrapStep = s.step();
             snapshotId = s.sha256();
+            modelSpec = s.modelSpec();
+            version = s.step();
         } finally {
             lock.writeLock().unlock();
         }
-        publishVersion(s.step());
+        notifyVersion();
         for (ModelListener l : listeners) {
             l.onBootstrap(s.step(), s.sha256());
         }
     }
 
-    private void publishVersion(long v) {
+    /** Wakes {@link #awaitVersion} waiters after {@code version} changed (written under the write lock). */
+    private void notifyVersion() {
         synchronized (versionMonitor) {
-            version = v;
             versionMonitor.notifyAll();
         }
     }
@@ -381,14 +398,22 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
         List<PartitionInfo> infos = null;
         long deadline = System.nanoTime() + config.topicWaitTimeout.toNanos();
         while (!closing) {
-            Map<String, List<PartitionInfo>> topics = c.listTopics(config.pollTimeout);
-            infos = topics.get(config.topic);
+            TimeoutException timedOut = null;
+            try {
+                infos = c.listTopics(config.pollTimeout).get(config.topic);
+            } catch (TimeoutException e) {
+                // no metadata within one poll timeout (e.g. a fresh JVM's first connection): retry until the deadline
+                timedOut = e;
+                infos = null;
+            }
             if (infos != null && !infos.isEmpty()) {
                 break;
             }
             if (System.nanoTime() > deadline) {
-                throw new InvalidConfigurationException("updates topic", config.topic,
-                        "topic does not exist on " + config.bootstrapServers + " (waited "
+                throw new InvalidConfigurationException("updates topic", config.topic, timedOut != null
+                        ? "could not list the topics of " + config.bootstrapServers + " (waited "
+                                + config.topicWaitTimeout.toMillis() + " ms): " + timedOut.getMessage()
+                        : "topic does not exist on " + config.bootstrapServers + " (waited "
                                 + config.topicWaitTimeout.toMillis() + " ms)");
             }
             Thread.sleep(Math.min(500, config.pollTimeout.toMillis()));

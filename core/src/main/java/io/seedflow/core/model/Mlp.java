@@ -103,20 +103,31 @@ public final class Mlp {
 
     /** Softmax probabilities of one example (for serving). */
     public float[] probabilities(ParameterSet params, float[] features) {
-        Batch b = new Batch(features.clone(), new int[1], 1, spec.inputs());
-        float[] logits = logits(params, b);
+        return probabilities(params, features, 1)[0];
+    }
+
+    /**
+     * Softmax probabilities of {@code count} examples whose features are row-major ({@code features[n * inputs + i]}),
+     * one row of {@link MlpSpec#classes()} values per example (for serving). An example's probabilities do not depend
+     * on the other examples of the call: every output is one fma chain in a fixed order per example (see
+     * {@link DenseKernel}), so a batch gives the same bits as one call per example.
+     */
+    public float[][] probabilities(ParameterSet params, float[] features, int count) {
+        float[] logits = logits(params, new Batch(features, new int[count], count, spec.inputs()));
         int c = spec.classes();
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < c; i++) {
-            max = Math.max(max, logits[i]);
-        }
-        double z = 0;
-        float[] p = new float[c];
-        for (int i = 0; i < c; i++) {
-            z += Math.exp(logits[i] - max);
-        }
-        for (int i = 0; i < c; i++) {
-            p[i] = (float) (Math.exp(logits[i] - max) / z);
+        float[][] p = new float[count][c];
+        for (int n = 0; n < count; n++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < c; k++) {
+                max = Math.max(max, logits[k * count + n]);
+            }
+            double z = 0;
+            for (int k = 0; k < c; k++) {
+                z += Math.exp(logits[k * count + n] - max);
+            }
+            for (int k = 0; k < c; k++) {
+                p[n][k] = (float) (Math.exp(logits[k * count + n] - max) / z);
+            }
         }
         return p;
     }

@@ -256,6 +256,21 @@ class MlpTest {
     }
 
     @Test
+    void batchProbabilitiesAreBitIdenticalToOneExampleAtATime() {
+        MlpSpec spec = MlpSpec.parse("mlp:30x21x5:gelu");
+        Mlp mlp = new Mlp(spec);
+        ParameterSet p = params(mlp, 53);
+        Batch b = batch(spec, 37, 54); // more than one 32-example block, the last one partly padded
+        float[][] all = mlp.probabilities(p, b.features(), 37);
+        assertThat(all).hasNumberOfRows(37);
+        for (int n = 0; n < 37; n++) {
+            float[] one = new float[30];
+            System.arraycopy(b.features(), n * 30, one, 0, 30);
+            assertThat(all[n]).as("example %d", n).containsExactly(mlp.probabilities(p, one));
+        }
+    }
+
+    @Test
     void wrongFeatureCountIsRefused() {
         MlpSpec spec = MlpSpec.parse("mlp:784x40x10:relu");
         Mlp mlp = new Mlp(spec);

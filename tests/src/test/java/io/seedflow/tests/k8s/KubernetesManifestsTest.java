@@ -39,7 +39,6 @@ import org.apache.flink.configuration.FallbackKey;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
@@ -439,7 +438,6 @@ class KubernetesManifestsTest {
 
     /** The FlinkDeployment's job.args and the replica's container args are valid {@code seedflow} command lines. */
     @Test
-    @Disabled("enable when RunCommand/ReplicaCommand exist")
     void commandLinesParseWithTheSeedflowCli() {
         CommandLine cli = new CommandLine(new SeedflowCli());
         assertThat(cli.getSubcommands()).as("seedflow subcommands").containsKeys("run", "replica");

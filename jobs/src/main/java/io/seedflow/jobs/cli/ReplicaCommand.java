@@ -1,0 +1,175 @@
+package io.seedflow.jobs.cli;
+
+import io.seedflow.connectors.registry.RegistryClientOptions;
+import io.seedflow.connectors.replica.DirectorySnapshotSource;
+import io.seedflow.connectors.replica.ModelListener;
+import io.seedflow.connectors.replica.ModelUpdateSubscriber;
+import io.seedflow.connectors.replica.SnapshotSource;
+import io.seedflow.jobs.serving.PredictionServer;
+import io.seedflow.jobs.serving.ServerOptions;
+import io.seedflow.jobs.serving.SubscriberModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code seedflow replica}: follows a model's updates topic ({@link ModelUpdateSubscriber}) and serves predictions
+ * over HTTP ({@link PredictionServer}) until the process is stopped; a shutdown hook closes the server, then the
+ * subscriber.
+ */
+@Command(name = "replica", mixinStandardHelpOptions = true,
+        description = "Follow a model's updates topic and serve predictions over HTTP until stopped (SIGTERM, Ctrl-C).")
+public final class ReplicaCommand implements Callable<Integer> {
+    /** Environment variable read for the registry credentials when --registry-user-info is not given. */
+    public static final String USER_INFO_ENV = "SEEDFLOW_REGISTRY_USER_INFO";
+
+    @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers (host:port,...).")
+    String bootstrapServers;
+
+    @Option(names = "--registry-url", required = true, description = "Schema registry base URL.")
+    String registryUrl;
+
+    @Option(names = "--registry-user-info", description = "Registry basic auth as user:password (default: the "
+            + "environment variable " + USER_INFO_ENV + ", else none).")
+    String registryUserInfo;
+
+    @Option(names = "--updates-topic", defaultValue = "seedflow-updates",
+            description = "Topic of the model's update records (default ${DEFAULT-VALUE}).")
+    String updatesTopic;
+
+    @Option(names = "--model-id", required = true, description = "Id of the model to follow and serve.")
+    String modelId;
+
+    @Option(names = "--snapshot-dir",
+            description = "Local folder of <sha256>.safetensors snapshots to bootstrap from (default: the snapshots "
+                    + "the trainer announces on the updates topic).")
+    Path snapshotDir;
+
+    @Option(names = "--bootstrap-timeout", defaultValue = "10m",
+            description = "How long to wait for a first snapshot, e.g. when started before the trainer (default ${DEFAULT-VALUE}).")
+    String bootstrapTimeout;
+
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP port; 0 picks a free one (default ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--bind", defaultValue = ServerOptions.DEFAULT_BIND_ADDRESS,
+            description = "Address to listen on (default ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--threads", defaultValue = "4", description = "Request threads (default ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--max-body-bytes", defaultValue = "4194304",
+            description = "Largest request body accepted (default ${DEFAULT-VALUE}).")
+    int maxBodyBytes;
+
+    @Option(names = "--status-interval", defaultValue = "10",
+            description = "Seconds between status lines (default ${DEFAULT-VALUE}).")
+    int statusInterval;
+
+    @Option(names = "--consumer-property", paramLabel = "KEY=VALUE",
+            description = "Extra Kafka consumer setting (security etc.), repeatable.")
+    Map<String, String> consumerProperties = new LinkedHashMap<>();
+
+    @Override
+    public Integer call() throws InterruptedException {
+        if (statusInterval < 1) {
+            throw new IllegalArgumentException("--status-interval: expected at least 1 second, got " + statusInterval);
+        }
+        if (snapshotDir != null && !Files.isDirectory(snapshotDir)) {
+            throw new IllegalArgumentException("--snapshot-dir: '" + snapshotDir + "' is not a directory; expected "
+                    + "the folder the trainer writes <sha256>.safetensors snapshots to");
+        }
+        String userInfo = registryUserInfo != null ? registryUserInfo : System.getenv(USER_INFO_ENV);
+        RegistryClientOptions registry = RegistryClientOptions.builder().url(registryUrl).basicAuthUserInfo(userInfo)
+                .build();
+        ServerOptions serverOptions = new ServerOptions(bind, port, threads, maxBodyBytes,
+                ServerOptions.DEFAULT_SHUTDOWN_GRACE);
+        ModelUpdateSubscriber.Builder b = ModelUpdateSubscriber.builder().bootstrapServers(bootstrapServers)
+                .registry(registry).updatesTopic(updatesTopic).modelId(modelId)
+                .bootstrapTimeout(RunCommand.duration("--bootstrap-timeout", bootstrapTimeout))
+                .listener(new ConsoleListener());
+        String snapshots = snapshotSource(b, snapshotDir);
+        consumerProperties.forEach(b::consumerProperty);
+        ModelUpdateSubscriber subscriber = b.build().start();
+        PredictionServer server;
+        try {
+            server = PredictionServer.start(new SubscriberModel(subscriber, "updates topic '" + updatesTopic + "' on "
+                    + bootstrapServers + " with snapshots from " + snapshots), serverOptions);
+        } catch (RuntimeException e) {
+            closeQuietly(subscriber);
+            throw e;
+        }
+        System.out.printf("replica: model '%s' from topic '%s' on %s, snapshots in %s%n", modelId, updatesTopic,
+                bootstrapServers, snapshots);
+        System.out.printf("replica: serving on http://%s:%d (POST /v1/predict, GET /v1/model, /health, /ready); "
+                + "stop with Ctrl-C or SIGTERM%n", bind, server.port());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("replica: stopping");
+            server.close();
+            closeQuietly(subscriber);
+            stopped.countDown();
+        }, "seedflow-replica-shutdown"));
+        while (!stopped.await(statusInterval, TimeUnit.SECONDS)) {
+            System.out.println(statusLine(subscriber, server));
+        }
+        return 0;
+    }
+
+    /**
+     * Where the replica finds snapshots to (re-)bootstrap from: the announcements on the updates topic (production),
+     * or a local folder when one is given. Returns a description for messages.
+     */
+    static String snapshotSource(ModelUpdateSubscriber.Builder b, Path dir) {
+        if (dir == null) {
+            b.snapshotsFromAnnouncements();
+            return "the announcements on the updates topic";
+        }
+        SnapshotSource source = new DirectorySnapshotSource(dir);
+        b.snapshotSource(source);
+        return source.location();
+    }
+
+    private static String statusLine(ModelUpdateSubscriber subscriber, PredictionServer server) {
+        String state = subscriber.isRunning() ? "following"
+                : "STOPPED (" + subscriber.error().map(e -> e.getClass().getSimpleName() + ": " + e.getMessage())
+                        .orElse("closed") + ")";
+        return String.format("%s replica: model '%s' version %d, %d prediction requests (%d examples), %d errors, %s",
+                LocalTime.now().format(DateTimeFormatter.ofPattern("HH:mm:ss")), subscriber.modelId(),
+                subscriber.version(), server.predictRequests(), server.predictions(), server.errors(), state);
+    }
+
+    private static void closeQuietly(ModelUpdateSubscriber subscriber) {
+        try {
+            subscriber.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // already reported by ConsoleListener.onError
+        }
+    }
+
+    /** Reports bootstraps and the error that stops the subscriber. */
+    private static final class ConsoleListener implements ModelListener {
+        @Override
+        public void onBootstrap(long step, String snapshotId) {
+            System.out.printf("replica: bootstrapped from snapshot %s at step %d%n", snapshotId, step);
+        }
+
+        @Override
+        public void onError(Exception error) {
+            System.err.printf("replica: stopped following the updates topic: %s: %s; predictions keep the version "
+                    + "reached (503 if none), /health answers 503%n", error.getClass().getSimpleName(),
+                    error.getMessage());
+        }
+    }
+}
