@@ -3,8 +3,8 @@ package io.seedflow.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedflow.core.snapshot.SnapshotStore;
+import io.seedflow.jobs.embedded.EmbeddedKafkaBroker;
 import io.seedflow.schemas.LabeledEvent;
-import io.seedflow.tests.kafka.EmbeddedKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -35,7 +35,7 @@ final class StreamingItSupport {
     }
 
     /** Every committed record of partition 0 of {@code topic}, up to its last stable offset. */
-    static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafka kafka, String topic) {
+    static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafkaBroker kafka, String topic) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         TopicPartition tp = new TopicPartition(topic, 0);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.readCommittedConsumerProperties(),
