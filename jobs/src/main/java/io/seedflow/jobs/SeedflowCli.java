@@ -1,6 +1,7 @@
 package io.seedflow.jobs;
 
 import io.seedflow.core.error.SeedFlowException;
+import io.seedflow.jobs.cli.BenchStreamingCommand;
 import io.seedflow.jobs.cli.DemoCommand;
 import io.seedflow.jobs.cli.PlotCommand;
 import io.seedflow.jobs.cli.ReplayCommand;
@@ -14,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "seedflow", mixinStandardHelpOptions = true, version = "seedflow 0.1.0",
         description = "Continual zeroth-order fine-tuning with a seed+scalar update log.",
         subcommands = {DemoCommand.class, RunCommand.class, ReplicaCommand.class, TrainOfflineCommand.class,
-            ReplayCommand.class, PlotCommand.class, CommandLine.HelpCommand.class})
+            ReplayCommand.class, PlotCommand.class, BenchStreamingCommand.class, CommandLine.HelpCommand.class})
 public final class SeedflowCli {
     public static void main(String[] args) {
         int code = execute(args);

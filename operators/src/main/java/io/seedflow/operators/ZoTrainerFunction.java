@@ -67,6 +67,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     /** How often a key with snapshot uploads in flight checks whether they completed. */
     private static final long UPLOAD_POLL_MILLIS = 100;
     private static final long END_OF_INPUT = Long.MAX_VALUE;
+    private static final java.time.Duration END_OF_INPUT_UPLOAD_WAIT = java.time.Duration.ofMinutes(5);
 
     /** Examples refused by {@link ExampleValidator}; they are not trained on and take no step. */
     public static final OutputTag<TrainingExample> REJECTED =
@@ -172,6 +173,12 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         if (endOfInput || (due != null && due == timestamp)) {
             train(ctx, out);
         }
+        if (endOfInput) {
+            // no processing-time timer fires after the end of a bounded input: finish the uploads now, so the
+            // last snapshots move the pointer and are announced before the final checkpoint
+            uploader.awaitAll(ctx.getCurrentKey(), END_OF_INPUT_UPLOAD_WAIT);
+            completeSnapshots(ctx);
+        }
     }
 
     private void train(Context ctx, Collector<UpdateRecord> out) throws Exception {
@@ -220,6 +227,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         snapshots.forEach(uploader::submit);
         ctx.timerService().registerProcessingTimeTimer(
                 ctx.timerService().currentProcessingTime() + UPLOAD_POLL_MILLIS);
+        ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
     }
 
     /** Moves the pointer to the newest stored snapshot of the current key, shrinks the tail, announces it. */

@@ -3,8 +3,8 @@ package io.seedflow.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedflow.core.snapshot.SnapshotStore;
+import io.seedflow.jobs.embedded.EmbeddedKafkaBroker;
 import io.seedflow.schemas.LabeledEvent;
-import io.seedflow.tests.kafka.EmbeddedKafka;
 import io.seedflow.connectors.kafka.UpdatesTopic;
 import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.SchemaRegistry;
@@ -41,7 +41,7 @@ final class StreamingItSupport {
     }
 
     /** Every committed record of partition 0 of {@code topic}, up to its last stable offset. */
-    static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafka kafka, String topic) {
+    static List<ConsumerRecord<byte[], byte[]>> readCommitted(EmbeddedKafkaBroker kafka, String topic) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
         TopicPartition tp = new TopicPartition(topic, 0);
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafka.readCommittedConsumerProperties(),
@@ -59,7 +59,7 @@ final class StreamingItSupport {
     }
 
     /** Every committed entry of the updates topic (update records and snapshot announcements), in offset order. */
-    static List<UpdatesTopic.Entry> readUpdatesTopic(EmbeddedKafka kafka, SchemaRegistry registry, String topic) {
+    static List<UpdatesTopic.Entry> readUpdatesTopic(EmbeddedKafkaBroker kafka, SchemaRegistry registry, String topic) {
         ConfluentAvroCodec<SpecificRecord> codec = UpdatesTopic.codec(registry);
         return readCommitted(kafka, topic).stream().map(r -> UpdatesTopic.decode(codec, r.value())).toList();
     }

@@ -1,50 +1,114 @@
 package io.seedflow.jobs.cli;
 
-import io.seedflow.connectors.log.LogReplay;
 import io.seedflow.core.data.FashionMnist;
-import io.seedflow.core.data.LabeledDataset;
-import io.seedflow.core.model.MlpSpec;
-import io.seedflow.jobs.offline.TrainingSettings;
-import io.seedflow.jobs.offline.ZoOfflineTraining;
+import io.seedflow.jobs.embedded.DemoSettings;
+import io.seedflow.jobs.embedded.LocalFlinkCluster;
+import io.seedflow.jobs.embedded.StreamingDemo;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code seedflow demo}: the embedded default. For now an offline ZO-SGD run on Fashion-MNIST followed by a replay
- * of its update log that must reproduce the trainer's weights bit for bit. (The streaming issue turns this into the
- * Kafka + Flink pipeline.)
+ * {@code seedflow demo}: the embedded default. Streaming (the default): Kafka, the schema registry, Flink with its
+ * dashboard, a Fashion-MNIST producer, the training job and a replica, all in this JVM ({@link StreamingDemo}).
+ * {@code --offline}: ZO-SGD on Fashion-MNIST without Kafka or Flink, then a bit-exact replay of its update log
+ * ({@link OfflineDemo}).
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Embedded default: offline ZO-SGD on Fashion-MNIST, then a bit-exact replay of its update log.")
+@Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Embedded default: Kafka + schema registry + Flink (dashboard on http://localhost:8081) training "
+                + "an MLP on streamed Fashion-MNIST with ZO-SGD, and a replica following the update log.",
+            "With --offline: ZO-SGD on Fashion-MNIST in this process, then a bit-exact replay of its update log."})
 public final class DemoCommand implements Callable<Integer> {
-    @Option(names = "--steps", defaultValue = "20000", description = "Training steps (default ${DEFAULT-VALUE}).")
+    @Option(names = "--offline", description = "Run the offline demo (no Kafka, no Flink) instead.")
+    boolean offline;
+
+    @Option(names = "--rate", defaultValue = "" + DemoSettings.DEFAULT_RATE,
+            description = "Streaming: training events per second, 0 = as fast as possible (default ${DEFAULT-VALUE}).")
+    double rate;
+
+    @Option(names = "--duration", defaultValue = "3m", converter = DurationConverter.class,
+            description = "Streaming: how long to run, e.g. 90s or 5m; 0 = until Ctrl-C (default ${DEFAULT-VALUE}).")
+    Duration duration;
+
+    @Option(names = "--batch-size", defaultValue = "" + DemoSettings.DEFAULT_BATCH_SIZE,
+            description = "Streaming: examples per ZO step (default ${DEFAULT-VALUE}).")
+    int batchSize;
+
+    @Option(names = "--learning-rate", defaultValue = "" + DemoSettings.DEFAULT_LEARNING_RATE,
+            description = "Streaming: ZO-SGD learning rate, constant (default ${DEFAULT-VALUE}).")
+    double learningRate;
+
+    @Option(names = "--web-port", defaultValue = "" + LocalFlinkCluster.DEFAULT_WEB_PORT,
+            description = "Streaming: Flink dashboard port on localhost, 0 = any free port (default ${DEFAULT-VALUE}).")
+    int webPort;
+
+    @Option(names = "--run-dir", defaultValue = "runs/streaming-demo",
+            description = "Streaming: checkpoints, snapshots and Kafka logs; cleared at start (default ${DEFAULT-VALUE}).")
+    Path runDir;
+
+    @Option(names = "--poison-every", defaultValue = "" + DemoSettings.DEFAULT_POISON_EVERY,
+            description = "Streaming: one bad record after every N events, to show the dead-letter path; 0 = none "
+                    + "(default ${DEFAULT-VALUE}).")
+    long poisonEvery;
+
+    @Option(names = "--steps", defaultValue = "20000", description = "Offline: training steps (default ${DEFAULT-VALUE}).")
     long steps;
 
-    @Option(names = "--out", defaultValue = "runs/demo", description = "Output folder (default ${DEFAULT-VALUE}).")
+    @Option(names = "--out", defaultValue = "runs/demo", description = "Offline: output folder (default ${DEFAULT-VALUE}).")
     Path out;
 
     @Option(names = "--data-dir", description = "Folder with the Fashion-MNIST IDX files (default data/fashion-mnist).")
     Path dataDir;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         Path data = dataDir != null ? dataDir : FashionMnist.defaultDir();
-        LabeledDataset train = FashionMnist.train(data);
-        LabeledDataset test = FashionMnist.test(data);
-        TrainingSettings s = new TrainingSettings("fashion-mnist-mlp", MlpSpec.parse(Defaults.MODEL), Defaults.zo(steps, 1), steps,
-                Integer.parseInt(Defaults.BATCH), 1, 1, Math.max(1, steps / 10), 10_000, out, System.console() != null);
-        System.out.printf("seedflow demo: ZO-SGD on Fashion-MNIST (%s), %d steps; output in %s%n", s.model(), steps, out);
-        ZoOfflineTraining.Result r = ZoOfflineTraining.run(s, train, test);
-        Report.print("zo", r);
-        System.out.println("replaying the update log onto the base snapshot, as a replica would ...");
-        LogReplay.Result replay = LogReplay.replay(r.baseSnapshot().path(), r.baseSnapshot().sha256(), r.updateLog());
-        String trainer = r.finalSnapshot().weightsSha256();
-        boolean same = trainer.equals(replay.weightsSha256());
-        System.out.printf("replica weights-sha256=%s after %d records: %s%n", replay.weightsSha256(),
-                replay.recordsApplied(), same ? "bit-identical to the trainer" : "MISMATCH");
-        System.out.println("learning curve: " + out.resolve("curve.png") + " and " + out.resolve("curve.csv"));
-        return same ? 0 : 4;
+        return offline ? OfflineDemo.run(steps, out, data) : runStreaming(data);
+    }
+
+    private int runStreaming(Path data) throws Exception {
+        DemoSettings settings = new DemoSettings(rate, duration, batchSize, learningRate, webPort, runDir,
+                poisonEvery, DemoSettings.DEFAULT_HOLDOUT_SIZE, DemoSettings.DEFAULT_CHECKPOINT_INTERVAL,
+                DemoSettings.DEFAULT_REPORT_INTERVAL, data);
+        System.out.println("seedflow demo: starting Kafka, the schema registry, Flink, the producer and a replica in "
+                + "this JVM" + (duration.isZero() ? " (Ctrl-C stops)" : " for " + duration.toSeconds() + " s (Ctrl-C "
+                + "stops earlier)"));
+        StreamingDemo demo = StreamingDemo.start(settings, System.out);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread onCtrlC = new Thread(() -> {
+            demo.requestStop();
+            try {
+                stopped.await(60, TimeUnit.SECONDS); // let the main thread stop everything before the JVM exits
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "seedflow-demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(onCtrlC);
+        int exit = 0;
+        try {
+            demo.run();
+        } finally {
+            System.out.println("stopping ...");
+            try {
+                demo.close();
+                System.out.println(demo.summary());
+                System.out.println("  stopped cleanly: job cancelled; replica, producer, registry and broker closed");
+            } catch (Exception e) {
+                System.out.println(demo.summary());
+                System.out.println("  did not stop cleanly: " + e.getMessage());
+                exit = 5;
+            }
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onCtrlC);
+            } catch (IllegalStateException e) {
+                // the JVM is already shutting down (Ctrl-C)
+            }
+        }
+        return exit;
     }
 }

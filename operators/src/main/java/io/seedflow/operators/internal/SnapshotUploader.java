@@ -60,6 +60,23 @@ public final class SnapshotUploader implements AutoCloseable {
         return newest;
     }
 
+    /** Waits until every submitted snapshot of {@code modelId} is stored or failed, at most {@code timeout}. */
+    public void awaitAll(String modelId, java.time.Duration timeout) throws InterruptedException {
+        Deque<CompletableFuture<SnapshotPointer>> queue = inFlight.get(modelId);
+        if (queue == null || queue.isEmpty()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(queue.toArray(CompletableFuture[]::new))
+                    .get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            // reported with its snapshot by completed()
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("storing snapshots of model '" + modelId + "' in " + store.directory()
+                    + " did not finish within " + timeout, e);
+        }
+    }
+
     /** Whether snapshots of {@code modelId} are still being stored. */
     public boolean pending(String modelId) {
         Deque<CompletableFuture<SnapshotPointer>> queue = inFlight.get(modelId);

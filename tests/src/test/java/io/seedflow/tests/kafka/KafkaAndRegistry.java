@@ -3,26 +3,30 @@ package io.seedflow.tests.kafka;
 import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
 import io.seedflow.connectors.registry.SchemaRegistry;
+import io.seedflow.jobs.embedded.EmbeddedKafkaBroker;
 
-/** The in-JVM Kafka broker, the loopback schema registry and a real registry client, started and closed together. */
+/**
+ * The in-JVM Kafka broker (jobs' {@link EmbeddedKafkaBroker}), the loopback schema registry and a real registry
+ * client, started and closed together.
+ */
 public final class KafkaAndRegistry implements AutoCloseable {
-    private final EmbeddedKafka kafka;
+    private final EmbeddedKafkaBroker kafka;
     private final EmbeddedSchemaRegistry registryServer;
     private final SchemaRegistry registry;
 
-    private KafkaAndRegistry(EmbeddedKafka kafka, EmbeddedSchemaRegistry registryServer, SchemaRegistry registry) {
+    private KafkaAndRegistry(EmbeddedKafkaBroker kafka, EmbeddedSchemaRegistry registryServer, SchemaRegistry registry) {
         this.kafka = kafka;
         this.registryServer = registryServer;
         this.registry = registry;
     }
 
     public static KafkaAndRegistry start() throws Exception {
-        EmbeddedKafka kafka = EmbeddedKafka.start();
+        EmbeddedKafkaBroker kafka = EmbeddedKafkaBroker.start();
         EmbeddedSchemaRegistry server = EmbeddedSchemaRegistry.start();
         return new KafkaAndRegistry(kafka, server, ConfluentRegistryClient.create(server.clientOptions(null)));
     }
 
-    public EmbeddedKafka kafka() {
+    public EmbeddedKafkaBroker kafka() {
         return kafka;
     }
 

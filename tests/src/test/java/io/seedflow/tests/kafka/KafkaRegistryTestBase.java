@@ -2,6 +2,7 @@ package io.seedflow.tests.kafka;
 
 import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
 import io.seedflow.connectors.registry.SchemaRegistry;
+import io.seedflow.jobs.embedded.EmbeddedKafkaBroker;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -11,7 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
  */
 public abstract class KafkaRegistryTestBase {
     private static KafkaAndRegistry env;
-    protected static EmbeddedKafka kafka;
+    protected static EmbeddedKafkaBroker kafka;
     protected static EmbeddedSchemaRegistry registryServer;
     protected static SchemaRegistry registry;
 

@@ -1,0 +1,316 @@
+package io.seedflow.jobs.bench;
+
+import io.seedflow.connectors.kafka.UpdatesTopic;
+import io.seedflow.connectors.registry.ConfluentAvroCodec;
+import io.seedflow.connectors.replica.ModelListener;
+import io.seedflow.connectors.replica.ModelUpdateSubscriber;
+import io.seedflow.core.compute.CpuBackend;
+import io.seedflow.core.data.LabeledDataset;
+import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.Mlp;
+import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.tensor.ParameterSet;
+import io.seedflow.core.zo.ZoOptions;
+import io.seedflow.core.zo.ZoSgdTrainer;
+import io.seedflow.jobs.streaming.StreamingPipeline;
+import io.seedflow.jobs.streaming.StreamingSettings;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * The streaming benchmarks of docs/benchmarks.md, in one process on the embedded stack (in-JVM Kafka, loopback
+ * registry, Flink MiniCluster, parallelism 1): (1) sustained events/s and steps/s of the whole pipeline on
+ * pre-produced events vs the same trainer on the same batches offline, (2) event-to-replica freshness at a fixed
+ * event rate, (3) checkpoint size after 10k steps for a small and a 16x wider model, (4) bytes per update record.
+ */
+public final class StreamingBenchmark {
+    /** What to run; see {@code seedflow bench-streaming --help}. */
+    public record Settings(String model, int batch, int throughputEvents, double freshnessRate,
+            Duration freshnessDuration, Duration checkpointInterval, long checkpointSteps, int checkpointBatch,
+            List<String> checkpointModels, Path workDir) {
+    }
+
+    /** The figures, as printed. */
+    public record Result(double streamingEventsPerSecond, double streamingStepsPerSecond,
+            double offlineStepsPerSecond, double overhead, double freshnessP50Ms, double freshnessP99Ms,
+            int freshnessSteps, Map<String, Long> checkpointBytesByModel, double updateRecordBytesMean,
+            int updateRecordBytesMin, int updateRecordBytesMax, double announcementBytesMean) {
+    }
+
+    private final Settings s;
+    private final LabeledDataset data;
+
+    public StreamingBenchmark(Settings settings, LabeledDataset data) {
+        this.s = settings;
+        this.data = data;
+    }
+
+    public Result run() throws Exception {
+        try (BenchEnvironment env = new BenchEnvironment()) {
+            System.out.println("[1/3] throughput: " + s.throughputEvents() + " pre-produced events, batch " + s.batch());
+            Throughput t = throughput(env);
+            System.out.println("[2/3] freshness: " + s.freshnessRate() + " events/s for " + s.freshnessDuration());
+            double[] fresh = freshness(env);
+            System.out.println("[3/3] checkpoint size after " + s.checkpointSteps() + " steps: " + s.checkpointModels());
+            Map<String, Long> ckpt = new java.util.LinkedHashMap<>();
+            for (String m : s.checkpointModels()) {
+                ckpt.put(m, checkpointBytes(env, m));
+            }
+            return new Result(t.eventsPerSecond, t.stepsPerSecond, t.offlineStepsPerSecond,
+                    1 - t.stepsPerSecond / t.offlineStepsPerSecond, percentile(fresh, 50), percentile(fresh, 99),
+                    fresh.length, ckpt, t.recordBytes.mean(), t.recordBytes.min, t.recordBytes.max,
+                    t.announcementBytes.mean());
+        }
+    }
+
+    private record Throughput(double eventsPerSecond, double stepsPerSecond, double offlineStepsPerSecond,
+            Sizes recordBytes, Sizes announcementBytes) {
+    }
+
+    private static final class Sizes {
+        long total;
+        int count;
+        int min = Integer.MAX_VALUE;
+        int max;
+
+        void add(int n) {
+            total += n;
+            count++;
+            min = Math.min(min, n);
+            max = Math.max(max, n);
+        }
+
+        double mean() {
+            return count == 0 ? Double.NaN : (double) total / count;
+        }
+    }
+
+    private Throughput throughput(BenchEnvironment env) throws Exception {
+        BenchEnvironment.Topics topics = env.newTopics("throughput");
+        env.produceAll(topics.events(), data, s.throughputEvents());
+        Path snapshots = Files.createDirectories(s.workDir().resolve("throughput-snapshots"));
+        StreamingSettings settings = env.settings(topics, s.model(), s.batch(), snapshots, s.checkpointInterval(),
+                true, 1e-3);
+        double offlineWarmup = offlineStepsPerSecond(Math.min(200, s.throughputEvents() / s.batch()));
+        long start = System.nanoTime();
+        runToEnd(settings, localConfiguration(null));
+        double seconds = (System.nanoTime() - start) / 1e9;
+        List<ConsumerRecord<byte[], byte[]>> log = readAll(env, topics.updates());
+        ConfluentAvroCodec<SpecificRecord> codec = UpdatesTopic.codec(env.client);
+        Sizes records = new Sizes();
+        Sizes announcements = new Sizes();
+        List<UpdateRecord> updates = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : log) {
+            UpdatesTopic.Entry e = UpdatesTopic.decode(codec, r.value());
+            if (e.update() != null) {
+                records.add(r.value().length);
+                updates.add(e.update());
+            } else {
+                announcements.add(r.value().length);
+            }
+        }
+        // steady state: from the first record to the last, by the trainer's clock (excludes job start-up)
+        long span = updates.get(updates.size() - 1).trainerTimeMillis() - updates.get(0).trainerTimeMillis();
+        double steps = (updates.size() - 1) / (span / 1000.0);
+        double events = (updates.size() - 1) * (double) s.batch() / (span / 1000.0);
+        double offline = offlineStepsPerSecond(updates.size());
+        System.out.printf("  streaming: %d steps in %.1f s wall (incl. start-up); steady %.0f events/s, %.1f steps/s;"
+                + " offline %.1f steps/s (warm-up run %.1f)%n", updates.size(), seconds, events, steps, offline,
+                offlineWarmup);
+        return new Throughput(events, steps, offline, records, announcements);
+    }
+
+    /** The same trainer (core ZoSgdTrainer, CPU backend) on the same events in the same batches, in memory. */
+    private double offlineStepsPerSecond(int steps) {
+        MlpSpec spec = MlpSpec.parse(s.model());
+        ParameterSet params = new Mlp(spec).initialize(1);
+        ZoOptions options = ZoOptions.builder().learningRate(1e-3).epsilon(1e-3f).runSeed(42).build();
+        List<Lineage> lineage = List.of(new Lineage("offline", 0, 0, s.batch()));
+        try (CpuBackend backend = new CpuBackend(spec)) {
+            ZoSgdTrainer trainer = new ZoSgdTrainer(backend, params, options, BenchEnvironment.MODEL_ID, "base", 0);
+            int[] order = new int[data.count()];
+            Arrays.setAll(order, i -> i);
+            long start = System.nanoTime();
+            for (int k = 0; k < steps; k++) {
+                int from = (k * s.batch()) % (data.count() - s.batch());
+                Batch b = data.batch(order, from, s.batch());
+                trainer.step(b, lineage);
+            }
+            return steps / ((System.nanoTime() - start) / 1e9);
+        }
+    }
+
+    private double[] freshness(BenchEnvironment env) throws Exception {
+        BenchEnvironment.Topics topics = env.newTopics("freshness");
+        Path snapshots = Files.createDirectories(s.workDir().resolve("freshness-snapshots"));
+        StreamingSettings settings = env.settings(topics, s.model(), s.batch(), snapshots, s.checkpointInterval(),
+                false, 1e-3);
+        Map<Long, Long> producedAt = new ConcurrentHashMap<>();
+        Map<Long, Long> appliedAt = new ConcurrentHashMap<>();
+        Map<Long, Long> newestOffsetOfStep = new ConcurrentHashMap<>();
+        JobClient job = start(settings, localConfiguration(null));
+        ModelListener listener = new ModelListener() {
+            @Override
+            public void onUpdate(long version, ParameterSet weights) {
+                appliedAt.put(version, System.currentTimeMillis());
+            }
+        };
+        try (ModelUpdateSubscriber replica = ModelUpdateSubscriber.builder()
+                .bootstrapServers(env.kafka.bootstrapServers()).registry(env.registry.clientOptions(null))
+                .updatesTopic(topics.updates()).modelId(BenchEnvironment.MODEL_ID).snapshotsFromAnnouncements()
+                .bootstrapTimeout(Duration.ofMinutes(2)).listener(listener).build().start();
+                KafkaProducer<byte[], byte[]> producer = env.producer()) {
+            long total = (long) (s.freshnessRate() * s.freshnessDuration().toSeconds());
+            long t0 = System.nanoTime();
+            for (long i = 0; i < total; i++) {
+                long due = t0 + (long) (i * 1e9 / s.freshnessRate());
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                byte[] value = env.encode(topics.events(), data, (int) (i % data.count()));
+                producer.send(BenchEnvironment.record(topics.events(), value), (RecordMetadata m, Exception e) -> {
+                    if (m != null) {
+                        producedAt.put(m.offset(), System.currentTimeMillis());
+                    }
+                });
+            }
+            producer.flush();
+            long steps = total / s.batch();
+            if (!replica.awaitVersion(steps, Duration.ofMinutes(2))) {
+                throw new IllegalStateException("replica reached only version " + replica.version() + " of " + steps);
+            }
+            for (ConsumerRecord<byte[], byte[]> r : readAll(env, topics.updates())) {
+                UpdatesTopic.Entry e = UpdatesTopic.decode(UpdatesTopic.codec(env.client), r.value());
+                if (e.update() != null) {
+                    long newest = e.update().lineage().stream().mapToLong(l -> l.untilOffset() - 1).max().orElse(-1);
+                    newestOffsetOfStep.put(e.update().step(), newest);
+                }
+            }
+        } finally {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+        List<Long> lags = new ArrayList<>();
+        for (Map.Entry<Long, Long> e : newestOffsetOfStep.entrySet()) {
+            Long applied = appliedAt.get(e.getKey());
+            Long produced = producedAt.get(e.getValue());
+            if (applied != null && produced != null) {
+                lags.add(applied - produced);
+            }
+        }
+        double[] out = lags.stream().mapToDouble(Long::doubleValue).sorted().toArray();
+        System.out.printf("  %d steps: freshness p50 %.0f ms, p99 %.0f ms (checkpoint interval %s)%n", out.length,
+                percentile(out, 50), percentile(out, 99), s.checkpointInterval());
+        return out;
+    }
+
+    private long checkpointBytes(BenchEnvironment env, String model) throws Exception {
+        BenchEnvironment.Topics topics = env.newTopics("checkpoint");
+        int events = (int) (s.checkpointSteps() * s.checkpointBatch());
+        env.produceAll(topics.events(), data, events);
+        String name = model.replace(':', '-');
+        Path snapshots = Files.createDirectories(s.workDir().resolve("checkpoint-snapshots-" + name));
+        Path checkpoints = Files.createDirectories(s.workDir().resolve("checkpoints-" + name));
+        StreamingSettings settings = env.settings(topics, model, s.checkpointBatch(), snapshots,
+                s.checkpointInterval(), false, 1e-3);
+        JobClient job = start(settings, localConfiguration(checkpoints));
+        try (ModelUpdateSubscriber replica = ModelUpdateSubscriber.builder()
+                .bootstrapServers(env.kafka.bootstrapServers()).registry(env.registry.clientOptions(null))
+                .updatesTopic(topics.updates()).modelId(BenchEnvironment.MODEL_ID).snapshotsFromAnnouncements()
+                .bootstrapTimeout(Duration.ofMinutes(2)).build().start()) {
+            if (!replica.awaitVersion(s.checkpointSteps(), Duration.ofMinutes(10))) {
+                throw new IllegalStateException("only " + replica.version() + " of " + s.checkpointSteps()
+                        + " steps committed");
+            }
+            // the steps became visible with a checkpoint; wait for one more so the newest holds all of them
+            Thread.sleep(s.checkpointInterval().toMillis() * 2 + 500);
+            long bytes = newestCheckpointBytes(checkpoints);
+            System.out.printf("  %s: newest checkpoint %,d bytes after %d steps (weights %,d bytes)%n", model, bytes,
+                    replica.version(), MlpSpec.parse(model).tensorSpecs().stream().mapToLong(io.seedflow.core.tensor.TensorSpec::elementCount).sum() * 4);
+            return bytes;
+        } finally {
+            job.cancel().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static long newestCheckpointBytes(Path checkpoints) throws Exception {
+        try (Stream<Path> dirs = Files.walk(checkpoints, 2)) {
+            Path newest = dirs.filter(p -> p.getFileName().toString().startsWith("chk-"))
+                    .filter(p -> Files.exists(p.resolve("_metadata")))
+                    .max((a, b) -> Long.compare(number(a), number(b)))
+                    .orElseThrow(() -> new IllegalStateException("no completed checkpoint in " + checkpoints));
+            try (Stream<Path> files = Files.walk(newest)) {
+                return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
+            }
+        }
+    }
+
+    private static long number(Path chk) {
+        return Long.parseLong(chk.getFileName().toString().substring(4));
+    }
+
+    private static Configuration localConfiguration(Path checkpoints) {
+        Configuration c = new Configuration();
+        if (checkpoints != null) {
+            c.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
+            c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());
+            c.set(CheckpointingOptions.MAX_RETAINED_CHECKPOINTS, 2);
+        }
+        return c;
+    }
+
+    private static JobClient start(StreamingSettings settings, Configuration conf) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(1);
+        StreamingPipeline.build(env, settings);
+        return env.executeAsync("seedflow-bench");
+    }
+
+    private static void runToEnd(StreamingSettings settings, Configuration conf) throws Exception {
+        start(settings, conf).getJobExecutionResult().get(30, TimeUnit.MINUTES);
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> readAll(BenchEnvironment env, String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(env.kafka.readCommittedConsumerProperties(),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            c.assign(List.of(tp));
+            c.seekToBeginning(List.of(tp));
+            long end = c.endOffsets(List.of(tp)).get(tp);
+            while (c.position(tp) < end) {
+                c.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+        }
+        return out;
+    }
+
+    static double percentile(double[] sorted, double p) {
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        int i = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    }
+}

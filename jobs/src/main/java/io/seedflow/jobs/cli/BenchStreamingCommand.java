@@ -1,0 +1,109 @@
+package io.seedflow.jobs.cli;
+
+import io.seedflow.core.data.FashionMnist;
+import io.seedflow.core.data.LabeledDataset;
+import io.seedflow.jobs.bench.StreamingBenchmark;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code seedflow bench-streaming}: the streaming figures of docs/benchmarks.md, printed and written as CSV. */
+@Command(name = "bench-streaming", mixinStandardHelpOptions = true,
+        description = "Benchmark the embedded streaming pipeline: throughput vs offline, freshness, checkpoint size, "
+                + "bytes per record.")
+public final class BenchStreamingCommand implements Callable<Integer> {
+    @Option(names = "--model", defaultValue = Defaults.MODEL, description = "Model (default ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(names = "--batch", defaultValue = "64", description = "Batch size (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--events", defaultValue = "60000", description = "Pre-produced events for throughput (default ${DEFAULT-VALUE}).")
+    int events;
+
+    @Option(names = "--rate", defaultValue = "2000", description = "Event rate for freshness (default ${DEFAULT-VALUE}/s).")
+    double rate;
+
+    @Option(names = "--freshness-seconds", defaultValue = "30", description = "Freshness run length (default ${DEFAULT-VALUE}).")
+    long freshnessSeconds;
+
+    @Option(names = "--checkpoint-interval", defaultValue = "1s", description = "Checkpoint interval (default ${DEFAULT-VALUE}).")
+    String checkpointInterval;
+
+    @Option(names = "--checkpoint-steps", defaultValue = "10000", description = "Steps before measuring checkpoint size (default ${DEFAULT-VALUE}).")
+    long checkpointSteps;
+
+    @Option(names = "--checkpoint-batch", defaultValue = "8", description = "Batch size of the checkpoint-size runs (default ${DEFAULT-VALUE}).")
+    int checkpointBatch;
+
+    @Option(names = "--checkpoint-models", split = ",", defaultValue = "mlp:784x64x10:relu,mlp:784x1024x10:relu",
+            description = "Models whose checkpoint sizes are compared (default ${DEFAULT-VALUE}).")
+    List<String> checkpointModels;
+
+    @Option(names = "--data-dir", description = "Fashion-MNIST folder (default data/fashion-mnist).")
+    Path dataDir;
+
+    @Option(names = "--out", defaultValue = "bench/results", description = "Where the CSV goes (default ${DEFAULT-VALUE}).")
+    Path out;
+
+    @Override
+    public Integer call() throws Exception {
+        LabeledDataset train = FashionMnist.train(dataDir != null ? dataDir : FashionMnist.defaultDir());
+        Path work = Files.createTempDirectory("seedflow-bench-streaming");
+        StreamingBenchmark.Settings settings = new StreamingBenchmark.Settings(model, batch, events, rate,
+                Duration.ofSeconds(freshnessSeconds), RunCommand.duration("--checkpoint-interval", checkpointInterval),
+                checkpointSteps, checkpointBatch, checkpointModels, work);
+        System.out.println("bench-streaming: " + settings);
+        StreamingBenchmark.Result r = new StreamingBenchmark(settings, train).run();
+        print(r);
+        write(settings, r);
+        return 0;
+    }
+
+    private static void print(StreamingBenchmark.Result r) {
+        System.out.println();
+        System.out.printf("streaming pipeline   %10.0f events/s  %8.1f steps/s%n", r.streamingEventsPerSecond(),
+                r.streamingStepsPerSecond());
+        System.out.printf("offline trainer                         %8.1f steps/s%n", r.offlineStepsPerSecond());
+        System.out.printf("streaming overhead   %9.1f %%%n", 100 * r.overhead());
+        System.out.printf("freshness            p50 %.0f ms, p99 %.0f ms over %d steps%n", r.freshnessP50Ms(),
+                r.freshnessP99Ms(), r.freshnessSteps());
+        for (Map.Entry<String, Long> e : r.checkpointBytesByModel().entrySet()) {
+            System.out.printf("checkpoint size      %-24s %,d bytes%n", e.getKey(), e.getValue());
+        }
+        System.out.printf("update record        %.1f bytes mean (min %d, max %d); announcement %.1f bytes%n",
+                r.updateRecordBytesMean(), r.updateRecordBytesMin(), r.updateRecordBytesMax(),
+                r.announcementBytesMean());
+    }
+
+    private void write(StreamingBenchmark.Settings s, StreamingBenchmark.Result r) throws IOException {
+        Files.createDirectories(out);
+        Path csv = out.resolve("streaming-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"))
+                + ".csv");
+        StringBuilder b = new StringBuilder("metric,value,unit,settings\n");
+        String ctx = "\"" + s.model() + " batch " + s.batch() + "\"";
+        b.append("streaming_events_per_s,").append(r.streamingEventsPerSecond()).append(",events/s,").append(ctx).append('\n');
+        b.append("streaming_steps_per_s,").append(r.streamingStepsPerSecond()).append(",steps/s,").append(ctx).append('\n');
+        b.append("offline_steps_per_s,").append(r.offlineStepsPerSecond()).append(",steps/s,").append(ctx).append('\n');
+        b.append("streaming_overhead,").append(r.overhead()).append(",fraction,").append(ctx).append('\n');
+        String fctx = "\"" + s.freshnessRate() + " events/s checkpoint " + s.checkpointInterval() + "\"";
+        b.append("freshness_p50,").append(r.freshnessP50Ms()).append(",ms,").append(fctx).append('\n');
+        b.append("freshness_p99,").append(r.freshnessP99Ms()).append(",ms,").append(fctx).append('\n');
+        for (Map.Entry<String, Long> e : r.checkpointBytesByModel().entrySet()) {
+            b.append("checkpoint_bytes,").append(e.getValue()).append(",bytes,\"").append(e.getKey()).append(" after ")
+                    .append(s.checkpointSteps()).append(" steps batch ").append(s.checkpointBatch()).append("\"\n");
+        }
+        b.append("update_record_bytes_mean,").append(r.updateRecordBytesMean()).append(",bytes,").append(ctx).append('\n');
+        b.append("announcement_bytes_mean,").append(r.announcementBytesMean()).append(",bytes,").append(ctx).append('\n');
+        Files.writeString(csv, b);
+        System.out.println("wrote " + csv);
+    }
+}
