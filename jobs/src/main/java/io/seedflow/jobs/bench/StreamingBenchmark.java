@@ -48,7 +48,7 @@ public final class StreamingBenchmark {
     /** What to run; see {@code seedflow bench-streaming --help}. */
     public record Settings(String model, int batch, int throughputEvents, double freshnessRate,
             Duration freshnessDuration, Duration checkpointInterval, long checkpointSteps, int checkpointBatch,
-            List<String> checkpointModels, Path workDir) {
+            List<String> checkpointModels, Path workDir, java.util.Set<String> parts) {
     }
 
     /** The figures, as printed. */
@@ -68,14 +68,23 @@ public final class StreamingBenchmark {
 
     public Result run() throws Exception {
         try (BenchEnvironment env = new BenchEnvironment()) {
-            System.out.println("[1/3] throughput: " + s.throughputEvents() + " pre-produced events, batch " + s.batch());
-            Throughput t = throughput(env);
-            System.out.println("[2/3] freshness: " + s.freshnessRate() + " events/s for " + s.freshnessDuration());
-            double[] fresh = freshness(env);
-            System.out.println("[3/3] checkpoint size after " + s.checkpointSteps() + " steps: " + s.checkpointModels());
+            Throughput t = new Throughput(Double.NaN, Double.NaN, Double.NaN, new Sizes(), new Sizes());
+            if (s.parts().contains("throughput")) {
+                System.out.println("[throughput] " + s.throughputEvents() + " pre-produced events, batch " + s.batch());
+                t = throughput(env);
+            }
+            double[] fresh = new double[0];
+            if (s.parts().contains("freshness")) {
+                System.out.println("[freshness] " + s.freshnessRate() + " events/s for " + s.freshnessDuration());
+                fresh = freshness(env);
+            }
             Map<String, Long> ckpt = new java.util.LinkedHashMap<>();
-            for (String m : s.checkpointModels()) {
-                ckpt.put(m, checkpointBytes(env, m));
+            if (s.parts().contains("checkpoint")) {
+                System.out.println("[checkpoint] size after " + s.checkpointSteps() + " steps: "
+                        + s.checkpointModels());
+                for (String m : s.checkpointModels()) {
+                    ckpt.put(m, checkpointBytes(env, m));
+                }
             }
             return new Result(t.eventsPerSecond, t.stepsPerSecond, t.offlineStepsPerSecond,
                     1 - t.stepsPerSecond / t.offlineStepsPerSecond, percentile(fresh, 50), percentile(fresh, 99),

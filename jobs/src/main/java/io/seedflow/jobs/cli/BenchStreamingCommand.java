@@ -48,6 +48,10 @@ public final class BenchStreamingCommand implements Callable<Integer> {
             description = "Models whose checkpoint sizes are compared (default ${DEFAULT-VALUE}).")
     List<String> checkpointModels;
 
+    @Option(names = "--parts", split = ",", defaultValue = "throughput,freshness,checkpoint",
+            description = "Which measurements to run (default ${DEFAULT-VALUE}).")
+    java.util.Set<String> parts;
+
     @Option(names = "--data-dir", description = "Fashion-MNIST folder (default data/fashion-mnist).")
     Path dataDir;
 
@@ -60,7 +64,7 @@ public final class BenchStreamingCommand implements Callable<Integer> {
         Path work = Files.createTempDirectory("seedflow-bench-streaming");
         StreamingBenchmark.Settings settings = new StreamingBenchmark.Settings(model, batch, events, rate,
                 Duration.ofSeconds(freshnessSeconds), RunCommand.duration("--checkpoint-interval", checkpointInterval),
-                checkpointSteps, checkpointBatch, checkpointModels, work);
+                checkpointSteps, checkpointBatch, checkpointModels, work, parts);
         System.out.println("bench-streaming: " + settings);
         StreamingBenchmark.Result r = new StreamingBenchmark(settings, train).run();
         print(r);
