@@ -47,7 +47,8 @@ public final class DemoCommand implements Callable<Integer> {
     int webPort;
 
     @Option(names = "--run-dir", defaultValue = "runs/streaming-demo",
-            description = "Streaming: checkpoints, snapshots and Kafka logs; cleared at start (default ${DEFAULT-VALUE}).")
+            description = "Streaming: checkpoints, snapshots and Kafka logs; must be empty or an earlier demo's, "
+                    + "which is cleared (default ${DEFAULT-VALUE}).")
     Path runDir;
 
     @Option(names = "--poison-every", defaultValue = "" + DemoSettings.DEFAULT_POISON_EVERY,

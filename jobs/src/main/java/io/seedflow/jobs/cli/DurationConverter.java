@@ -5,7 +5,10 @@ import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/** Reads durations as people type them: {@code 90s}, {@code 3m}, {@code 1h}, {@code 250ms}, a bare number of seconds, or ISO-8601 ({@code PT3M}). */
+/**
+ * Reads durations as people type them: {@code 90s}, {@code 3m}, {@code 1h}, {@code 250ms}, a bare number of seconds,
+ * or ISO-8601 ({@code PT3M}).
+ */
 final class DurationConverter implements ITypeConverter<Duration> {
     @Override
     public Duration convert(String value) {

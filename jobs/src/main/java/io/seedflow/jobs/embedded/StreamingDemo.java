@@ -13,6 +13,7 @@ import io.seedflow.jobs.streaming.StreamingPipeline;
 import io.seedflow.jobs.streaming.StreamingSettings;
 import io.seedflow.operators.ZoTrainerOptions;
 import java.io.PrintStream;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -38,7 +39,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *
  * <p>Lifecycle: {@link #start} brings everything up (the broker on an ephemeral port, the dashboard on the set
  * port), {@link #run} prints status until the duration is over or {@link #requestStop()} is called, and
- * {@link #close()} stops everything in reverse order and returns the final status.
+ * {@link #close()} samples a final status ({@link #lastStatus()}, {@link #summary()}) and stops everything in
+ * reverse order of starting.
  */
 public final class StreamingDemo implements AutoCloseable {
     static final String EVENTS = "seedflow-events";
@@ -64,6 +66,7 @@ public final class StreamingDemo implements AutoCloseable {
     private long producerStartNanos;
     private DemoStatus last;
     private double firstAccuracy = Double.NaN;
+    private long firstEvaluatedVersion = -1;
     private boolean closed;
 
     private StreamingDemo(DemoSettings settings, PrintStream out) {
@@ -193,6 +196,7 @@ public final class StreamingDemo implements AutoCloseable {
                 accuracy = e.accuracy();
                 if (Double.isNaN(firstAccuracy)) {
                     firstAccuracy = accuracy;
+                    firstEvaluatedVersion = version;
                 }
             }
         }
@@ -267,7 +271,7 @@ public final class StreamingDemo implements AutoCloseable {
         return job.getJobID();
     }
 
-    /** Accuracy of the replica's first evaluated weights (its bootstrap snapshot), NaN before that. */
+    /** Holdout accuracy of the replica at its first evaluation (right after it bootstrapped), NaN before that. */
     public double firstAccuracy() {
         return firstAccuracy;
     }
@@ -312,16 +316,17 @@ public final class StreamingDemo implements AutoCloseable {
         return String.format("seedflow demo: ran %s" + nl
                 + "  events:  %,d produced (%,.0f/s on average), %,d poison records sent, %,d dead-lettered %s" + nl
                 + "  trainer: step %,d (batch %d, learning rate %s, %,.1f steps/s)" + nl
-                + "  replica: version %,d (lag %,d steps); holdout accuracy %s on %,d test images (%s when it started)",
+                + "  replica: version %,d (lag %,d steps); holdout accuracy %s on %,d test images (%s at version %,d)",
                 s.elapsedText(), s.eventsProduced(), s.eventsProduced() / seconds, s.poisonSent(),
                 s.deadLettered(), deadLettersByReason(), Math.max(0, s.trainerStep()), settings.batchSize(),
                 plain(settings.learningRate()), Math.max(0, s.trainerStep()) / seconds, s.replicaVersion(),
                 s.lagSteps(),
-                percent(s.holdoutAccuracy()), holdout == null ? 0 : holdout.count(), percent(firstAccuracy));
+                percent(s.holdoutAccuracy()), holdout == null ? 0 : holdout.count(), percent(firstAccuracy),
+                firstEvaluatedVersion);
     }
 
     private static String plain(double v) {
-        return java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
+        return BigDecimal.valueOf(v).stripTrailingZeros().toPlainString();
     }
 
     private static String percent(double accuracy) {
