@@ -5,6 +5,7 @@ import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.zo.LearningRateSchedule;
 import io.seedflow.core.zo.NonFinitePolicy;
 import io.seedflow.core.zo.ZoOptions;
+import io.seedflow.core.zo.ZoVariant;
 import java.time.Duration;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
@@ -39,6 +40,9 @@ public final class ZoTrainerOptions {
     public static final ConfigOption<NonFinitePolicy> NON_FINITE_POLICY = ConfigOptions
             .key("seedflow.zo.non-finite-policy").enumType(NonFinitePolicy.class).defaultValue(NonFinitePolicy.SKIP)
             .withDescription("What a step with a non-finite loss does: SKIP (emit a skipped record) or FAIL.");
+    public static final ConfigOption<ZoVariant> VARIANT = ConfigOptions.key("seedflow.zo.variant")
+            .enumType(ZoVariant.class).defaultValue(ZoVariant.SGD)
+            .withDescription("How the projected gradient becomes the step: SGD (MeZO) or SIGN (ZO-SGD-Sign).");
     public static final ConfigOption<Long> RUN_SEED = ConfigOptions.key("seedflow.zo.run-seed").longType()
             .defaultValue(42L).withDescription("Run seed from which every step's perturbation seeds derive.");
     public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key("seedflow.trainer.batch-size").intType()
@@ -69,7 +73,7 @@ public final class ZoTrainerOptions {
         return ZoOptions.builder().learningRate(conf.get(LEARNING_RATE)).epsilon(conf.get(EPSILON))
                 .perturbations(conf.get(PERTURBATIONS)).weightDecay(conf.get(WEIGHT_DECAY))
                 .gradientClip(conf.get(GRADIENT_CLIP)).schedule(conf.get(SCHEDULE)).totalSteps(conf.get(TOTAL_STEPS))
-                .nonFinitePolicy(conf.get(NON_FINITE_POLICY)).runSeed(conf.get(RUN_SEED)).build();
+                .nonFinitePolicy(conf.get(NON_FINITE_POLICY)).runSeed(conf.get(RUN_SEED)).variant(conf.get(VARIANT)).build();
     }
 
     /** Checks every setting the trainer reads; the message names the key, the value and what is allowed. */

@@ -18,7 +18,8 @@ public record ZoOptions(
         long totalSteps,
         double finalLearningRateFraction,
         NonFinitePolicy nonFinitePolicy,
-        long runSeed) {
+        long runSeed,
+        ZoVariant variant) {
 
     public static Builder builder() {
         return new Builder();
@@ -42,6 +43,7 @@ public record ZoOptions(
         private double finalFraction = 0;
         private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.SKIP;
         private long runSeed = 42;
+        private ZoVariant variant = ZoVariant.SGD;
 
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder epsilon(float v) { epsilon = v; return this; }
@@ -54,6 +56,7 @@ public record ZoOptions(
         public Builder finalLearningRateFraction(double v) { finalFraction = v; return this; }
         public Builder nonFinitePolicy(NonFinitePolicy v) { nonFinitePolicy = v; return this; }
         public Builder runSeed(long v) { runSeed = v; return this; }
+        public Builder variant(ZoVariant v) { variant = v; return this; }
 
         public ZoOptions build() {
             if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
@@ -72,6 +75,9 @@ public record ZoOptions(
             if (!(gradientClip >= 0)) {
                 throw new InvalidConfigurationException("seedflow.zo.gradient-clip", gradientClip, "must be >= 0 (0 = no clipping)");
             }
+            if (variant == null) {
+                throw new InvalidConfigurationException("seedflow.zo.variant", null, "must be SGD or SIGN");
+            }
             if (warmupSteps < 0) {
                 throw new InvalidConfigurationException("seedflow.zo.warmup-steps", warmupSteps, "must be >= 0");
             }
@@ -83,7 +89,7 @@ public record ZoOptions(
                 throw new InvalidConfigurationException("seedflow.zo.final-learning-rate-fraction", finalFraction, "must be in [0, 1]");
             }
             return new ZoOptions(learningRate, epsilon, perturbations, weightDecay, gradientClip, schedule, warmupSteps,
-                    totalSteps, finalFraction, nonFinitePolicy, runSeed);
+                    totalSteps, finalFraction, nonFinitePolicy, runSeed, variant);
         }
     }
 }

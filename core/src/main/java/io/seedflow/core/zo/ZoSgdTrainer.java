@@ -16,7 +16,8 @@ import java.util.List;
 /**
  * MeZO ZO-SGD (Malladi et al., NeurIPS 2023) with SeedFlow's exact update rule. One step on a mini-batch: for each
  * of q perturbations with seed s_k, L+ and L- on the same batch (theta untouched), g_k = (L+ - L-) / (2 eps)
- * clipped to [-C, C], c_k = float(lr_t * g_k / q); the resulting record is applied through the backend exactly
+ * clipped to [-C, C], c_k = float(lr_t * g_k / q) (or float(lr_t * sign(g_k) / q) for {@link ZoVariant#SIGN});
+ * the resulting record is applied through the backend exactly
  * as a replica applies it, so trainer and replicas hold the same bits. Memory: the weights plus the backend's
  * inference buffers; no perturbed copy.
  */
@@ -63,7 +64,7 @@ public final class ZoSgdTrainer {
             if (clip > 0) {
                 g = Math.max(-clip, Math.min(clip, g));
             }
-            float c = (float) (lr * g / q);
+            float c = (float) (lr * options.variant().direction(g) / q);
             terms.add(new PerturbationTerm(seed, c, (float) g, (float) losses.plus(), (float) losses.minus()));
         }
         UpdateStatus status = finite ? UpdateStatus.APPLIED : UpdateStatus.SKIPPED_NON_FINITE;

@@ -46,6 +46,30 @@ class ZoSgdTrainerTest {
         return List.of(new Lineage("labeled-events", (int) (step % 3), step * BATCH, (step + 1) * BATCH));
     }
 
+    @Test
+    void signVariantAppliesPlusOrMinusTheLearningRateAndReplaysBitExactly() {
+        double lr = 0.01;
+        int q = 2;
+        ZoOptions options = ZoOptions.builder().learningRate(lr).epsilon(1e-3f).perturbations(q).runSeed(99)
+                .variant(ZoVariant.SIGN).build();
+        ParameterSet initial = new Mlp(SPEC).initialize(3);
+        ZoSgdTrainer trainer = new ZoSgdTrainer(new CpuBackend(SPEC), initial.copy(), options, "m", "base-sha", 0);
+        Replica replica = new Replica("m", initial.copy(), 0);
+        int negative = 0;
+        for (long step = 1; step <= 20; step++) {
+            UpdateRecord r = trainer.step(batch(step), lineage(step));
+            for (PerturbationTerm t : r.perturbations()) {
+                // |c| is lr/q whatever |g| was, with the sign of g (g = 0 gives c = 0)
+                assertThat(t.coefficient()).isEqualTo(
+                        (float) (lr * Math.signum(t.projectedGradient()) / q));
+                negative += t.coefficient() < 0 ? 1 : 0;
+            }
+            replica.apply(r);
+        }
+        assertThat(negative).as("both signs occur").isBetween(1, 39);
+        assertThat(replica.parameters().weightsSha256()).isEqualTo(trainer.parameters().weightsSha256());
+    }
+
     @ParameterizedTest(name = "q = {0}")
     @ValueSource(ints = {1, 2})
     void replicaApplyingTheRecordsHoldsTheTrainersWeights(int q) {

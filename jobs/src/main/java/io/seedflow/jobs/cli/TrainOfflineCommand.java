@@ -6,6 +6,7 @@ import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.zo.LearningRateSchedule;
 import io.seedflow.core.zo.NonFinitePolicy;
 import io.seedflow.core.zo.ZoOptions;
+import io.seedflow.core.zo.ZoVariant;
 import io.seedflow.jobs.offline.BackpropOfflineTraining;
 import io.seedflow.jobs.offline.TrainingSettings;
 import io.seedflow.jobs.offline.ZoOfflineTraining;
@@ -63,6 +64,9 @@ public final class TrainOfflineCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "0", description = "Linear warm-up steps.")
     long warmup;
 
+    @Option(names = "--variant", defaultValue = "SGD", description = "ZO variant: SGD (MeZO) or SIGN (default ${DEFAULT-VALUE}).")
+    ZoVariant variant;
+
     @Option(names = "--on-non-finite", defaultValue = "SKIP", description = "SKIP or FAIL on a non-finite loss.")
     NonFinitePolicy nonFinite;
 
@@ -98,7 +102,7 @@ public final class TrainOfflineCommand implements Callable<Integer> {
                 : Double.parseDouble(Defaults.BACKPROP_LR);
         ZoOptions zo = ZoOptions.builder().learningRate(rate).epsilon(epsilon).perturbations(perturbations)
                 .weightDecay(weightDecay).gradientClip(clip).schedule(schedule).totalSteps(steps).warmupSteps(warmup)
-                .finalLearningRateFraction(finalFraction).nonFinitePolicy(nonFinite).runSeed(seed).build();
+                .finalLearningRateFraction(finalFraction).nonFinitePolicy(nonFinite).runSeed(seed).variant(variant).build();
         TrainingSettings s = new TrainingSettings(modelId, MlpSpec.parse(model), zo, steps, batch, seed, seed,
                 evalEvery, evalExamples, dir, !noProgress && System.console() != null);
         System.out.printf("train-offline: %s on %s, %d steps, batch %d, lr %s, %s CPU kernels, out %s%n", algorithm,
