@@ -230,11 +230,16 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
     }
 
-    /** Moves the pointer to the newest stored snapshot of the current key, shrinks the tail, announces it. */
+    /** Announces the current key's newly stored snapshots, moves the pointer to the newest and shrinks the tail. */
     private void completeSnapshots(Context ctx) throws Exception {
         String modelId = ctx.getCurrentKey();
-        SnapshotPointer stored = uploader.completed(modelId);
-        if (stored != null) {
+        List<SnapshotPointer> completed = uploader.completed(modelId);
+        for (SnapshotPointer done : completed) {
+            metrics.snapshotStored(done, true);
+            ctx.output(SNAPSHOTS, done.announcement(modelId)); // every stored snapshot is announced, in step order
+        }
+        if (!completed.isEmpty()) {
+            SnapshotPointer stored = completed.get(completed.size() - 1);
             snapshotPointer.update(TrainerStateCodec.encodePointer(stored));
             List<byte[]> kept = new ArrayList<>();
             for (byte[] b : logTail.get()) {
@@ -243,8 +248,6 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
                 }
             }
             logTail.update(kept);
-            metrics.snapshotStored(stored, true);
-            ctx.output(SNAPSHOTS, stored.announcement(modelId));
         }
         if (uploader.pending(modelId)) {
             ctx.timerService().registerProcessingTimeTimer(

@@ -1,8 +1,10 @@
 package io.seedflow.operators.internal;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -43,21 +45,21 @@ public final class SnapshotUploader implements AutoCloseable {
     }
 
     /**
-     * The newest of the model's snapshots that finished storing since the last call (earlier ones are superseded),
-     * or null. A failed upload is rethrown here, on the task thread, and fails the task: the restore re-takes it.
+     * The model's snapshots that finished storing since the last call, in step order (possibly none). A failed upload
+     * is rethrown here, on the task thread, and fails the task: the restore re-takes it.
      */
-    public SnapshotPointer completed(String modelId) {
+    public List<SnapshotPointer> completed(String modelId) {
         Deque<CompletableFuture<SnapshotPointer>> queue = inFlight.get(modelId);
-        SnapshotPointer newest = null;
+        List<SnapshotPointer> stored = new ArrayList<>();
         while (queue != null && !queue.isEmpty() && queue.peekFirst().isDone()) {
             try {
-                newest = queue.pollFirst().join();
+                stored.add(queue.pollFirst().join());
             } catch (CompletionException e) {
                 throw new IllegalStateException("storing a snapshot of model '" + modelId + "' in "
                         + store.directory() + " failed: " + e.getCause().getMessage(), e.getCause());
             }
         }
-        return newest;
+        return stored;
     }
 
     /** Waits until every submitted snapshot of {@code modelId} is stored or failed, at most {@code timeout}. */
