@@ -6,6 +6,7 @@ import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import java.time.Duration;
 import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -54,13 +55,7 @@ public final class SeedflowKafka {
     /** Update records, Avro {@code ModelUpdate} in the Confluent wire format, keyed by model id, exactly once. */
     public static KafkaSink<UpdateRecord> updatesSink(String bootstrapServers, String topic,
             RegistryClientOptions registry, String transactionalIdPrefix) {
-        return KafkaSink.<UpdateRecord>builder()
-                .setBootstrapServers(bootstrapServers)
-                .setRecordSerializer(UpdatesTopicSerializationSchema.forUpdates(topic, registry))
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(transactionalIdPrefix)
-                .setKafkaProducerConfig(producerConfig())
-                .build();
+        return exactlyOnce(bootstrapServers, UpdatesTopicSerializationSchema.forUpdates(topic, registry), transactionalIdPrefix);
     }
 
     /**
@@ -71,21 +66,20 @@ public final class SeedflowKafka {
      */
     public static KafkaSink<SnapshotAnnouncement> announcementsSink(String bootstrapServers, String topic,
             RegistryClientOptions registry, String transactionalIdPrefix) {
-        return KafkaSink.<SnapshotAnnouncement>builder()
-                .setBootstrapServers(bootstrapServers)
-                .setRecordSerializer(UpdatesTopicSerializationSchema.forAnnouncements(topic, registry))
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(transactionalIdPrefix)
-                .setKafkaProducerConfig(producerConfig())
-                .build();
+        return exactlyOnce(bootstrapServers, UpdatesTopicSerializationSchema.forAnnouncements(topic, registry), transactionalIdPrefix);
     }
 
     /** Dead letters (key = reason, value = original bytes, context in headers), exactly once. */
     public static KafkaSink<DeadLetter> deadLetterSink(String bootstrapServers, String topic,
             String transactionalIdPrefix) {
-        return KafkaSink.<DeadLetter>builder()
+        return exactlyOnce(bootstrapServers, new DeadLetterSerializationSchema(topic), transactionalIdPrefix);
+    }
+
+    private static <T> KafkaSink<T> exactlyOnce(String bootstrapServers, KafkaRecordSerializationSchema<T> serializer,
+            String transactionalIdPrefix) {
+        return KafkaSink.<T>builder()
                 .setBootstrapServers(bootstrapServers)
-                .setRecordSerializer(new DeadLetterSerializationSchema(topic))
+                .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(transactionalIdPrefix)
                 .setKafkaProducerConfig(producerConfig())

@@ -6,6 +6,7 @@ import io.seedflow.connectors.registry.ConfluentWireFormat;
 import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.jobs.embedded.EmbeddedKafkaBroker;
+import io.seedflow.jobs.embedded.LabeledExamples;
 import io.seedflow.jobs.streaming.StreamingSettings;
 import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.schemas.LabeledEvent;
@@ -57,13 +58,7 @@ final class BenchEnvironment implements AutoCloseable {
 
     /** The wire-format value of example {@code i} of {@code data} as a labeled event for {@code topic}. */
     byte[] encode(String topic, LabeledDataset data, int i) {
-        int f = data.featureCount();
-        List<Float> x = new ArrayList<>(f);
-        for (int j = 0; j < f; j++) {
-            x.add(data.features()[i * f + j]);
-        }
-        LabeledEvent e = LabeledEvent.newBuilder().setEventId("e" + i).setEventTime(Instant.now())
-                .setModelId(MODEL_ID).setLabel(data.labels()[i]).setDenseFeatures(x).build();
+        LabeledEvent e = LabeledExamples.event(data, i, MODEL_ID, 0, Instant.now());
         return codec.encode(ConfluentWireFormat.valueSubject(topic), e);
     }
 

@@ -210,8 +210,9 @@ public final class StreamingBenchmark {
             if (!replica.awaitVersion(steps, Duration.ofMinutes(2))) {
                 throw new IllegalStateException("replica reached only version " + replica.version() + " of " + steps);
             }
+            ConfluentAvroCodec<SpecificRecord> codec = UpdatesTopic.codec(env.client);
             for (ConsumerRecord<byte[], byte[]> r : readAll(env, topics.updates())) {
-                UpdatesTopic.Entry e = UpdatesTopic.decode(UpdatesTopic.codec(env.client), r.value());
+                UpdatesTopic.Entry e = UpdatesTopic.decode(codec, r.value());
                 if (e.update() != null) {
                     long newest = e.update().lineage().stream().mapToLong(l -> l.untilOffset() - 1).max().orElse(-1);
                     newestOffsetOfStep.put(e.update().step(), newest);

@@ -18,6 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,18 +29,8 @@ import picocli.CommandLine.Option;
 @Command(name = "replica", mixinStandardHelpOptions = true,
         description = "Follow a model's updates topic and serve predictions over HTTP until stopped (SIGTERM, Ctrl-C).")
 public final class ReplicaCommand implements Callable<Integer> {
-    /** Environment variable read for the registry credentials when --registry-user-info is not given. */
-    public static final String USER_INFO_ENV = "SEEDFLOW_REGISTRY_USER_INFO";
-
-    @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers (host:port,...).")
-    String bootstrapServers;
-
-    @Option(names = "--registry-url", required = true, description = "Schema registry base URL.")
-    String registryUrl;
-
-    @Option(names = "--registry-user-info", description = "Registry basic auth as user:password (default: the "
-            + "environment variable " + USER_INFO_ENV + ", else none).")
-    String registryUserInfo;
+    @Mixin
+    KafkaRegistryOptions kafka = new KafkaRegistryOptions();
 
     @Option(names = "--updates-topic", defaultValue = "seedflow-updates",
             description = "Topic of the model's update records (default ${DEFAULT-VALUE}).")
@@ -88,9 +79,8 @@ public final class ReplicaCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--snapshot-dir: '" + snapshotDir + "' is not a directory; expected "
                     + "the folder the trainer writes <sha256>.safetensors snapshots to");
         }
-        String userInfo = registryUserInfo != null ? registryUserInfo : System.getenv(USER_INFO_ENV);
-        RegistryClientOptions registry = RegistryClientOptions.builder().url(registryUrl).basicAuthUserInfo(userInfo)
-                .build();
+        RegistryClientOptions registry = kafka.registry();
+        String bootstrapServers = kafka.bootstrapServers();
         ServerOptions serverOptions = new ServerOptions(bind, port, threads, maxBodyBytes,
                 ServerOptions.DEFAULT_SHUTDOWN_GRACE);
         ModelUpdateSubscriber.Builder b = ModelUpdateSubscriber.builder().bootstrapServers(bootstrapServers)

@@ -1,6 +1,5 @@
 package io.seedflow.jobs.cli;
 
-import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.jobs.streaming.StreamingPipeline;
 import io.seedflow.jobs.streaming.StreamingSettings;
 import io.seedflow.operators.ZoTrainerOptions;
@@ -16,6 +15,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.TimeUtils;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -27,18 +27,8 @@ import picocli.CommandLine.Option;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = "Run the streaming ZO training job (Kafka events -> trainer -> update log) on Flink.")
 public final class RunCommand implements Callable<Integer> {
-    /** Environment variable with registry credentials, so they need not appear on a command line. */
-    public static final String REGISTRY_USER_INFO_ENV = "SEEDFLOW_REGISTRY_USER_INFO";
-
-    @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers, host:port,...")
-    String bootstrapServers;
-
-    @Option(names = "--registry-url", required = true, description = "Confluent schema registry URL.")
-    String registryUrl;
-
-    @Option(names = "--registry-user-info", description = "Registry basic auth user:password (default: env "
-            + REGISTRY_USER_INFO_ENV + ").")
-    String registryUserInfo;
+    @Mixin
+    KafkaRegistryOptions kafka = new KafkaRegistryOptions();
 
     @Option(names = "--events-topic", defaultValue = "seedflow-events", description = "Labeled events (default ${DEFAULT-VALUE}).")
     String eventsTopic;
@@ -102,14 +92,9 @@ public final class RunCommand implements Callable<Integer> {
 
     /** The validated job settings these flags describe. */
     public StreamingSettings settings() {
-        String userInfo = registryUserInfo != null ? registryUserInfo : System.getenv(REGISTRY_USER_INFO_ENV);
-        RegistryClientOptions.Builder registry = RegistryClientOptions.builder().url(registryUrl);
-        if (userInfo != null && !userInfo.isBlank()) {
-            registry.basicAuthUserInfo(userInfo);
-        }
         return StreamingSettings.builder()
-                .bootstrapServers(bootstrapServers)
-                .registry(registry.build())
+                .bootstrapServers(kafka.bootstrapServers())
+                .registry(kafka.registry())
                 .eventsTopic(eventsTopic).updatesTopic(updatesTopic).deadLetterTopic(deadLetterTopic)
                 .holdoutTopic(holdoutTopic)
                 .consumerGroup(consumerGroup).transactionalIdPrefix(transactionalIdPrefix)

@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Examples of a {@link LabeledDataset} as {@link LabeledEvent}s, and back. */
-final class LabeledExamples {
+public final class LabeledExamples {
     private LabeledExamples() {
     }
 
@@ -16,7 +16,7 @@ final class LabeledExamples {
      * Example {@code index} of {@code data} as an event of {@code modelId}; the event id names the data set, the
      * index and the epoch ({@code data.name()/index/epoch}), so that repeats of an example stay distinguishable.
      */
-    static LabeledEvent event(LabeledDataset data, int index, String modelId, long epoch, Instant time) {
+    public static LabeledEvent event(LabeledDataset data, int index, String modelId, long epoch, Instant time) {
         int n = data.featureCount();
         List<Float> x = new ArrayList<>(n);
         float[] f = data.features();
