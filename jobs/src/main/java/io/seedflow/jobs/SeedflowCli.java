@@ -6,6 +6,7 @@ import io.seedflow.jobs.cli.DemoCommand;
 import io.seedflow.jobs.cli.PlotCommand;
 import io.seedflow.jobs.cli.ReplayCommand;
 import io.seedflow.jobs.cli.RunCommand;
+import io.seedflow.jobs.cli.StudyCommand;
 import io.seedflow.jobs.cli.ReplicaCommand;
 import io.seedflow.jobs.cli.TrainOfflineCommand;
 import picocli.CommandLine;
@@ -15,7 +16,8 @@ import picocli.CommandLine.Command;
 @Command(name = "seedflow", mixinStandardHelpOptions = true, version = "seedflow 0.1.0",
         description = "Continual zeroth-order fine-tuning with a seed+scalar update log.",
         subcommands = {DemoCommand.class, RunCommand.class, ReplicaCommand.class, TrainOfflineCommand.class,
-            ReplayCommand.class, PlotCommand.class, BenchStreamingCommand.class, CommandLine.HelpCommand.class})
+            ReplayCommand.class, PlotCommand.class, BenchStreamingCommand.class, StudyCommand.class,
+            CommandLine.HelpCommand.class})
 public final class SeedflowCli {
     public static void main(String[] args) {
         int code = execute(args);

@@ -242,8 +242,11 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             SnapshotPointer stored = completed.get(completed.size() - 1);
             snapshotPointer.update(TrainerStateCodec.encodePointer(stored));
             List<byte[]> kept = new ArrayList<>();
+            // records up to the snapshot are replayed no more, but the newest few are the trainer's history
+            // (mask thresholds, momentum, subspace window) that a restore needs to continue exactly
+            long keepAfter = stored.step() - trainers.get(modelId).historySteps();
             for (byte[] b : logTail.get()) {
-                if (TrainerStateCodec.decodeRecord(b).step() > stored.step()) {
+                if (TrainerStateCodec.decodeRecord(b).step() > keepAfter) {
                     kept.add(b);
                 }
             }
@@ -285,7 +288,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             if (expected == null || expected != trainer.version() + 1) {
                 trainer.close();
                 throw new IllegalStateException("trainer state of model '" + modelId + "' is inconsistent: snapshot "
-                        + "step " + pointer.step() + " + " + tail.size() + " tail records gives version "
+                        + "step " + pointer.step() + " + the tail records after it give version "
                         + trainer.version() + " but next-step is " + expected + "; restore from an older checkpoint");
             }
             submit(ctx, started.snapshotsToStore());

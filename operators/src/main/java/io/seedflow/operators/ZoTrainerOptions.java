@@ -4,9 +4,12 @@ import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.zo.LearningRateSchedule;
 import io.seedflow.core.zo.NonFinitePolicy;
+import io.seedflow.core.zo.SparsityOptions;
+import io.seedflow.core.zo.SubspaceOptions;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoVariant;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
@@ -42,7 +45,32 @@ public final class ZoTrainerOptions {
             .withDescription("What a step with a non-finite loss does: SKIP (emit a skipped record) or FAIL.");
     public static final ConfigOption<ZoVariant> VARIANT = ConfigOptions.key("seedflow.zo.variant")
             .enumType(ZoVariant.class).defaultValue(ZoVariant.SGD)
-            .withDescription("How the projected gradient becomes the step: SGD (MeZO) or SIGN (ZO-SGD-Sign).");
+            .withDescription("How the projected gradient becomes the step: SGD (MeZO), SIGN (ZO-SGD-Sign), MOMENTUM "
+                    + "(ZO-SGD-MMT, unrolled into the record) or CONSERVATIVE (ZO-SGD-Cons).");
+    public static final ConfigOption<Double> MOMENTUM = ConfigOptions.key(ZoOptions.MOMENTUM_KEY).doubleType()
+            .defaultValue(0.9).withDescription("Momentum beta of variant MOMENTUM, in [0, 1).");
+    public static final ConfigOption<Integer> MOMENTUM_TERMS = ConfigOptions.key(ZoOptions.MOMENTUM_TERMS_KEY)
+            .intType().defaultValue(32).withDescription("Past steps unrolled into each MOMENTUM record, [1, 1024].");
+    public static final ConfigOption<SparsityOptions.MaskKind> SPARSE_MASK = ConfigOptions
+            .key(SparsityOptions.MASK_KEY).enumType(SparsityOptions.MaskKind.class)
+            .defaultValue(SparsityOptions.MaskKind.NONE).withDescription("Mask inside the trained matrices: NONE, "
+                    + "MAGNITUDE (Sparse MeZO: the smallest |theta|) or RANDOM (fixed density from a seed).");
+    public static final ConfigOption<Double> SPARSITY = ConfigOptions.key(SparsityOptions.SPARSITY_KEY).doubleType()
+            .defaultValue(0.0).withDescription("Fraction of each trained matrix that is frozen, [0, 1).");
+    public static final ConfigOption<Long> SPARSE_REFRESH = ConfigOptions.key(SparsityOptions.REFRESH_KEY).longType()
+            .defaultValue(1000L).withDescription("Steps between magnitude-threshold refreshes / random mask redraws; "
+                    + "0 = never.");
+    public static final ConfigOption<List<String>> TRAINABLE_TENSORS = ConfigOptions.key(SparsityOptions.TENSORS_KEY)
+            .stringType().asList().defaultValues().withDescription("Tensors to train, e.g. "
+                    + "layers.1.weight;layers.1.bias; empty = all.");
+    public static final ConfigOption<List<String>> SUBSPACE_TENSORS = ConfigOptions.key(SubspaceOptions.TENSORS_KEY)
+            .stringType().asList().defaultValues().withDescription("Parameter group of subspace-denoised gradients "
+                    + "(a bounded group, e.g. the head); empty = off.");
+    public static final ConfigOption<Integer> SUBSPACE_WINDOW = ConfigOptions.key(SubspaceOptions.WINDOW_KEY).intType()
+            .defaultValue(64).withDescription("Steps per PCA window (tau), >= 2.");
+    public static final ConfigOption<Double> SUBSPACE_THRESHOLD = ConfigOptions.key(SubspaceOptions.THRESHOLD_KEY)
+            .doubleType().defaultValue(1e-3).withDescription("Share of the window's variance treated as noise (nu), "
+                    + "in (0, 1).");
     public static final ConfigOption<Long> RUN_SEED = ConfigOptions.key("seedflow.zo.run-seed").longType()
             .defaultValue(42L).withDescription("Run seed from which every step's perturbation seeds derive.");
     public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key("seedflow.trainer.batch-size").intType()
@@ -73,13 +101,18 @@ public final class ZoTrainerOptions {
         return ZoOptions.builder().learningRate(conf.get(LEARNING_RATE)).epsilon(conf.get(EPSILON))
                 .perturbations(conf.get(PERTURBATIONS)).weightDecay(conf.get(WEIGHT_DECAY))
                 .gradientClip(conf.get(GRADIENT_CLIP)).schedule(conf.get(SCHEDULE)).totalSteps(conf.get(TOTAL_STEPS))
-                .nonFinitePolicy(conf.get(NON_FINITE_POLICY)).runSeed(conf.get(RUN_SEED)).variant(conf.get(VARIANT)).build();
+                .nonFinitePolicy(conf.get(NON_FINITE_POLICY)).runSeed(conf.get(RUN_SEED)).variant(conf.get(VARIANT))
+                .momentum(conf.get(MOMENTUM)).momentumTerms(conf.get(MOMENTUM_TERMS))
+                .sparsity(new SparsityOptions(conf.get(SPARSE_MASK), conf.get(SPARSITY), conf.get(SPARSE_REFRESH),
+                        conf.get(TRAINABLE_TENSORS)))
+                .subspace(new SubspaceOptions(conf.get(SUBSPACE_TENSORS), conf.get(SUBSPACE_WINDOW),
+                        conf.get(SUBSPACE_THRESHOLD)))
+                .build();
     }
 
     /** Checks every setting the trainer reads; the message names the key, the value and what is allowed. */
     public static void validate(Configuration conf) {
-        zoOptions(conf);
-        MlpSpec.parse(conf.get(MODEL_SPEC));
+        zoOptions(conf).checkModel(MlpSpec.parse(conf.get(MODEL_SPEC)).tensorSpecs());
         if (conf.get(BATCH_SIZE) < 1) {
             throw new InvalidConfigurationException(BATCH_SIZE.key(), conf.get(BATCH_SIZE), "must be >= 1");
         }

@@ -24,7 +24,12 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.api.io.TempDir;
 
 class ZoTrainerFunctionTest {
@@ -83,7 +88,7 @@ class ZoTrainerFunctionTest {
     static List<UpdateRecord> timeless(List<UpdateRecord> records) {
         return records.stream().map(r -> new UpdateRecord(r.formatVersion(), r.modelId(), r.baseSnapshotId(),
                 r.step(), r.status(), r.decayFactor(), r.perturbations(), r.epsilon(), r.learningRate(),
-                r.batchSize(), r.lineage(), 0L)).toList();
+                r.batchSize(), r.lineage(), 0L, r.mask(), r.subspace())).toList();
     }
 
     @Test
@@ -140,15 +145,37 @@ class ZoTrainerFunctionTest {
         }
     }
 
-    @Test
-    void restoreFromCheckpointContinuesBitExactly() throws Exception {
+    /** Extra settings under which a restore must continue exactly (masks, subspace window, momentum history). */
+    static Stream<Arguments> refinements() {
+        return Stream.of(
+                Arguments.of("dense ZO-SGD", Map.of()),
+                Arguments.of("magnitude mask once + subspace head", Map.of(
+                        "seedflow.zo.perturbations", "1",
+                        "seedflow.zo.sparse.mask", "MAGNITUDE", "seedflow.zo.sparse.sparsity", "0.5",
+                        "seedflow.zo.sparse.refresh-steps", "0",
+                        "seedflow.zo.subspace.tensors", "layers.1.weight;layers.1.bias",
+                        "seedflow.zo.subspace.window", "3", "seedflow.zo.subspace.variance-threshold", "0.3")),
+                Arguments.of("momentum + random mask, head only", Map.of(
+                        "seedflow.zo.perturbations", "1", "seedflow.zo.variant", "MOMENTUM",
+                        "seedflow.zo.momentum-terms", "5", "seedflow.zo.sparse.mask", "RANDOM",
+                        "seedflow.zo.sparse.sparsity", "0.3", "seedflow.zo.trainable-tensors",
+                        "layers.1.weight;layers.1.bias")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refinements")
+    void restoreFromCheckpointContinuesBitExactly(String name, Map<String, String> extra) throws Exception {
         List<TrainingExample> input = examples(61, 8, 3, 3);
+        Configuration confA = conf(SMALL, tmp.resolve("a"), 5, 4);
+        extra.forEach(confA::setString);
+        Configuration confB = conf(SMALL, tmp.resolve("b"), 5, 4);
+        extra.forEach(confB::setString);
         // snapshot every 4 steps, batch 5: the cut at 37 examples is after step 7 with 2 examples buffered
         // and 3 records in the log tail
         List<UpdateRecord> expected;
         String expectedWeights;
         Path dirA = tmp.resolve("a");
-        ZoTrainerFunction uninterrupted = new ZoTrainerFunction(conf(SMALL, dirA, 5, 4));
+        ZoTrainerFunction uninterrupted = new ZoTrainerFunction(confA);
         try (var h = harness(uninterrupted)) {
             h.open();
             expected = feed(h, input);
@@ -159,13 +186,13 @@ class ZoTrainerFunctionTest {
         Path dirB = tmp.resolve("b");
         List<UpdateRecord> before;
         OperatorSubtaskState state;
-        try (var h = harness(new ZoTrainerFunction(conf(SMALL, dirB, 5, 4)))) {
+        try (var h = harness(new ZoTrainerFunction(confB))) {
             h.open();
             before = feed(h, input.subList(0, 37));
             state = h.snapshot(1L, 1L);
         }
         assertThat(before).hasSize(7);
-        ZoTrainerFunction restored = new ZoTrainerFunction(conf(SMALL, dirB, 5, 4));
+        ZoTrainerFunction restored = new ZoTrainerFunction(confB);
         List<UpdateRecord> after;
         try (var h = harness(restored)) {
             h.initializeState(state);

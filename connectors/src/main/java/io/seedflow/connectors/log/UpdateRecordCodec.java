@@ -4,6 +4,9 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.PerturbationTerm;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.log.UpdateStatus;
+import io.seedflow.core.sparse.TensorMask;
+import io.seedflow.core.sparse.UpdateMask;
+import io.seedflow.core.subspace.SubspaceCorrection;
 import io.seedflow.schemas.LineageRange;
 import io.seedflow.schemas.ModelUpdate;
 import io.seedflow.schemas.Perturbation;
@@ -41,6 +44,8 @@ public final class UpdateRecordCodec {
                 .setBatchSize(r.batchSize())
                 .setLineage(lineage)
                 .setTrainerTimeMillis(Instant.ofEpochMilli(r.trainerTimeMillis()))
+                .setMask(r.mask() == null ? null : toAvro(r.mask()))
+                .setSubspace(r.subspace() == null ? null : toAvro(r.subspace()))
                 .build();
     }
 
@@ -56,6 +61,36 @@ public final class UpdateRecordCodec {
         }
         return new UpdateRecord(m.getFormatVersion(), m.getModelId(), m.getBaseSnapshotId(), m.getStep(),
                 UpdateStatus.valueOf(m.getStatus().name()), m.getDecayFactor(), terms, m.getEpsilon(),
-                m.getLearningRate(), m.getBatchSize(), lineage, m.getTrainerTimeMillis().toEpochMilli());
+                m.getLearningRate(), m.getBatchSize(), lineage, m.getTrainerTimeMillis().toEpochMilli(),
+                m.getMask() == null ? null : fromAvro(m.getMask()),
+                m.getSubspace() == null ? null : fromAvro(m.getSubspace()));
+    }
+
+    private static io.seedflow.schemas.UpdateMask toAvro(UpdateMask mask) {
+        List<io.seedflow.schemas.TensorMask> tensors = new ArrayList<>(mask.tensors().size());
+        for (TensorMask t : mask.tensors()) {
+            tensors.add(io.seedflow.schemas.TensorMask.newBuilder().setTensor(t.tensor())
+                    .setMaxMagnitude(t.maxMagnitude()).setKeepSeed(t.keepSeed()).setKeepFraction(t.keepFraction())
+                    .build());
+        }
+        return io.seedflow.schemas.UpdateMask.newBuilder().setTensors(tensors).build();
+    }
+
+    private static UpdateMask fromAvro(io.seedflow.schemas.UpdateMask mask) {
+        List<TensorMask> tensors = new ArrayList<>(mask.getTensors().size());
+        for (io.seedflow.schemas.TensorMask t : mask.getTensors()) {
+            tensors.add(new TensorMask(t.getTensor(), t.getMaxMagnitude(), t.getKeepSeed(), t.getKeepFraction()));
+        }
+        return new UpdateMask(tensors);
+    }
+
+    private static io.seedflow.schemas.SubspaceCorrection toAvro(SubspaceCorrection s) {
+        return io.seedflow.schemas.SubspaceCorrection.newBuilder().setTensors(s.tensors())
+                .setWindowSeeds(s.windowSeeds()).setWindowCoefficients(s.windowCoefficients())
+                .setRemoved(s.removed()).build();
+    }
+
+    private static SubspaceCorrection fromAvro(io.seedflow.schemas.SubspaceCorrection s) {
+        return new SubspaceCorrection(s.getTensors(), s.getWindowSeeds(), s.getWindowCoefficients(), s.getRemoved());
     }
 }

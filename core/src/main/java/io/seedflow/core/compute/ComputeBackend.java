@@ -3,6 +3,7 @@ package io.seedflow.core.compute;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.LossPair;
+import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
 
 /**
@@ -16,7 +17,18 @@ public interface ComputeBackend extends AutoCloseable {
     String name();
 
     /** L(theta + eps z) and L(theta - eps z) for direction z of {@code seed}, without modifying theta. */
-    LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon);
+    default LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon) {
+        return perturbedLosses(params, batch, seed, epsilon, null);
+    }
+
+    /**
+     * As above with z restricted to the elements {@code mask} trains (null = every element), the mask evaluated
+     * from the unperturbed theta inside the pass (spec §6.2), never stored.
+     */
+    LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask);
+
+    /** Mean loss of the unperturbed weights on the batch (the conservative variant compares against it). */
+    double loss(ParameterSet params, Batch batch);
 
     /** Applies a record to the weights in place, bit-identical to {@link io.seedflow.core.log.UpdateApplier}. */
     void applyUpdate(ParameterSet params, UpdateRecord record);

@@ -6,6 +6,7 @@ import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.LossPair;
 import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
 
 /** The pure-Java backend: fused paired forward of {@link Mlp}, update through {@link UpdateApplier}. */
@@ -22,8 +23,13 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     @Override
-    public LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon) {
-        return mlp.perturbedLosses(params, batch, seed, epsilon);
+    public LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
+        return mlp.perturbedLosses(params, batch, seed, epsilon, mask);
+    }
+
+    @Override
+    public double loss(ParameterSet params, Batch batch) {
+        return mlp.loss(params, batch);
     }
 
     @Override

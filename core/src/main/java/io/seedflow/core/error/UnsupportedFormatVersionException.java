@@ -6,4 +6,9 @@ public class UnsupportedFormatVersionException extends SeedFlowException {
         super(what + " has format version " + found + " but this build supports only version " + supported
                 + "; upgrade the replica");
     }
+
+    public UnsupportedFormatVersionException(String what, int found, int lowest, int highest) {
+        super(what + " has format version " + found + " but this build supports versions " + lowest + " to "
+                + highest + "; upgrade the replica");
+    }
 }

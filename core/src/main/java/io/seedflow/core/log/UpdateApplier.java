@@ -3,14 +3,22 @@ package io.seedflow.core.log;
 import io.seedflow.core.error.InvalidUpdateRecordException;
 import io.seedflow.core.error.UnsupportedFormatVersionException;
 import io.seedflow.core.rng.PerturbationGenerator;
+import io.seedflow.core.sparse.TensorMask;
+import io.seedflow.core.sparse.UpdateMask;
+import io.seedflow.core.subspace.SubspaceBasis;
+import io.seedflow.core.subspace.SubspaceBasisCache;
+import io.seedflow.core.subspace.SubspaceCorrection;
 import io.seedflow.core.tensor.ParameterSet;
 import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Applies an update record to weights in place, the one way trainer and replicas both do it: for every tensor t
- * and element i, {@code theta = (rank(t) >= 2 && d != 1) ? theta * d : theta}, then for each term k in record order
- * {@code theta = fma(-c_k, z_k[t, i], theta)}. Element-wise, so any split across threads gives the same bits.
+ * Applies an update record to weights in place, the one way trainer and replicas both do it (spec §5, §6). For
+ * every trained tensor t and every element i that its mask trains (decided from theta before the update):
+ * {@code theta = (rank(t) >= 2 && d != 1) ? theta * d : theta}, then for each term k in record order
+ * {@code theta = fma(-c_k, z_k[t, i], theta)}, then, for a tensor in the subspace group, for each removed direction
+ * j in record order {@code theta = fma(b_j, e_j[offset(t) + i], theta)}. Element-wise, so any split across threads
+ * gives the same bits.
  */
 public final class UpdateApplier {
     /** Elements per task; a multiple of 4 so Philox blocks are never split between tasks. */
@@ -21,9 +29,15 @@ public final class UpdateApplier {
 
     /** Checks that the record can be applied at all; throws before any weight changes. */
     public static void validate(UpdateRecord r) {
-        if (r.formatVersion() != UpdateRecord.FORMAT_VERSION) {
+        if (r.formatVersion() != UpdateRecord.FORMAT_VERSION && r.formatVersion() != UpdateRecord.FORMAT_VERSION_SPARSE) {
             throw new UnsupportedFormatVersionException("update record for step " + r.step(), r.formatVersion(),
-                    UpdateRecord.FORMAT_VERSION);
+                    UpdateRecord.FORMAT_VERSION, UpdateRecord.FORMAT_VERSION_SPARSE);
+        }
+        int expectedVersion = UpdateRecord.formatVersionFor(r.mask(), r.subspace());
+        if (r.formatVersion() != expectedVersion) {
+            throw new InvalidUpdateRecordException("step " + r.step() + " has format version " + r.formatVersion()
+                    + " but " + (expectedVersion == 1 ? "carries no mask or subspace correction (must be 1)"
+                            : "carries a mask or subspace correction (must be 2)"));
         }
         if (r.status() == UpdateStatus.SKIPPED_NON_FINITE && !r.perturbations().isEmpty()) {
             throw new InvalidUpdateRecordException("step " + r.step() + " is SKIPPED_NON_FINITE but carries "
@@ -40,6 +54,10 @@ public final class UpdateApplier {
                         + " must be finite, got " + c);
             }
         }
+        if (r.subspace() != null && r.perturbations().size() > 1) {
+            throw new InvalidUpdateRecordException("step " + r.step() + ": a subspace correction needs at most one "
+                    + "perturbation term, got " + r.perturbations().size());
+        }
     }
 
     public static void apply(ParameterSet params, UpdateRecord r) {
@@ -47,6 +65,10 @@ public final class UpdateApplier {
         if (r.status() == UpdateStatus.SKIPPED_NON_FINITE) {
             return;
         }
+        if (r.mask() != null) {
+            r.mask().checkTensorCount(params.size(), r.step());
+        }
+        Correction correction = Correction.of(params, r);
         List<PerturbationTerm> terms = r.perturbations();
         int q = terms.size();
         long[] seeds = new long[q];
@@ -57,23 +79,74 @@ public final class UpdateApplier {
         }
         float d = r.decayFactor();
         for (int t = 0; t < params.size(); t++) {
+            TensorMask mask = UpdateMask.of(r.mask(), t);
+            if (mask == null) {
+                continue; // frozen
+            }
             float[] theta = params.tensor(t);
             boolean decay = d != 1f && params.spec(t).rank() >= 2;
             int tensorIndex = t;
+            long groupOffset = correction == null ? -1 : correction.offsetOf(t);
             int chunks = (theta.length + CHUNK - 1) / CHUNK;
             IntStream range = IntStream.range(0, chunks);
-            (chunks > 1 ? range.parallel() : range).forEach(ch -> applyChunk(theta, tensorIndex, ch * CHUNK,
-                    Math.min(CHUNK, theta.length - ch * CHUNK), decay, d, seeds, coeffs));
+            (chunks > 1 ? range.parallel() : range).forEach(ch -> applyChunk(theta, tensorIndex, mask, ch * CHUNK,
+                    Math.min(CHUNK, theta.length - ch * CHUNK), decay, d, seeds, coeffs,
+                    groupOffset < 0 ? null : correction, groupOffset));
+        }
+    }
+
+    /** The removed directions and their coefficients for a record with a subspace correction. */
+    private record Correction(SubspaceCorrection section, long[] offsets, SubspaceBasis basis, float[] b) {
+        static Correction of(ParameterSet params, UpdateRecord r) {
+            SubspaceCorrection s = r.subspace();
+            if (s == null) {
+                return null;
+            }
+            for (int t : s.tensors()) {
+                if (t >= params.size()) {
+                    throw new InvalidUpdateRecordException("step " + r.step() + ": subspace group names tensor " + t
+                            + " but the model has " + params.size() + " tensors");
+                }
+            }
+            SubspaceBasis basis = SubspaceBasisCache.shared().get(params.specs(), s.window());
+            if (s.removed().size() > basis.size()) {
+                throw new InvalidUpdateRecordException("step " + r.step() + ": " + s.removed().size()
+                        + " removed directions but the window's basis has only " + basis.size());
+            }
+            float[] b = new float[s.removed().size()];
+            for (int j = 0; j < b.length; j++) {
+                b[j] = s.removed().get(j);
+            }
+            return new Correction(s, SubspaceBasis.groupOffsets(params.specs(), s.tensors()), basis, b);
+        }
+
+        /** Offset of tensor t in the group vector, or -1 when t is not in the group. */
+        long offsetOf(int t) {
+            int g = section.tensors().indexOf(t);
+            return g < 0 ? -1 : offsets[g];
+        }
+
+        /** Direction of removed coefficient j: the (size - r + j)-th basis direction (lowest variance last). */
+        float[] direction(int j) {
+            return basis.direction(basis.size() - b.length + j);
         }
     }
 
     private static final ThreadLocal<float[]> Z = ThreadLocal.withInitial(() -> new float[CHUNK]);
+    private static final ThreadLocal<boolean[]> KEEP = ThreadLocal.withInitial(() -> new boolean[CHUNK]);
 
-    private static void applyChunk(float[] theta, int tensorIndex, int from, int len, boolean decay, float d,
-            long[] seeds, float[] coeffs) {
+    private static void applyChunk(float[] theta, int tensorIndex, TensorMask mask, int from, int len, boolean decay,
+            float d, long[] seeds, float[] coeffs, Correction correction, long groupOffset) {
+        boolean[] keep = null;
+        if (!mask.dense()) {
+            keep = KEEP.get();
+            mask.trained(theta, from, from, len, keep); // from the weights before this update
+        }
         if (decay) {
             for (int i = from; i < from + len; i++) {
-                theta[i] = theta[i] * d;
+                if (keep == null || keep[i - from]) {
+                    theta[i] = theta[i] * d;
+                }
             }
         }
         float[] z = Z.get();
@@ -81,7 +154,21 @@ public final class UpdateApplier {
             PerturbationGenerator.fill(seeds[k], tensorIndex, from, z, 0, len);
             float negC = -coeffs[k];
             for (int i = 0; i < len; i++) {
-                theta[from + i] = Math.fma(negC, z[i], theta[from + i]);
+                if (keep == null || keep[i]) {
+                    theta[from + i] = Math.fma(negC, z[i], theta[from + i]);
+                }
+            }
+        }
+        if (correction != null) {
+            int base = Math.toIntExact(groupOffset + from);
+            for (int j = 0; j < correction.b.length; j++) {
+                float[] e = correction.direction(j);
+                float bj = correction.b[j];
+                for (int i = 0; i < len; i++) {
+                    if (keep == null || keep[i]) {
+                        theta[from + i] = Math.fma(bj, e[base + i], theta[from + i]);
+                    }
+                }
             }
         }
     }

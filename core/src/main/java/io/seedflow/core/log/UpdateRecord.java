@@ -1,12 +1,17 @@
 package io.seedflow.core.log;
 
+import io.seedflow.core.sparse.UpdateMask;
+import io.seedflow.core.subspace.SubspaceCorrection;
 import java.util.List;
 
 /**
  * One model change, version {@code step - 1} to {@code step}: everything a replica needs to apply it (seeds,
- * float coefficients, decay factor) and, for monitoring and exactly-once accounting, the losses and lineage. The
- * wire form is the Avro record {@code io.seedflow.schemas.ModelUpdate}; the meaning of each field is in
- * docs/update-log-spec.md.
+ * float coefficients, decay factor, and for format version 2 the update mask and the subspace correction) and, for
+ * monitoring and exactly-once accounting, the losses and lineage. The wire form is the Avro record
+ * {@code io.seedflow.schemas.ModelUpdate}; the meaning of each field is in docs/update-log-spec.md.
+ *
+ * @param mask which elements the step trains; null = all (dense, format version 1)
+ * @param subspace the subspace-denoising correction; null = none
  */
 public record UpdateRecord(
         int formatVersion,
@@ -20,14 +25,31 @@ public record UpdateRecord(
         float learningRate,
         int batchSize,
         List<Lineage> lineage,
-        long trainerTimeMillis) {
+        long trainerTimeMillis,
+        UpdateMask mask,
+        SubspaceCorrection subspace) {
 
-    /** The update-log format this build writes and applies. */
+    /** Dense records: every element of every tensor, no correction. */
     public static final int FORMAT_VERSION = 1;
+    /** Records with an update mask and/or a subspace correction (§6.2, §6.3 of the spec). */
+    public static final int FORMAT_VERSION_SPARSE = 2;
 
     public UpdateRecord {
         perturbations = List.copyOf(perturbations);
         lineage = List.copyOf(lineage);
+    }
+
+    /** A dense record (format version 1 fields only). */
+    public UpdateRecord(int formatVersion, String modelId, String baseSnapshotId, long step, UpdateStatus status,
+            float decayFactor, List<PerturbationTerm> perturbations, float epsilon, float learningRate, int batchSize,
+            List<Lineage> lineage, long trainerTimeMillis) {
+        this(formatVersion, modelId, baseSnapshotId, step, status, decayFactor, perturbations, epsilon, learningRate,
+                batchSize, lineage, trainerTimeMillis, null, null);
+    }
+
+    /** The format version a record with these sections must carry: 2 with a mask or correction, else 1. */
+    public static int formatVersionFor(UpdateMask mask, SubspaceCorrection subspace) {
+        return mask != null || subspace != null ? FORMAT_VERSION_SPARSE : FORMAT_VERSION;
     }
 
     public long eventCount() {

@@ -1,6 +1,7 @@
 package io.seedflow.core.model;
 
 import io.seedflow.core.rng.PerturbationGenerator;
+import io.seedflow.core.sparse.TensorMask;
 import java.util.concurrent.ForkJoinPool;
 import java.util.stream.IntStream;
 
@@ -29,8 +30,12 @@ final class DenseKernel {
     private DenseKernel() {
     }
 
-    /** One layer's operands: {@code blocks} micro-batch blocks; act null means linear. */
-    record Layer(float[] w, float[] b, int in, int out, int blocks, Activation act, int weightIndex, int biasIndex) {
+    /**
+     * One layer's operands: {@code blocks} micro-batch blocks; act null means linear. The masks say which elements
+     * the paired perturbed pass perturbs (null = the tensor is frozen, not perturbed).
+     */
+    record Layer(float[] w, float[] b, int in, int out, int blocks, Activation act, int weightIndex, int biasIndex,
+            TensorMask weightMask, TensorMask biasMask) {
     }
 
     /** Number of 32-example blocks for a batch. */
@@ -74,18 +79,31 @@ final class DenseKernel {
         } else {
             Scratch s = SCRATCH.get();
             s.ensure(rows * l.in);
-            PerturbationGenerator.fill(seed, l.weightIndex, (long) o0 * l.in, s.z, 0, rows * l.in);
-            PerturbationGenerator.fill(seed, l.biasIndex, o0, s.zb, 0, rows);
             int wOff = o0 * l.in;
-            for (int e = 0; e < rows * l.in; e++) {
-                float z = s.z[e];
-                float w = l.w[wOff + e];
-                s.wPlus[e] = Math.fma(eps, z, w);
-                s.wMinus[e] = Math.fma(-eps, z, w);
+            if (l.weightMask == null) {
+                System.arraycopy(l.w, wOff, s.wPlus, 0, rows * l.in);
+                System.arraycopy(l.w, wOff, s.wMinus, 0, rows * l.in);
+            } else {
+                PerturbationGenerator.fill(seed, l.weightIndex, wOff, s.z, 0, rows * l.in);
+                // the mask comes from the unperturbed weights, inside the pass: neither it nor W +/- eps z is stored
+                l.weightMask.zeroFrozen(l.w, wOff, wOff, s.z, rows * l.in, s.keep);
+                for (int e = 0; e < rows * l.in; e++) {
+                    float z = s.z[e];
+                    float w = l.w[wOff + e];
+                    s.wPlus[e] = Math.fma(eps, z, w);
+                    s.wMinus[e] = Math.fma(-eps, z, w);
+                }
             }
-            for (int r = 0; r < rows; r++) {
-                s.bPlus[r] = Math.fma(eps, s.zb[r], l.b[o0 + r]);
-                s.bMinus[r] = Math.fma(-eps, s.zb[r], l.b[o0 + r]);
+            if (l.biasMask == null) {
+                System.arraycopy(l.b, o0, s.bPlus, 0, rows);
+                System.arraycopy(l.b, o0, s.bMinus, 0, rows);
+            } else {
+                PerturbationGenerator.fill(seed, l.biasIndex, o0, s.zb, 0, rows);
+                l.biasMask.zeroFrozen(l.b, o0, o0, s.zb, rows, s.keep);
+                for (int r = 0; r < rows; r++) {
+                    s.bPlus[r] = Math.fma(eps, s.zb[r], l.b[o0 + r]);
+                    s.bMinus[r] = Math.fma(-eps, s.zb[r], l.b[o0 + r]);
+                }
             }
             for (int blk = fromBlock; blk < toBlock; blk++) {
                 k.tile(s.wPlus, 0, l.in, s.bPlus, 0, rows, x1, blk * l.in * MB, y1, (blk * l.out + o0) * MB, relu);
@@ -113,6 +131,7 @@ final class DenseKernel {
         float[] z = new float[0];
         float[] wPlus = new float[0];
         float[] wMinus = new float[0];
+        boolean[] keep = new boolean[ROWS];
         final float[] zb = new float[ROWS];
         final float[] bPlus = new float[ROWS];
         final float[] bMinus = new float[ROWS];
@@ -122,6 +141,7 @@ final class DenseKernel {
                 z = new float[len];
                 wPlus = new float[len];
                 wMinus = new float[len];
+                keep = new boolean[len];
             }
         }
     }

@@ -2,6 +2,7 @@ package io.seedflow.core.model;
 
 import io.seedflow.core.error.TensorShapeMismatchException;
 import io.seedflow.core.rng.PerturbationGenerator;
+import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.tensor.TensorSpec;
 import java.util.List;
@@ -49,7 +50,7 @@ public final class Mlp {
         prepare(params, batch);
         float[] x = input;
         for (int l = 0; l < spec.layerCount(); l++) {
-            DenseKernel.forward(layer(params, l, batch.size()), x, plus[l], null, null, 0L, 0f);
+            DenseKernel.forward(layer(params, l, batch.size(), null), x, plus[l], null, null, 0L, 0f);
             x = plus[l];
         }
         return unblock(x, batch.size(), logitsPlus);
@@ -64,11 +65,20 @@ public final class Mlp {
      * sweep over the weights and one generation of z, and theta is never modified.
      */
     public LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon) {
+        return perturbedLosses(params, batch, seed, epsilon, null);
+    }
+
+    /**
+     * As {@link #perturbedLosses(ParameterSet, Batch, long, float)} with z restricted to the elements {@code mask}
+     * trains (null = all): frozen tensors are not perturbed, masked-out elements get z = 0, the mask evaluated
+     * from the unperturbed weights inside the pass.
+     */
+    public LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
         prepare(params, batch);
         float[] xp = input;
         float[] xm = input;
         for (int l = 0; l < spec.layerCount(); l++) {
-            DenseKernel.forward(layer(params, l, batch.size()), xp, plus[l], xm, minus[l], seed, epsilon);
+            DenseKernel.forward(layer(params, l, batch.size(), mask), xp, plus[l], xm, minus[l], seed, epsilon);
             xp = plus[l];
             xm = minus[l];
         }
@@ -132,10 +142,11 @@ public final class Mlp {
         return p;
     }
 
-    DenseKernel.Layer layer(ParameterSet params, int l, int batch) {
+    DenseKernel.Layer layer(ParameterSet params, int l, int batch, UpdateMask mask) {
         Activation act = l < spec.layerCount() - 1 ? spec.activation() : null;
         return new DenseKernel.Layer(params.tensor(2 * l), params.tensor(2 * l + 1), spec.width(l), spec.width(l + 1),
-                DenseKernel.blocks(batch), act, 2 * l, 2 * l + 1);
+                DenseKernel.blocks(batch), act, 2 * l, 2 * l + 1, UpdateMask.of(mask, 2 * l),
+                UpdateMask.of(mask, 2 * l + 1));
     }
 
     /** Copies blocked logits ({@code [block][class][32]}) into class-major {@code out[c * batch + n]}. */

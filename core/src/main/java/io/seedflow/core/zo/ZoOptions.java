@@ -1,6 +1,9 @@
 package io.seedflow.core.zo;
 
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.tensor.TensorSpec;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Settings of the MeZO ZO-SGD estimator (Malladi et al., "Fine-Tuning Language Models with Just Forward Passes",
@@ -19,7 +22,13 @@ public record ZoOptions(
         double finalLearningRateFraction,
         NonFinitePolicy nonFinitePolicy,
         long runSeed,
-        ZoVariant variant) {
+        ZoVariant variant,
+        double momentum,
+        int momentumTerms,
+        SparsityOptions sparsity,
+        SubspaceOptions subspace) {
+    public static final String MOMENTUM_KEY = "seedflow.zo.momentum";
+    public static final String MOMENTUM_TERMS_KEY = "seedflow.zo.momentum-terms";
 
     public static Builder builder() {
         return new Builder();
@@ -28,6 +37,40 @@ public record ZoOptions(
     /** Learning rate of 1-based step {@code step}. */
     public double learningRateAt(long step) {
         return schedule.rate(learningRate, step, warmupSteps, totalSteps, finalLearningRateFraction);
+    }
+
+    /**
+     * Checks the tensor names of the sparsity and subspace settings against a model's tensors; the message names
+     * the setting, the unknown name and the tensors that exist.
+     */
+    public void checkModel(List<TensorSpec> specs) {
+        List<String> names = new ArrayList<>();
+        specs.forEach(t -> names.add(t.name()));
+        for (String t : sparsity.trainableTensors()) {
+            if (!names.contains(t)) {
+                throw new InvalidConfigurationException(SparsityOptions.TENSORS_KEY, t,
+                        "is not a tensor of this model; its tensors are " + names);
+            }
+        }
+        long groupElements = 0;
+        for (String t : subspace.tensors()) {
+            int i = names.indexOf(t);
+            if (i < 0) {
+                throw new InvalidConfigurationException(SubspaceOptions.TENSORS_KEY, t,
+                        "is not a tensor of this model; its tensors are " + names);
+            }
+            if (!sparsity.trainableTensors().isEmpty() && !sparsity.trainableTensors().contains(t)) {
+                throw new InvalidConfigurationException(SubspaceOptions.TENSORS_KEY, t, "must be trained: add it to "
+                        + SparsityOptions.TENSORS_KEY + "=" + sparsity.trainableTensors());
+            }
+            groupElements += specs.get(i).elementCount();
+        }
+        if (groupElements * subspace.window() > SubspaceOptions.MAX_HISTORY_ELEMENTS) {
+            throw new InvalidConfigurationException(SubspaceOptions.TENSORS_KEY, subspace.tensors(), "the group has "
+                    + groupElements + " elements; with " + SubspaceOptions.WINDOW_KEY + "=" + subspace.window()
+                    + " the window history must stay <= " + SubspaceOptions.MAX_HISTORY_ELEMENTS
+                    + " elements (a bounded group, e.g. the head)");
+        }
     }
 
     /** Builder with the defaults of the Fashion-MNIST recipe in docs/benchmarks.md. */
@@ -44,6 +87,10 @@ public record ZoOptions(
         private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.SKIP;
         private long runSeed = 42;
         private ZoVariant variant = ZoVariant.SGD;
+        private double momentum = 0.9;
+        private int momentumTerms = 32;
+        private SparsityOptions sparsity = SparsityOptions.NONE;
+        private SubspaceOptions subspace = SubspaceOptions.OFF;
 
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder epsilon(float v) { epsilon = v; return this; }
@@ -57,6 +104,10 @@ public record ZoOptions(
         public Builder nonFinitePolicy(NonFinitePolicy v) { nonFinitePolicy = v; return this; }
         public Builder runSeed(long v) { runSeed = v; return this; }
         public Builder variant(ZoVariant v) { variant = v; return this; }
+        public Builder momentum(double v) { momentum = v; return this; }
+        public Builder momentumTerms(int v) { momentumTerms = v; return this; }
+        public Builder sparsity(SparsityOptions v) { sparsity = v; return this; }
+        public Builder subspace(SubspaceOptions v) { subspace = v; return this; }
 
         public ZoOptions build() {
             if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
@@ -76,7 +127,33 @@ public record ZoOptions(
                 throw new InvalidConfigurationException("seedflow.zo.gradient-clip", gradientClip, "must be >= 0 (0 = no clipping)");
             }
             if (variant == null) {
-                throw new InvalidConfigurationException("seedflow.zo.variant", null, "must be SGD or SIGN");
+                throw new InvalidConfigurationException("seedflow.zo.variant", null, "must be SGD, SIGN, MOMENTUM or CONSERVATIVE");
+            }
+            if (!(momentum >= 0 && momentum < 1)) {
+                throw new InvalidConfigurationException(MOMENTUM_KEY, momentum, "must be in [0, 1) (beta)");
+            }
+            if (momentumTerms < 1 || momentumTerms > 1024) {
+                throw new InvalidConfigurationException(MOMENTUM_TERMS_KEY, momentumTerms, "must be in [1, 1024] "
+                        + "(past steps unrolled into each record)");
+            }
+            if (variant == ZoVariant.MOMENTUM && perturbations != 1) {
+                throw new InvalidConfigurationException("seedflow.zo.perturbations", perturbations,
+                        "must be 1 with seedflow.zo.variant=MOMENTUM");
+            }
+            if (variant == ZoVariant.CONSERVATIVE && perturbations != 1) {
+                throw new InvalidConfigurationException("seedflow.zo.perturbations", perturbations,
+                        "must be 1 with seedflow.zo.variant=CONSERVATIVE");
+            }
+            if (sparsity == null) {
+                sparsity = SparsityOptions.NONE;
+            }
+            if (subspace == null) {
+                subspace = SubspaceOptions.OFF;
+            }
+            if (subspace.enabled() && (perturbations != 1 || variant == ZoVariant.MOMENTUM)) {
+                throw new InvalidConfigurationException(SubspaceOptions.TENSORS_KEY, subspace.tensors(),
+                        "needs seedflow.zo.perturbations=1 and a variant other than MOMENTUM (got q=" + perturbations
+                                + ", " + variant + ")");
             }
             if (warmupSteps < 0) {
                 throw new InvalidConfigurationException("seedflow.zo.warmup-steps", warmupSteps, "must be >= 0");
@@ -89,7 +166,8 @@ public record ZoOptions(
                 throw new InvalidConfigurationException("seedflow.zo.final-learning-rate-fraction", finalFraction, "must be in [0, 1]");
             }
             return new ZoOptions(learningRate, epsilon, perturbations, weightDecay, gradientClip, schedule, warmupSteps,
-                    totalSteps, finalFraction, nonFinitePolicy, runSeed, variant);
+                    totalSteps, finalFraction, nonFinitePolicy, runSeed, variant, momentum, momentumTerms, sparsity,
+                    subspace);
         }
     }
 }

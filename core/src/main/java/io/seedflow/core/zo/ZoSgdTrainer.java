@@ -9,36 +9,83 @@ import io.seedflow.core.log.UpdateStatus;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.LossPair;
 import io.seedflow.core.rng.SeedDerivation;
+import io.seedflow.core.sparse.UpdateMask;
+import io.seedflow.core.subspace.SubspaceCorrection;
 import io.seedflow.core.tensor.ParameterSet;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 
 /**
- * MeZO ZO-SGD (Malladi et al., NeurIPS 2023) with SeedFlow's exact update rule. One step on a mini-batch: for each
- * of q perturbations with seed s_k, L+ and L- on the same batch (theta untouched), g_k = (L+ - L-) / (2 eps)
- * clipped to [-C, C], c_k = float(lr_t * g_k / q) (or float(lr_t * sign(g_k) / q) for {@link ZoVariant#SIGN});
- * the resulting record is applied through the backend exactly
- * as a replica applies it, so trainer and replicas hold the same bits. Memory: the weights plus the backend's
- * inference buffers; no perturbed copy.
+ * MeZO ZO-SGD (Malladi et al., NeurIPS 2023) with SeedFlow's exact update rule, and its refinements: sparse masks
+ * ({@link SparsityOptions}), subspace-denoised estimates ({@link SubspaceOptions}) and the variants of
+ * {@link ZoVariant}. One step on a mini-batch: the step's mask from the unperturbed weights; for each of q
+ * perturbations with seed s_k, L+ and L- on the same batch (theta untouched, z masked inside the pass),
+ * g_k = (L+ - L-) / (2 eps) clipped to [-C, C], c_k = float(lr_t * g_k / q) (variants: see {@link ZoVariant});
+ * the resulting record is applied through the backend exactly as a replica applies it, so trainer and replicas
+ * hold the same bits. Memory: the weights plus the backend's inference buffers; no perturbed copy.
  */
 public final class ZoSgdTrainer {
     private final ComputeBackend backend;
     private final ParameterSet params;
     private final ZoOptions options;
     private final String modelId;
-    private final String baseSnapshotId;
+    private final MaskPlanner masks;
+    private final SubspaceDenoiser denoiser;
+    /** MOMENTUM: the newest first, at most momentumTerms past steps (seed, g, L+, L-). */
+    private final ArrayDeque<PerturbationTerm> momentum = new ArrayDeque<>();
+    private String baseSnapshotId;
     private long version;
     private long skippedSteps;
 
     /** @param version the step {@code params} are at (0 for a fresh base snapshot) */
     public ZoSgdTrainer(ComputeBackend backend, ParameterSet params, ZoOptions options, String modelId,
             String baseSnapshotId, long version) {
+        options.checkModel(params.specs());
         this.backend = backend;
         this.params = params;
         this.options = options;
         this.modelId = modelId;
         this.baseSnapshotId = baseSnapshotId;
         this.version = version;
+        this.masks = new MaskPlanner(options.sparsity(), params.specs(), options.runSeed());
+        this.denoiser = options.subspace().enabled() ? new SubspaceDenoiser(options.subspace(), params.specs()) : null;
+    }
+
+    /**
+     * How many of the newest records before the current version {@link #resume} needs to continue exactly as an
+     * uninterrupted trainer would (last thresholds and momentum: 1; a subspace window history: 2 τ).
+     */
+    public int historySteps() {
+        return denoiser == null ? 1 : 2 * options.subspace().window();
+    }
+
+    /**
+     * Continues after a restore: takes the mask thresholds, momentum and subspace window from {@code history}, the
+     * records of the steps up to the current version in step order (at least the last {@link #historySteps()} of
+     * them where they exist; records after the current version are ignored). Without the record of the current
+     * version the trainer starts its history afresh (exact only for settings that need none: dense SGD/SIGN).
+     */
+    public void resume(List<UpdateRecord> history) {
+        List<UpdateRecord> past = history.stream().filter(r -> r.step() <= version).toList();
+        if (past.isEmpty()) {
+            return;
+        }
+        UpdateRecord last = past.get(past.size() - 1);
+        if (last.step() != version) {
+            return; // no record of the current version (state from before history was kept): start afresh
+        }
+        masks.resume(last);
+        momentum.clear();
+        if (options.variant() == ZoVariant.MOMENTUM) {
+            for (PerturbationTerm t : last.perturbations()) {
+                momentum.addLast(t);
+            }
+        }
+        if (denoiser != null) {
+            denoiser.resume(past);
+        }
     }
 
     /** Runs one step on {@code batch}, applies it, and returns its record (step = previous version + 1). */
@@ -47,11 +94,12 @@ public final class ZoSgdTrainer {
         int q = options.perturbations();
         double lr = options.learningRateAt(step);
         float eps = options.epsilon();
+        UpdateMask mask = masks.maskFor(step, params);
         List<PerturbationTerm> terms = new ArrayList<>(q);
         boolean finite = true;
         for (int k = 0; k < q && finite; k++) {
             long seed = SeedDerivation.perturbationSeed(options.runSeed(), step, k);
-            LossPair losses = backend.perturbedLosses(params, batch, seed, eps);
+            LossPair losses = backend.perturbedLosses(params, batch, seed, eps, mask);
             if (!losses.finite()) {
                 if (options.nonFinitePolicy() == NonFinitePolicy.FAIL) {
                     throw new NonFiniteLossException(step, losses.plus(), losses.minus());
@@ -70,14 +118,72 @@ public final class ZoSgdTrainer {
         UpdateStatus status = finite ? UpdateStatus.APPLIED : UpdateStatus.SKIPPED_NON_FINITE;
         if (!finite) {
             terms.clear();
+            momentum.clear(); // a non-finite step resets the momentum (its record carries no terms to resume from)
             skippedSteps++;
+        } else if (options.variant() == ZoVariant.MOMENTUM) {
+            terms = momentumTerms(terms.get(0), lr);
+        } else if (options.variant() == ZoVariant.CONSERVATIVE) {
+            terms = conservative(terms.get(0), batch, mask);
+        }
+        SubspaceCorrection correction = null;
+        if (denoiser != null) {
+            boolean moved = !terms.isEmpty();
+            long seed = moved ? terms.get(0).seed() : 0L;
+            float c = moved ? terms.get(0).coefficient() : 0f;
+            correction = moved ? denoiser.correct(step, seed, c, mask, params) : null;
+            denoiser.observe(step, seed, c);
         }
         float decay = options.weightDecay() > 0 ? (float) (1.0 - lr * options.weightDecay()) : 1f;
-        UpdateRecord record = new UpdateRecord(UpdateRecord.FORMAT_VERSION, modelId, baseSnapshotId, step, status,
-                decay, terms, eps, (float) lr, batch.size(), lineage, System.currentTimeMillis());
+        UpdateRecord record = new UpdateRecord(UpdateRecord.formatVersionFor(mask, correction), modelId,
+                baseSnapshotId, step, status, decay, terms, eps, (float) lr, batch.size(), lineage,
+                System.currentTimeMillis(), mask, correction);
         backend.applyUpdate(params, record);
         version = step;
         return record;
+    }
+
+    /** ZO-SGD-MMT unrolled: this step's term and the previous ones, weighted lr_t * beta^(t-u) * g_u. */
+    private List<PerturbationTerm> momentumTerms(PerturbationTerm current, double lr) {
+        momentum.addFirst(current);
+        while (momentum.size() > options.momentumTerms()) {
+            momentum.removeLast();
+        }
+        List<PerturbationTerm> terms = new ArrayList<>(momentum.size());
+        double w = 1;
+        for (Iterator<PerturbationTerm> it = momentum.iterator(); it.hasNext(); w *= options.momentum()) {
+            PerturbationTerm t = it.next();
+            terms.add(new PerturbationTerm(t.seed(), (float) (lr * w * t.projectedGradient()), t.projectedGradient(),
+                    t.lossPlus(), t.lossMinus()));
+        }
+        return terms;
+    }
+
+    /**
+     * ZO-SGD-Cons: with a = c (the SGD step), evaluates L(theta - a z) and L(theta + a z) in one paired pass and
+     * L(theta); keeps the best (ties keep theta).
+     */
+    private List<PerturbationTerm> conservative(PerturbationTerm sgd, Batch batch, UpdateMask mask) {
+        float a = sgd.coefficient();
+        if (a == 0f) {
+            return List.of();
+        }
+        double here = backend.loss(params, batch);
+        LossPair moved = backend.perturbedLosses(params, batch, sgd.seed(), a, mask); // plus = theta + a z
+        double down = moved.minus(); // theta - a z: the SGD step
+        double up = moved.plus();
+        if (down < here && down <= up) {
+            return List.of(sgd);
+        }
+        if (up < here) {
+            return List.of(new PerturbationTerm(sgd.seed(), -a, sgd.projectedGradient(), sgd.lossPlus(),
+                    sgd.lossMinus()));
+        }
+        return List.of();
+    }
+
+    /** The records from now on name {@code snapshotId} as their base; the training state is kept. */
+    public void rebase(String snapshotId) {
+        this.baseSnapshotId = snapshotId;
     }
 
     public long version() {
@@ -86,6 +192,11 @@ public final class ZoSgdTrainer {
 
     public long skippedSteps() {
         return skippedSteps;
+    }
+
+    /** Directions removed from each estimate in the current subspace window (0 when off). */
+    public int subspaceRemovedDirections() {
+        return denoiser == null ? 0 : denoiser.removedDirections();
     }
 
     public ParameterSet parameters() {

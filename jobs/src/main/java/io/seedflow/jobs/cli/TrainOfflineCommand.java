@@ -5,6 +5,8 @@ import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.zo.LearningRateSchedule;
 import io.seedflow.core.zo.NonFinitePolicy;
+import io.seedflow.core.zo.SparsityOptions;
+import io.seedflow.core.zo.SubspaceOptions;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoVariant;
 import io.seedflow.jobs.offline.BackpropOfflineTraining;
@@ -12,6 +14,7 @@ import io.seedflow.jobs.offline.TrainingSettings;
 import io.seedflow.jobs.offline.ZoOfflineTraining;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
+import java.util.List;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -64,8 +67,40 @@ public final class TrainOfflineCommand implements Callable<Integer> {
     @Option(names = "--warmup", defaultValue = "0", description = "Linear warm-up steps.")
     long warmup;
 
-    @Option(names = "--variant", defaultValue = "SGD", description = "ZO variant: SGD (MeZO) or SIGN (default ${DEFAULT-VALUE}).")
+    @Option(names = "--variant", defaultValue = "SGD",
+            description = "ZO variant: SGD (MeZO), SIGN, MOMENTUM or CONSERVATIVE (default ${DEFAULT-VALUE}).")
     ZoVariant variant;
+
+    @Option(names = "--zo-momentum", defaultValue = "0.9", description = "Beta of --variant MOMENTUM (default ${DEFAULT-VALUE}).")
+    double zoMomentum;
+
+    @Option(names = "--momentum-terms", defaultValue = "32",
+            description = "Past steps unrolled into each MOMENTUM record (default ${DEFAULT-VALUE}).")
+    int momentumTerms;
+
+    @Option(names = "--mask", defaultValue = "NONE", description = "Sparse mask inside trained matrices: NONE, MAGNITUDE "
+            + "(Sparse MeZO: smallest |theta|) or RANDOM (default ${DEFAULT-VALUE}).")
+    SparsityOptions.MaskKind mask;
+
+    @Option(names = "--sparsity", defaultValue = "0", description = "Fraction of each trained matrix that is frozen, [0, 1).")
+    double sparsity;
+
+    @Option(names = "--mask-refresh", defaultValue = "1000",
+            description = "Steps between threshold refreshes / random mask redraws, 0 = never (default ${DEFAULT-VALUE}).")
+    long maskRefresh;
+
+    @Option(names = "--trainable-tensors", split = ",", description = "Tensors to train (default: all), e.g. layers.1.weight,layers.1.bias.")
+    List<String> trainableTensors = List.of();
+
+    @Option(names = "--subspace-tensors", split = ",", description = "Parameter group for subspace denoising (default: off).")
+    List<String> subspaceTensors = List.of();
+
+    @Option(names = "--subspace-window", defaultValue = "64", description = "Subspace window tau (default ${DEFAULT-VALUE}).")
+    int subspaceWindow;
+
+    @Option(names = "--subspace-threshold", defaultValue = "0.001",
+            description = "Variance share treated as noise, nu in (0, 1) (default ${DEFAULT-VALUE}).")
+    double subspaceThreshold;
 
     @Option(names = "--on-non-finite", defaultValue = "SKIP", description = "SKIP or FAIL on a non-finite loss.")
     NonFinitePolicy nonFinite;
@@ -102,7 +137,11 @@ public final class TrainOfflineCommand implements Callable<Integer> {
                 : Double.parseDouble(Defaults.BACKPROP_LR);
         ZoOptions zo = ZoOptions.builder().learningRate(rate).epsilon(epsilon).perturbations(perturbations)
                 .weightDecay(weightDecay).gradientClip(clip).schedule(schedule).totalSteps(steps).warmupSteps(warmup)
-                .finalLearningRateFraction(finalFraction).nonFinitePolicy(nonFinite).runSeed(seed).variant(variant).build();
+                .finalLearningRateFraction(finalFraction).nonFinitePolicy(nonFinite).runSeed(seed).variant(variant)
+                .momentum(zoMomentum).momentumTerms(momentumTerms)
+                .sparsity(new SparsityOptions(mask, sparsity, maskRefresh, trainableTensors))
+                .subspace(new SubspaceOptions(subspaceTensors, subspaceWindow, subspaceThreshold)).build();
+        zo.checkModel(MlpSpec.parse(model).tensorSpecs());
         TrainingSettings s = new TrainingSettings(modelId, MlpSpec.parse(model), zo, steps, batch, seed, seed,
                 evalEvery, evalExamples, dir, !noProgress && System.console() != null);
         System.out.printf("train-offline: %s on %s, %d steps, batch %d, lr %s, %s CPU kernels, out %s%n", algorithm,

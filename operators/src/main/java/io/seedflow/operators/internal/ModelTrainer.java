@@ -60,8 +60,10 @@ public final class ModelTrainer implements AutoCloseable {
     }
 
     /**
-     * Loads the snapshot {@code pointer} names, verifies it, and replays {@code tail} (steps pointer.step+1, ...).
-     * Returns the snapshots taken after the pointer's step, re-taken here; storing them again is harmless.
+     * Loads the snapshot {@code pointer} names, verifies it, and replays the records of {@code tail} after the
+     * pointer's step (steps pointer.step+1, ...); the records up to it are the trainer's history
+     * ({@link ZoSgdTrainer#resume}). Returns the snapshots taken after the pointer's step, re-taken here; storing
+     * them again is harmless.
      */
     public static Started restore(String modelId, MlpSpec spec, ZoOptions options, SnapshotPointer pointer,
             List<UpdateRecord> tail, int snapshotInterval) {
@@ -80,6 +82,9 @@ public final class ModelTrainer implements AutoCloseable {
         String base = pointer.snapshotId();
         List<PendingSnapshot> retaken = new ArrayList<>();
         for (UpdateRecord r : tail) {
+            if (r.step() <= pointer.step()) {
+                continue; // history only: already in the snapshot's weights
+            }
             if (!r.baseSnapshotId().equals(base)) {
                 PendingSnapshot s = PendingSnapshot.of(modelId, replica.version(), spec.toText(), params);
                 if (!s.sha256().equals(r.baseSnapshotId())) {
@@ -100,7 +105,9 @@ public final class ModelTrainer implements AutoCloseable {
             retaken.add(s);
             base = s.sha256();
         }
-        return new Started(new ModelTrainer(modelId, spec, options, params, base, version), retaken);
+        ModelTrainer trainer = new ModelTrainer(modelId, spec, options, params, base, version);
+        trainer.trainer.resume(tail);
+        return new Started(trainer, retaken);
     }
 
     /** One ZO step (one call into core); the weights are updated when this returns. */
@@ -111,7 +118,7 @@ public final class ModelTrainer implements AutoCloseable {
     /** Takes a snapshot of the current weights; the records from now on name it as their base. */
     public PendingSnapshot takeSnapshot() {
         PendingSnapshot s = PendingSnapshot.of(modelId, trainer.version(), spec.toText(), params);
-        trainer = new ZoSgdTrainer(backend, params, options, modelId, s.sha256(), trainer.version());
+        trainer.rebase(s.sha256());
         return s;
     }
 
@@ -122,6 +129,11 @@ public final class ModelTrainer implements AutoCloseable {
 
     public long version() {
         return trainer.version();
+    }
+
+    /** How many records before a snapshot the log tail must keep for an exact restore. */
+    public int historySteps() {
+        return trainer.historySteps();
     }
 
     public String weightsSha256() {

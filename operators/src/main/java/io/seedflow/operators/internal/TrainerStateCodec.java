@@ -5,6 +5,9 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.PerturbationTerm;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.log.UpdateStatus;
+import io.seedflow.core.sparse.TensorMask;
+import io.seedflow.core.sparse.UpdateMask;
+import io.seedflow.core.subspace.SubspaceCorrection;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInput;
@@ -32,12 +35,21 @@ import java.util.List;
  * snapshot pointer: u8 2 | utf snapshotId | utf uri | i64 step | i64 sizeBytes | utf weightsSha256
  *                   | i64 createdMillis
  * </pre>
- * v1 pointers still decode (size -1, weights hash "", creation time 0).
+ * v1 pointers still decode (size -1, weights hash "", creation time 0). Record layout 2 appends the format-2
+ * sections to the v1 record layout:
+ * <pre>
+ * update record: u8 2 | (v1 fields) | u8 hasMask [i32 n | n x (i32 tensor, f32 maxMagnitude, i64 keepSeed,
+ *                f32 keepFraction)] | u8 hasSubspace [i32 g | g x i32 tensor | i32 tau | tau x (i64 seed,
+ *                f32 coefficient) | i32 r | r x f32 removed]
+ * </pre>
+ * Layout 1 records still decode (no mask, no correction).
  * The record layout is also the operator's output serializer, so it must never change in place: a new layout gets
  * a new version byte and this class keeps decoding the old ones.
  */
 public final class TrainerStateCodec {
     public static final int LAYOUT_VERSION = 1;
+    /** Layout byte of records written now. */
+    public static final int RECORD_LAYOUT = 2;
     public static final int POINTER_LAYOUT_VERSION = 2;
 
     private TrainerStateCodec() {
@@ -80,7 +92,7 @@ public final class TrainerStateCodec {
 
     /** Writes one record (v1 layout, version byte first). */
     public static void writeRecord(DataOutput out, UpdateRecord r) throws IOException {
-        out.writeByte(LAYOUT_VERSION);
+        out.writeByte(RECORD_LAYOUT);
         out.writeInt(r.formatVersion());
         out.writeUTF(r.modelId());
         out.writeUTF(r.baseSnapshotId());
@@ -106,11 +118,82 @@ public final class TrainerStateCodec {
             out.writeLong(l.untilOffset());
         }
         out.writeLong(r.trainerTimeMillis());
+        writeSparse(out, r);
+    }
+
+    /** Layout 2 appends the mask and subspace sections (a presence byte each). */
+    private static void writeSparse(DataOutput out, UpdateRecord r) throws IOException {
+        out.writeBoolean(r.mask() != null);
+        if (r.mask() != null) {
+            out.writeInt(r.mask().tensors().size());
+            for (TensorMask m : r.mask().tensors()) {
+                out.writeInt(m.tensor());
+                out.writeFloat(m.maxMagnitude());
+                out.writeLong(m.keepSeed());
+                out.writeFloat(m.keepFraction());
+            }
+        }
+        SubspaceCorrection s = r.subspace();
+        out.writeBoolean(s != null);
+        if (s != null) {
+            out.writeInt(s.tensors().size());
+            for (int t : s.tensors()) {
+                out.writeInt(t);
+            }
+            out.writeInt(s.windowSeeds().size());
+            for (int i = 0; i < s.windowSeeds().size(); i++) {
+                out.writeLong(s.windowSeeds().get(i));
+                out.writeFloat(s.windowCoefficients().get(i));
+            }
+            out.writeInt(s.removed().size());
+            for (float b : s.removed()) {
+                out.writeFloat(b);
+            }
+        }
+    }
+
+    private static UpdateMask readMask(DataInput in, long step) throws IOException {
+        if (!in.readBoolean()) {
+            return null;
+        }
+        int n = checkCount(in.readInt(), "mask tensors", step);
+        List<TensorMask> masks = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            masks.add(new TensorMask(in.readInt(), in.readFloat(), in.readLong(), in.readFloat()));
+        }
+        return new UpdateMask(masks);
+    }
+
+    private static SubspaceCorrection readSubspace(DataInput in, long step) throws IOException {
+        if (!in.readBoolean()) {
+            return null;
+        }
+        int nt = checkCount(in.readInt(), "subspace tensors", step);
+        List<Integer> tensors = new ArrayList<>(nt);
+        for (int i = 0; i < nt; i++) {
+            tensors.add(in.readInt());
+        }
+        int tau = checkCount(in.readInt(), "subspace window", step);
+        List<Long> seeds = new ArrayList<>(tau);
+        List<Float> coeffs = new ArrayList<>(tau);
+        for (int i = 0; i < tau; i++) {
+            seeds.add(in.readLong());
+            coeffs.add(in.readFloat());
+        }
+        int r = checkCount(in.readInt(), "removed directions", step);
+        List<Float> removed = new ArrayList<>(r);
+        for (int i = 0; i < r; i++) {
+            removed.add(in.readFloat());
+        }
+        return new SubspaceCorrection(tensors, seeds, coeffs, removed);
     }
 
     /** Reads one record written by {@link #writeRecord}. */
     public static UpdateRecord readRecord(DataInput in) throws IOException {
-        checkVersion(in.readUnsignedByte(), "update record in trainer state");
+        int layout = in.readUnsignedByte();
+        if (layout != 1 && layout != RECORD_LAYOUT) {
+            throw new UnsupportedFormatVersionException("update record in trainer state", layout, 1, RECORD_LAYOUT);
+        }
         int formatVersion = in.readInt();
         String modelId = in.readUTF();
         String base = in.readUTF();
@@ -136,8 +219,10 @@ public final class TrainerStateCodec {
             lineage.add(new Lineage(in.readUTF(), in.readInt(), in.readLong(), in.readLong()));
         }
         long time = in.readLong();
+        UpdateMask mask = layout >= 2 ? readMask(in, step) : null;
+        SubspaceCorrection subspace = layout >= 2 ? readSubspace(in, step) : null;
         return new UpdateRecord(formatVersion, modelId, base, step, statuses[status], decay, terms, eps, lr, batchSize,
-                lineage, time);
+                lineage, time, mask, subspace);
     }
 
     private static int checkCount(int n, String what, long step) throws IOException {

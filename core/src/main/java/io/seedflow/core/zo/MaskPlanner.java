@@ -1,0 +1,102 @@
+package io.seedflow.core.zo;
+
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.rng.SeedDerivation;
+import io.seedflow.core.sparse.TensorMask;
+import io.seedflow.core.sparse.UpdateMask;
+import io.seedflow.core.tensor.ParameterSet;
+import io.seedflow.core.tensor.TensorSpec;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The trainer's side of sparse masks: decides each step's {@link UpdateMask} from {@link SparsityOptions}.
+ * Magnitude thresholds are the per-tensor (1 - sparsity) quantile of |theta|, taken at step 1 and then at every
+ * step {@code 1 + k * refreshSteps}; a resumed trainer takes them from its last record, so a restore continues with
+ * exactly the thresholds it would have used. Random masks draw their seed from the run seed and
+ * {@code (step - 1) / refreshSteps}. Only matrices (rank >= 2) are masked: a bias starts at 0, where a magnitude
+ * threshold would freeze it for good once it moved.
+ */
+final class MaskPlanner {
+    /** Stream id of mask seeds in {@link SeedDerivation#value}. */
+    static final int MASK_STREAM = 0x3A5C;
+
+    private final SparsityOptions options;
+    private final long runSeed;
+    private final boolean[] trained;
+    private final float[] thresholds;
+    private boolean haveThresholds;
+
+    MaskPlanner(SparsityOptions options, List<TensorSpec> specs, long runSeed) {
+        this.options = options;
+        this.runSeed = runSeed;
+        this.trained = new boolean[specs.size()];
+        this.thresholds = new float[specs.size()];
+        for (int t = 0; t < specs.size(); t++) {
+            trained[t] = options.trainableTensors().isEmpty() || options.trainableTensors().contains(specs.get(t).name());
+        }
+    }
+
+    /** The mask of 1-based {@code step}, null when every element is trained. */
+    UpdateMask maskFor(long step, ParameterSet params) {
+        if (options.dense()) {
+            return null;
+        }
+        if (options.mask() == SparsityOptions.MaskKind.MAGNITUDE && (!haveThresholds || refreshAt(step))) {
+            computeThresholds(params);
+        }
+        long maskSeed = options.mask() == SparsityOptions.MaskKind.RANDOM
+                ? SeedDerivation.value(runSeed, MASK_STREAM, options.refreshSteps() == 0 ? 0 : (step - 1) / options.refreshSteps())
+                : 0L;
+        float keep = (float) (1 - options.sparsity());
+        List<TensorMask> masks = new ArrayList<>();
+        for (int t = 0; t < trained.length; t++) {
+            if (!trained[t]) {
+                continue;
+            }
+            boolean matrix = params.spec(t).rank() >= 2;
+            masks.add(switch (options.mask()) {
+                case NONE -> TensorMask.dense(t);
+                case MAGNITUDE -> matrix ? TensorMask.magnitude(t, thresholds[t]) : TensorMask.dense(t);
+                case RANDOM -> matrix ? TensorMask.random(t, maskSeed, keep) : TensorMask.dense(t);
+            });
+        }
+        return new UpdateMask(masks);
+    }
+
+    private boolean refreshAt(long step) {
+        return options.refreshSteps() > 0 ? (step - 1) % options.refreshSteps() == 0 : step == 1;
+    }
+
+    /** Continues after {@code last}: its thresholds are the current ones (used until the next refresh step). */
+    void resume(UpdateRecord last) {
+        if (options.mask() != SparsityOptions.MaskKind.MAGNITUDE || last.mask() == null) {
+            return;
+        }
+        for (TensorMask m : last.mask().tensors()) {
+            thresholds[m.tensor()] = m.maxMagnitude();
+        }
+        haveThresholds = true;
+    }
+
+    private void computeThresholds(ParameterSet params) {
+        for (int t = 0; t < trained.length; t++) {
+            if (trained[t] && params.spec(t).rank() >= 2) {
+                thresholds[t] = quantileOfMagnitude(params.tensor(t), 1 - options.sparsity());
+            }
+        }
+        haveThresholds = true;
+    }
+
+    /** The k-th smallest |x| with k = max(1, round(fraction * n)): at least k elements are <= it. */
+    static float quantileOfMagnitude(float[] x, double fraction) {
+        float[] a = new float[x.length];
+        for (int i = 0; i < x.length; i++) {
+            a[i] = Math.abs(x[i]);
+        }
+        Arrays.sort(a);
+        int k = (int) Math.max(1, Math.min(a.length, Math.round(fraction * a.length)));
+        return a[k - 1];
+    }
+}
