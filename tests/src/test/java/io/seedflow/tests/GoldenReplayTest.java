@@ -3,29 +3,45 @@ package io.seedflow.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedflow.connectors.log.LogReplay;
+import io.seedflow.connectors.log.UpdateLogFile;
+import io.seedflow.core.log.UpdateRecord;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.Test;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * Pins format v1 end to end: a base snapshot and a 200-step update log produced by SeedFlow 0.1.0 (checked in under
- * golden/replay-v1) must replay to the recorded weights SHA-256 forever. A change to the RNG, the Gaussian
- * transform, the update rule, tensor order, safetensors decoding or the Avro schema breaks this test.
+ * Pins the formats end to end: base snapshots and update logs produced by SeedFlow 0.1.0 (checked in under golden/)
+ * must replay to the recorded weights SHA-256 forever. replay-v1: 200 dense steps (q = 2, weight decay, cosine
+ * schedule). replay-v2-magnitude-subspace: 120 steps with a magnitude mask (sparsity 0.5, thresholds refreshed every
+ * 40 steps), the head denoised in windows of 10, weight decay. replay-v2-random-selection: 120 steps training two of
+ * four tensors, a random mask of density 0.3 redrawn every 30 steps. A change to the RNG, the Gaussian transform, the
+ * update rule, the mask rule, the subspace procedure, tensor order, safetensors decoding or the Avro schema breaks
+ * this test.
  */
 class GoldenReplayTest {
-    @Test
-    void checkedInLogReplaysToTheRecordedWeights() throws IOException, URISyntaxException {
-        Path dir = Path.of(getClass().getResource("/golden/replay-v1").toURI());
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"replay-v1, 200, 1", "replay-v2-magnitude-subspace, 120, 2", "replay-v2-random-selection, 120, 2"})
+    void checkedInLogReplaysToTheRecordedWeights(String name, int steps, int formatVersion)
+            throws IOException, URISyntaxException {
+        Path dir = Path.of(getClass().getResource("/golden/" + name).toURI());
         String expected = Files.readString(dir.resolve("weights.sha256")).strip();
         Path snapshot;
         try (var files = Files.list(dir)) {
             snapshot = files.filter(p -> p.toString().endsWith(".safetensors")).findFirst().orElseThrow();
         }
+        List<UpdateRecord> log = UpdateLogFile.readAll(dir.resolve("updates.avro"));
+        assertThat(log).allMatch(r -> r.formatVersion() == formatVersion);
+        if (name.contains("subspace")) {
+            assertThat(log.stream().filter(r -> r.subspace() != null && !r.subspace().removed().isEmpty()).count())
+                    .as("records with a correction").isGreaterThan(50);
+        }
         LogReplay.Result r = LogReplay.replay(snapshot, null, dir.resolve("updates.avro"));
-        assertThat(r.recordsApplied()).isEqualTo(200);
-        assertThat(r.replica().version()).isEqualTo(200);
+        assertThat(r.recordsApplied()).isEqualTo(steps);
+        assertThat(r.replica().version()).isEqualTo(steps);
         assertThat(r.weightsSha256()).isEqualTo(expected);
     }
 }

@@ -47,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * registry: 300 valid labeled events with five poison records among them go in; the updates topic (read_committed)
  * must hold contiguous steps whose lineage covers every valid offset exactly once, every poison record must be on
  * the dead-letter topic with its reason and original bytes, and a replica following the log from the base snapshot
- * must reach the trainer's own snapshot of the last step bit for bit.
+ * must reach the trainer's own snapshot of the last step bit for bit. The trainer runs with a magnitude mask and
+ * subspace denoising of the head, so the log is format 2 (masks and corrections travel through the registry).
  */
 class StreamingPipelineITCase extends KafkaRegistryTestBase {
     private static final String MODEL = "it-model";
@@ -146,6 +147,9 @@ class StreamingPipelineITCase extends KafkaRegistryTestBase {
                 updates.get(0).baseSnapshotId());
         assertThat(base.step()).isZero();
         String baseWeights = base.parameters().weightsSha256();
+        assertThat(updates).allMatch(r -> r.formatVersion() == 2 && r.mask() != null);
+        assertThat(updates.stream().filter(r -> r.subspace() != null && !r.subspace().removed().isEmpty()))
+                .as("records with a subspace correction").hasSizeGreaterThan(10);
         Replica replica = new Replica(MODEL, base.parameters().copy(), base.step());
         updates.forEach(replica::apply);
         String replicaWeights = replica.parameters().weightsSha256();
@@ -192,6 +196,14 @@ class StreamingPipelineITCase extends KafkaRegistryTestBase {
         c.set(ZoTrainerOptions.SNAPSHOT_INTERVAL, SNAPSHOT_INTERVAL); // divides the step count: one at the end
         c.set(ZoTrainerOptions.MAX_WAIT, Duration.ofMinutes(1)); // batches are full; no partial flush wanted
         c.set(ZoTrainerOptions.SNAPSHOT_DIR, snapshots.toString());
+        // format-2 records through Kafka and the registry: a magnitude mask and the head denoised in windows of 4
+        c.set(ZoTrainerOptions.PERTURBATIONS, 1);
+        c.set(ZoTrainerOptions.SPARSE_MASK, io.seedflow.core.zo.SparsityOptions.MaskKind.MAGNITUDE);
+        c.set(ZoTrainerOptions.SPARSITY, 0.5);
+        c.set(ZoTrainerOptions.SPARSE_REFRESH, 7L);
+        c.set(ZoTrainerOptions.SUBSPACE_TENSORS, List.of("layers.1.weight", "layers.1.bias"));
+        c.set(ZoTrainerOptions.SUBSPACE_WINDOW, 4);
+        c.set(ZoTrainerOptions.SUBSPACE_THRESHOLD, 0.3);
         return c;
     }
 

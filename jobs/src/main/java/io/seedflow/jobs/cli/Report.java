@@ -15,6 +15,8 @@ final class Report {
         System.out.println("base snapshot:  " + r.baseSnapshot().path());
         if (r.updateLog() != null) {
             System.out.println("update log:     " + r.updateLog());
+            System.out.printf("update record:  %.1f bytes mean Avro body, %d max%n", r.meanRecordBytes(),
+                    r.maxRecordBytes());
         }
         System.out.println("final snapshot: " + r.finalSnapshot().path());
         System.out.println("weights-sha256=" + r.finalSnapshot().weightsSha256());

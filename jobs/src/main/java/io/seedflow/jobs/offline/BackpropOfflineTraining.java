@@ -48,6 +48,6 @@ public final class BackpropOfflineTraining {
         SnapshotStore.Ref fin = store.write(params, s.modelId(), s.steps(), s.model().toText());
         curve.writeCsv(s.outDir().resolve("curve.csv"));
         LearningCurve.writePng(s.outDir().resolve("curve.png"), "Backprop " + s.model(), List.of(curve));
-        return new ZoOfflineTraining.Result(curve, base, fin, null, s.steps(), 0, nanos / 1e9);
+        return new ZoOfflineTraining.Result(curve, base, fin, null, s.steps(), 0, nanos / 1e9, 0, 0);
     }
 }

@@ -1,6 +1,7 @@
 package io.seedflow.jobs.offline;
 
 import io.seedflow.connectors.log.UpdateLogFile;
+import io.seedflow.connectors.log.UpdateRecordCodec;
 import io.seedflow.core.compute.CpuBackend;
 import io.seedflow.core.data.EpochSampler;
 import io.seedflow.core.data.LabeledDataset;
@@ -26,7 +27,8 @@ import java.util.Locale;
 public final class ZoOfflineTraining {
     /** What a run produced. */
     public record Result(LearningCurve curve, SnapshotStore.Ref baseSnapshot, SnapshotStore.Ref finalSnapshot,
-            Path updateLog, long steps, long skippedSteps, double trainSeconds) {
+            Path updateLog, long steps, long skippedSteps, double trainSeconds, double meanRecordBytes,
+            int maxRecordBytes) {
         public double stepsPerSecond() {
             return steps / trainSeconds;
         }
@@ -47,6 +49,8 @@ public final class ZoOfflineTraining {
         String source = "offline:" + train.name();
         double smoothed = Double.NaN;
         long trainNanos = 0;
+        long recordBytes = 0;
+        int maxRecordBytes = 0;
         ZoSgdTrainer trainer;
         try (CpuBackend backend = new CpuBackend(s.model());
              UpdateLogFile.Writer log = new UpdateLogFile.Writer(logFile);
@@ -59,6 +63,9 @@ public final class ZoOfflineTraining {
                         List.of(new Lineage(source, 0, d.fromPosition(), d.fromPosition() + d.size())));
                 trainNanos += System.nanoTime() - t0;
                 log.append(r);
+                int size = UpdateRecordCodec.avroBodySize(r);
+                recordBytes += size;
+                maxRecordBytes = Math.max(maxRecordBytes, size);
                 smoothed = smooth(smoothed, r);
                 if (step % s.evalEvery() == 0 || step == s.steps()) {
                     Evaluation e = mlp.evaluate(params, test.features(), test.labels(),
@@ -75,7 +82,8 @@ public final class ZoOfflineTraining {
         SnapshotStore.Ref fin = store.write(params, s.modelId(), trainer.version(), s.model().toText());
         curve.writeCsv(s.outDir().resolve("curve.csv"));
         LearningCurve.writePng(s.outDir().resolve("curve.png"), "ZO-SGD " + s.model(), List.of(curve));
-        return new Result(curve, base, fin, logFile, s.steps(), trainer.skippedSteps(), trainNanos / 1e9);
+        return new Result(curve, base, fin, logFile, s.steps(), trainer.skippedSteps(), trainNanos / 1e9,
+                recordBytes / (double) s.steps(), maxRecordBytes);
     }
 
     private static double smooth(double prev, UpdateRecord r) {
