@@ -1,5 +1,7 @@
 package io.seedflow.operators;
 
+import io.seedflow.core.compute.BackendChoice;
+import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.ExampleValidator;
 import io.seedflow.core.data.Rejection;
 import io.seedflow.core.data.TrainingExample;
@@ -23,6 +25,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
@@ -91,6 +94,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private transient Map<String, HoldoutSet> holdouts;
     private transient SnapshotUploader uploader;
     private transient TrainerMetrics metrics;
+    private transient ModelTrainer.Backends backends;
 
     private transient ValueState<byte[]> snapshotPointer;
     private transient ListState<byte[]> logTail;
@@ -122,6 +126,12 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
                 System::currentTimeMillis, "seedflow-snapshot-upload-"
                         + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup(), System::currentTimeMillis);
+        BackendChoice choice = conf.get(ZoTrainerOptions.COMPUTE_BACKEND);
+        int device = gpuIndex();
+        backends = s -> ComputeBackends.create(s, choice, device);
+        if (choice == BackendChoice.GPU) {
+            ComputeBackends.create(spec, choice, device).close(); // fail at start, not on the first record
+        }
 
         TypeInformation<byte[]> bytes = PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
         snapshotPointer = getRuntimeContext().getState(new ValueStateDescriptor<>("snapshot-pointer", bytes));
@@ -268,7 +278,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         byte[] pointerBytes = snapshotPointer.value();
         if (pointerBytes == null) {
             ModelTrainer.Started started = ModelTrainer.createBase(modelId, spec, options,
-                    conf.get(ZoTrainerOptions.MODEL_INIT_SEED));
+                    conf.get(ZoTrainerOptions.MODEL_INIT_SEED), backends);
             SnapshotPointer base = uploader.storeNow(started.snapshotsToStore().get(0));
             snapshotPointer.update(TrainerStateCodec.encodePointer(base));
             nextStep.update(base.step() + 1);
@@ -282,7 +292,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
                 tail.add(TrainerStateCodec.decodeRecord(b));
             }
             ModelTrainer.Started started = ModelTrainer.restore(modelId, spec, options, pointer, tail,
-                    snapshotInterval);
+                    snapshotInterval, backends);
             trainer = started.trainer();
             Long expected = nextStep.value();
             if (expected == null || expected != trainer.version() + 1) {
@@ -296,6 +306,24 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         }
         trainers.put(modelId, trainer);
         return trainer;
+    }
+
+    /**
+     * The GPU of this subtask: property "index" of Flink's external resource {@code gpu} when the cluster configures
+     * it (external-resources: gpu, with the GPU discovery driver), else device 0.
+     */
+    private int gpuIndex() {
+        try {
+            for (ExternalResourceInfo info : getRuntimeContext().getExternalResourceInfos("gpu")) {
+                java.util.Optional<String> index = info.getProperty("index");
+                if (index.isPresent()) {
+                    return Integer.parseInt(index.get().trim());
+                }
+            }
+        } catch (RuntimeException e) {
+            // no external resources in this runtime (tests, local): the first device
+        }
+        return 0;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package io.seedflow.operators;
 
+import io.seedflow.core.compute.BackendChoice;
+import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.zo.LearningRateSchedule;
@@ -71,6 +73,10 @@ public final class ZoTrainerOptions {
     public static final ConfigOption<Double> SUBSPACE_THRESHOLD = ConfigOptions.key(SubspaceOptions.THRESHOLD_KEY)
             .doubleType().defaultValue(1e-3).withDescription("Share of the window's variance treated as noise (nu), "
                     + "in (0, 1).");
+    public static final ConfigOption<BackendChoice> COMPUTE_BACKEND = ConfigOptions.key(ComputeBackends.KEY)
+            .enumType(BackendChoice.class).defaultValue(BackendChoice.AUTO).withDescription("Where the forward passes "
+                    + "and updates run: AUTO (the GPU when one is usable, else the CPU), CPU, or GPU (fails at start "
+                    + "without a usable GPU). The device is Flink's external resource 'gpu' (property index) or 0.");
     public static final ConfigOption<Long> RUN_SEED = ConfigOptions.key("seedflow.zo.run-seed").longType()
             .defaultValue(42L).withDescription("Run seed from which every step's perturbation seeds derive.");
     public static final ConfigOption<Integer> BATCH_SIZE = ConfigOptions.key("seedflow.trainer.batch-size").intType()

@@ -143,8 +143,8 @@ class ReplicaTest {
         String before = r.parameters().weightsSha256();
         UpdateRecord nan = record(3, UpdateStatus.APPLIED, 1f, term(1, 0.1f), term(2, Float.NaN));
         assertThat(catchThrowableOfType(InvalidUpdateRecordException.class, () -> r.apply(nan))).hasMessageContaining("NaN");
-        UpdateRecord v2 = record(2, "model", 3, UpdateStatus.APPLIED, 1f, term(1, 0.1f));
-        assertThat(catchThrowableOfType(UnsupportedFormatVersionException.class, () -> r.apply(v2))).isNotNull();
+        UpdateRecord v9 = record(9, "model", 3, UpdateStatus.APPLIED, 1f, term(1, 0.1f));
+        assertThat(catchThrowableOfType(UnsupportedFormatVersionException.class, () -> r.apply(v9))).isNotNull();
         assertThat(r.version()).isEqualTo(2);
         assertThat(r.parameters().weightsSha256()).isEqualTo(before);
         r.apply(log.get(2));

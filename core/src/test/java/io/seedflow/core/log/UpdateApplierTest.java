@@ -166,12 +166,24 @@ class UpdateApplierTest {
     }
 
     @Test
-    void formatVersionTwoIsRefusedAndTouchesNothing() {
+    void unknownFormatVersionsAndVersionsNotMatchingTheSectionsAreRefusedAndTouchNothing() {
         ParameterSet p = params(7);
         String before = p.weightsSha256();
-        UpdateRecord r = record(2, "model", 5, UpdateStatus.APPLIED, 0.9f, term(1, 0.1f));
-        assertThatThrownBy(() -> UpdateApplier.apply(p, r)).isInstanceOf(UnsupportedFormatVersionException.class)
-                .hasMessageContaining("format version 2").hasMessageContaining("step 5");
+        UpdateRecord v3 = record(3, "model", 5, UpdateStatus.APPLIED, 0.9f, term(1, 0.1f));
+        assertThatThrownBy(() -> UpdateApplier.apply(p, v3)).isInstanceOf(UnsupportedFormatVersionException.class)
+                .hasMessageContaining("format version 3").hasMessageContaining("versions 1 to 2")
+                .hasMessageContaining("step 5");
+        // version 2 without a mask or correction, and a mask under version 1: both say which version fits
+        UpdateRecord v2Dense = record(2, "model", 5, UpdateStatus.APPLIED, 0.9f, term(1, 0.1f));
+        assertThatThrownBy(() -> UpdateApplier.apply(p, v2Dense)).isInstanceOf(InvalidUpdateRecordException.class)
+                .hasMessageContaining("must be 1");
+        UpdateRecord r = record(1, "model", 5, UpdateStatus.APPLIED, 0.9f, term(1, 0.1f));
+        UpdateRecord v1Masked = new UpdateRecord(1, r.modelId(), r.baseSnapshotId(), r.step(), r.status(),
+                r.decayFactor(), r.perturbations(), r.epsilon(), r.learningRate(), r.batchSize(), r.lineage(),
+                r.trainerTimeMillis(), new io.seedflow.core.sparse.UpdateMask(List.of(
+                        io.seedflow.core.sparse.TensorMask.dense(0))), null);
+        assertThatThrownBy(() -> UpdateApplier.apply(p, v1Masked)).isInstanceOf(InvalidUpdateRecordException.class)
+                .hasMessageContaining("must be 2");
         assertThat(p.weightsSha256()).isEqualTo(before);
     }
 

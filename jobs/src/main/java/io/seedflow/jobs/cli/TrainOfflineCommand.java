@@ -1,5 +1,6 @@
 package io.seedflow.jobs.cli;
 
+import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.data.FashionMnist;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.model.MlpSpec;
@@ -117,6 +118,10 @@ public final class TrainOfflineCommand implements Callable<Integer> {
     @Option(names = "--momentum", defaultValue = "0.9", description = "Backprop SGD momentum.")
     float momentum;
 
+    @Option(names = "--backend", defaultValue = "AUTO",
+            description = "Compute backend: AUTO (GPU when usable), CPU or GPU (default ${DEFAULT-VALUE}).")
+    BackendChoice backend;
+
     @Option(names = "--data-dir", description = "Folder with the Fashion-MNIST IDX files (default data/fashion-mnist).")
     Path dataDir;
 
@@ -143,7 +148,7 @@ public final class TrainOfflineCommand implements Callable<Integer> {
                 .subspace(new SubspaceOptions(subspaceTensors, subspaceWindow, subspaceThreshold)).build();
         zo.checkModel(MlpSpec.parse(model).tensorSpecs());
         TrainingSettings s = new TrainingSettings(modelId, MlpSpec.parse(model), zo, steps, batch, seed, seed,
-                evalEvery, evalExamples, dir, !noProgress && System.console() != null);
+                evalEvery, evalExamples, dir, !noProgress && System.console() != null, backend);
         System.out.printf("train-offline: %s on %s, %d steps, batch %d, lr %s, %s CPU kernels, out %s%n", algorithm,
                 s.model(), steps, batch, rate, io.seedflow.core.model.Mlp.kernelName(), dir);
         ZoOfflineTraining.Result r = algorithm == Algorithm.zo ? ZoOfflineTraining.run(s, train, test)

@@ -2,7 +2,8 @@ package io.seedflow.jobs.offline;
 
 import io.seedflow.connectors.log.UpdateLogFile;
 import io.seedflow.connectors.log.UpdateRecordCodec;
-import io.seedflow.core.compute.CpuBackend;
+import io.seedflow.core.compute.ComputeBackend;
+import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.EpochSampler;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.log.Lineage;
@@ -52,10 +53,11 @@ public final class ZoOfflineTraining {
         long recordBytes = 0;
         int maxRecordBytes = 0;
         ZoSgdTrainer trainer;
-        try (CpuBackend backend = new CpuBackend(s.model());
+        try (ComputeBackend backend = ComputeBackends.create(s.model(), s.backend(), 0);
              UpdateLogFile.Writer log = new UpdateLogFile.Writer(logFile);
              ProgressReporter progress = new ProgressReporter("zo-sgd", s.steps(), s.progressBar())) {
             trainer = new ZoSgdTrainer(backend, params, s.zo(), s.modelId(), base.sha256(), 0);
+            progress.milestone(0, "compute backend " + backend.name());
             for (long step = 1; step <= s.steps(); step++) {
                 EpochSampler.Draw d = sampler.next(s.batchSize());
                 long t0 = System.nanoTime();

@@ -1,6 +1,6 @@
 package io.seedflow.operators.internal;
 
-import io.seedflow.core.compute.CpuBackend;
+import io.seedflow.core.compute.ComputeBackend;
 import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.error.TensorShapeMismatchException;
 import io.seedflow.core.log.Lineage;
@@ -33,7 +33,7 @@ public final class ModelTrainer implements AutoCloseable {
     private final MlpSpec spec;
     private final ZoOptions options;
     private final Mlp mlp;
-    private final CpuBackend backend;
+    private final ComputeBackend backend;
     private final ParameterSet params;
     private ZoSgdTrainer trainer;
 
@@ -41,22 +41,29 @@ public final class ModelTrainer implements AutoCloseable {
     public record Started(ModelTrainer trainer, List<PendingSnapshot> snapshotsToStore) {
     }
 
+    /** Creates the compute backend of a model (CPU or GPU, see core's ComputeBackends). */
+    @FunctionalInterface
+    public interface Backends {
+        ComputeBackend create(MlpSpec spec);
+    }
+
     private ModelTrainer(String modelId, MlpSpec spec, ZoOptions options, ParameterSet params, String baseId,
-            long version) {
+            long version, Backends backends) {
         this.modelId = modelId;
         this.spec = spec;
         this.options = options;
         this.mlp = new Mlp(spec);
-        this.backend = new CpuBackend(spec);
+        this.backend = backends.create(spec);
         this.params = params;
         this.trainer = new ZoSgdTrainer(backend, params, options, modelId, baseId, version);
     }
 
     /** Fresh weights from {@code initSeed}; the one snapshot to store is the base (step 0), before any step. */
-    public static Started createBase(String modelId, MlpSpec spec, ZoOptions options, long initSeed) {
+    public static Started createBase(String modelId, MlpSpec spec, ZoOptions options, long initSeed, Backends backends) {
         ParameterSet params = new Mlp(spec).initialize(initSeed);
         PendingSnapshot base = PendingSnapshot.of(modelId, 0, spec.toText(), params);
-        return new Started(new ModelTrainer(modelId, spec, options, params, base.sha256(), 0), List.of(base));
+        return new Started(new ModelTrainer(modelId, spec, options, params, base.sha256(), 0, backends),
+                List.of(base));
     }
 
     /**
@@ -66,7 +73,7 @@ public final class ModelTrainer implements AutoCloseable {
      * them again is harmless.
      */
     public static Started restore(String modelId, MlpSpec spec, ZoOptions options, SnapshotPointer pointer,
-            List<UpdateRecord> tail, int snapshotInterval) {
+            List<UpdateRecord> tail, int snapshotInterval, Backends backends) {
         Snapshot snapshot = FileSystemSnapshotStore.read(pointer.uri(), pointer.snapshotId());
         if (snapshot.step() != pointer.step() || !modelId.equals(snapshot.modelId())) {
             throw new SnapshotIntegrityException("snapshot " + pointer.uri() + " holds model '" + snapshot.modelId()
@@ -105,7 +112,7 @@ public final class ModelTrainer implements AutoCloseable {
             retaken.add(s);
             base = s.sha256();
         }
-        ModelTrainer trainer = new ModelTrainer(modelId, spec, options, params, base, version);
+        ModelTrainer trainer = new ModelTrainer(modelId, spec, options, params, base, version, backends);
         trainer.trainer.resume(tail);
         return new Started(trainer, retaken);
     }
@@ -134,6 +141,11 @@ public final class ModelTrainer implements AutoCloseable {
     /** How many records before a snapshot the log tail must keep for an exact restore. */
     public int historySteps() {
         return trainer.historySteps();
+    }
+
+    /** Name of the backend the steps run on ("cpu", "gpu:NVIDIA H100 ..."). */
+    public String backendName() {
+        return backend.name();
     }
 
     public String weightsSha256() {
