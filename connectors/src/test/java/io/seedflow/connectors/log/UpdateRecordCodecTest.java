@@ -7,7 +7,13 @@ import io.seedflow.schemas.ModelUpdate;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import io.seedflow.core.sparse.TensorMask;
+import io.seedflow.core.sparse.UpdateMask;
+import io.seedflow.core.subspace.SubspaceCorrection;
 import java.util.HexFormat;
+import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.SchemaCompatibility;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
@@ -26,8 +32,11 @@ class UpdateRecordCodecTest {
     }
 
     /**
-     * Pins the v1 wire encoding: the Avro binary body of a fixed record (what follows the 5-byte registry header on
-     * the update topic) must stay byte-identical, and the checked-in bytes must decode to the record.
+     * Pins the v1 wire encoding: the checked-in Avro binary body of a fixed record (what follows the 5-byte registry
+     * header on the update topic), written with the format-1 schema, must still decode to the record through Avro
+     * schema resolution (writer = the v1 schema, reader = today's), which is what a consumer does with the schema id
+     * of an old record; and today's encoding of that dense record is the v1 bytes followed by the two null branches
+     * of the optional format-2 fields.
      */
     @Test
     void avroBinaryEncodingMatchesGoldenFixture() throws IOException {
@@ -36,11 +45,29 @@ class UpdateRecordCodecTest {
             assertThat(in).as("golden fixture /golden/model-update-v1.hex").isNotNull();
             golden = HexFormat.of().parseHex(new String(in.readAllBytes()).strip());
         }
+        Schema v1;
+        try (InputStream in = getClass().getResourceAsStream("/golden/model-update-v1.avsc")) {
+            v1 = new Schema.Parser().parse(in);
+        }
         assertThat(HexFormat.of().formatHex(encode(UpdateRecordCodec.toAvro(UpdateRecordFixtures.golden()))))
-                .isEqualTo(HexFormat.of().formatHex(golden));
+                .isEqualTo(HexFormat.of().formatHex(golden) + "0000");
         BinaryDecoder dec = DecoderFactory.get().binaryDecoder(golden, null);
-        ModelUpdate decoded = new SpecificDatumReader<>(ModelUpdate.class).read(null, dec);
+        ModelUpdate decoded = new SpecificDatumReader<ModelUpdate>(v1, ModelUpdate.getClassSchema()).read(null, dec);
         assertThat(UpdateRecordCodec.fromAvro(decoded)).isEqualTo(UpdateRecordFixtures.golden());
+        assertThat(SchemaCompatibility.checkReaderWriterCompatibility(ModelUpdate.getClassSchema(), v1).getType())
+                .isEqualTo(SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE);
+    }
+
+    @Test
+    void formatTwoSectionsRoundTrip() {
+        UpdateRecord r = UpdateRecordFixtures.golden();
+        UpdateRecord v2 = new UpdateRecord(2, r.modelId(), r.baseSnapshotId(), r.step(), r.status(), r.decayFactor(),
+                r.perturbations().subList(0, 1), r.epsilon(), r.learningRate(), r.batchSize(), r.lineage(),
+                r.trainerTimeMillis(), new UpdateMask(List.of(TensorMask.magnitude(0, 0.03f),
+                        TensorMask.random(2, -7L, 0.2f))),
+                new SubspaceCorrection(List.of(2, 3), List.of(5L, -6L), List.of(1e-4f, -0f), List.of(3e-7f)));
+        assertThat(UpdateRecordCodec.fromAvro(UpdateRecordCodec.toAvro(v2))).isEqualTo(v2);
+        assertThat(UpdateRecordCodec.avroBodySize(v2)).isGreaterThan(UpdateRecordCodec.avroBodySize(r) - 30);
     }
 
     static byte[] encode(ModelUpdate m) throws IOException {
