@@ -116,9 +116,30 @@ public final class ZoTrainerOptions {
                 .build();
     }
 
+    /** An enum setting given as text must name one of the constants (case-insensitive, as Flink parses it). */
+    private static <E extends Enum<E>> void checkEnum(Configuration conf, ConfigOption<E> option, Class<E> type) {
+        String raw = conf.toMap().get(option.key());
+        if (raw == null) {
+            return;
+        }
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(raw.trim())) {
+                return;
+            }
+        }
+        throw new InvalidConfigurationException(option.key(), raw, "must be one of "
+                + java.util.Arrays.toString(type.getEnumConstants()));
+    }
+
     /** Checks every setting the trainer reads; the message names the key, the value and what is allowed. */
     public static void validate(Configuration conf) {
+        checkEnum(conf, SCHEDULE, LearningRateSchedule.class);
+        checkEnum(conf, NON_FINITE_POLICY, NonFinitePolicy.class);
+        checkEnum(conf, VARIANT, ZoVariant.class);
+        checkEnum(conf, SPARSE_MASK, SparsityOptions.MaskKind.class);
+        checkEnum(conf, COMPUTE_BACKEND, BackendChoice.class);
         zoOptions(conf).checkModel(MlpSpec.parse(conf.get(MODEL_SPEC)).tensorSpecs());
+        // whether a GPU is usable is checked where the trainer runs (ZoTrainerFunction#open), not on the client
         if (conf.get(BATCH_SIZE) < 1) {
             throw new InvalidConfigurationException(BATCH_SIZE.key(), conf.get(BATCH_SIZE), "must be >= 1");
         }

@@ -58,6 +58,17 @@ class CommandLineTest {
         Run sameTopic = run(concat(base, "--holdout-topic", "seedflow-events"));
         assertThat(sameTopic.code()).isEqualTo(1);
         assertThat(sameTopic.err()).contains("holdout topic").contains("seedflow-events");
+        Run sparsity = run(concat(base, "--conf", "seedflow.zo.sparse.mask=MAGNITUDE", "--conf",
+                "seedflow.zo.sparse.sparsity=1.0"));
+        assertThat(sparsity.code()).isEqualTo(1);
+        assertThat(sparsity.err()).contains("seedflow.zo.sparse.sparsity=1.0").contains("must be in [0, 1)");
+        Run tensor = run(concat(base, "--conf", "seedflow.zo.subspace.tensors=layers.2.weight"));
+        assertThat(tensor.code()).isEqualTo(1);
+        assertThat(tensor.err()).contains("seedflow.zo.subspace.tensors=layers.2.weight")
+                .contains("is not a tensor of this model").contains("layers.1.bias");
+        Run gpu = run(concat(base, "--conf", "seedflow.compute.backend=TPU"));
+        assertThat(gpu.code()).isEqualTo(1);
+        assertThat(gpu.err()).contains("seedflow.compute.backend=TPU").contains("must be one of [AUTO, CPU, GPU]");
         Run missing = run("run", "--bootstrap-servers", "localhost:1");
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).contains("--registry-url").contains("--snapshot-dir");
