@@ -190,9 +190,12 @@ extern "C" __global__ void paired_dense(const float *W, const float *b, int in, 
     }
 }
 
-/** Per-example softmax cross-entropy of row-major logits [batch][classes]; the host sums in order. */
+/**
+ * Per-example softmax cross-entropy of row-major logits [batch][classes] in double (as core's SoftmaxCrossEntropy);
+ * the host sums the doubles in example order.
+ */
 extern "C" __global__ void softmax_xent(const float *logits, const int *labels, int batch, int classes,
-        float *loss) {
+        double *loss) {
     int n = blockIdx.x * blockDim.x + threadIdx.x;
     if (n >= batch) return;
     const float *row = logits + (size_t) n * classes;
@@ -200,5 +203,5 @@ extern "C" __global__ void softmax_xent(const float *logits, const int *labels, 
     for (int k = 1; k < classes; k++) mx = fmaxf(mx, row[k]);
     double sum = 0.0;
     for (int k = 0; k < classes; k++) sum += exp((double) row[k] - (double) mx);
-    loss[n] = (float) (log(sum) + (double) mx - (double) row[labels[n]]);
+    loss[n] = log(sum) + (double) mx - (double) row[labels[n]];
 }

@@ -1,11 +1,12 @@
 // Host emulation of the CUDA intrinsics used by src/main/cuda/seedflow_kernels.cu, so that the per-thread kernels
-// (z_element, apply_update) can be checked against core's Java reference on a machine without a GPU
+// (z_element, apply_update, and paired_dense with a block's threads as OS threads) can be checked against core's Java reference on a machine without a GPU
 // (GpuKernelsHostEmulationTest). Every explicitly rounded intrinsic maps to one IEEE binary32 operation (compiled with
 // -ffp-contract=off), so this checks the transcription of the spec, not the GPU: it is no substitute for the
 // GPU checks of GpuBackendTest.
 //
 // usage: host_emulation golden <gaussian-v1.csv>
-//        host_emulation apply <case.txt>   (case: n, n initial bits, n expected bits, then the record parameters)
+//        host_emulation apply <case.txt>    (case: n, n initial bits, n expected bits, then the record parameters)
+//        host_emulation forward <case.txt>  (a two-layer MLP's paired losses through paired_dense + softmax_xent)
 #include <cstdint>
 #include <cmath>
 #include <cstring>
@@ -14,6 +15,10 @@
 #include <sstream>
 #include <string>
 #include <algorithm>
+#include <barrier>
+#include <thread>
+#include <vector>
+#include <functional>
 using std::min;
 using std::isinf;
 #define __device__
@@ -32,8 +37,29 @@ static inline float __fmaf_rn(float a, float b, float c) { return std::fma(a, b,
 static inline float __uint_as_float(uint32_t u) { float f; std::memcpy(&f, &u, 4); return f; }
 static inline uint32_t __float_as_uint(float f) { uint32_t u; std::memcpy(&u, &f, 4); return u; }
 struct Dim { unsigned x, y, z; };
-static Dim blockIdx, threadIdx, blockDim;
-static inline void __syncthreads() {}
+static Dim blockIdx, blockDim;
+static thread_local Dim threadIdx;
+// a block's threads run as OS threads, so __syncthreads is a real barrier and __shared__ (static) is shared by them
+static std::barrier<> *blockBarrier = nullptr;
+static inline void __syncthreads() { if (blockBarrier) blockBarrier->arrive_and_wait(); }
+static void launch(Dim grid, Dim block, const std::function<void()> &kernel) {
+    blockDim = block;
+    for (unsigned by = 0; by < grid.y; by++) {
+        for (unsigned bx = 0; bx < grid.x; bx++) {
+            blockIdx = {bx, by, 0};
+            std::barrier<> bar(block.x * block.y);
+            blockBarrier = &bar;
+            std::vector<std::thread> threads;
+            for (unsigned ty = 0; ty < block.y; ty++) {
+                for (unsigned tx = 0; tx < block.x; tx++) {
+                    threads.emplace_back([&, tx, ty] { threadIdx = {tx, ty, 0}; kernel(); });
+                }
+            }
+            for (auto &t : threads) t.join();
+            blockBarrier = nullptr;
+        }
+    }
+}
 #include "../../main/cuda/seedflow_kernels.cu"
 
 static int golden(const char *path) {
@@ -73,15 +99,10 @@ static int apply(const char *path) {
         seeds[2 * k] = lo; seeds[2 * k + 1] = hi; coeffs[k] = __uint_as_float(c);
     }
     if (fscanf(f, "%x %x %x %u %d", &maxBits, &keepLo, &keepHi, &limit, &randomRule) != 5) return 2;
-    blockDim = {256, 1, 1};
-    for (unsigned b = 0; b * 256 < (unsigned) n; b++) {
-        for (unsigned t = 0; t < 256; t++) {
-            blockIdx = {b, 0, 0};
-            threadIdx = {t, 0, 0};
-            apply_update(theta, n, tensor, __uint_as_float(decayBits), applyDecay, seeds, coeffs, q,
-                    __uint_as_float(maxBits), keepLo, keepHi, limit, randomRule);
-        }
-    }
+    launch({(unsigned) (n + 255) / 256, 1, 1}, {256, 1, 1}, [&] {
+        apply_update(theta, n, tensor, __uint_as_float(decayBits), applyDecay, seeds, coeffs, q,
+                __uint_as_float(maxBits), keepLo, keepHi, limit, randomRule);
+    });
     int bad = 0;
     for (int i = 0; i < n; i++) {
         if (__float_as_uint(theta[i]) != want[i] && ++bad < 5) printf("MISMATCH element %d\n", i);
@@ -90,8 +111,54 @@ static int apply(const char *path) {
     return bad == 0 ? 0 : 1;
 }
 
+static std::vector<float> readFloats(FILE *f, size_t n) {
+    std::vector<float> v(n);
+    for (size_t i = 0; i < n; i++) { unsigned b; if (fscanf(f, "%x", &b) != 1) throw 2; v[i] = __uint_as_float(b); }
+    return v;
+}
+
+/**
+ * The two-layer MLP's paired perturbed losses with paired_dense + softmax_xent, as JCudaBackend launches them.
+ * case: in hid out batch | seedLo seedHi eps(bits) | mask of tensor 0: frozen max(bits) keepLo keepHi limit random |
+ * W0 b0 W1 b1 (bits) | x (bits, row-major) | labels. Prints the two mean losses as %.17g.
+ */
+static int forward(const char *path) {
+    FILE *f = fopen(path, "r");
+    if (!f) return 2;
+    int in, hid, out, batch, frozen, random;
+    unsigned seedLo, seedHi, epsBits, maxBits, keepLo, keepHi, limit;
+    if (fscanf(f, "%d %d %d %d %x %x %x %d %x %x %x %u %d", &in, &hid, &out, &batch, &seedLo, &seedHi, &epsBits,
+            &frozen, &maxBits, &keepLo, &keepHi, &limit, &random) != 13) return 2;
+    auto w0 = readFloats(f, (size_t) hid * in), b0 = readFloats(f, hid);
+    auto w1 = readFloats(f, (size_t) out * hid), b1 = readFloats(f, out);
+    auto x = readFloats(f, (size_t) batch * in);
+    std::vector<int> labels(batch);
+    for (int i = 0; i < batch; i++) if (fscanf(f, "%d", &labels[i]) != 1) return 2;
+    float eps = __uint_as_float(epsBits), mx = __uint_as_float(maxBits);
+    std::vector<float> hp((size_t) batch * hid), hm((size_t) batch * hid), yp((size_t) batch * out),
+            ym((size_t) batch * out);
+    std::vector<double> lp(batch), lm(batch);
+    Dim block = {32, 16, 1};
+    launch({(unsigned) (batch + 31) / 32, (unsigned) (hid + 15) / 16, 1}, block, [&] {
+        paired_dense(w0.data(), b0.data(), in, hid, batch, x.data(), x.data(), hp.data(), hm.data(), seedLo, seedHi,
+                0, 1, eps, 1, 1, frozen, 0, mx, keepLo, keepHi, limit, random);
+    });
+    launch({(unsigned) (batch + 31) / 32, (unsigned) (out + 15) / 16, 1}, block, [&] {
+        paired_dense(w1.data(), b1.data(), hid, out, batch, hp.data(), hm.data(), yp.data(), ym.data(), seedLo,
+                seedHi, 2, 3, eps, 1, 0, 0, 0, INFINITY, 0, 0, 1u << 24, 0);
+    });
+    launch({(unsigned) (batch + 127) / 128, 1, 1}, {128, 1, 1}, [&] {
+        softmax_xent(yp.data(), labels.data(), batch, out, lp.data());
+        softmax_xent(ym.data(), labels.data(), batch, out, lm.data());
+    });
+    double sp = 0, sm = 0;
+    for (int i = 0; i < batch; i++) { sp += lp[i]; sm += lm[i]; }
+    printf("losses %.17g %.17g\n", sp / batch, sm / batch);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) return 2;
     std::string what = argv[1];
-    return what == "golden" ? golden(argv[2]) : what == "apply" ? apply(argv[2]) : 2;
+    return what == "golden" ? golden(argv[2]) : what == "apply" ? apply(argv[2]) : what == "forward" ? forward(argv[2]) : 2;
 }

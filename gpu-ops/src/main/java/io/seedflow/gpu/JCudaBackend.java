@@ -143,10 +143,10 @@ public final class JCudaBackend implements ComputeBackend {
 
     /** Sum of per-example losses in example order, in double: deterministic. */
     private double meanLoss(CUdeviceptr losses, int n) {
-        float[] host = new float[n];
-        cuMemcpyDtoH(Pointer.to(host), losses, (long) n * Sizeof.FLOAT);
+        double[] host = new double[n];
+        cuMemcpyDtoH(Pointer.to(host), losses, (long) n * Sizeof.DOUBLE);
         double sum = 0;
-        for (float v : host) {
+        for (double v : host) {
             sum += v;
         }
         return sum / n;
@@ -270,8 +270,8 @@ public final class JCudaBackend implements ComputeBackend {
         freeBuffers();
         input = alloc((long) n * spec.inputs());
         labels = alloc(n);
-        lossPlus = alloc(n);
-        lossMinus = alloc(n);
+        lossPlus = alloc(2L * n); // doubles
+        lossMinus = alloc(2L * n);
         for (int l = 0; l < spec.layerCount(); l++) {
             activations.add(alloc((long) n * spec.width(l + 1)));
             activations.add(alloc((long) n * spec.width(l + 1)));

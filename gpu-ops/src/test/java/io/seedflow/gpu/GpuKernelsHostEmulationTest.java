@@ -24,9 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Checks the transcription of the per-thread CUDA kernels (z_element, apply_update) against core's Java reference
- * without a GPU: src/test/cuda/host_emulation.cpp includes the .cu file with each rounded intrinsic mapped to one
- * IEEE binary32 operation and is compiled by the host C++ compiler (-ffp-contract=off). Skipped when no g++ is
+ * Checks the transcription of the CUDA kernels (z_element, apply_update, paired_dense + softmax_xent) against core's
+ * Java reference without a GPU: src/test/cuda/host_emulation.cpp includes the .cu file with each rounded intrinsic
+ * mapped to one IEEE binary32 operation, runs a block's threads as OS threads (so __syncthreads and shared memory
+ * behave), and is compiled by the host C++ compiler (-ffp-contract=off). Skipped when no g++ is
  * installed. This is not a GPU test: what the GPU itself computes is checked only by {@link GpuBackendTest}.
  */
 class GpuKernelsHostEmulationTest {
@@ -40,7 +41,7 @@ class GpuKernelsHostEmulationTest {
         Path exe = dir.resolve("host_emulation");
         Process p;
         try {
-            p = new ProcessBuilder("g++", "-O1", "-ffp-contract=off", "-std=c++17", "-o", exe.toString(),
+            p = new ProcessBuilder("g++", "-O1", "-ffp-contract=off", "-std=c++20", "-pthread", "-o", exe.toString(),
                     Path.of("src/test/cuda/host_emulation.cpp").toAbsolutePath().toString()).redirectErrorStream(true)
                     .start();
         } catch (IOException e) {
@@ -104,5 +105,61 @@ class GpuKernelsHostEmulationTest {
         Path input = dir.resolve("apply-case.txt");
         Files.writeString(input, sb.toString());
         assertThat(run("apply", input)).contains("5000 elements, 0 mismatches");
+    }
+
+    @Test
+    void pairedDenseOfTheKernelSourceGivesTheCpuBackendsLosses() throws Exception {
+        MlpSpec spec = MlpSpec.parse("mlp:40x20x10:relu"); // tile edges: 40 inputs, 20 rows, batch 37
+        ParameterSet params = new Mlp(spec).initialize(8);
+        java.util.SplittableRandom rnd = new java.util.SplittableRandom(4);
+        int batch = 37;
+        float[] x = new float[batch * 40];
+        int[] y = new int[batch];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (float) rnd.nextGaussian();
+        }
+        for (int i = 0; i < batch; i++) {
+            y[i] = rnd.nextInt(10);
+        }
+        long seed = 0x5EEDL;
+        float eps = 1e-2f;
+        TensorMask m0 = new TensorMask(0, 0.3f, 99L, 0.7f);
+        for (boolean frozen : new boolean[] {false, true}) {
+            UpdateMask mask = new UpdateMask(frozen ? List.of(TensorMask.dense(1), TensorMask.dense(2),
+                    TensorMask.dense(3)) : List.of(m0, TensorMask.dense(1), TensorMask.dense(2), TensorMask.dense(3)));
+            var cpu = new io.seedflow.core.compute.CpuBackend(spec).perturbedLosses(params,
+                    new io.seedflow.core.model.Batch(x, y, batch, 40), seed, eps, mask);
+            StringBuilder sb = new StringBuilder();
+            sb.append("40 20 10 ").append(batch).append(' ').append(Integer.toHexString(Philox4x32.lo(seed))).append(' ')
+                    .append(Integer.toHexString(Philox4x32.hi(seed))).append(' ').append(hex(eps)).append(' ')
+                    .append(frozen ? 1 : 0).append(' ').append(hex(m0.maxMagnitude())).append(' ')
+                    .append(Integer.toHexString(Philox4x32.lo(m0.keepSeed()))).append(' ')
+                    .append(Integer.toHexString(Philox4x32.hi(m0.keepSeed()))).append(' ')
+                    .append((int) Math.floor((double) m0.keepFraction() * (1 << 24))).append(" 1\n");
+            for (int t = 0; t < 4; t++) {
+                for (float v : params.tensor(t)) {
+                    sb.append(hex(v)).append('\n');
+                }
+            }
+            for (float v : x) {
+                sb.append(hex(v)).append('\n');
+            }
+            for (int v : y) {
+                sb.append(v).append('\n');
+            }
+            Path input = dir.resolve("forward-case-" + frozen + ".txt");
+            Files.writeString(input, sb.toString());
+            String[] out = run("forward", input).trim().split("\\s+");
+            double plus = Double.parseDouble(out[1]);
+            double minus = Double.parseDouble(out[2]);
+            // same fma chains as the CPU tiles, so the logits are the same bits; only exp/log of the loss may differ
+            assertThat(plus).as("L+ frozen=%s", frozen).isCloseTo(cpu.plus(), org.assertj.core.api.Assertions.within(1e-12));
+            assertThat(minus).as("L- frozen=%s", frozen).isCloseTo(cpu.minus(), org.assertj.core.api.Assertions.within(1e-12));
+            assertThat(plus).isNotEqualTo(minus);
+        }
+    }
+
+    private static String hex(float v) {
+        return Integer.toHexString(Float.floatToRawIntBits(v));
     }
 }

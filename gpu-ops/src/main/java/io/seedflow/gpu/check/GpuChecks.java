@@ -29,8 +29,12 @@ import java.util.SplittableRandom;
  * mismatch and returns a one-line summary.
  */
 public final class GpuChecks {
-    /** Relative tolerance of a loss vs the CPU: same fma chains in the layers, exp/log of the loss in double. */
-    public static final double LOSS_TOLERANCE = 1e-5;
+    /**
+     * Relative tolerance of a loss vs the CPU. The layers are the same fma chains (the logits are the same bits, as the
+     * host emulation of the kernels shows to 1e-12) and the per-example loss is computed in double on both sides; only
+     * the last bits of the device's exp/log may differ from Java's: 1e-9 leaves three orders of magnitude.
+     */
+    public static final double LOSS_TOLERANCE = 1e-9;
 
     private GpuChecks() {
     }
