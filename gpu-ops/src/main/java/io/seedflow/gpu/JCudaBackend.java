@@ -75,7 +75,7 @@ public final class JCudaBackend implements ComputeBackend {
         cuDeviceGet(device, deviceIndex);
         byte[] name = new byte[256];
         cuDeviceGetName(name, name.length, device);
-        this.deviceName = new String(name).trim().replace("\0", "");
+        this.deviceName = new String(name).trim();
         cuCtxCreate(context, 0, device);
         this.kernels = new GpuKernels();
         this.weights = new CUdeviceptr[spec.tensorSpecs().size()];
@@ -127,7 +127,7 @@ public final class JCudaBackend implements ComputeBackend {
                     weights[2 * l], weights[2 * l + 1], in, out, n, xp, xm, yp, ym, Philox4x32.lo(seed),
                     Philox4x32.hi(seed), 2 * l, 2 * l + 1, eps, perturb ? 1 : 0,
                     l < spec.layerCount() - 1 ? 1 : 0, wm == null ? 1 : 0, bm == null ? 1 : 0, rule.maxMagnitude(),
-                    Philox4x32.lo(rule.keepSeed()), Philox4x32.hi(rule.keepSeed()), keepLimit(rule),
+                    Philox4x32.lo(rule.keepSeed()), Philox4x32.hi(rule.keepSeed()), rule.keepLimit(),
                     rule.keepFraction() < 1f ? 1 : 0);
             xp = yp;
             xm = ym;
@@ -188,7 +188,7 @@ public final class JCudaBackend implements ComputeBackend {
             boolean decay = d != 1f && spec.tensorSpecs().get(t).rank() >= 2;
             launch(kernels.applyUpdate, (n + 255) / 256, 1, 256, 1, weights[t], n, t, d, decay ? 1 : 0,
                     scratchSeeds, scratchCoeffs, q, m.maxMagnitude(), Philox4x32.lo(m.keepSeed()),
-                    Philox4x32.hi(m.keepSeed()), keepLimit(m), m.keepFraction() < 1f ? 1 : 0);
+                    Philox4x32.hi(m.keepSeed()), m.keepLimit(), m.keepFraction() < 1f ? 1 : 0);
         }
         cuCtxSynchronize();
     }
@@ -243,10 +243,6 @@ public final class JCudaBackend implements ComputeBackend {
         long[] total = new long[1];
         cuMemGetInfo(free, total);
         peakUsedBytes = Math.max(peakUsedBytes, total[0] - free[0]);
-    }
-
-    private static int keepLimit(TensorMask m) {
-        return (int) Math.floor((double) m.keepFraction() * (1 << 24));
     }
 
     private void ensureMirrored(ParameterSet params) {

@@ -101,7 +101,7 @@ class GpuKernelsHostEmulationTest {
         sb.append(Integer.toHexString(Float.floatToRawIntBits(mask.maxMagnitude()))).append(' ')
                 .append(Integer.toHexString(Philox4x32.lo(mask.keepSeed()))).append(' ')
                 .append(Integer.toHexString(Philox4x32.hi(mask.keepSeed()))).append(' ')
-                .append((int) Math.floor((double) mask.keepFraction() * (1 << 24))).append(" 1\n");
+                .append(mask.keepLimit()).append(" 1\n");
         Path input = dir.resolve("apply-case.txt");
         Files.writeString(input, sb.toString());
         assertThat(run("apply", input)).contains("5000 elements, 0 mismatches");
@@ -135,7 +135,7 @@ class GpuKernelsHostEmulationTest {
                     .append(frozen ? 1 : 0).append(' ').append(hex(m0.maxMagnitude())).append(' ')
                     .append(Integer.toHexString(Philox4x32.lo(m0.keepSeed()))).append(' ')
                     .append(Integer.toHexString(Philox4x32.hi(m0.keepSeed()))).append(' ')
-                    .append((int) Math.floor((double) m0.keepFraction() * (1 << 24))).append(" 1\n");
+                    .append(m0.keepLimit()).append(" 1\n");
             for (int t = 0; t < 4; t++) {
                 for (float v : params.tensor(t)) {
                     sb.append(hex(v)).append('\n');

@@ -49,12 +49,15 @@ public final class UpdateRecordCodec {
                 .build();
     }
 
+    private static final org.apache.avro.specific.SpecificDatumWriter<ModelUpdate> WRITER =
+            new org.apache.avro.specific.SpecificDatumWriter<>(ModelUpdate.class);
+
     /** Bytes of the record's Avro binary body (without the 5-byte registry header or any container framing). */
     public static int avroBodySize(UpdateRecord r) {
         try {
             java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(256);
             org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out, null);
-            new org.apache.avro.specific.SpecificDatumWriter<>(ModelUpdate.class).write(toAvro(r), enc);
+            WRITER.write(toAvro(r), enc);
             enc.flush();
             return out.size();
         } catch (java.io.IOException e) {

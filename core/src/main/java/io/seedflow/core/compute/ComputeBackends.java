@@ -39,15 +39,21 @@ public final class ComputeBackends {
         if (choice == BackendChoice.CPU) {
             return new CpuBackend(spec);
         }
+        requireUsable(choice);
         Optional<String> why = gpuUnavailableReason();
         if (why.isEmpty()) {
             return gpuProvider().orElseThrow().create(spec, deviceIndex);
         }
-        if (choice == BackendChoice.GPU) {
+        LOG.info("compute backend: CPU (" + why.get() + ")");
+        return new CpuBackend(spec);
+    }
+
+    /** Fails with the reason when {@code choice} is GPU and no GPU is usable here (a job's start-up check). */
+    public static void requireUsable(BackendChoice choice) {
+        Optional<String> why = gpuUnavailableReason();
+        if (choice == BackendChoice.GPU && why.isPresent()) {
             throw new InvalidConfigurationException(KEY, choice, "requires a usable GPU, but " + why.get()
                     + "; use AUTO or CPU to train on the CPU");
         }
-        LOG.info("compute backend: CPU (" + why.get() + ")");
-        return new CpuBackend(spec);
     }
 }

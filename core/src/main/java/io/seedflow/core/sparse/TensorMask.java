@@ -47,7 +47,7 @@ public record TensorMask(int tensor, float maxMagnitude, long keepSeed, float ke
     }
 
     /** floor(keepFraction * 2^24), exact: a float times a power of two is exact in double. */
-    int keepLimit() {
+    public int keepLimit() {
         return (int) Math.floor((double) keepFraction * (1 << 24));
     }
 

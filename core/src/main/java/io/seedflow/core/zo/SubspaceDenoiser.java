@@ -50,24 +50,18 @@ final class SubspaceDenoiser {
         }
         int d = (int) offsets[group.size()];
         float[] mz = new float[d];
-        boolean[] keep = new boolean[d];
         for (int g = 0; g < group.size(); g++) {
             int t = group.get(g);
             int off = (int) offsets[g];
             int n = (int) (offsets[g + 1] - offsets[g]);
-            PerturbationGenerator.fill(seed, t, 0, mz, off, n);
             TensorMask m = UpdateMask.of(mask, t);
             if (m == null) {
-                java.util.Arrays.fill(mz, off, off + n, 0f);
-            } else if (!m.dense()) {
-                boolean[] k = new boolean[n];
-                m.trained(params.tensor(t), 0, 0, n, k);
-                for (int i = 0; i < n; i++) {
-                    if (!k[i]) {
-                        mz[off + i] = 0f;
-                    }
-                }
+                continue; // frozen: m ⊙ z = 0 (mz starts zeroed)
             }
+            float[] z = new float[n];
+            PerturbationGenerator.fill(seed, t, 0, z, 0, n);
+            m.zeroFrozen(params.tensor(t), 0, 0, z, n, new boolean[n]);
+            System.arraycopy(z, 0, mz, off, n);
         }
         List<Float> b = new ArrayList<>(removed);
         for (int j = basis.size() - removed; j < basis.size(); j++) {

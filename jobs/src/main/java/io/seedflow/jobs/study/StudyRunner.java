@@ -33,9 +33,7 @@ public final class StudyRunner {
                     continue;
                 }
                 log.printf(Locale.ROOT, "[%d/%d] %s seed %d ...%n", ++done, total, m.name(), seed);
-                QualityStudy.RunSummary r = study.run(m, seed, p -> {
-                    points.add(p);
-                });
+                QualityStudy.RunSummary r = study.run(m, seed, points::add);
                 runs.add(r);
                 log.printf(Locale.ROOT, "       before drift %.1f%%, just after %.1f%%, final %.1f%%, recovery %s, %.0f s%n",
                         100 * r.beforeDrift(), 100 * r.afterDrift(), 100 * r.finalAccuracy(),
