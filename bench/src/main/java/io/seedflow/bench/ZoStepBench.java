@@ -33,7 +33,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * backend: fused paired forward + update.</li>
  * <li>{@code forward}: one {@link Mlp#logits} at batch B; {@code forward2x}: one at batch 2B (the unfused cost of
  * the two passes of a step).</li>
- * <li>{@code pairedForward}: one {@link Mlp#perturbedLosses}, the fused L(theta + eps z), L(theta - eps z) pass.</li>
+ * <li>{@code pairedForward}: one {@link Mlp#perturbedLossSums}, the fused L(theta + eps z), L(theta - eps z) pass.</li>
  * <li>{@code applyUpdate}: one {@link UpdateApplier#apply} of a step's record.</li>
  * </ul>
  * Ideal: zoStep = 2 x forward, i.e. a ZO step costs no more than two inferences.
@@ -99,7 +99,7 @@ public class ZoStepBench {
 
     @Benchmark
     public Object pairedForward() {
-        return mlp.perturbedLosses(params, batchB, seed++, EPSILON);
+        return mlp.perturbedLossSums(params, batchB, seed++, EPSILON, null);
     }
 
     @Benchmark

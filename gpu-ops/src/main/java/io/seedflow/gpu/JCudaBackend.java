@@ -19,7 +19,7 @@ import io.seedflow.core.log.UpdateApplier;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.log.UpdateStatus;
 import io.seedflow.core.model.Batch;
-import io.seedflow.core.model.LossPair;
+import io.seedflow.core.model.LossSums;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.rng.Philox4x32;
 import io.seedflow.core.sparse.TensorMask;
@@ -95,15 +95,15 @@ public final class JCudaBackend implements ComputeBackend {
     }
 
     @Override
-    public LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
+    public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
         forward(params, batch, seed, epsilon, mask, true);
-        return new LossPair(meanLoss(lossPlus, batch.size()), meanLoss(lossMinus, batch.size()));
+        return new LossSums(lossSum(lossPlus, batch.size()), lossSum(lossMinus, batch.size()), batch.size());
     }
 
     @Override
-    public double loss(ParameterSet params, Batch batch) {
+    public double lossSum(ParameterSet params, Batch batch) {
         forward(params, batch, 0L, 0f, null, false);
-        return meanLoss(lossPlus, batch.size());
+        return lossSum(lossPlus, batch.size());
     }
 
     private void forward(ParameterSet params, Batch batch, long seed, float eps, UpdateMask mask, boolean perturb) {
@@ -141,15 +141,15 @@ public final class JCudaBackend implements ComputeBackend {
         notePeak();
     }
 
-    /** Sum of per-example losses in example order, in double: deterministic. */
-    private double meanLoss(CUdeviceptr losses, int n) {
+    /** The per-example losses summed on the host in example order (as the CPU backend sums them). */
+    private double lossSum(CUdeviceptr losses, int n) {
         double[] host = new double[n];
         cuMemcpyDtoH(Pointer.to(host), losses, (long) n * Sizeof.DOUBLE);
         double sum = 0;
         for (double v : host) {
             sum += v;
         }
-        return sum / n;
+        return sum;
     }
 
     @Override

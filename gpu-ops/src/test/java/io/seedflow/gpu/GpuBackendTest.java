@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class GpuBackendTest {
     private static final MlpSpec SPEC = MlpSpec.parse("mlp:784x64x10:relu");
-    private static final Optional<String> NO_GPU = ComputeBackends.gpuUnavailableReason();
+    private static final Optional<String> NO_GPU = ComputeBackends.gpuUnavailableReason(SPEC);
 
     private static void requireGpu() {
         assumeTrue(NO_GPU.isEmpty(), () -> "GPU check skipped: " + NO_GPU.orElse(""));

@@ -127,7 +127,7 @@ class GpuKernelsHostEmulationTest {
         for (boolean frozen : new boolean[] {false, true}) {
             UpdateMask mask = new UpdateMask(frozen ? List.of(TensorMask.dense(1), TensorMask.dense(2),
                     TensorMask.dense(3)) : List.of(m0, TensorMask.dense(1), TensorMask.dense(2), TensorMask.dense(3)));
-            var cpu = new io.seedflow.core.compute.CpuBackend(spec).perturbedLosses(params,
+            var cpu = new io.seedflow.core.compute.CpuBackend(spec).perturbedLossSums(params,
                     new io.seedflow.core.model.Batch(x, y, batch, 40), seed, eps, mask);
             StringBuilder sb = new StringBuilder();
             sb.append("40 20 10 ").append(batch).append(' ').append(Integer.toHexString(Philox4x32.lo(seed))).append(' ')
@@ -153,8 +153,8 @@ class GpuKernelsHostEmulationTest {
             double plus = Double.parseDouble(out[1]);
             double minus = Double.parseDouble(out[2]);
             // same fma chains as the CPU tiles, so the logits are the same bits; only exp/log of the loss may differ
-            assertThat(plus).as("L+ frozen=%s", frozen).isCloseTo(cpu.plus(), org.assertj.core.api.Assertions.within(1e-12));
-            assertThat(minus).as("L- frozen=%s", frozen).isCloseTo(cpu.minus(), org.assertj.core.api.Assertions.within(1e-12));
+            assertThat(plus).as("L+ frozen=%s", frozen).isCloseTo(cpu.meanPlus(), org.assertj.core.api.Assertions.within(1e-12));
+            assertThat(minus).as("L- frozen=%s", frozen).isCloseTo(cpu.meanMinus(), org.assertj.core.api.Assertions.within(1e-12));
             assertThat(plus).isNotEqualTo(minus);
         }
     }

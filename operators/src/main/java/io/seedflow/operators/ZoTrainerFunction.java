@@ -129,7 +129,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         BackendChoice choice = conf.get(ZoTrainerOptions.COMPUTE_BACKEND);
         int device = gpuIndex();
         backends = s -> ComputeBackends.create(s, choice, device);
-        ComputeBackends.requireUsable(choice); // fail at start, not on the first record
+        ComputeBackends.requireUsable(choice, spec); // fail at start, not on the first record
 
         TypeInformation<byte[]> bytes = PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
         snapshotPointer = getRuntimeContext().getState(new ValueStateDescriptor<>("snapshot-pointer", bytes));

@@ -2,13 +2,13 @@ package io.seedflow.core.compute;
 
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
-import io.seedflow.core.model.LossPair;
+import io.seedflow.core.model.LossSums;
 import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
 
 /**
  * Where a trainer's forward passes and update applications run (CPU here; the GPU backend lives in gpu-ops).
- * Lifecycle: create for one model layout, call {@link #perturbedLosses} and {@link #applyUpdate} in step order from
+ * Lifecycle: create for one model spec, call {@link #perturbedLossSums} and {@link #applyUpdate} in step order from
  * one thread, {@link #close} at the end. {@link #applyUpdate} must produce exactly the bits of
  * {@link io.seedflow.core.log.UpdateApplier}: replicas on any backend depend on it.
  */
@@ -16,19 +16,15 @@ public interface ComputeBackend extends AutoCloseable {
     /** Short name for logs and metrics, e.g. "cpu". */
     String name();
 
-    /** L(theta + eps z) and L(theta - eps z) for direction z of {@code seed}, without modifying theta. */
-    default LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon) {
-        return perturbedLosses(params, batch, seed, epsilon, null);
-    }
-
     /**
-     * As above with z restricted to the elements {@code mask} trains (null = every element), the mask evaluated
-     * from the unperturbed theta inside the pass (spec §6.2), never stored.
+     * Sums over the batch of L(theta + eps z) and L(theta - eps z) for direction z of {@code seed} restricted to the
+     * elements {@code mask} trains (null = every element), the mask evaluated from the unperturbed theta inside the
+     * pass (spec §6.2), never stored; theta is not modified.
      */
-    LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask);
+    LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask);
 
-    /** Mean loss of the unperturbed weights on the batch (the conservative variant compares against it). */
-    double loss(ParameterSet params, Batch batch);
+    /** Sum over the batch of the loss of the unperturbed weights (the conservative variant compares against it). */
+    double lossSum(ParameterSet params, Batch batch);
 
     /** Applies a record to the weights in place, bit-identical to {@link io.seedflow.core.log.UpdateApplier}. */
     void applyUpdate(ParameterSet params, UpdateRecord record);

@@ -1,6 +1,6 @@
 package io.seedflow.core.compute;
 
-import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.ModelSpec;
 import java.util.Optional;
 
 /**
@@ -11,9 +11,12 @@ public interface ComputeBackendProvider {
     /** "gpu", ... */
     String name();
 
-    /** Empty when usable; otherwise why not (no driver, no device, native library not loadable, ...). */
-    Optional<String> unavailableReason();
+    /**
+     * Empty when usable for {@code spec}; otherwise why not (the model family is not supported, no driver, no device,
+     * native library not loadable, ...).
+     */
+    Optional<String> unavailableReason(ModelSpec spec);
 
-    /** A backend for {@code spec} on device {@code deviceIndex}; only called when {@link #unavailableReason} is empty. */
-    ComputeBackend create(MlpSpec spec, int deviceIndex);
+    /** A backend for {@code spec} on device {@code deviceIndex}; called only when {@link #unavailableReason} is empty. */
+    ComputeBackend create(ModelSpec spec, int deviceIndex);
 }

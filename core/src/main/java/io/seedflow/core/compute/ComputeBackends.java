@@ -1,7 +1,7 @@
 package io.seedflow.core.compute;
 
 import io.seedflow.core.error.InvalidConfigurationException;
-import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.ModelSpec;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.logging.Logger;
@@ -25,22 +25,23 @@ public final class ComputeBackends {
         return Optional.empty();
     }
 
-    /** Why the GPU backend cannot be used here, or empty when it can. */
-    public static Optional<String> gpuUnavailableReason() {
+    /** Why the GPU backend cannot train {@code spec} here, or empty when it can. */
+    public static Optional<String> gpuUnavailableReason(ModelSpec spec) {
         Optional<ComputeBackendProvider> p = gpuProvider();
-        return p.isEmpty() ? Optional.of("the gpu-ops module is not on the class path") : p.get().unavailableReason();
+        return p.isEmpty() ? Optional.of("the gpu-ops module is not on the class path")
+                : p.get().unavailableReason(spec);
     }
 
     /**
      * The backend for {@code spec}. GPU without a usable GPU throws {@link InvalidConfigurationException} naming
      * the reason; AUTO falls back to the CPU and logs why.
      */
-    public static ComputeBackend create(MlpSpec spec, BackendChoice choice, int deviceIndex) {
+    public static ComputeBackend create(ModelSpec spec, BackendChoice choice, int deviceIndex) {
         if (choice == BackendChoice.CPU) {
             return new CpuBackend(spec);
         }
-        requireUsable(choice);
-        Optional<String> why = gpuUnavailableReason();
+        requireUsable(choice, spec);
+        Optional<String> why = gpuUnavailableReason(spec);
         if (why.isEmpty()) {
             return gpuProvider().orElseThrow().create(spec, deviceIndex);
         }
@@ -48,9 +49,9 @@ public final class ComputeBackends {
         return new CpuBackend(spec);
     }
 
-    /** Fails with the reason when {@code choice} is GPU and no GPU is usable here (a job's start-up check). */
-    public static void requireUsable(BackendChoice choice) {
-        Optional<String> why = gpuUnavailableReason();
+    /** Fails with the reason when {@code choice} is GPU and no GPU can train {@code spec} here (a start-up check). */
+    public static void requireUsable(BackendChoice choice, ModelSpec spec) {
+        Optional<String> why = gpuUnavailableReason(spec);
         if (choice == BackendChoice.GPU && why.isPresent()) {
             throw new InvalidConfigurationException(KEY, choice, "requires a usable GPU, but " + why.get()
                     + "; use AUTO or CPU to train on the CPU");

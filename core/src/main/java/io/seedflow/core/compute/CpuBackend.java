@@ -3,18 +3,18 @@ package io.seedflow.core.compute;
 import io.seedflow.core.log.UpdateApplier;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
-import io.seedflow.core.model.LossPair;
-import io.seedflow.core.model.Mlp;
-import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.LossSums;
+import io.seedflow.core.model.Model;
+import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
 
-/** The pure-Java backend: fused paired forward of {@link Mlp}, update through {@link UpdateApplier}. */
+/** The pure-Java backend: the family's own fused paired forward ({@link Model}), update through {@link UpdateApplier}. */
 public final class CpuBackend implements ComputeBackend {
-    private final Mlp mlp;
+    private final Model model;
 
-    public CpuBackend(MlpSpec spec) {
-        this.mlp = new Mlp(spec);
+    public CpuBackend(ModelSpec spec) {
+        this.model = spec.newModel();
     }
 
     @Override
@@ -23,13 +23,13 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     @Override
-    public LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
-        return mlp.perturbedLosses(params, batch, seed, epsilon, mask);
+    public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
+        return model.perturbedLossSums(params, batch, seed, epsilon, mask);
     }
 
     @Override
-    public double loss(ParameterSet params, Batch batch) {
-        return mlp.loss(params, batch);
+    public double lossSum(ParameterSet params, Batch batch) {
+        return model.lossSum(params, batch);
     }
 
     @Override

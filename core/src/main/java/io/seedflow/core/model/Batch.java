@@ -2,19 +2,55 @@ package io.seedflow.core.model;
 
 import io.seedflow.core.error.TensorShapeMismatchException;
 
-/** A mini-batch: {@code size} examples of {@code features} floats each, row-major, and their class labels. */
-public record Batch(float[] features, int[] labels, int size, int featureCount) {
+/**
+ * A mini-batch of {@code size} labeled examples of one {@link InputKind}. Dense: {@code features} holds
+ * {@code featureCount} floats per example, row-major ({@code tokenIds} and {@code tokenCounts} are null). Tokens:
+ * {@code tokenIds} holds {@code featureCount} ids per example, row-major, of which the first {@code tokenCounts[n]}
+ * are real and the rest padding ({@code features} is null).
+ */
+public record Batch(float[] features, int[] tokenIds, int[] tokenCounts, int[] labels, int size, int featureCount) {
     public Batch {
         if (size <= 0) {
             throw new IllegalArgumentException("batch size must be > 0, got " + size);
-        }
-        if (features.length != (long) size * featureCount) {
-            throw new TensorShapeMismatchException("batch of " + size + " examples with " + featureCount
-                    + " features needs " + (long) size * featureCount + " floats, got " + features.length);
         }
         if (labels.length != size) {
             throw new TensorShapeMismatchException("batch of " + size + " examples needs " + size + " labels, got "
                     + labels.length);
         }
+        if ((features == null) == (tokenIds == null)) {
+            throw new IllegalArgumentException("a batch holds either dense features or token ids, not "
+                    + (features == null ? "neither" : "both"));
+        }
+        if (features != null && features.length != (long) size * featureCount) {
+            throw new TensorShapeMismatchException("batch of " + size + " examples with " + featureCount
+                    + " features needs " + (long) size * featureCount + " floats, got " + features.length);
+        }
+        if (tokenIds != null) {
+            if (tokenIds.length != (long) size * featureCount || tokenCounts == null || tokenCounts.length != size) {
+                throw new TensorShapeMismatchException("batch of " + size + " texts of at most " + featureCount
+                        + " tokens needs " + (long) size * featureCount + " ids and " + size + " counts, got "
+                        + tokenIds.length + " and " + (tokenCounts == null ? "none" : tokenCounts.length));
+            }
+            for (int n = 0; n < size; n++) {
+                if (tokenCounts[n] < 1 || tokenCounts[n] > featureCount) {
+                    throw new TensorShapeMismatchException("text " + n + " of the batch has " + tokenCounts[n]
+                            + " tokens; expected 1.." + featureCount);
+                }
+            }
+        }
+    }
+
+    /** A dense batch: {@code featureCount} floats per example, row-major. */
+    public Batch(float[] features, int[] labels, int size, int featureCount) {
+        this(features, null, null, labels, size, featureCount);
+    }
+
+    /** A batch of tokenized texts padded to {@code maxTokens} ids each; text n has {@code tokenCounts[n]} real ids. */
+    public static Batch ofTokens(int[] tokenIds, int[] tokenCounts, int[] labels, int maxTokens) {
+        return new Batch(null, tokenIds, tokenCounts, labels, labels.length, maxTokens);
+    }
+
+    public InputKind inputKind() {
+        return features != null ? InputKind.DENSE : InputKind.TOKENS;
     }
 }

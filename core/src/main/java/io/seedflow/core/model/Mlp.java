@@ -1,5 +1,6 @@
 package io.seedflow.core.model;
 
+import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.error.TensorShapeMismatchException;
 import io.seedflow.core.rng.PerturbationGenerator;
 import io.seedflow.core.sparse.UpdateMask;
@@ -12,7 +13,7 @@ import java.util.List;
  * evaluation, and the fused paired perturbed forward of a ZO step. Holds reusable activation buffers, so one
  * instance serves one thread. Activations are blocked by 32 examples (see {@link DenseKernel}).
  */
-public final class Mlp {
+public final class Mlp implements Model {
     private final MlpSpec spec;
     private final List<TensorSpec> tensorSpecs;
     private int bufferBatch = -1;
@@ -27,11 +28,18 @@ public final class Mlp {
         this.tensorSpecs = spec.tensorSpecs();
     }
 
+    @Override
     public MlpSpec spec() {
         return spec;
     }
 
+    @Override
+    public double lossSum(ParameterSet params, Batch batch) {
+        return SoftmaxCrossEntropy.lossSum(logits(params, batch), batch.labels(), spec.classes(), batch.size());
+    }
+
     /** Fresh parameters: He-normal weights (std sqrt(2/in)) from z under {@code seed}, zero biases. */
+    @Override
     public ParameterSet initialize(long seed) {
         ParameterSet p = new ParameterSet(spec.tensorSpecs());
         for (int l = 0; l < spec.layerCount(); l++) {
@@ -45,7 +53,7 @@ public final class Mlp {
         return p;
     }
 
-    /** Logits of the batch, class-major: {@code logits[c * batch.size() + n]}. Returns an internal buffer. */
+    @Override
     public float[] logits(ParameterSet params, Batch batch) {
         prepare(params, batch);
         float[] x = input;
@@ -56,24 +64,17 @@ public final class Mlp {
         return unblock(x, batch.size(), logitsPlus);
     }
 
+    /** Mean loss of the batch ({@link #lossSum} / size). */
     public double loss(ParameterSet params, Batch batch) {
-        return SoftmaxCrossEntropy.meanLoss(logits(params, batch), batch.labels(), spec.classes(), batch.size());
+        return lossSum(params, batch) / batch.size();
     }
 
     /**
-     * L(theta + eps z) and L(theta - eps z) on the same batch, z the direction of {@code seed}; both passes share one
-     * sweep over the weights and one generation of z, and theta is never modified.
+     * Both passes share one sweep over the weights and one generation of z (generated in the weight tile): frozen
+     * tensors are not perturbed, masked-out elements get z = 0, the mask evaluated from the unperturbed weights.
      */
-    public LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon) {
-        return perturbedLosses(params, batch, seed, epsilon, null);
-    }
-
-    /**
-     * As {@link #perturbedLosses(ParameterSet, Batch, long, float)} with z restricted to the elements {@code mask}
-     * trains (null = all): frozen tensors are not perturbed, masked-out elements get z = 0, the mask evaluated
-     * from the unperturbed weights inside the pass.
-     */
-    public LossPair perturbedLosses(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
+    @Override
+    public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
         prepare(params, batch);
         float[] xp = input;
         float[] xm = input;
@@ -84,31 +85,14 @@ public final class Mlp {
         }
         int c = spec.classes();
         int n = batch.size();
-        return new LossPair(SoftmaxCrossEntropy.meanLoss(unblock(xp, n, logitsPlus), batch.labels(), c, n),
-                SoftmaxCrossEntropy.meanLoss(unblock(xm, n, logitsMinus), batch.labels(), c, n));
+        return new LossSums(SoftmaxCrossEntropy.lossSum(unblock(xp, n, logitsPlus), batch.labels(), c, n),
+                SoftmaxCrossEntropy.lossSum(unblock(xm, n, logitsMinus), batch.labels(), c, n), n);
     }
 
     /** Accuracy and loss over {@code count} examples of a row-major feature array, in chunks of {@code chunk}. */
     public Evaluation evaluate(ParameterSet params, float[] features, int[] labels, int count, int chunk) {
-        int f = spec.inputs();
-        int correct = 0;
-        double lossSum = 0;
-        for (int start = 0; start < count; start += chunk) {
-            int n = Math.min(chunk, count - start);
-            float[] x = new float[n * f];
-            System.arraycopy(features, start * f, x, 0, n * f);
-            int[] y = new int[n];
-            System.arraycopy(labels, start, y, 0, n);
-            Batch b = new Batch(x, y, n, f);
-            float[] logits = logits(params, b);
-            lossSum += SoftmaxCrossEntropy.meanLoss(logits, y, spec.classes(), n) * n;
-            for (int i = 0; i < n; i++) {
-                if (SoftmaxCrossEntropy.argmax(logits, spec.classes(), n, i) == y[i]) {
-                    correct++;
-                }
-            }
-        }
-        return new Evaluation((double) correct / count, lossSum / count, count);
+        return evaluate(params, new LabeledDataset("evaluation", features, labels, count, spec.inputs(),
+                spec.classes()), count, chunk);
     }
 
     /** Softmax probabilities of one example (for serving). */
@@ -123,23 +107,7 @@ public final class Mlp {
      * {@link DenseKernel}), so a batch gives the same bits as one call per example.
      */
     public float[][] probabilities(ParameterSet params, float[] features, int count) {
-        float[] logits = logits(params, new Batch(features, new int[count], count, spec.inputs()));
-        int c = spec.classes();
-        float[][] p = new float[count][c];
-        for (int n = 0; n < count; n++) {
-            double max = Double.NEGATIVE_INFINITY;
-            for (int k = 0; k < c; k++) {
-                max = Math.max(max, logits[k * count + n]);
-            }
-            double z = 0;
-            for (int k = 0; k < c; k++) {
-                z += Math.exp(logits[k * count + n] - max);
-            }
-            for (int k = 0; k < c; k++) {
-                p[n][k] = (float) (Math.exp(logits[k * count + n] - max) / z);
-            }
-        }
-        return p;
+        return probabilities(params, new Batch(features, new int[count], count, spec.inputs()));
     }
 
     DenseKernel.Layer layer(ParameterSet params, int l, int batch, UpdateMask mask) {

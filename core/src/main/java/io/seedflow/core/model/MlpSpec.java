@@ -11,7 +11,9 @@ import java.util.List;
  * parameters, in canonical order, are {@code layers.<l>.weight [out, in]} then {@code layers.<l>.bias [out]} for
  * l = 0, 1, ... . Text form: {@code mlp:784x128x10:relu}.
  */
-public record MlpSpec(int[] widths, Activation activation) {
+public record MlpSpec(int[] widths, Activation activation) implements ModelSpec {
+    public static final String FAMILY = "mlp";
+
     public MlpSpec {
         widths = widths.clone();
         if (widths.length < 2) {
@@ -49,6 +51,26 @@ public record MlpSpec(int[] widths, Activation activation) {
         }
     }
 
+    @Override
+    public String family() {
+        return FAMILY;
+    }
+
+    @Override
+    public InputKind inputKind() {
+        return InputKind.DENSE;
+    }
+
+    @Override
+    public int inputWidth() {
+        return inputs();
+    }
+
+    @Override
+    public Mlp newModel() {
+        return new Mlp(this);
+    }
+
     public int layerCount() {
         return widths.length - 1;
     }
@@ -57,6 +79,7 @@ public record MlpSpec(int[] widths, Activation activation) {
         return widths[0];
     }
 
+    @Override
     public int classes() {
         return widths[widths.length - 1];
     }
@@ -70,6 +93,7 @@ public record MlpSpec(int[] widths, Activation activation) {
         return widths[i];
     }
 
+    @Override
     public List<TensorSpec> tensorSpecs() {
         List<TensorSpec> specs = new ArrayList<>();
         for (int l = 0; l < layerCount(); l++) {
@@ -79,6 +103,7 @@ public record MlpSpec(int[] widths, Activation activation) {
         return specs;
     }
 
+    @Override
     public String toText() {
         StringBuilder sb = new StringBuilder("mlp:");
         for (int i = 0; i < widths.length; i++) {

@@ -5,13 +5,18 @@ public final class SoftmaxCrossEntropy {
     private SoftmaxCrossEntropy() {
     }
 
-    /** Mean over the batch of -log softmax(logits)[label], summed in example order (deterministic). */
+    /** Mean over the batch of -log softmax(logits)[label]: {@link #lossSum} / batch. */
     public static double meanLoss(float[] logits, int[] labels, int classes, int batch) {
+        return lossSum(logits, labels, classes, batch) / batch;
+    }
+
+    /** Sum over the batch of -log softmax(logits)[label], in example order (deterministic). */
+    public static double lossSum(float[] logits, int[] labels, int classes, int batch) {
         double sum = 0;
         for (int n = 0; n < batch; n++) {
             sum += logSumExp(logits, classes, batch, n) - logits[labels[n] * batch + n];
         }
-        return sum / batch;
+        return sum;
     }
 
     /** Index of the largest logit of example n (first one on ties). */

@@ -7,7 +7,7 @@ import io.seedflow.core.log.PerturbationTerm;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.log.UpdateStatus;
 import io.seedflow.core.model.Batch;
-import io.seedflow.core.model.LossPair;
+import io.seedflow.core.model.LossSums;
 import io.seedflow.core.rng.SeedDerivation;
 import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.subspace.SubspaceCorrection;
@@ -88,32 +88,80 @@ public final class ZoSgdTrainer {
         }
     }
 
-    /** Runs one step on {@code batch}, applies it, and returns its record (step = previous version + 1). */
+    /**
+     * Runs one step on {@code batch}, applies it, and returns its record (step = previous version + 1): the parts
+     * {@link #plan}, {@link #evaluate} on the whole batch as one shard, and {@link #complete}.
+     */
     public UpdateRecord step(Batch batch, List<Lineage> lineage) {
+        StepPlan plan = plan();
+        return complete(plan, List.of(evaluate(plan, batch)), lineage, batch);
+    }
+
+    /** Part 1: the next step's seeds, learning rate, epsilon and mask, from the step number and current weights. */
+    public StepPlan plan() {
         long step = version + 1;
-        int q = options.perturbations();
-        double lr = options.learningRateAt(step);
-        float eps = options.epsilon();
-        UpdateMask mask = masks.maskFor(step, params);
+        long[] seeds = new long[options.perturbations()];
+        for (int k = 0; k < seeds.length; k++) {
+            seeds[k] = SeedDerivation.perturbationSeed(options.runSeed(), step, k);
+        }
+        return new StepPlan(step, options.learningRateAt(step), options.epsilon(), seeds, masks.maskFor(step, params));
+    }
+
+    /**
+     * Part 2: the loss sums of every probe of {@code plan} on one shard of the step's mini-batch. Reads the weights,
+     * never changes them; any subtask holding the same weights may evaluate any shard.
+     */
+    public ShardEvaluation evaluate(StepPlan plan, Batch shard) {
+        checkCurrent(plan);
+        List<LossSums> probes = new ArrayList<>(plan.perturbations());
+        for (int k = 0; k < plan.perturbations(); k++) {
+            LossSums sums = backend.perturbedLossSums(params, shard, plan.seed(k), plan.epsilon(), plan.mask());
+            probes.add(sums);
+            if (!sums.finite()) {
+                break; // the step is skipped or fails: the later probes are not needed
+            }
+        }
+        return new ShardEvaluation(probes);
+    }
+
+    /**
+     * Parts 3 to 5: combines the shards' sums in the given (fixed) order into each probe's mean losses, builds the
+     * record (coefficients, mask, subspace correction), applies it to the weights exactly as a replica does, and
+     * returns it. {@code localBatch} is the whole mini-batch, needed only by the conservative variant (which
+     * evaluates the candidate steps on it), else may be null.
+     */
+    public UpdateRecord complete(StepPlan plan, List<ShardEvaluation> shards, List<Lineage> lineage, Batch localBatch) {
+        checkCurrent(plan);
+        long step = plan.step();
+        int q = plan.perturbations();
+        double lr = plan.learningRate();
+        float eps = plan.epsilon();
+        UpdateMask mask = plan.mask();
         List<PerturbationTerm> terms = new ArrayList<>(q);
         boolean finite = true;
+        int examples = 0;
+        for (ShardEvaluation s : shards) {
+            examples += s.examples();
+        }
         for (int k = 0; k < q && finite; k++) {
-            long seed = SeedDerivation.perturbationSeed(options.runSeed(), step, k);
-            LossPair losses = backend.perturbedLosses(params, batch, seed, eps, mask);
-            if (!losses.finite()) {
+            LossSums sums = combined(shards, k);
+            if (sums == null || !sums.finite()) {
                 if (options.nonFinitePolicy() == NonFinitePolicy.FAIL) {
-                    throw new NonFiniteLossException(step, losses.plus(), losses.minus());
+                    throw new NonFiniteLossException(step, sums == null ? Double.NaN : sums.meanPlus(),
+                            sums == null ? Double.NaN : sums.meanMinus());
                 }
                 finite = false;
                 break;
             }
-            double g = (losses.plus() - losses.minus()) / (2.0 * eps);
+            double plus = sums.meanPlus();
+            double minus = sums.meanMinus();
+            double g = (plus - minus) / (2.0 * eps);
             double clip = options.gradientClip();
             if (clip > 0) {
                 g = Math.max(-clip, Math.min(clip, g));
             }
             float c = (float) (lr * options.variant().direction(g) / q);
-            terms.add(new PerturbationTerm(seed, c, (float) g, (float) losses.plus(), (float) losses.minus()));
+            terms.add(new PerturbationTerm(plan.seed(k), c, (float) g, (float) plus, (float) minus));
         }
         UpdateStatus status = finite ? UpdateStatus.APPLIED : UpdateStatus.SKIPPED_NON_FINITE;
         if (!finite) {
@@ -123,7 +171,11 @@ public final class ZoSgdTrainer {
         } else if (options.variant() == ZoVariant.MOMENTUM) {
             terms = momentumTerms(terms.get(0), lr);
         } else if (options.variant() == ZoVariant.CONSERVATIVE) {
-            terms = conservative(terms.get(0), batch, mask);
+            if (localBatch == null) {
+                throw new IllegalStateException("the CONSERVATIVE variant evaluates its candidates on the whole "
+                        + "mini-batch; complete() needs it");
+            }
+            terms = conservative(terms.get(0), localBatch, mask);
         }
         SubspaceCorrection correction = null;
         if (denoiser != null) {
@@ -135,11 +187,31 @@ public final class ZoSgdTrainer {
         }
         float decay = options.weightDecay() > 0 ? (float) (1.0 - lr * options.weightDecay()) : 1f;
         UpdateRecord record = new UpdateRecord(UpdateRecord.formatVersionFor(mask, correction), modelId,
-                baseSnapshotId, step, status, decay, terms, eps, (float) lr, batch.size(), lineage,
+                baseSnapshotId, step, status, decay, terms, eps, (float) lr, examples, lineage,
                 System.currentTimeMillis(), mask, correction);
         backend.applyUpdate(params, record);
         version = step;
         return record;
+    }
+
+    /** Probe k's sums over all shards in shard order; null when a shard stopped before probe k. */
+    private static LossSums combined(List<ShardEvaluation> shards, int k) {
+        LossSums total = null;
+        for (ShardEvaluation s : shards) {
+            if (k >= s.probes().size()) {
+                return null;
+            }
+            LossSums p = s.probes().get(k);
+            total = total == null ? p : total.combinedWith(p);
+        }
+        return total;
+    }
+
+    private void checkCurrent(StepPlan plan) {
+        if (plan.step() != version + 1) {
+            throw new IllegalStateException("plan is for step " + plan.step() + " but the trainer is at version "
+                    + version + " (expects step " + (version + 1) + ")");
+        }
     }
 
     /** ZO-SGD-MMT unrolled: this step's term and the previous ones, weighted lr_t * beta^(t-u) * g_u. */
@@ -167,10 +239,10 @@ public final class ZoSgdTrainer {
         if (a == 0f) {
             return List.of();
         }
-        double here = backend.loss(params, batch);
-        LossPair moved = backend.perturbedLosses(params, batch, sgd.seed(), a, mask); // plus = theta + a z
-        double down = moved.minus(); // theta - a z: the SGD step
-        double up = moved.plus();
+        double here = backend.lossSum(params, batch) / batch.size();
+        LossSums moved = backend.perturbedLossSums(params, batch, sgd.seed(), a, mask); // plus = theta + a z
+        double down = moved.meanMinus(); // theta - a z: the SGD step
+        double up = moved.meanPlus();
         if (down < here && down <= up) {
             return List.of(sgd);
         }

@@ -13,7 +13,7 @@ class ComputeBackendsTest {
 
     @Test
     void cpuAndAutoGiveTheCpuBackendAndGpuFailsWithTheReason() {
-        assertThat(ComputeBackends.gpuUnavailableReason()).contains("the gpu-ops module is not on the class path");
+        assertThat(ComputeBackends.gpuUnavailableReason(SPEC)).contains("the gpu-ops module is not on the class path");
         try (ComputeBackend cpu = ComputeBackends.create(SPEC, BackendChoice.CPU, 0);
              ComputeBackend auto = ComputeBackends.create(SPEC, BackendChoice.AUTO, 0)) {
             assertThat(cpu.name()).isEqualTo("cpu");

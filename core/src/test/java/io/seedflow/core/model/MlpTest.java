@@ -122,18 +122,18 @@ class MlpTest {
         Batch b = batch(spec, n, 22);
         long seed = 0xfeedbeefL;
         float eps = 1e-2f;
-        LossPair pair = mlp.perturbedLosses(p, b, seed, eps);
+        LossSums pair = mlp.perturbedLossSums(p, b, seed, eps, null);
         assertThat(p.weightsSha256()).as("theta is never modified").isEqualTo(before);
         Mlp plain = new Mlp(spec);
         double lossPlus = plain.loss(perturbed(p, seed, eps, +1), b);
         double lossMinus = plain.loss(perturbed(p, seed, eps, -1), b);
-        assertThat(pair.plus()).as("L+").isEqualTo(lossPlus);
-        assertThat(pair.minus()).as("L-").isEqualTo(lossMinus);
-        assertThat(pair.plus()).isNotEqualTo(pair.minus());
+        assertThat(pair.meanPlus()).as("L+").isEqualTo(lossPlus);
+        assertThat(pair.meanMinus()).as("L-").isEqualTo(lossMinus);
+        assertThat(pair.meanPlus()).isNotEqualTo(pair.meanMinus());
         assertThat(pair.finite()).isTrue();
         // the same instance serves plain and perturbed passes alternately
         assertThat(mlp.loss(p, b)).isEqualTo(plain.loss(p, b));
-        assertThat(mlp.perturbedLosses(p, b, seed, eps)).isEqualTo(pair);
+        assertThat(mlp.perturbedLossSums(p, b, seed, eps, null)).isEqualTo(pair);
     }
 
     @Test
@@ -143,9 +143,9 @@ class MlpTest {
         ParameterSet p = params(mlp, 1);
         Batch b = batch(spec, 37, 2);
         double loss = mlp.loss(p, b);
-        LossPair pair = mlp.perturbedLosses(p, b, 99, 0f);
-        assertThat(pair.plus()).isEqualTo(loss);
-        assertThat(pair.minus()).isEqualTo(loss);
+        LossSums pair = mlp.perturbedLossSums(p, b, 99, 0f, null);
+        assertThat(pair.meanPlus()).isEqualTo(loss);
+        assertThat(pair.meanMinus()).isEqualTo(loss);
     }
 
     @Test
@@ -154,12 +154,12 @@ class MlpTest {
         ParameterSet p = params(new Mlp(spec), 31);
         Batch b = batch(spec, 37, 32);
         Mlp mlp = new Mlp(spec);
-        LossPair common = mlp.perturbedLosses(p, b, 5, 1e-3f);
+        LossSums common = mlp.perturbedLossSums(p, b, 5, 1e-3f, null);
         float[] logitsCommon = mlp.logits(p, b).clone();
         ForkJoinPool pool = new ForkJoinPool(1);
         try {
             Mlp other = new Mlp(spec);
-            LossPair single = pool.submit(() -> other.perturbedLosses(p, b, 5, 1e-3f)).get();
+            LossSums single = pool.submit(() -> other.perturbedLossSums(p, b, 5, 1e-3f, null)).get();
             float[] logitsSingle = pool.submit(() -> other.logits(p, b).clone()).get();
             assertThat(single).isEqualTo(common);
             assertSameBits(logitsSingle, logitsCommon, "logits in a pool of 1");
@@ -278,7 +278,7 @@ class MlpTest {
         Batch b = new Batch(new float[2 * 780], new int[2], 2, 780);
         assertThatThrownBy(() -> mlp.logits(p, b)).isInstanceOf(TensorShapeMismatchException.class)
                 .hasMessageContaining("expects 784 features").hasMessageContaining("got 780");
-        assertThatThrownBy(() -> mlp.perturbedLosses(p, b, 1, 1e-3f)).isInstanceOf(TensorShapeMismatchException.class)
+        assertThatThrownBy(() -> mlp.perturbedLossSums(p, b, 1, 1e-3f, null)).isInstanceOf(TensorShapeMismatchException.class)
                 .hasMessageContaining("expects 784 features");
     }
 

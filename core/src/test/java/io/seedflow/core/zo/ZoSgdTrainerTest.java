@@ -11,7 +11,7 @@ import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.log.UpdateStatus;
 import io.seedflow.core.model.Batch;
-import io.seedflow.core.model.LossPair;
+import io.seedflow.core.model.LossSums;
 import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.rng.SeedDerivation;
@@ -86,9 +86,9 @@ class ZoSgdTrainerTest {
             double lr = options.learningRateAt(step);
             float[] expectedC = new float[q];
             for (int k = 0; k < q; k++) {
-                LossPair l = probe.perturbedLosses(replica.parameters(), b, SeedDerivation.perturbationSeed(1234, step, k),
-                        1e-3f);
-                double g = Math.max(-5, Math.min(5, (l.plus() - l.minus()) / (2.0 * 1e-3f)));
+                LossSums l = probe.perturbedLossSums(replica.parameters(), b,
+                        SeedDerivation.perturbationSeed(1234, step, k), 1e-3f, null);
+                double g = Math.max(-5, Math.min(5, (l.meanPlus() - l.meanMinus()) / (2.0 * 1e-3f)));
                 expectedC[k] = (float) (lr * g / q);
             }
             UpdateRecord r = trainer.step(b, lineage(step));

@@ -46,11 +46,11 @@ public final class GpuBenchmark {
         long inferMem;
         double forward2b;
         try (JCudaBackend gpu = new JCudaBackend(spec, 0)) {
-            gpu.loss(params, batch);
+            gpu.lossSum(params, batch);
             inferMem = gpu.peakUsedBytes();
         }
         try (JCudaBackend gpu = new JCudaBackend(spec, 0)) {
-            forward2b = median(steps, () -> gpu.loss(params, twice));
+            forward2b = median(steps, () -> gpu.lossSum(params, twice));
         }
         double step;
         long trainMem;

@@ -5,7 +5,7 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
-import io.seedflow.core.model.LossPair;
+import io.seedflow.core.model.LossSums;
 import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.sparse.TensorMask;
@@ -91,8 +91,8 @@ public final class GpuChecks {
             for (UpdateMask m : new UpdateMask[] {null, mask}) {
                 for (int n : new int[] {1, 33, 256}) {
                     Batch b = batch(spec, n, n);
-                    LossPair c = cpu.perturbedLosses(params, b, 77L, 1e-3f, m);
-                    LossPair g = gpu.perturbedLosses(params, b, 77L, 1e-3f, m);
+                    LossSums c = cpu.perturbedLossSums(params, b, 77L, 1e-3f, m);
+                    LossSums g = gpu.perturbedLossSums(params, b, 77L, 1e-3f, m);
                     worst = Math.max(worst, Math.max(Math.abs(g.plus() - c.plus()) / Math.abs(c.plus()),
                             Math.abs(g.minus() - c.minus()) / Math.abs(c.minus())));
                     if (worst > LOSS_TOLERANCE) {

@@ -15,7 +15,7 @@ public final class GpuMain {
 
     public static void main(String[] args) {
         String what = args.length > 0 ? args[0] : "check";
-        var reason = ComputeBackends.gpuUnavailableReason();
+        var reason = ComputeBackends.gpuUnavailableReason(MlpSpec.parse("mlp:784x64x10:relu"));
         if (reason.isPresent()) {
             System.err.println("seedflow-gpu: no usable GPU: " + reason.get());
             System.exit(2);

@@ -1,0 +1,80 @@
+package io.seedflow.core.model;
+
+import io.seedflow.core.sparse.UpdateMask;
+import io.seedflow.core.tensor.ParameterSet;
+
+/**
+ * One thread's compute instance of a {@link ModelSpec}: fresh weights, plain and paired perturbed passes, and
+ * predictions. Holds reusable buffers, so it is not thread-safe (a model may use threads inside one call). Losses are
+ * returned as sums over the batch's examples, so shards of one step evaluated apart combine exactly.
+ */
+public interface Model {
+    ModelSpec spec();
+
+    /** Fresh weights for the start of training: random from {@code seed}, or pretrained where the family has them. */
+    ParameterSet initialize(long seed);
+
+    /**
+     * Sum over the batch of the loss at theta + eps z and at theta - eps z, z the direction of {@code seed} restricted
+     * to the elements {@code mask} trains (null = all; the mask evaluated from the unperturbed theta inside the pass,
+     * spec §6.2); theta is never modified.
+     */
+    LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask);
+
+    /** Sum over the batch of the loss of the unperturbed weights. */
+    double lossSum(ParameterSet params, Batch batch);
+
+    /**
+     * Logits of the batch, class-major: {@code logits[c * batch.size() + n]}. May return an internal buffer, valid
+     * until the next call.
+     */
+    float[] logits(ParameterSet params, Batch batch);
+
+    /** Accuracy and mean loss over the first {@code count} examples of {@code data}, in chunks of {@code chunk}. */
+    default Evaluation evaluate(ParameterSet params, io.seedflow.core.data.LabeledDataset data, int count, int chunk) {
+        int[] order = new int[count];
+        for (int i = 0; i < count; i++) {
+            order[i] = i;
+        }
+        int correct = 0;
+        double lossSum = 0;
+        int classes = spec().classes();
+        for (int start = 0; start < count; start += chunk) {
+            int n = Math.min(chunk, count - start);
+            Batch b = data.batch(order, start, n);
+            float[] logits = logits(params, b);
+            lossSum += SoftmaxCrossEntropy.lossSum(logits, b.labels(), classes, n);
+            for (int i = 0; i < n; i++) {
+                if (SoftmaxCrossEntropy.argmax(logits, classes, n, i) == b.labels()[i]) {
+                    correct++;
+                }
+            }
+        }
+        return new Evaluation((double) correct / count, lossSum / count, count);
+    }
+
+    /**
+     * Softmax probabilities of every example of {@code batch} (labels ignored), one row of {@link ModelSpec#classes()}
+     * values per example. An example's row does not depend on the other examples of the batch.
+     */
+    default float[][] probabilities(ParameterSet params, Batch batch) {
+        int count = batch.size();
+        float[] logits = logits(params, batch);
+        int c = spec().classes();
+        float[][] p = new float[count][c];
+        for (int n = 0; n < count; n++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int k = 0; k < c; k++) {
+                max = Math.max(max, logits[k * count + n]);
+            }
+            double z = 0;
+            for (int k = 0; k < c; k++) {
+                z += Math.exp(logits[k * count + n] - max);
+            }
+            for (int k = 0; k < c; k++) {
+                p[n][k] = (float) (Math.exp(logits[k * count + n] - max) / z);
+            }
+        }
+        return p;
+    }
+}
