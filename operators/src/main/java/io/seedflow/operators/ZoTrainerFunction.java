@@ -2,19 +2,23 @@ package io.seedflow.operators;
 
 import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.compute.ComputeBackends;
+import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.data.ExampleValidator;
 import io.seedflow.core.data.Rejection;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Evaluation;
-import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.ModelSpecs;
+import io.seedflow.core.session.BackendFactory;
+import io.seedflow.core.session.TrainingSession;
+import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.operators.internal.BatchAssembler;
 import io.seedflow.operators.internal.FileSystemSnapshotStore;
 import io.seedflow.operators.internal.HoldoutSet;
-import io.seedflow.operators.internal.ModelTrainer;
-import io.seedflow.operators.internal.PendingSnapshot;
+import io.seedflow.operators.internal.SnapshotRestore;
 import io.seedflow.operators.internal.SnapshotPointer;
 import io.seedflow.operators.internal.SnapshotUploader;
 import io.seedflow.operators.internal.TrainerMetrics;
@@ -81,7 +85,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
 
     private final Configuration conf;
 
-    private transient MlpSpec spec;
+    private transient ModelSpec spec;
     private transient ZoOptions options;
     private transient ExampleValidator validator;
     private transient int batchSize;
@@ -90,11 +94,11 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private transient String holdoutSource;
     private transient int holdoutSize;
     private transient int holdoutEvalInterval;
-    private transient Map<String, ModelTrainer> trainers;
+    private transient Map<String, TrainingSession> trainers;
     private transient Map<String, HoldoutSet> holdouts;
     private transient SnapshotUploader uploader;
     private transient TrainerMetrics metrics;
-    private transient ModelTrainer.Backends backends;
+    private transient BackendFactory backends;
 
     private transient ValueState<byte[]> snapshotPointer;
     private transient ListState<byte[]> logTail;
@@ -111,9 +115,9 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
 
     @Override
     public void open(OpenContext openContext) {
-        spec = MlpSpec.parse(conf.get(ZoTrainerOptions.MODEL_SPEC));
+        spec = ModelSpecs.parse(conf.get(ZoTrainerOptions.MODEL_SPEC));
         options = ZoTrainerOptions.zoOptions(conf);
-        validator = new ExampleValidator(spec.inputs(), spec.classes());
+        validator = new ExampleValidator(spec.inputWidth(), spec.classes());
         batchSize = conf.get(ZoTrainerOptions.BATCH_SIZE);
         maxWaitMillis = conf.get(ZoTrainerOptions.MAX_WAIT).toMillis();
         snapshotInterval = conf.get(ZoTrainerOptions.SNAPSHOT_INTERVAL);
@@ -128,7 +132,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup(), System::currentTimeMillis);
         BackendChoice choice = conf.get(ZoTrainerOptions.COMPUTE_BACKEND);
         int device = gpuIndex();
-        backends = s -> ComputeBackends.create(s, choice, device);
+        backends = BackendFactory.of(choice, device);
         ComputeBackends.requireUsable(choice, spec); // fail at start, not on the first record
 
         TypeInformation<byte[]> bytes = PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
@@ -152,7 +156,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         trainer(ctx);
         completeSnapshots(ctx);
         if (holdoutSource != null && holdoutSource.equals(example.source)) {
-            holdouts.computeIfAbsent(ctx.getCurrentKey(), k -> new HoldoutSet(holdoutSize, spec.inputs()))
+            holdouts.computeIfAbsent(ctx.getCurrentKey(), k -> new HoldoutSet(holdoutSize, spec.inputWidth()))
                     .add(example.features, example.label);
             metrics.holdoutEvent();
             return;
@@ -191,7 +195,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
 
     private void train(Context ctx, Collector<UpdateRecord> out) throws Exception {
         String modelId = ctx.getCurrentKey();
-        ModelTrainer trainer = trainer(ctx);
+        TrainingSession trainer = trainer(ctx);
         List<TrainingExample> examples = new ArrayList<>();
         for (TrainingExample e : buffered.get()) {
             examples.add(e);
@@ -206,7 +210,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         if (examples.isEmpty()) {
             return;
         }
-        UpdateRecord record = trainer.step(BatchAssembler.batch(examples, spec.inputs()),
+        UpdateRecord record = trainer.step(BatchAssembler.batch(examples, spec.inputWidth()),
                 BatchAssembler.lineage(examples));
         metrics.stepped(record);
         nextStep.update(record.step() + 1);
@@ -220,15 +224,16 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         out.collect(record);
     }
 
-    private void evaluateHoldout(String modelId, ModelTrainer trainer) {
+    private void evaluateHoldout(String modelId, TrainingSession trainer) {
         HoldoutSet holdout = holdouts.get(modelId);
         if (holdout != null && holdout.size() > 0) {
-            Evaluation e = trainer.evaluate(holdout.features(), holdout.labels(), holdout.size());
+            Evaluation e = trainer.evaluate(new LabeledDataset("holdout", holdout.features(), holdout.labels(),
+                    holdout.size(), spec.inputWidth(), spec.classes()), holdout.size(), 256);
             metrics.holdoutAccuracy(e.accuracy());
         }
     }
 
-    private void submit(Context ctx, List<PendingSnapshot> snapshots) {
+    private void submit(Context ctx, List<EncodedSnapshot> snapshots) {
         if (snapshots.isEmpty()) {
             return;
         }
@@ -267,20 +272,20 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     }
 
     /** The key's in-memory trainer: existing, restored from snapshot + tail, or created from a new base snapshot. */
-    private ModelTrainer trainer(Context ctx) throws Exception {
+    private TrainingSession trainer(Context ctx) throws Exception {
         String modelId = ctx.getCurrentKey();
-        ModelTrainer trainer = trainers.get(modelId);
+        TrainingSession trainer = trainers.get(modelId);
         if (trainer != null) {
             return trainer;
         }
         byte[] pointerBytes = snapshotPointer.value();
         if (pointerBytes == null) {
-            ModelTrainer.Started started = ModelTrainer.createBase(modelId, spec, options,
+            TrainingSession.Started started = TrainingSession.fresh(modelId, spec, options,
                     conf.get(ZoTrainerOptions.MODEL_INIT_SEED), backends);
             SnapshotPointer base = uploader.storeNow(started.snapshotsToStore().get(0));
             snapshotPointer.update(TrainerStateCodec.encodePointer(base));
             nextStep.update(base.step() + 1);
-            trainer = started.trainer();
+            trainer = started.session();
             metrics.restored(0, base);
             ctx.output(SNAPSHOTS, base.announcement(modelId));
         } else {
@@ -289,9 +294,9 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             for (byte[] b : logTail.get()) {
                 tail.add(TrainerStateCodec.decodeRecord(b));
             }
-            ModelTrainer.Started started = ModelTrainer.restore(modelId, spec, options, pointer, tail,
+            TrainingSession.Started started = SnapshotRestore.restore(modelId, spec, options, pointer, tail,
                     snapshotInterval, backends);
-            trainer = started.trainer();
+            trainer = started.session();
             Long expected = nextStep.value();
             if (expected == null || expected != trainer.version() + 1) {
                 trainer.close();
@@ -327,7 +332,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     @Override
     public void close() throws Exception {
         if (trainers != null) {
-            for (ModelTrainer t : trainers.values()) {
+            for (TrainingSession t : trainers.values()) {
                 t.close();
             }
             trainers.clear();
@@ -344,7 +349,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
 
     /** SHA-256 of the live weights of {@code modelId} (null if not loaded); for tests and diagnostics. */
     public String weightsSha256(String modelId) {
-        ModelTrainer t = trainers == null ? null : trainers.get(modelId);
+        TrainingSession t = trainers == null ? null : trainers.get(modelId);
         return t == null ? null : t.weightsSha256();
     }
 }

@@ -3,7 +3,9 @@ package io.seedflow.operators;
 import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.error.InvalidConfigurationException;
-import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.InputKind;
+import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.zo.LearningRateSchedule;
 import io.seedflow.core.zo.NonFinitePolicy;
 import io.seedflow.core.zo.SparsityOptions;
@@ -24,9 +26,9 @@ import org.apache.flink.configuration.Configuration;
  */
 public final class ZoTrainerOptions {
     public static final ConfigOption<String> MODEL_SPEC = ConfigOptions.key("seedflow.model.spec").stringType()
-            .defaultValue("mlp:784x64x10:relu").withDescription("Model architecture, e.g. mlp:784x64x10:relu.");
+            .defaultValue("mlp:784x64x10:relu").withDescription("Model architecture: " + ModelSpecs.FORMS + ".");
     public static final ConfigOption<Long> MODEL_INIT_SEED = ConfigOptions.key("seedflow.model.init-seed").longType()
-            .defaultValue(1L).withDescription("Seed of the base snapshot's initial weights (Mlp.initialize).");
+            .defaultValue(1L).withDescription("Seed of the base snapshot's initial weights (the model family's initialize).");
     public static final ConfigOption<Double> LEARNING_RATE = ConfigOptions.key("seedflow.zo.learning-rate")
             .doubleType().defaultValue(1e-3).withDescription("ZO-SGD learning rate, finite and > 0.");
     public static final ConfigOption<Float> EPSILON = ConfigOptions.key("seedflow.zo.epsilon").floatType()
@@ -138,7 +140,12 @@ public final class ZoTrainerOptions {
         checkEnum(conf, VARIANT, ZoVariant.class);
         checkEnum(conf, SPARSE_MASK, SparsityOptions.MaskKind.class);
         checkEnum(conf, COMPUTE_BACKEND, BackendChoice.class);
-        zoOptions(conf).checkModel(MlpSpec.parse(conf.get(MODEL_SPEC)).tensorSpecs());
+        ModelSpec spec = ModelSpecs.parse(conf.get(MODEL_SPEC));
+        if (spec.inputKind() != InputKind.DENSE) {
+            throw new InvalidConfigurationException(MODEL_SPEC.key(), spec.toText(), "the streaming trainer takes "
+                    + "dense feature events; text events for the encoder family are not wired into it yet");
+        }
+        zoOptions(conf).checkModel(spec.tensorSpecs());
         // whether a GPU is usable is checked where the trainer runs (ZoTrainerFunction#open), not on the client
         if (conf.get(BATCH_SIZE) < 1) {
             throw new InvalidConfigurationException(BATCH_SIZE.key(), conf.get(BATCH_SIZE), "must be >= 1");

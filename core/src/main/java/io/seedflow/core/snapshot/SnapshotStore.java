@@ -25,8 +25,15 @@ public final class SnapshotStore {
     }
 
     public Ref write(ParameterSet params, String modelId, long step, String modelSpec) {
-        byte[] bytes = SafetensorsFormat.encode(params, modelId, step, modelSpec);
-        String sha = SafetensorsFormat.sha256(bytes);
+        return write(EncodedSnapshot.of(modelId, step, modelSpec, params));
+    }
+
+    /** Stores an encoded snapshot under its id (idempotent: same id, same bytes). */
+    public Ref write(EncodedSnapshot snapshot) {
+        byte[] bytes = snapshot.bytes();
+        String sha = snapshot.sha256();
+        String modelId = snapshot.modelId();
+        long step = snapshot.step();
         try {
             Files.createDirectories(dir);
             Path target = dir.resolve(sha + ".safetensors");
@@ -35,7 +42,7 @@ public final class SnapshotStore {
                 Files.write(tmp, bytes);
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
-            return new Ref(target, sha, bytes.length, params.weightsSha256(), step);
+            return new Ref(target, sha, bytes.length, snapshot.weightsSha256(), step);
         } catch (IOException e) {
             throw new UncheckedIOException("writing snapshot of model '" + modelId + "' step " + step + " to " + dir, e);
         }

@@ -8,7 +8,7 @@ import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.zo.ZoOptions;
-import io.seedflow.core.zo.ZoSgdTrainer;
+import io.seedflow.core.session.TrainingSession;
 import io.seedflow.gpu.JCudaBackend;
 import java.util.Arrays;
 import java.util.List;
@@ -55,13 +55,13 @@ public final class GpuBenchmark {
         double step;
         long trainMem;
         try (JCudaBackend gpu = new JCudaBackend(spec, 0)) {
-            ZoSgdTrainer t = trainer(gpu, params.copy());
+            TrainingSession t = trainer(spec, gpu, params.copy());
             step = median(steps, () -> t.step(batch, List.of(new Lineage("b", 0, 0, b))));
             trainMem = gpu.peakUsedBytes();
         }
         double cpuStep;
         try (ComputeBackend cpu = new CpuBackend(spec)) {
-            ZoSgdTrainer t = trainer(cpu, params.copy());
+            TrainingSession t = trainer(spec, cpu, params.copy());
             long work = spec.tensorSpecs().stream().mapToLong(ts -> ts.elementCount()).sum() * (long) b;
             cpuStep = median(Math.max(3, Math.min(steps, (int) (2e9 / Math.max(1, work)))),
                     () -> t.step(batch, List.of(new Lineage("b", 0, 0, b))));
@@ -71,9 +71,9 @@ public final class GpuBenchmark {
                 1000 / step, 1000 / cpuStep, cpuStep / step);
     }
 
-    private static ZoSgdTrainer trainer(ComputeBackend backend, ParameterSet params) {
-        return new ZoSgdTrainer(backend, params, ZoOptions.builder().learningRate(1e-4).runSeed(3).build(), "bench",
-                "base", 0);
+    private static TrainingSession trainer(MlpSpec spec, ComputeBackend backend, ParameterSet params) {
+        return TrainingSession.resume("bench", spec, ZoOptions.builder().learningRate(1e-4).runSeed(3).build(),
+                params, "base", 0, s -> backend);
     }
 
     /** Median wall time in ms of {@code n} runs after 3 warm-up runs. */

@@ -13,7 +13,7 @@ import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.zo.SparsityOptions;
 import io.seedflow.core.zo.ZoOptions;
-import io.seedflow.core.zo.ZoSgdTrainer;
+import io.seedflow.core.session.TrainingSession;
 import io.seedflow.gpu.JCudaBackend;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -111,7 +111,8 @@ public final class GpuChecks {
         ParameterSet initial = new Mlp(spec).initialize(4);
         ZoOptions options = ZoOptions.builder().learningRate(5e-4).perturbations(2).weightDecay(1e-3).runSeed(5)
                 .sparsity(new SparsityOptions(SparsityOptions.MaskKind.RANDOM, 0.5, 100, List.of())).build();
-        ZoSgdTrainer trainer = new ZoSgdTrainer(gpu, initial.copy(), options, "gpu", "base", 0);
+        // not closed here: the caller owns the GPU backend
+        TrainingSession trainer = TrainingSession.resume("gpu", spec, options, initial.copy(), "base", 0, s -> gpu);
         Replica replica = new Replica("gpu", initial.copy(), 0);
         for (long step = 1; step <= steps; step++) {
             UpdateRecord r = trainer.step(batch(spec, step, 64), List.of(new Lineage("t", 0, step * 64, step * 64 + 64)));

@@ -4,16 +4,16 @@ import io.seedflow.connectors.kafka.UpdatesTopic;
 import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.replica.ModelListener;
 import io.seedflow.connectors.replica.ModelUpdateSubscriber;
-import io.seedflow.core.compute.CpuBackend;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
-import io.seedflow.core.model.Mlp;
-import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.ModelSpecs;
+import io.seedflow.core.session.BackendFactory;
+import io.seedflow.core.session.TrainingSession;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.zo.ZoOptions;
-import io.seedflow.core.zo.ZoSgdTrainer;
 import io.seedflow.jobs.streaming.StreamingPipeline;
 import io.seedflow.jobs.streaming.StreamingSettings;
 import java.nio.file.Files;
@@ -150,14 +150,13 @@ public final class StreamingBenchmark {
         return new Throughput(events, steps, offline, records, announcements);
     }
 
-    /** The same trainer (core ZoSgdTrainer, CPU backend) on the same events in the same batches, in memory. */
+    /** The same training session (CPU backend) on the same events in the same batches, in memory. */
     private double offlineStepsPerSecond(int steps) {
-        MlpSpec spec = MlpSpec.parse(s.model());
-        ParameterSet params = new Mlp(spec).initialize(1);
+        ModelSpec spec = ModelSpecs.parse(s.model());
         ZoOptions options = ZoOptions.builder().learningRate(1e-3).epsilon(1e-3f).runSeed(42).build();
         List<Lineage> lineage = List.of(new Lineage("offline", 0, 0, s.batch()));
-        try (CpuBackend backend = new CpuBackend(spec)) {
-            ZoSgdTrainer trainer = new ZoSgdTrainer(backend, params, options, BenchEnvironment.MODEL_ID, "base", 0);
+        try (TrainingSession trainer = TrainingSession.fresh(BenchEnvironment.MODEL_ID, spec, options, 1,
+                BackendFactory.cpu()).session()) {
             int[] order = new int[data.count()];
             Arrays.setAll(order, i -> i);
             long start = System.nanoTime();
@@ -257,7 +256,7 @@ public final class StreamingBenchmark {
             Thread.sleep(s.checkpointInterval().toMillis() * 2 + 500);
             long bytes = newestCheckpointBytes(checkpoints);
             System.out.printf("  %s: newest checkpoint %,d bytes after %d steps (weights %,d bytes)%n", model, bytes,
-                    replica.version(), MlpSpec.parse(model).tensorSpecs().stream().mapToLong(io.seedflow.core.tensor.TensorSpec::elementCount).sum() * 4);
+                    replica.version(), ModelSpecs.parse(model).tensorSpecs().stream().mapToLong(io.seedflow.core.tensor.TensorSpec::elementCount).sum() * 4);
             return bytes;
         } finally {
             job.cancel().get(30, TimeUnit.SECONDS);

@@ -3,7 +3,8 @@ package io.seedflow.jobs.cli;
 import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.data.FashionMnist;
 import io.seedflow.core.data.LabeledDataset;
-import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.zo.LearningRateSchedule;
 import io.seedflow.core.zo.NonFinitePolicy;
 import io.seedflow.core.zo.SparsityOptions;
@@ -146,8 +147,9 @@ public final class TrainOfflineCommand implements Callable<Integer> {
                 .momentum(zoMomentum).momentumTerms(momentumTerms)
                 .sparsity(new SparsityOptions(mask, sparsity, maskRefresh, trainableTensors))
                 .subspace(new SubspaceOptions(subspaceTensors, subspaceWindow, subspaceThreshold)).build();
-        zo.checkModel(MlpSpec.parse(model).tensorSpecs());
-        TrainingSettings s = new TrainingSettings(modelId, MlpSpec.parse(model), zo, steps, batch, seed, seed,
+        ModelSpec spec = ModelSpecs.parse(model);
+        zo.checkModel(spec.tensorSpecs());
+        TrainingSettings s = new TrainingSettings(modelId, spec, zo, steps, batch, seed, seed,
                 evalEvery, evalExamples, dir, !noProgress && System.console() != null, backend);
         System.out.printf("train-offline: %s on %s, %d steps, batch %d, lr %s, %s CPU kernels, out %s%n", algorithm,
                 s.model(), steps, batch, rate, io.seedflow.core.model.Mlp.kernelName(), dir);

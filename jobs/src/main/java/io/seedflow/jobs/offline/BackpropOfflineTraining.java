@@ -4,7 +4,9 @@ import io.seedflow.core.data.EpochSampler;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.model.BackpropTrainer;
 import io.seedflow.core.model.Evaluation;
+import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.model.Mlp;
+import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.core.tensor.ParameterSet;
 import java.util.List;
@@ -17,12 +19,16 @@ public final class BackpropOfflineTraining {
 
     public static ZoOfflineTraining.Result run(TrainingSettings s, LabeledDataset train, LabeledDataset test,
             float momentum) {
-        Mlp mlp = new Mlp(s.model());
+        if (!(s.model() instanceof MlpSpec spec)) {
+            throw new InvalidConfigurationException("--model", s.model().toText(),
+                    "the backprop baseline trains the mlp family only");
+        }
+        Mlp mlp = spec.newModel();
         ParameterSet params = mlp.initialize(s.initSeed());
         ZoOfflineTraining.mkdirs(s.outDir());
         SnapshotStore store = new SnapshotStore(s.outDir().resolve("snapshots"));
         SnapshotStore.Ref base = store.write(params, s.modelId(), 0, s.model().toText());
-        BackpropTrainer trainer = new BackpropTrainer(s.model(), params, momentum, (float) s.zo().weightDecay());
+        BackpropTrainer trainer = new BackpropTrainer(spec, params, momentum, (float) s.zo().weightDecay());
         LearningCurve curve = new LearningCurve("backprop");
         EpochSampler sampler = new EpochSampler(train.count(), s.dataSeed());
         double smoothed = Double.NaN;

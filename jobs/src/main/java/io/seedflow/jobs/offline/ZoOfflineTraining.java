@@ -2,18 +2,15 @@ package io.seedflow.jobs.offline;
 
 import io.seedflow.connectors.log.UpdateLogFile;
 import io.seedflow.connectors.log.UpdateRecordCodec;
-import io.seedflow.core.compute.ComputeBackend;
-import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.EpochSampler;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.PerturbationTerm;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Evaluation;
-import io.seedflow.core.model.Mlp;
+import io.seedflow.core.session.BackendFactory;
+import io.seedflow.core.session.TrainingSession;
 import io.seedflow.core.snapshot.SnapshotStore;
-import io.seedflow.core.tensor.ParameterSet;
-import io.seedflow.core.zo.ZoSgdTrainer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -35,15 +32,15 @@ public final class ZoOfflineTraining {
         }
     }
 
+    /** Examples per evaluation pass (dense MLP batches are cheap; encoder batches are capped by the model). */
+    static final int EVAL_CHUNK = 256;
+
     private ZoOfflineTraining() {
     }
 
     public static Result run(TrainingSettings s, LabeledDataset train, LabeledDataset test) {
-        Mlp mlp = new Mlp(s.model());
-        ParameterSet params = mlp.initialize(s.initSeed());
         mkdirs(s.outDir());
         SnapshotStore store = new SnapshotStore(s.outDir().resolve("snapshots"));
-        SnapshotStore.Ref base = store.write(params, s.modelId(), 0, s.model().toText());
         Path logFile = s.outDir().resolve("updates.avro");
         LearningCurve curve = new LearningCurve("zo-sgd");
         EpochSampler sampler = new EpochSampler(train.count(), s.dataSeed());
@@ -52,12 +49,13 @@ public final class ZoOfflineTraining {
         long trainNanos = 0;
         long recordBytes = 0;
         int maxRecordBytes = 0;
-        ZoSgdTrainer trainer;
-        try (ComputeBackend backend = ComputeBackends.create(s.model(), s.backend(), 0);
+        TrainingSession.Started started = TrainingSession.fresh(s.modelId(), s.model(), s.zo(), s.initSeed(),
+                BackendFactory.of(s.backend(), 0));
+        SnapshotStore.Ref base = store.write(started.snapshotsToStore().get(0));
+        try (TrainingSession trainer = started.session();
              UpdateLogFile.Writer log = new UpdateLogFile.Writer(logFile);
              ProgressReporter progress = new ProgressReporter("zo-sgd", s.steps(), s.progressBar())) {
-            trainer = new ZoSgdTrainer(backend, params, s.zo(), s.modelId(), base.sha256(), 0);
-            progress.milestone(0, "compute backend " + backend.name());
+            progress.milestone(0, "compute backend " + trainer.backendName());
             for (long step = 1; step <= s.steps(); step++) {
                 EpochSampler.Draw d = sampler.next(s.batchSize());
                 long t0 = System.nanoTime();
@@ -70,8 +68,7 @@ public final class ZoOfflineTraining {
                 maxRecordBytes = Math.max(maxRecordBytes, size);
                 smoothed = smooth(smoothed, r);
                 if (step % s.evalEvery() == 0 || step == s.steps()) {
-                    Evaluation e = mlp.evaluate(params, test.features(), test.labels(),
-                            Math.min(s.evalExamples(), test.count()), 1000);
+                    Evaluation e = trainer.evaluate(test, s.evalExamples(), EVAL_CHUNK);
                     curve.add(new LearningCurve.Point(step, step * s.batchSize(), e.accuracy(), e.meanLoss(),
                             smoothed, trainNanos / 1e9));
                     progress.milestone(step, String.format(Locale.ROOT, "test acc %.4f  train loss %.4f",
@@ -80,12 +77,12 @@ public final class ZoOfflineTraining {
                     progress.step(step, String.format(Locale.ROOT, "train loss %.4f", smoothed));
                 }
             }
+            SnapshotStore.Ref fin = store.write(trainer.takeSnapshot());
+            curve.writeCsv(s.outDir().resolve("curve.csv"));
+            LearningCurve.writePng(s.outDir().resolve("curve.png"), "ZO-SGD " + s.model(), List.of(curve));
+            return new Result(curve, base, fin, logFile, s.steps(), trainer.skippedSteps(), trainNanos / 1e9,
+                    recordBytes / (double) s.steps(), maxRecordBytes);
         }
-        SnapshotStore.Ref fin = store.write(params, s.modelId(), trainer.version(), s.model().toText());
-        curve.writeCsv(s.outDir().resolve("curve.csv"));
-        LearningCurve.writePng(s.outDir().resolve("curve.png"), "ZO-SGD " + s.model(), List.of(curve));
-        return new Result(curve, base, fin, logFile, s.steps(), trainer.skippedSteps(), trainNanos / 1e9,
-                recordBytes / (double) s.steps(), maxRecordBytes);
     }
 
     private static double smooth(double prev, UpdateRecord r) {

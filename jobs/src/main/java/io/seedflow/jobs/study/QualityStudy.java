@@ -1,6 +1,5 @@
 package io.seedflow.jobs.study;
 
-import io.seedflow.core.compute.CpuBackend;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.model.BackpropTrainer;
@@ -8,7 +7,8 @@ import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.tensor.ParameterSet;
-import io.seedflow.core.zo.ZoSgdTrainer;
+import io.seedflow.core.session.BackendFactory;
+import io.seedflow.core.session.TrainingSession;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -63,9 +63,8 @@ public final class QualityStudy {
         float[] x = test.features();
         List<Point> points = new ArrayList<>();
         long t0 = System.nanoTime();
-        try (CpuBackend backend = new CpuBackend(spec)) {
-            ZoSgdTrainer zo = method.backprop() ? null
-                    : new ZoSgdTrainer(backend, params, method.zo(), "study", "none", 0);
+        try (TrainingSession zo = method.backprop() ? null
+                : TrainingSession.resume("study", spec, method.zo(), params, "none", 0, BackendFactory.cpu())) {
             BackpropTrainer bp = method.backprop() ? new BackpropTrainer(spec, params, 0.9f, 0f) : null;
             Point first = measure(mlp, params, method, seed, 0, stream, x, n);
             points.add(first);

@@ -1,5 +1,6 @@
 package io.seedflow.operators.internal;
 
+import io.seedflow.core.snapshot.EncodedSnapshot;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -34,14 +35,20 @@ public final class SnapshotUploader implements AutoCloseable {
     }
 
     /** Stores {@code snapshot} without waiting for it. */
-    public void submit(PendingSnapshot snapshot) {
+    public void submit(EncodedSnapshot snapshot) {
         inFlight.computeIfAbsent(snapshot.modelId(), k -> new ArrayDeque<>())
-                .add(CompletableFuture.supplyAsync(() -> snapshot.store(store, clock.getAsLong()), executor));
+                .add(CompletableFuture.supplyAsync(() -> store(snapshot), executor));
     }
 
     /** Stores {@code snapshot} and waits for it (the base snapshot, which every later record names). */
-    public SnapshotPointer storeNow(PendingSnapshot snapshot) {
-        return snapshot.store(store, clock.getAsLong());
+    public SnapshotPointer storeNow(EncodedSnapshot snapshot) {
+        return store(snapshot);
+    }
+
+    /** Stores the bytes (idempotent: same id, same bytes) and returns the pointer to them. */
+    private SnapshotPointer store(EncodedSnapshot s) {
+        String uri = store.write(s.sha256(), s.bytes());
+        return new SnapshotPointer(s.sha256(), uri, s.step(), s.bytes().length, s.weightsSha256(), clock.getAsLong());
     }
 
     /**
