@@ -17,8 +17,9 @@ import java.util.stream.IntStream;
  * every trained tensor t and every element i that its mask trains (decided from theta before the update):
  * {@code theta = (rank(t) >= 2 && d != 1) ? theta * d : theta}, then for each term k in record order
  * {@code theta = fma(-c_k, z_k[t, i], theta)}, then, for a tensor in the subspace group, for each removed direction
- * j in record order {@code theta = fma(b_j, e_j[offset(t) + i], theta)}. Element-wise, so any split across threads
- * gives the same bits.
+ * j in record order {@code theta = fma(b_j, e_j[offset(t) + i], theta)}. Then, for a format-3 record, for each
+ * head-delta tensor and each of its elements (whatever the mask says): {@code theta = theta + delta} (one fp32
+ * addition). Element-wise, so any split across threads gives the same bits.
  */
 public final class UpdateApplier {
     /** Elements per task; a multiple of 4 so Philox blocks are never split between tasks. */
@@ -29,19 +30,27 @@ public final class UpdateApplier {
 
     /** Checks that the record can be applied at all; throws before any weight changes. */
     public static void validate(UpdateRecord r) {
-        if (r.formatVersion() != UpdateRecord.FORMAT_VERSION && r.formatVersion() != UpdateRecord.FORMAT_VERSION_SPARSE) {
+        if (r.formatVersion() < UpdateRecord.FORMAT_VERSION
+                || r.formatVersion() > UpdateRecord.FORMAT_VERSION_HEAD_DELTA) {
             throw new UnsupportedFormatVersionException("update record for step " + r.step(), r.formatVersion(),
-                    UpdateRecord.FORMAT_VERSION, UpdateRecord.FORMAT_VERSION_SPARSE);
+                    UpdateRecord.FORMAT_VERSION, UpdateRecord.FORMAT_VERSION_HEAD_DELTA);
         }
-        int expectedVersion = UpdateRecord.formatVersionFor(r.mask(), r.subspace());
+        int expectedVersion = UpdateRecord.formatVersionFor(r.mask(), r.subspace(), r.headDelta());
         if (r.formatVersion() != expectedVersion) {
             throw new InvalidUpdateRecordException("step " + r.step() + " has format version " + r.formatVersion()
-                    + " but " + (expectedVersion == 1 ? "carries no mask or subspace correction (must be 1)"
-                            : "carries a mask or subspace correction (must be 2)"));
+                    + " but " + switch (expectedVersion) {
+                        case 1 -> "carries no mask, subspace correction or head delta (must be 1)";
+                        case 2 -> "carries a mask or subspace correction and no head delta (must be 2)";
+                        default -> "carries a head delta (must be 3)";
+                    });
         }
         if (r.status() == UpdateStatus.SKIPPED_NON_FINITE && !r.perturbations().isEmpty()) {
             throw new InvalidUpdateRecordException("step " + r.step() + " is SKIPPED_NON_FINITE but carries "
                     + r.perturbations().size() + " perturbation terms; a skipped step must carry none");
+        }
+        if (r.status() == UpdateStatus.SKIPPED_NON_FINITE && r.headDelta() != null) {
+            throw new InvalidUpdateRecordException("step " + r.step() + " is SKIPPED_NON_FINITE but carries a head "
+                    + "delta of " + r.headDelta().valueCount() + " values; a skipped step must change no weight");
         }
         if (!Float.isFinite(r.decayFactor()) || r.decayFactor() <= 0f || r.decayFactor() > 1f) {
             throw new InvalidUpdateRecordException("step " + r.step() + ": decayFactor must be in (0, 1], got "
@@ -68,6 +77,9 @@ public final class UpdateApplier {
         if (r.mask() != null) {
             r.mask().checkTensorCount(params.size(), r.step());
         }
+        if (r.headDelta() != null) {
+            r.headDelta().checkShapes(params.specs(), r.step());
+        }
         Correction correction = Correction.of(params, r);
         List<PerturbationTerm> terms = r.perturbations();
         int q = terms.size();
@@ -92,6 +104,22 @@ public final class UpdateApplier {
             (chunks > 1 ? range.parallel() : range).forEach(ch -> applyChunk(theta, tensorIndex, mask, ch * CHUNK,
                     Math.min(CHUNK, theta.length - ch * CHUNK), decay, d, seeds, coeffs,
                     groupOffset < 0 ? null : correction, groupOffset));
+        }
+        if (r.headDelta() != null) {
+            addHeadDelta(params, r.headDelta());
+        }
+    }
+
+    /**
+     * Spec §6.4: {@code theta = theta + delta} in fp32 for every element of every head-delta tensor, after the ZO
+     * part and regardless of the mask (which governs only decay, perturbation terms and correction).
+     */
+    private static void addHeadDelta(ParameterSet params, HeadDelta delta) {
+        for (int i = 0; i < delta.size(); i++) {
+            float[] theta = params.tensor(delta.tensor(i));
+            for (int e = 0; e < theta.length; e++) {
+                theta[e] = theta[e] + delta.value(i, e);
+            }
         }
     }
 

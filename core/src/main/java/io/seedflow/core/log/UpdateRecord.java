@@ -6,12 +6,14 @@ import java.util.List;
 
 /**
  * One model change, version {@code step - 1} to {@code step}: everything a replica needs to apply it (seeds,
- * float coefficients, decay factor, and for format version 2 the update mask and the subspace correction) and, for
- * monitoring and exactly-once accounting, the losses and lineage. The wire form is the Avro record
- * {@code io.seedflow.schemas.ModelUpdate}; the meaning of each field is in docs/update-log-spec.md.
+ * float coefficients, decay factor, for format version 2 the update mask and the subspace correction, for format
+ * version 3 also the exact head delta) and, for monitoring and exactly-once accounting, the losses and lineage. The
+ * wire form is the Avro record {@code io.seedflow.schemas.ModelUpdate}; the meaning of each field is in
+ * docs/update-log-spec.md.
  *
  * @param mask which elements the step trains; null = all (dense, format version 1)
  * @param subspace the subspace-denoising correction; null = none
+ * @param headDelta the exact change of the head tensors, added after the ZO update (format version 3); null = none
  */
 public record UpdateRecord(
         int formatVersion,
@@ -27,12 +29,15 @@ public record UpdateRecord(
         List<Lineage> lineage,
         long trainerTimeMillis,
         UpdateMask mask,
-        SubspaceCorrection subspace) {
+        SubspaceCorrection subspace,
+        HeadDelta headDelta) {
 
     /** Dense records: every element of every tensor, no correction. */
     public static final int FORMAT_VERSION = 1;
     /** Records with an update mask and/or a subspace correction (§6.2, §6.3 of the spec). */
     public static final int FORMAT_VERSION_SPARSE = 2;
+    /** Records with an exact head delta, and optionally the sections of version 2 (§6.4 of the spec). */
+    public static final int FORMAT_VERSION_HEAD_DELTA = 3;
 
     public UpdateRecord {
         perturbations = List.copyOf(perturbations);
@@ -44,12 +49,38 @@ public record UpdateRecord(
             float decayFactor, List<PerturbationTerm> perturbations, float epsilon, float learningRate, int batchSize,
             List<Lineage> lineage, long trainerTimeMillis) {
         this(formatVersion, modelId, baseSnapshotId, step, status, decayFactor, perturbations, epsilon, learningRate,
-                batchSize, lineage, trainerTimeMillis, null, null);
+                batchSize, lineage, trainerTimeMillis, null, null, null);
     }
 
-    /** The format version a record with these sections must carry: 2 with a mask or correction, else 1. */
+    /** A record without a head delta (format version 1 or 2 fields). */
+    public UpdateRecord(int formatVersion, String modelId, String baseSnapshotId, long step, UpdateStatus status,
+            float decayFactor, List<PerturbationTerm> perturbations, float epsilon, float learningRate, int batchSize,
+            List<Lineage> lineage, long trainerTimeMillis, UpdateMask mask, SubspaceCorrection subspace) {
+        this(formatVersion, modelId, baseSnapshotId, step, status, decayFactor, perturbations, epsilon, learningRate,
+                batchSize, lineage, trainerTimeMillis, mask, subspace, null);
+    }
+
+    /** The format version a record with these sections and no head delta must carry: 2 with a mask or correction. */
     public static int formatVersionFor(UpdateMask mask, SubspaceCorrection subspace) {
+        return formatVersionFor(mask, subspace, null);
+    }
+
+    /**
+     * The format version a record with these sections must carry: 3 with a head delta (whatever else it has), else 2
+     * with a mask or correction, else 1.
+     */
+    public static int formatVersionFor(UpdateMask mask, SubspaceCorrection subspace, HeadDelta headDelta) {
+        if (headDelta != null) {
+            return FORMAT_VERSION_HEAD_DELTA;
+        }
         return mask != null || subspace != null ? FORMAT_VERSION_SPARSE : FORMAT_VERSION;
+    }
+
+    /** This record with {@code delta} as its head delta (null removes it) and the format version that implies. */
+    public UpdateRecord withHeadDelta(HeadDelta delta) {
+        return new UpdateRecord(formatVersionFor(mask, subspace, delta), modelId, baseSnapshotId, step, status,
+                decayFactor, perturbations, epsilon, learningRate, batchSize, lineage, trainerTimeMillis, mask,
+                subspace, delta);
     }
 
     public long eventCount() {

@@ -169,9 +169,9 @@ class UpdateApplierTest {
     void unknownFormatVersionsAndVersionsNotMatchingTheSectionsAreRefusedAndTouchNothing() {
         ParameterSet p = params(7);
         String before = p.weightsSha256();
-        UpdateRecord v3 = record(3, "model", 5, UpdateStatus.APPLIED, 0.9f, term(1, 0.1f));
-        assertThatThrownBy(() -> UpdateApplier.apply(p, v3)).isInstanceOf(UnsupportedFormatVersionException.class)
-                .hasMessageContaining("format version 3").hasMessageContaining("versions 1 to 2")
+        UpdateRecord v4 = record(4, "model", 5, UpdateStatus.APPLIED, 0.9f, term(1, 0.1f));
+        assertThatThrownBy(() -> UpdateApplier.apply(p, v4)).isInstanceOf(UnsupportedFormatVersionException.class)
+                .hasMessageContaining("format version 4").hasMessageContaining("versions 1 to 3")
                 .hasMessageContaining("step 5");
         // version 2 without a mask or correction, and a mask under version 1: both say which version fits
         UpdateRecord v2Dense = record(2, "model", 5, UpdateStatus.APPLIED, 0.9f, term(1, 0.1f));
