@@ -2,6 +2,7 @@ package io.seedflow.core.compute;
 
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.HeadGradient;
 import io.seedflow.core.model.LossSums;
 import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
@@ -22,6 +23,18 @@ public interface ComputeBackend extends AutoCloseable {
      * pass (spec §6.2), never stored; theta is not modified.
      */
     LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask);
+
+    /**
+     * As above, also adding the exact head gradient at both passes to {@code head} (null = none); see
+     * {@link io.seedflow.core.model.Model#perturbedLossSums(ParameterSet, Batch, long, float, UpdateMask, HeadGradient)}.
+     */
+    default LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask,
+            HeadGradient head) {
+        if (head == null) {
+            return perturbedLossSums(params, batch, seed, epsilon, mask);
+        }
+        throw new UnsupportedOperationException("the " + name() + " backend cannot compute an exact-gradient head");
+    }
 
     /** Sum over the batch of the loss of the unperturbed weights (the conservative variant compares against it). */
     double lossSum(ParameterSet params, Batch batch);

@@ -3,6 +3,7 @@ package io.seedflow.core.compute;
 import io.seedflow.core.log.UpdateApplier;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.HeadGradient;
 import io.seedflow.core.model.LossSums;
 import io.seedflow.core.model.Model;
 import io.seedflow.core.model.ModelSpec;
@@ -25,6 +26,12 @@ public final class CpuBackend implements ComputeBackend {
     @Override
     public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
         return model.perturbedLossSums(params, batch, seed, epsilon, mask);
+    }
+
+    @Override
+    public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask,
+            HeadGradient head) {
+        return model.perturbedLossSums(params, batch, seed, epsilon, mask, head);
     }
 
     @Override

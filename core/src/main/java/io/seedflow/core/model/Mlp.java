@@ -75,6 +75,13 @@ public final class Mlp implements Model {
      */
     @Override
     public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
+        return perturbedLossSums(params, batch, seed, epsilon, mask, null);
+    }
+
+    /** The exact head is the last layer: its input features are the last hidden activations of each pass. */
+    @Override
+    public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask,
+            HeadGradient head) {
         prepare(params, batch);
         float[] xp = input;
         float[] xm = input;
@@ -85,8 +92,30 @@ public final class Mlp implements Model {
         }
         int c = spec.classes();
         int n = batch.size();
-        return new LossSums(SoftmaxCrossEntropy.lossSum(unblock(xp, n, logitsPlus), batch.labels(), c, n),
+        LossSums sums = new LossSums(SoftmaxCrossEntropy.lossSum(unblock(xp, n, logitsPlus), batch.labels(), c, n),
                 SoftmaxCrossEntropy.lossSum(unblock(xm, n, logitsMinus), batch.labels(), c, n), n);
+        if (head != null) {
+            int last = spec.layerCount() - 1;
+            int width = spec.width(last);
+            head.addSoftmaxCrossEntropy(rows(last == 0 ? input : plus[last - 1], n, width), width, logitsPlus,
+                    batch.labels(), c, n, false);
+            head.addSoftmaxCrossEntropy(rows(last == 0 ? input : minus[last - 1], n, width), width, logitsMinus,
+                    batch.labels(), c, n, false);
+        }
+        return sums;
+    }
+
+    /** Row-major copy ({@code [n][width]}) of blocked activations ({@code [block][width][32]}). */
+    private static float[] rows(float[] blocked, int n, int width) {
+        int mb = DenseKernel.MB;
+        float[] out = new float[n * width];
+        for (int e = 0; e < n; e++) {
+            int base = (e / mb) * width * mb + (e % mb);
+            for (int i = 0; i < width; i++) {
+                out[e * width + i] = blocked[base + i * mb];
+            }
+        }
+        return out;
     }
 
     /** Accuracy and loss over {@code count} examples of a row-major feature array, in chunks of {@code chunk}. */

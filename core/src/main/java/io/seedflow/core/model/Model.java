@@ -21,6 +21,19 @@ public interface Model {
      */
     LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask);
 
+    /**
+     * As {@link #perturbedLossSums(ParameterSet, Batch, long, float, UpdateMask)}, also adding to {@code head} the
+     * exact gradient of every example's loss with respect to the head (the last two tensors) at both passes (the
+     * head itself must be frozen by the mask, so both passes share it). Families without it throw.
+     */
+    default LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask,
+            HeadGradient head) {
+        if (head == null) {
+            return perturbedLossSums(params, batch, seed, epsilon, mask);
+        }
+        throw new UnsupportedOperationException("the " + spec().family() + " family has no exact-gradient head");
+    }
+
     /** Sum over the batch of the loss of the unperturbed weights. */
     double lossSum(ParameterSet params, Batch batch);
 

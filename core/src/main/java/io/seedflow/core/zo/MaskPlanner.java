@@ -27,8 +27,9 @@ final class MaskPlanner {
     private final boolean[] trained;
     private final float[] thresholds;
     private boolean haveThresholds;
+    private final boolean headFrozen;
 
-    MaskPlanner(SparsityOptions options, List<TensorSpec> specs, long runSeed) {
+    MaskPlanner(SparsityOptions options, List<TensorSpec> specs, long runSeed, boolean exactHead) {
         this.options = options;
         this.runSeed = runSeed;
         this.trained = new boolean[specs.size()];
@@ -36,11 +37,16 @@ final class MaskPlanner {
         for (int t = 0; t < specs.size(); t++) {
             trained[t] = options.trainableTensors().isEmpty() || options.trainableTensors().contains(specs.get(t).name());
         }
+        this.headFrozen = exactHead;
+        if (exactHead) {
+            trained[specs.size() - 2] = false; // the head (weight, bias) moves by its exact gradient, not by ZO
+            trained[specs.size() - 1] = false;
+        }
     }
 
     /** The mask of 1-based {@code step}, null when every element is trained. */
     UpdateMask maskFor(long step, ParameterSet params) {
-        if (options.dense()) {
+        if (options.dense() && !headFrozen) {
             return null;
         }
         if (options.mask() == SparsityOptions.MaskKind.MAGNITUDE && (!haveThresholds || refreshAt(step))) {

@@ -26,7 +26,14 @@ public record ZoOptions(
         double momentum,
         int momentumTerms,
         SparsityOptions sparsity,
-        SubspaceOptions subspace) {
+        SubspaceOptions subspace,
+        double headLearningRate) {
+    /**
+     * Learning rate of the exact-gradient head (ElasticZO): > 0 trains the model's head (its last two tensors, weight
+     * and bias) with the exact gradient of the step's loss, carried in the record as a head delta, while ZO trains the
+     * body; 0 trains the head by ZO like the body.
+     */
+    public static final String HEAD_LEARNING_RATE_KEY = "seedflow.zo.head-learning-rate";
     public static final String MOMENTUM_KEY = "seedflow.zo.momentum";
     public static final String MOMENTUM_TERMS_KEY = "seedflow.zo.momentum-terms";
 
@@ -37,6 +44,16 @@ public record ZoOptions(
     /** Learning rate of 1-based step {@code step}. */
     public double learningRateAt(long step) {
         return schedule.rate(learningRate, step, warmupSteps, totalSteps, finalLearningRateFraction);
+    }
+
+    /** Whether the head is trained by its exact gradient ({@link #HEAD_LEARNING_RATE_KEY} > 0). */
+    public boolean exactHead() {
+        return headLearningRate > 0;
+    }
+
+    /** The exact head's learning rate at step {@code step}: the same schedule as the body's. */
+    public double headLearningRateAt(long step) {
+        return schedule.rate(headLearningRate, step, warmupSteps, totalSteps, finalLearningRateFraction);
     }
 
     /**
@@ -50,6 +67,19 @@ public record ZoOptions(
             if (!names.contains(t)) {
                 throw new InvalidConfigurationException(SparsityOptions.TENSORS_KEY, t,
                         "is not a tensor of this model; its tensors are " + names);
+            }
+        }
+        if (exactHead()) {
+            if (specs.size() < 2 || specs.get(specs.size() - 2).rank() != 2 || specs.get(specs.size() - 1).rank() != 1) {
+                throw new InvalidConfigurationException(HEAD_LEARNING_RATE_KEY, headLearningRate,
+                        "needs a model whose last two tensors are a head weight matrix and bias");
+            }
+            List<String> head = names.subList(names.size() - 2, names.size());
+            for (String t : head) {
+                if (sparsity.trainableTensors().contains(t) || subspace.tensors().contains(t)) {
+                    throw new InvalidConfigurationException(SparsityOptions.TENSORS_KEY, t, "is the head, trained by "
+                            + "its exact gradient with " + HEAD_LEARNING_RATE_KEY + "; leave it out of the ZO settings");
+                }
             }
         }
         long groupElements = 0;
@@ -91,6 +121,7 @@ public record ZoOptions(
         private int momentumTerms = 32;
         private SparsityOptions sparsity = SparsityOptions.NONE;
         private SubspaceOptions subspace = SubspaceOptions.OFF;
+        private double headLearningRate = 0;
 
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder epsilon(float v) { epsilon = v; return this; }
@@ -108,6 +139,7 @@ public record ZoOptions(
         public Builder momentumTerms(int v) { momentumTerms = v; return this; }
         public Builder sparsity(SparsityOptions v) { sparsity = v; return this; }
         public Builder subspace(SubspaceOptions v) { subspace = v; return this; }
+        public Builder headLearningRate(double v) { headLearningRate = v; return this; }
 
         public ZoOptions build() {
             if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
@@ -144,6 +176,14 @@ public record ZoOptions(
                 throw new InvalidConfigurationException("seedflow.zo.perturbations", perturbations,
                         "must be 1 with seedflow.zo.variant=CONSERVATIVE");
             }
+            if (!(headLearningRate >= 0) || !Double.isFinite(headLearningRate)) {
+                throw new InvalidConfigurationException(HEAD_LEARNING_RATE_KEY, headLearningRate,
+                        "must be finite and >= 0 (0 = the head is trained by ZO)");
+            }
+            if (headLearningRate > 0 && variant != ZoVariant.SGD) {
+                throw new InvalidConfigurationException(HEAD_LEARNING_RATE_KEY, headLearningRate,
+                        "an exact-gradient head needs seedflow.zo.variant=SGD, not " + variant);
+            }
             if (sparsity == null) {
                 sparsity = SparsityOptions.NONE;
             }
@@ -167,7 +207,7 @@ public record ZoOptions(
             }
             return new ZoOptions(learningRate, epsilon, perturbations, weightDecay, gradientClip, schedule, warmupSteps,
                     totalSteps, finalFraction, nonFinitePolicy, runSeed, variant, momentum, momentumTerms, sparsity,
-                    subspace);
+                    subspace, headLearningRate);
         }
     }
 }

@@ -2,11 +2,13 @@ package io.seedflow.core.zo;
 
 import io.seedflow.core.compute.ComputeBackend;
 import io.seedflow.core.error.NonFiniteLossException;
+import io.seedflow.core.log.HeadDelta;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.PerturbationTerm;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.log.UpdateStatus;
 import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.HeadGradient;
 import io.seedflow.core.model.LossSums;
 import io.seedflow.core.rng.SeedDerivation;
 import io.seedflow.core.sparse.UpdateMask;
@@ -49,7 +51,7 @@ public final class ZoSgdTrainer {
         this.modelId = modelId;
         this.baseSnapshotId = baseSnapshotId;
         this.version = version;
-        this.masks = new MaskPlanner(options.sparsity(), params.specs(), options.runSeed());
+        this.masks = new MaskPlanner(options.sparsity(), params.specs(), options.runSeed(), options.exactHead());
         this.denoiser = options.subspace().enabled() ? new SubspaceDenoiser(options.subspace(), params.specs()) : null;
     }
 
@@ -114,14 +116,18 @@ public final class ZoSgdTrainer {
     public ShardEvaluation evaluate(StepPlan plan, Batch shard) {
         checkCurrent(plan);
         List<LossSums> probes = new ArrayList<>(plan.perturbations());
+        int t = params.size();
+        HeadGradient head = options.exactHead()
+                ? new HeadGradient(params.tensor(t - 2).length, params.tensor(t - 1).length) : null;
         for (int k = 0; k < plan.perturbations(); k++) {
-            LossSums sums = backend.perturbedLossSums(params, shard, plan.seed(k), plan.epsilon(), plan.mask());
+            LossSums sums = backend.perturbedLossSums(params, shard, plan.seed(k), plan.epsilon(), plan.mask(),
+                    k == 0 ? head : null);
             probes.add(sums);
             if (!sums.finite()) {
                 break; // the step is skipped or fails: the later probes are not needed
             }
         }
-        return new ShardEvaluation(probes);
+        return new ShardEvaluation(probes, head);
     }
 
     /**
@@ -186,12 +192,43 @@ public final class ZoSgdTrainer {
             denoiser.observe(step, seed, c);
         }
         float decay = options.weightDecay() > 0 ? (float) (1.0 - lr * options.weightDecay()) : 1f;
-        UpdateRecord record = new UpdateRecord(UpdateRecord.formatVersionFor(mask, correction), modelId,
+        HeadDelta headDelta = finite && options.exactHead() ? headDelta(shards, options.headLearningRateAt(step))
+                : null;
+        UpdateRecord record = new UpdateRecord(UpdateRecord.formatVersionFor(mask, correction, headDelta), modelId,
                 baseSnapshotId, step, status, decay, terms, eps, (float) lr, examples, lineage,
-                System.currentTimeMillis(), mask, correction);
+                System.currentTimeMillis(), mask, correction, headDelta);
         backend.applyUpdate(params, record);
         version = step;
         return record;
+    }
+
+    /**
+     * ElasticZO's exact head step: the shards' head-gradient sums added in shard order, divided by the number of
+     * (pass, example) terms, times -lr_head: delta = float(-lr_head * sum / passes), element by element.
+     */
+    private HeadDelta headDelta(List<ShardEvaluation> shards, double headLr) {
+        HeadGradient total = null;
+        for (ShardEvaluation s : shards) {
+            if (s.head() == null) {
+                throw new IllegalStateException("exact head configured but a shard brought no head gradient");
+            }
+            if (total == null) {
+                total = new HeadGradient(s.head().weight().length, s.head().bias().length);
+            }
+            total.add(s.head());
+        }
+        int t = params.size();
+        return new HeadDelta(new int[] {t - 2, t - 1},
+                new float[][] {scaled(total.weight(), -headLr / total.passes()),
+                        scaled(total.bias(), -headLr / total.passes())});
+    }
+
+    private static float[] scaled(double[] sums, double factor) {
+        float[] out = new float[sums.length];
+        for (int i = 0; i < sums.length; i++) {
+            out[i] = (float) (sums[i] * factor);
+        }
+        return out;
     }
 
     /** Probe k's sums over all shards in shard order; null when a shard stopped before probe k. */

@@ -104,6 +104,11 @@ public final class TrainOfflineCommand implements Callable<Integer> {
             description = "Variance share treated as noise, nu in (0, 1) (default ${DEFAULT-VALUE}).")
     double subspaceThreshold;
 
+    @Option(names = "--head-learning-rate", defaultValue = "0",
+            description = "Train the head (last weight and bias) by its exact gradient at this rate, the body by ZO "
+                    + "(ElasticZO; records carry the head delta, format 3); 0 = the head by ZO (default ${DEFAULT-VALUE}).")
+    double headLearningRate;
+
     @Option(names = "--on-non-finite", defaultValue = "SKIP", description = "SKIP or FAIL on a non-finite loss.")
     NonFinitePolicy nonFinite;
 
@@ -146,7 +151,8 @@ public final class TrainOfflineCommand implements Callable<Integer> {
                 .finalLearningRateFraction(finalFraction).nonFinitePolicy(nonFinite).runSeed(seed).variant(variant)
                 .momentum(zoMomentum).momentumTerms(momentumTerms)
                 .sparsity(new SparsityOptions(mask, sparsity, maskRefresh, trainableTensors))
-                .subspace(new SubspaceOptions(subspaceTensors, subspaceWindow, subspaceThreshold)).build();
+                .subspace(new SubspaceOptions(subspaceTensors, subspaceWindow, subspaceThreshold))
+                .headLearningRate(headLearningRate).build();
         ModelSpec spec = ModelSpecs.parse(model);
         zo.checkModel(spec.tensorSpecs());
         TrainingSettings s = new TrainingSettings(modelId, spec, zo, steps, batch, seed, seed,

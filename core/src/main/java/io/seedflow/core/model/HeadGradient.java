@@ -1,0 +1,78 @@
+package io.seedflow.core.model;
+
+/**
+ * Sums of the exact gradient of the per-example loss with respect to a model's head (its last two tensors: weight
+ * matrix and bias, in their canonical layouts), accumulated over examples and passes in a fixed order (ElasticZO's
+ * exact last layer). Sums, not means, so shards combine exactly like {@link LossSums}.
+ */
+public final class HeadGradient {
+    private final double[] weight;
+    private final double[] bias;
+    private int passes;
+
+    public HeadGradient(int weightElements, int biasElements) {
+        this.weight = new double[weightElements];
+        this.bias = new double[biasElements];
+    }
+
+    /** The live sums of d loss / d head.weight, in the weight's element order. */
+    public double[] weight() {
+        return weight;
+    }
+
+    /** The live sums of d loss / d head.bias. */
+    public double[] bias() {
+        return bias;
+    }
+
+    /** How many (pass, example) gradients were summed, counted per example: the divisor of the mean. */
+    public int passes() {
+        return passes;
+    }
+
+    /**
+     * Adds, for each of {@code n} examples, the gradient of the softmax cross-entropy at its logits to the head whose
+     * input features are {@code features[n * width + i]}: d/dlogit = softmax - onehot; the weight gradient is its
+     * outer product with the features, in the layout {@code [in, out]} ({@code inOut}) or {@code [out, in]}.
+     *
+     * @param logits class-major, {@code logits[c * n + e]}
+     */
+    public void addSoftmaxCrossEntropy(float[] features, int width, float[] logits, int[] labels, int classes, int n,
+            boolean inOut) {
+        double[] d = new double[classes];
+        for (int e = 0; e < n; e++) {
+            double max = Double.NEGATIVE_INFINITY;
+            for (int c = 0; c < classes; c++) {
+                max = Math.max(max, logits[c * n + e]);
+            }
+            double z = 0;
+            for (int c = 0; c < classes; c++) {
+                d[c] = Math.exp(logits[c * n + e] - max);
+                z += d[c];
+            }
+            for (int c = 0; c < classes; c++) {
+                d[c] = d[c] / z - (c == labels[e] ? 1 : 0);
+                bias[c] += d[c];
+            }
+            int row = e * width;
+            for (int i = 0; i < width; i++) {
+                double x = features[row + i];
+                for (int c = 0; c < classes; c++) {
+                    weight[inOut ? i * classes + c : c * width + i] += x * d[c];
+                }
+            }
+            passes++;
+        }
+    }
+
+    /** This shard's sums followed by {@code next}'s, added element-wise in that order. */
+    public void add(HeadGradient next) {
+        for (int i = 0; i < weight.length; i++) {
+            weight[i] += next.weight[i];
+        }
+        for (int i = 0; i < bias.length; i++) {
+            bias[i] += next.bias[i];
+        }
+        passes += next.passes;
+    }
+}
