@@ -76,6 +76,17 @@ class CommandLineTest {
         Run gpu = run(concat(base, "--conf", "seedflow.compute.backend=TPU"));
         assertThat(gpu.code()).isEqualTo(1);
         assertThat(gpu.err()).contains("seedflow.compute.backend=TPU").contains("must be one of [AUTO, CPU, GPU]");
+        Run negativeLimit = run(concat(base, "--dead-letter-max-bytes", "-5"));
+        assertThat(negativeLimit.code()).isEqualTo(1);
+        assertThat(negativeLimit.err().strip()).isEqualTo("seedflow: IllegalArgumentException: dead-letter max bytes "
+                + "(--dead-letter-max-bytes): expected 0 to 67108864 bytes (default 1000000, which fits a default "
+                + "Kafka broker), got -5");
+        Run hugeLimit = run(concat(base, "--dead-letter-max-bytes", "100000000"));
+        assertThat(hugeLimit.code()).isEqualTo(1);
+        assertThat(hugeLimit.err()).contains("--dead-letter-max-bytes").contains("got 100000000");
+        Run textLimit = run(concat(base, "--dead-letter-max-bytes", "1MB"));
+        assertThat(textLimit.code()).isEqualTo(2);
+        assertThat(textLimit.err()).contains("Invalid value for option '--dead-letter-max-bytes'").contains("'1MB'");
         Run missing = run("run", "--bootstrap-servers", "localhost:1");
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).contains("--registry-url").contains("--snapshot-dir");
