@@ -2,12 +2,19 @@ package io.seedflow.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.snapshot.SafetensorsFormat;
+import io.seedflow.core.tensor.ParameterSet;
+import io.seedflow.core.tensor.TensorSpec;
 import io.seedflow.jobs.SeedflowCli;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -69,6 +76,17 @@ class CommandLineTest {
         Run gpu = run(concat(base, "--conf", "seedflow.compute.backend=TPU"));
         assertThat(gpu.code()).isEqualTo(1);
         assertThat(gpu.err()).contains("seedflow.compute.backend=TPU").contains("must be one of [AUTO, CPU, GPU]");
+        Run negativeLimit = run(concat(base, "--dead-letter-max-bytes", "-5"));
+        assertThat(negativeLimit.code()).isEqualTo(1);
+        assertThat(negativeLimit.err().strip()).isEqualTo("seedflow: IllegalArgumentException: dead-letter max bytes "
+                + "(--dead-letter-max-bytes): expected 0 to 67108864 bytes (default 1000000, which fits a default "
+                + "Kafka broker), got -5");
+        Run hugeLimit = run(concat(base, "--dead-letter-max-bytes", "100000000"));
+        assertThat(hugeLimit.code()).isEqualTo(1);
+        assertThat(hugeLimit.err()).contains("--dead-letter-max-bytes").contains("got 100000000");
+        Run textLimit = run(concat(base, "--dead-letter-max-bytes", "1MB"));
+        assertThat(textLimit.code()).isEqualTo(2);
+        assertThat(textLimit.err()).contains("Invalid value for option '--dead-letter-max-bytes'").contains("'1MB'");
         Run missing = run("run", "--bootstrap-servers", "localhost:1");
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).contains("--registry-url").contains("--snapshot-dir");
@@ -96,6 +114,46 @@ class CommandLineTest {
         Run r = run("replay", "--snapshot", snap.toString(), "--log", log.toString());
         assertThat(r.code()).isEqualTo(1);
         assertThat(r.err()).contains("SnapshotIntegrityException").contains("expected " + "0".repeat(64));
+    }
+
+    @Test
+    void replayRefusesASnapshotWhoseTensorOrderIsNotItsModelSpecs() throws Exception {
+        String spec = "mlp:4x3x2:relu";
+        List<TensorSpec> swapped = new ArrayList<>(MlpSpec.parse(spec).tensorSpecs());
+        Collections.swap(swapped, 2, 3);
+        Path snap = writeSnapshot(SafetensorsFormat.encode(new ParameterSet(swapped), "m", 0, spec));
+        Run r = run("replay", "--snapshot", snap.toString(), "--log", emptyLog().toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("seedflow: TensorShapeMismatchException: ").contains("model spec " + spec)
+                .contains("tensor 2 is layers.1.bias[2], expected layers.1.weight[2, 3]");
+        assertThat(r.err().strip()).doesNotContain("\n").doesNotContain("\tat ");
+        assertThat(r.out()).doesNotContain("replayed");
+    }
+
+    @Test
+    void replayRefusesANonNumericStep() throws Exception {
+        String spec = "mlp:4x3x2:relu";
+        byte[] bytes = SafetensorsFormat.encode(new ParameterSet(MlpSpec.parse(spec).tensorSpecs()), "m", 4242, spec);
+        String text = new String(bytes, StandardCharsets.ISO_8859_1).replace("\"seedflow.step\":\"4242\"",
+                "\"seedflow.step\":\"42.x\"");
+        Path snap = writeSnapshot(text.getBytes(StandardCharsets.ISO_8859_1));
+        Run r = run("replay", "--snapshot", snap.toString(), "--log", emptyLog().toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).startsWith("seedflow: SnapshotIntegrityException: ")
+                .contains("seedflow.step must be a non-negative decimal integer").contains("got '42.x'");
+        assertThat(r.err().strip()).doesNotContain("\n");
+    }
+
+    private Path writeSnapshot(byte[] bytes) throws Exception {
+        Path snap = dir.resolve(SafetensorsFormat.sha256(bytes) + ".safetensors");
+        Files.write(snap, bytes);
+        return snap;
+    }
+
+    private Path emptyLog() throws Exception {
+        Path log = dir.resolve("log.avro");
+        Files.write(log, new byte[0]);
+        return log;
     }
 
     @Test

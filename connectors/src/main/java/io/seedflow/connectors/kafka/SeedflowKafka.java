@@ -69,20 +69,34 @@ public final class SeedflowKafka {
         return exactlyOnce(bootstrapServers, UpdatesTopicSerializationSchema.forAnnouncements(topic, registry), transactionalIdPrefix);
     }
 
-    /** Dead letters (key = reason, value = original bytes, context in headers), exactly once. */
+    /**
+     * Dead letters (key = reason, value = original bytes, at most {@code maxOriginalBytes} of them, context in
+     * headers; see {@link DeadLetterSerializationSchema}), exactly once. The producer's {@code max.request.size} is
+     * raised where the limit needs it, so no dead letter is refused by the producer; the topic must accept
+     * {@link DeadLetterSerializationSchema#producerMaxRequestSize} bytes (a default topic does for the default limit).
+     */
     public static KafkaSink<DeadLetter> deadLetterSink(String bootstrapServers, String topic,
-            String transactionalIdPrefix) {
-        return exactlyOnce(bootstrapServers, new DeadLetterSerializationSchema(topic), transactionalIdPrefix);
+            String transactionalIdPrefix, int maxOriginalBytes) {
+        DeadLetterSerializationSchema schema = new DeadLetterSerializationSchema(topic, maxOriginalBytes);
+        Properties producer = producerConfig();
+        producer.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
+                Integer.toString(DeadLetterSerializationSchema.producerMaxRequestSize(maxOriginalBytes)));
+        return exactlyOnce(bootstrapServers, schema, transactionalIdPrefix, producer);
     }
 
     private static <T> KafkaSink<T> exactlyOnce(String bootstrapServers, KafkaRecordSerializationSchema<T> serializer,
             String transactionalIdPrefix) {
+        return exactlyOnce(bootstrapServers, serializer, transactionalIdPrefix, producerConfig());
+    }
+
+    private static <T> KafkaSink<T> exactlyOnce(String bootstrapServers, KafkaRecordSerializationSchema<T> serializer,
+            String transactionalIdPrefix, Properties producerConfig) {
         return KafkaSink.<T>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setRecordSerializer(serializer)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(transactionalIdPrefix)
-                .setKafkaProducerConfig(producerConfig())
+                .setKafkaProducerConfig(producerConfig)
                 .build();
     }
 

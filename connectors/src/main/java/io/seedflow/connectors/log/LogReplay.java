@@ -19,12 +19,13 @@ public final class LogReplay {
     }
 
     /**
-     * Verifies the snapshot (SHA-256 from {@code expectedSnapshotSha}, else from its content-addressed file name),
-     * then applies every record of the log in order. Records must be based on this snapshot and continue from its
+     * Verifies the snapshot (SHA-256 from {@code expectedSnapshotSha}, else from its content-addressed file name; its
+     * metadata, including a decimal {@code seedflow.step}; and its tensors against its model spec, see
+     * {@link Snapshot#requireTensorsOfModelSpec()}), then applies every record of the log in order. Records must be based on this snapshot and continue from its
      * step without gaps; the first violation throws with the step it concerns.
      */
     public static Result replay(Path snapshotFile, String expectedSnapshotSha, Path logFile) {
-        Snapshot snap = SnapshotStore.read(snapshotFile, expectedSnapshotSha);
+        Snapshot snap = SnapshotStore.read(snapshotFile, expectedSnapshotSha).requireTensorsOfModelSpec();
         Replica replica = new Replica(snap.modelId(), snap.parameters(), snap.step());
         long n = UpdateLogFile.forEach(logFile, r -> {
             if (!r.baseSnapshotId().equals(snap.sha256())) {

@@ -125,7 +125,7 @@ public final class SafetensorsFormat {
                 dst[i] = buf.getFloat();
             }
         }
-        long step = parseLongOr(meta.get(KEY_STEP), 0);
+        long step = step(meta.get(KEY_STEP));
         return new Snapshot(params, meta.getOrDefault(KEY_MODEL_ID, ""), step, meta.getOrDefault(KEY_MODEL_SPEC, ""),
                 sha, bytes.length, meta);
     }
@@ -251,11 +251,33 @@ public final class SafetensorsFormat {
     }
 
 
-    private static long parseLongOr(String s, long fallback) {
-        try {
-            return s == null ? fallback : Long.parseLong(s);
-        } catch (NumberFormatException e) {
-            return fallback;
+    /**
+     * The model version in {@code seedflow.step}: 0 when absent (a file written by another tool), else a decimal
+     * non-negative long. Anything else is refused, not read as 0: a replay from a wrong version would reject every
+     * record of the log, or worse, accept records meant for another version.
+     */
+    private static long step(String text) {
+        if (text == null) {
+            return 0;
         }
+        if (text.matches("\\d{1,19}")) {
+            try {
+                return Long.parseLong(text);
+            } catch (NumberFormatException e) {
+                // 19 digits beyond Long.MAX_VALUE: refused below
+            }
+        }
+        throw new SnapshotIntegrityException("snapshot metadata " + KEY_STEP + " must be a non-negative decimal integer"
+                + " (the model version, e.g. \"0\" for a base snapshot), got '" + printable(text) + "'");
+    }
+
+    /** {@code text} for a one-line message: control characters escaped, cut after 80 characters. */
+    static String printable(String text) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < text.length() && b.length() <= 80; i++) {
+            char c = text.charAt(i);
+            b.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+        }
+        return b.length() > 80 ? b.substring(0, 80) + "..." : b.toString();
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.seedflow.core.error.SnapshotIntegrityException;
+import io.seedflow.core.error.TensorShapeMismatchException;
 import io.seedflow.core.error.UnsupportedFormatVersionException;
 import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
@@ -336,6 +337,62 @@ class SafetensorsFormatTest {
         ParameterSet init = new Mlp(MlpSpec.parse(SPEC)).initialize(5);
         assertThat(s.parameters().weightsSha256()).isEqualTo(init.weightsSha256());
         assertThat(SafetensorsFormat.encode(init, "golden", 0, SPEC)).isEqualTo(golden);
+    }
+
+    @Test
+    void nonNumericStepIsRefusedNamingTheValue() {
+        byte[] good = SafetensorsFormat.encode(sampleParams(), "m", 1234567, SPEC);
+        for (String bad : new String[] {"abcdefg", "12e4567", "-123456", "1234.56", " 123456"}) {
+            byte[] bytes = replaceOnce(good, "\"seedflow.step\":\"1234567\"", "\"seedflow.step\":\"" + bad + "\"");
+            assertThatThrownBy(() -> SafetensorsFormat.decode(bytes, null)).as(bad)
+                    .isInstanceOf(SnapshotIntegrityException.class)
+                    .hasMessageContaining("seedflow.step must be a non-negative decimal integer")
+                    .hasMessageContaining("got '" + bad + "'");
+        }
+        byte[] tooBig = SafetensorsFormat.encode(sampleParams(), "m", 1000000000000000000L, SPEC);
+        byte[] overflow = replaceOnce(tooBig, "\"1000000000000000000\"", "\"9999999999999999999\"");
+        assertThatThrownBy(() -> SafetensorsFormat.decode(overflow, null))
+                .isInstanceOf(SnapshotIntegrityException.class).hasMessageContaining("'9999999999999999999'");
+        assertThat(SafetensorsFormat.decode(good, null).step()).isEqualTo(1234567);
+    }
+
+    @Test
+    void snapshotWhoseTensorsAreNotItsModelSpecsIsRefused() {
+        MlpSpec spec = MlpSpec.parse(SPEC);
+        ParameterSet canonical = new ParameterSet(spec.tensorSpecs());
+        assertThat(decode(canonical, SPEC).requireTensorsOfModelSpec().parameters().specs())
+                .isEqualTo(spec.tensorSpecs());
+
+        List<TensorSpec> swapped = new java.util.ArrayList<>(spec.tensorSpecs());
+        java.util.Collections.swap(swapped, 0, 1);
+        assertThatThrownBy(() -> decode(new ParameterSet(swapped), SPEC).requireTensorsOfModelSpec())
+                .isInstanceOf(TensorShapeMismatchException.class)
+                .hasMessageContaining("model spec " + SPEC)
+                .hasMessageContaining("tensor 0 is layers.0.bias[3], expected layers.0.weight[3, 4]")
+                .hasMessageNotContaining("\n");
+
+        List<TensorSpec> renamed = new java.util.ArrayList<>(spec.tensorSpecs());
+        renamed.set(2, new TensorSpec("head.weight", new int[] {2, 3}));
+        assertThatThrownBy(() -> decode(new ParameterSet(renamed), SPEC).requireTensorsOfModelSpec())
+                .isInstanceOf(TensorShapeMismatchException.class)
+                .hasMessageContaining("tensor 2 is head.weight[2, 3], expected layers.1.weight[2, 3]");
+
+        assertThatThrownBy(() -> decode(sampleParams(), SPEC).requireTensorsOfModelSpec())
+                .isInstanceOf(TensorShapeMismatchException.class)
+                .hasMessageContaining("tensor 4 (extra.kernel[2, 3, 5]) is not part of the model");
+        List<TensorSpec> fewer = spec.tensorSpecs().subList(0, 3);
+        assertThatThrownBy(() -> decode(new ParameterSet(fewer), SPEC).requireTensorsOfModelSpec())
+                .isInstanceOf(TensorShapeMismatchException.class)
+                .hasMessageContaining("tensor 3 (layers.1.bias[2]) is missing");
+        assertThatThrownBy(() -> decode(canonical, "mlp:4xx2:relu").requireTensorsOfModelSpec())
+                .isInstanceOf(SnapshotIntegrityException.class)
+                .hasMessageContaining("seedflow.model-spec 'mlp:4xx2:relu' is not a model spec");
+        // nothing declared, nothing to check (a file written by another tool)
+        assertThat(decode(sampleParams(), "").requireTensorsOfModelSpec()).isNotNull();
+    }
+
+    private static Snapshot decode(ParameterSet params, String modelSpec) {
+        return SafetensorsFormat.decode(SafetensorsFormat.encode(params, "m", 0, modelSpec), null);
     }
 
     static byte[] handMade(String header, byte[] data) {

@@ -48,7 +48,8 @@ public final class DemoCommand implements Callable<Integer> {
 
     @Option(names = "--run-dir", defaultValue = "runs/streaming-demo",
             description = "Streaming: checkpoints, snapshots and Kafka logs; must be empty or an earlier demo's, "
-                    + "which is cleared (default ${DEFAULT-VALUE}).")
+                    + "which is cleared; locked while the demo runs, so a second demo is refused "
+                    + "(default ${DEFAULT-VALUE}).")
     Path runDir;
 
     @Option(names = "--poison-every", defaultValue = "" + DemoSettings.DEFAULT_POISON_EVERY,

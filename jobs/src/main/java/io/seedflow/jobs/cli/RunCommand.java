@@ -1,5 +1,6 @@
 package io.seedflow.jobs.cli;
 
+import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
 import io.seedflow.jobs.streaming.StreamingPipeline;
 import io.seedflow.jobs.streaming.StreamingSettings;
 import io.seedflow.operators.ZoTrainerOptions;
@@ -38,6 +39,14 @@ public final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--dead-letter-topic", defaultValue = "seedflow-dead-letters", description = "Dead letters (default ${DEFAULT-VALUE}).")
     String deadLetterTopic;
+
+    @Option(names = "--dead-letter-max-bytes", defaultValue = "" + DeadLetterSerializationSchema.DEFAULT_MAX_ORIGINAL_BYTES,
+            description = "Most bytes of a bad record's value copied into its dead letter; a longer value is "
+                    + "dead-lettered as this prefix with its size and SHA-256, so no input can make a dead letter too "
+                    + "large to write. Above the default, raise the dead-letter topic's max.message.bytes to this plus "
+                    + DeadLetterSerializationSchema.ENVELOPE_RESERVE_BYTES + " (default ${DEFAULT-VALUE}, fits a "
+                    + "default broker).")
+    long deadLetterMaxBytes;
 
     @Option(names = "--holdout-topic", description = "Holdout events: evaluated on, never trained on (optional).")
     String holdoutTopic;
@@ -96,6 +105,7 @@ public final class RunCommand implements Callable<Integer> {
                 .bootstrapServers(kafka.bootstrapServers())
                 .registry(kafka.registry())
                 .eventsTopic(eventsTopic).updatesTopic(updatesTopic).deadLetterTopic(deadLetterTopic)
+                .deadLetterMaxBytes(deadLetterMaxBytes)
                 .holdoutTopic(holdoutTopic)
                 .consumerGroup(consumerGroup).transactionalIdPrefix(transactionalIdPrefix)
                 .modelSpec(model)

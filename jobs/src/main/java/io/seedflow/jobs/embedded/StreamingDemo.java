@@ -90,7 +90,8 @@ public final class StreamingDemo implements AutoCloseable {
     private void startAll() throws Exception {
         webPort = settings.webPort() == 0 ? LocalFlinkCluster.freeLoopbackPort() : settings.webPort();
         LocalFlinkCluster.requireFree(webPort, WEB_PORT_HINT); // before anything slow starts
-        RunDirectory run = RunDirectory.prepare(settings.runDir());
+        // locked before anything else touches it; released last, after the broker has closed its files
+        RunDirectory run = resources.add("run directory lock", RunDirectory.prepare(settings.runDir()));
         LabeledDataset train = FashionMnist.train(settings.dataDir());
         LabeledDataset test = FashionMnist.test(settings.dataDir());
 

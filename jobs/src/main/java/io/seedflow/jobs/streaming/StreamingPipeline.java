@@ -96,7 +96,7 @@ public final class StreamingPipeline {
                 .uid(UPDATES_SINK_UID).name("updates: " + settings.updatesTopic());
 
         deadLetters.sinkTo(SeedflowKafka.deadLetterSink(settings.bootstrapServers(), settings.deadLetterTopic(),
-                        settings.transactionalIdPrefix() + "-dead-letters"))
+                        settings.transactionalIdPrefix() + "-dead-letters", settings.deadLetterMaxBytes()))
                 .uid(DEAD_LETTER_SINK_UID).name("dead letters: " + settings.deadLetterTopic());
     }
 }

@@ -1,5 +1,6 @@
 package io.seedflow.jobs.streaming;
 
+import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.operators.ZoTrainerOptions;
@@ -18,6 +19,7 @@ public final class StreamingSettings {
     private final String eventsTopic;
     private final String updatesTopic;
     private final String deadLetterTopic;
+    private final int deadLetterMaxBytes;
     private final String holdoutTopic; // nullable
     private final String consumerGroup;
     private final String transactionalIdPrefix;
@@ -32,6 +34,7 @@ public final class StreamingSettings {
         this.eventsTopic = b.eventsTopic;
         this.updatesTopic = b.updatesTopic;
         this.deadLetterTopic = b.deadLetterTopic;
+        this.deadLetterMaxBytes = (int) b.deadLetterMaxBytes;
         this.holdoutTopic = b.holdoutTopic;
         this.consumerGroup = b.consumerGroup;
         this.transactionalIdPrefix = b.transactionalIdPrefix;
@@ -69,6 +72,11 @@ public final class StreamingSettings {
         return deadLetterTopic;
     }
 
+    /** Most bytes of an original value copied into a dead letter; longer values are cut (see the sink). */
+    public int deadLetterMaxBytes() {
+        return deadLetterMaxBytes;
+    }
+
     /** The topic of holdout events (evaluated on, never trained on), if one is configured. */
     public java.util.Optional<String> holdoutTopic() {
         return java.util.Optional.ofNullable(holdoutTopic);
@@ -102,7 +110,7 @@ public final class StreamingSettings {
     @Override
     public String toString() {
         return "StreamingSettings{bootstrapServers=" + bootstrapServers + ", registry=" + registry + ", events="
-                + eventsTopic + ", updates=" + updatesTopic + ", deadLetters=" + deadLetterTopic + ", group="
+                + eventsTopic + ", updates=" + updatesTopic + ", deadLetters=" + deadLetterTopic + " (values cut at " + deadLetterMaxBytes + " bytes), group="
                 + consumerGroup + ", model=" + modelSpec + ", checkpointInterval=" + checkpointInterval
                 + ", bounded=" + bounded + "}";
     }
@@ -114,6 +122,7 @@ public final class StreamingSettings {
         private String eventsTopic = "seedflow-events";
         private String updatesTopic = "seedflow-updates";
         private String deadLetterTopic = "seedflow-dead-letters";
+        private long deadLetterMaxBytes = DeadLetterSerializationSchema.DEFAULT_MAX_ORIGINAL_BYTES;
         private String holdoutTopic;
         private String consumerGroup = "seedflow-trainer";
         private String transactionalIdPrefix = "seedflow";
@@ -147,6 +156,16 @@ public final class StreamingSettings {
 
         public Builder deadLetterTopic(String topic) {
             this.deadLetterTopic = topic;
+            return this;
+        }
+
+        /**
+         * Most bytes of an original value copied into a dead letter (default
+         * {@value DeadLetterSerializationSchema#DEFAULT_MAX_ORIGINAL_BYTES}, which fits a default broker); a longer
+         * value is dead-lettered as its prefix with its size and SHA-256.
+         */
+        public Builder deadLetterMaxBytes(long bytes) {
+            this.deadLetterMaxBytes = bytes;
             return this;
         }
 
@@ -202,6 +221,8 @@ public final class StreamingSettings {
             require("updates topic", updatesTopic, "e.g. seedflow-updates");
             require("dead-letter topic", deadLetterTopic, "e.g. seedflow-dead-letters");
             require("consumer group", consumerGroup, "e.g. seedflow-trainer");
+            DeadLetterSerializationSchema.requireValidLimit(deadLetterMaxBytes,
+                    "dead-letter max bytes (--dead-letter-max-bytes)");
             require("transactional id prefix", transactionalIdPrefix, "e.g. seedflow-<job name>");
             if (eventsTopic.equals(updatesTopic) || eventsTopic.equals(deadLetterTopic)
                     || updatesTopic.equals(deadLetterTopic)) {
