@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Independent SeedFlow replica (update-log format version 1), written from docs/update-log-spec.md alone.
+"""Independent SeedFlow replica (update-log format versions 1, 2 and 3), written from docs/update-log-spec.md alone.
 
 Python 3 + NumPy only. Parses the safetensors snapshot and the Avro object container file itself,
 regenerates every direction z with Philox4x32-10 + the float32 Gaussian transform of spec section 3,
-and applies every record per spec section 5 with an emulated, correctly rounded binary32 fma.
+and applies every record per spec section 5 with an emulated, correctly rounded binary32 fma: masks (6.2), the
+subspace correction with its binary64 basis procedure (6.3) and the exact head delta (6.4).
 
 usage: python3 replica.py --snapshot FILE --log FILE [--expect-weights-sha256 HEX] [--snapshot-id HEX]
 
@@ -14,6 +15,7 @@ exit codes: 0 = applied, digest printed (and equal to the expected one if given)
 from __future__ import annotations
 
 import argparse
+import functools
 import hashlib
 import json
 import math
@@ -587,6 +589,126 @@ def read_avro_container(path: str):
 # ----------------------------------------------------------------------------------------------
 # Replica (spec sections 4, 5, 7)
 # ----------------------------------------------------------------------------------------------
+# ----------------------------------------------------------------------------------------------
+# Masks (spec 6.2) and the subspace basis (spec 6.3)
+# ----------------------------------------------------------------------------------------------
+def keep_words(tensor: int, n: int, keep_seed: int) -> np.ndarray:
+    """Word x_(e mod 4) of the keep stream for elements e = 0..n-1: counter (lo(e/4), hi(e/4), t, 1)."""
+    b = np.arange((n + 3) // 4, dtype=U64)
+    k0, k1 = seed_words(keep_seed)
+    x0, x1, x2, x3 = philox4x32_10(b & U64(MASK32), b >> U64(32), np.full_like(b, tensor), np.ones_like(b), k0, k1)
+    return np.stack([x0, x1, x2, x3], axis=1).reshape(-1)[:n]
+
+
+def trained_elements(theta: np.ndarray, tensor: int, entry) -> np.ndarray:
+    """Boolean array: which elements a TensorMask entry trains, decided on the weights before the update."""
+    h = F32(entry["maxMagnitude"])
+    f = F32(entry["keepFraction"])
+    if h == F32(np.inf) and f == ONE:
+        return np.ones(theta.shape, dtype=bool)  # a dense entry trains every element, NaN included
+    with np.errstate(invalid="ignore"):
+        out = np.abs(theta) <= h  # False for NaN
+    if f != ONE:
+        limit = math.floor(float(f) * 16777216.0)  # f * 2^24 is exact in binary64
+        out &= (keep_words(tensor, theta.size, entry["keepSeed"]) >> U32(8)) < limit
+    return out
+
+
+def _seq_sum0(terms: np.ndarray, axis: int) -> np.ndarray:
+    """0 + t_0 + t_1 + ... strictly left to right along axis, in binary64 (np.sum would sum pairwise).
+
+    np.add.accumulate is sequential; it starts from t_0 instead of 0 + t_0, which differs only when the result is
+    a zero (then the sign); the final + 0.0 gives the +0 that 0 + ... gives.
+    """
+    return np.add.accumulate(terms, axis=axis).take(-1, axis=axis) + 0.0
+
+
+def _total_order_compare(a: float, b: float) -> int:
+    """IEEE 754 totalOrder on binary64 as spec 6.3 step 5 uses it: -0 below +0, NaN above +inf."""
+    if a < b:
+        return -1
+    if a > b:
+        return 1
+    ka = (1 << 64) if math.isnan(a) else struct.unpack("<q", struct.pack("<d", a))[0]
+    kb = (1 << 64) if math.isnan(b) else struct.unpack("<q", struct.pack("<d", b))[0]
+    return (ka > kb) - (ka < kb)
+
+
+def subspace_basis(z_of, sizes, tensors, seeds, coefficients):
+    """The directions E_0 .. E_(m-1) (float32 arrays over the group vector) of spec 6.3, steps 1-6."""
+    tau = len(seeds)
+    hist = None
+    rows = []
+    for s in range(tau):
+        zs = z_of(seeds[s])
+        zg = np.concatenate([zs[t] for t in tensors]).astype(F64)
+        c = float(F32(coefficients[s]))
+        hist = (np.zeros_like(zg) if hist is None else hist) - c * zg
+        rows.append(hist)
+    x = np.stack(rows)  # (tau, d)
+    mean = _seq_sum0(x, axis=0) / tau
+    x = x - mean
+    k = np.zeros((tau, tau), dtype=F64)
+    for a in range(tau):
+        for b in range(a, tau):
+            k[a, b] = k[b, a] = _seq_sum0(x[a] * x[b], axis=0)
+    v = np.eye(tau, dtype=F64)
+    _jacobi(k, v)
+    lam = [float(k[j, j]) for j in range(tau)]
+    order = sorted(range(tau), key=functools.cmp_to_key(
+        lambda p, q: _total_order_compare(lam[q], lam[p]) or (p > q) - (p < q)))
+    lmax = lam[order[0]]
+    dirs = []
+    for j in order:
+        if not lam[j] > lmax * 1e-12:
+            break
+        acc = np.zeros(x.shape[1], dtype=F64)
+        for s in range(tau):
+            acc = acc + float(v[s, j]) * x[s]
+        dirs.append((acc / math.sqrt(lam[j])).astype(F32))
+    return dirs
+
+
+def _jacobi(a: np.ndarray, v: np.ndarray):
+    n = a.shape[0]
+    for _ in range(60):
+        off = 0.0
+        diag = 0.0
+        for p in range(n):
+            diag += float(a[p, p]) * float(a[p, p])
+            for q in range(p + 1, n):
+                off += float(a[p, q]) * float(a[p, q])
+        if not off > diag * 1e-30:
+            return
+        for p in range(n - 1):
+            for q in range(p + 1, n):
+                apq = float(a[p, q])
+                if apq == 0:
+                    continue
+                theta = (float(a[q, q]) - float(a[p, p])) / (2 * apq)
+                t = 1 / (abs(theta) + math.sqrt(theta * theta + 1))
+                if theta < 0:
+                    t = -t
+                c = 1 / math.sqrt(t * t + 1)
+                s = t * c
+                cp, cq = a[:, p].copy(), a[:, q].copy()
+                a[:, p] = c * cp - s * cq
+                a[:, q] = s * cp + c * cq
+                rp, rq = a[p, :].copy(), a[q, :].copy()
+                a[p, :] = c * rp - s * rq
+                a[q, :] = s * rp + c * rq
+                vp, vq = v[:, p].copy(), v[:, q].copy()
+                v[:, p] = c * vp - s * vq
+                v[:, q] = s * vp + c * vq
+
+
+# ----------------------------------------------------------------------------------------------
+# Replica (spec sections 4, 5, 6.2-6.4, 7)
+# ----------------------------------------------------------------------------------------------
+def _ascending(xs) -> bool:
+    return all(b > a for a, b in zip(xs, xs[1:]))
+
+
 class Replica:
     def __init__(self, snap: Snapshot):
         self.snap = snap
@@ -598,10 +720,17 @@ class Replica:
         self.weights = [t.copy() for t in snap.tensors]
         self.ranks = [len(s) for s in snap.shapes]
         self.zgen = ZGenerator([t.size for t in self.weights])
+        self._basis_key = None
+        self._basis = None
 
     def validate(self, rec):
-        if rec["formatVersion"] != 1:
-            raise UnsupportedFormatVersionError(f"record formatVersion {rec['formatVersion']}")
+        fv = rec["formatVersion"]
+        if fv not in (1, 2, 3):
+            raise UnsupportedFormatVersionError(f"record formatVersion {fv}")
+        mask, sub, head = rec.get("mask"), rec.get("subspace"), rec.get("headDelta")
+        want = 3 if head is not None else 2 if (mask is not None or sub is not None) else 1
+        if fv != want:
+            raise InvalidUpdateRecordError(f"step {rec['step']}: formatVersion {fv} but its sections need {want}")
         if self.model_id is not None and rec["modelId"] != self.model_id:
             raise InvalidUpdateRecordError(f"modelId {rec['modelId']!r} != {self.model_id!r}")
         d = rec.get("decayFactor", ONE)  # reader-schema default 1.0 if the writer had no such field
@@ -610,10 +739,51 @@ class Replica:
         for p in rec["perturbations"]:
             if not np.isfinite(p["coefficient"]):
                 raise InvalidUpdateRecordError(f"non-finite coefficient at step {rec['step']}")
-        if rec["status"] == "SKIPPED_NON_FINITE" and rec["perturbations"]:
-            raise InvalidUpdateRecordError("SKIPPED_NON_FINITE record carries terms")
+        if rec["status"] == "SKIPPED_NON_FINITE" and (rec["perturbations"] or head is not None):
+            raise InvalidUpdateRecordError("SKIPPED_NON_FINITE record carries terms or a head delta")
         if rec["status"] not in ("APPLIED", "SKIPPED_NON_FINITE"):
             raise InvalidUpdateRecordError(f"unknown status {rec['status']}")
+        n = len(self.weights)
+        if mask is not None:
+            ts = [m["tensor"] for m in mask["tensors"]]
+            if not ts or not _ascending(ts) or ts[0] < 0 or ts[-1] >= n:
+                raise InvalidUpdateRecordError(f"mask tensors {ts}: need >= 1, strictly ascending, in [0, {n})")
+            for m in mask["tensors"]:
+                if not F32(m["maxMagnitude"]) >= 0 or not F32(0) < F32(m["keepFraction"]) <= ONE:
+                    raise InvalidUpdateRecordError(f"mask entry {m} out of range")
+        if sub is not None:
+            ts, tau = sub["tensors"], len(sub["windowSeeds"])
+            if not ts or not _ascending(ts) or ts[0] < 0 or ts[-1] >= n:
+                raise InvalidUpdateRecordError(f"subspace tensors {ts}: need >= 1, strictly ascending, in [0, {n})")
+            if tau < 2 or len(sub["windowCoefficients"]) != tau or len(sub["removed"]) >= tau:
+                raise InvalidUpdateRecordError("subspace window: tau >= 2 seeds, as many coefficients, < tau removed")
+            if not all(np.isfinite(b) for b in sub["removed"]):
+                raise InvalidUpdateRecordError("non-finite removed coefficient")
+            if len(rec["perturbations"]) > 1:
+                raise InvalidUpdateRecordError("a subspace correction allows at most one perturbation term")
+        if head is not None:
+            ts = [e["tensor"] for e in head["tensors"]]
+            if not ts or not _ascending(ts) or ts[0] < 0 or ts[-1] >= n:
+                raise InvalidUpdateRecordError(f"head delta tensors {ts}: need >= 1, strictly ascending, in [0, {n})")
+            for e in head["tensors"]:
+                if len(e["values"]) != 4 * self.weights[e["tensor"]].size:
+                    raise InvalidUpdateRecordError(
+                        f"head delta of tensor {e['tensor']}: {len(e['values'])} bytes, "
+                        f"need 4 x {self.weights[e['tensor']].size}")
+                if not np.isfinite(np.frombuffer(e["values"], dtype="<f4")).all():
+                    raise InvalidUpdateRecordError(f"head delta of tensor {e['tensor']}: non-finite value")
+
+    def _removed_directions(self, sub):
+        key = (tuple(sub["tensors"]), tuple(sub["windowSeeds"]),
+               tuple(int(F32(c).view(U32)) for c in sub["windowCoefficients"]))
+        if key != self._basis_key:
+            self._basis = subspace_basis(self.zgen.z, self.zgen.sizes, sub["tensors"], sub["windowSeeds"],
+                                         sub["windowCoefficients"])
+            self._basis_key = key
+        m, r = len(self._basis), len(sub["removed"])
+        if r > m:
+            raise InvalidUpdateRecordError(f"{r} removed directions but the window's basis has only {m}")
+        return [(F32(b), self._basis[m - r + j]) for j, b in enumerate(sub["removed"])]
 
     def apply(self, rec):
         self.validate(rec)
@@ -625,16 +795,39 @@ class Replica:
         if rec["status"] == "SKIPPED_NON_FINITE":
             self.version = step
             return
+        mask, sub, head = rec.get("mask"), rec.get("subspace"), rec.get("headDelta")
+        correction, offsets = [], {}
+        if sub is not None:
+            correction = self._removed_directions(sub)  # may refuse: before any weight changes
+            off = 0
+            for t in sub["tensors"]:
+                offsets[t] = off
+                off += self.weights[t].size
+        entries = {m["tensor"]: m for m in mask["tensors"]} if mask is not None else None
         d = F32(rec.get("decayFactor", ONE))
         terms = [(p["seed"], F32(p["coefficient"])) for p in rec["perturbations"]]
         zs = [self.zgen.z(seed) for seed, _ in terms]
         new = []
-        for t, theta in enumerate(self.weights):
+        for t, old in enumerate(self.weights):
+            if entries is not None and t not in entries:
+                new.append(old)  # frozen
+                continue
+            keep = None if entries is None else trained_elements(old, t, entries[t])
+            theta = old
             if d != ONE and self.ranks[t] >= 2:
                 theta = _chk(theta * d)
             for (seed, c), z in zip(terms, zs):
                 theta = fma32(-c, z[t], theta)
-            new.append(_chk(theta))
+            if t in offsets:
+                o = offsets[t]
+                for b, e in correction:
+                    theta = fma32(b, e[o:o + old.size], theta)
+            new.append(_chk(theta if keep is None else np.where(keep, theta, old)))
+        if head is not None:
+            for e in head["tensors"]:
+                t = e["tensor"]
+                delta = np.frombuffer(e["values"], dtype="<f4").astype(F32)
+                new[t] = _chk(new[t] + delta)
         self.weights = new
         self.version = step
 

@@ -334,7 +334,20 @@ def check_refusals():
 
     def setk(k, v):
         return lambda r: r.__setitem__(k, v)
-    check(refused(setk("formatVersion", 2), R.UnsupportedFormatVersionError), "formatVersion 2 refused")
+    check(refused(setk("formatVersion", 4), R.UnsupportedFormatVersionError), "formatVersion 4 refused")
+    check(refused(setk("formatVersion", 2), R.InvalidUpdateRecordError), "formatVersion 2 without sections refused")
+    check(refused(setk("formatVersion", 3), R.InvalidUpdateRecordError), "formatVersion 3 without head delta refused")
+    n_w1 = snap.tensors[3].size
+
+    def head(values, tensor=3, fv=3):
+        return lambda r: r.update(formatVersion=fv, headDelta={"tensors": [
+            {"tensor": tensor, "values": np.asarray(values, dtype="<f4").tobytes()}]})
+    check(refused(head(np.zeros(n_w1), fv=1), R.InvalidUpdateRecordError), "head delta under formatVersion 1 refused")
+    check(refused(head(np.zeros(n_w1 - 1)), R.InvalidUpdateRecordError), "head delta of the wrong length refused")
+    check(refused(head(np.zeros(4), tensor=4), R.InvalidUpdateRecordError), "head delta tensor out of range refused")
+    check(refused(head(np.full(n_w1, np.nan)), R.InvalidUpdateRecordError), "non-finite head delta refused")
+    check(refused(lambda r: (head(np.zeros(n_w1))(r), r.update(status="SKIPPED_NON_FINITE", perturbations=[])),
+                  R.InvalidUpdateRecordError), "SKIPPED_NON_FINITE with a head delta refused")
     check(refused(setk("modelId", "other"), R.InvalidUpdateRecordError), "wrong modelId refused")
     check(refused(setk("decayFactor", F32(0.0)), R.InvalidUpdateRecordError), "decayFactor 0 refused")
     check(refused(setk("decayFactor", F32(1.0000001)), R.InvalidUpdateRecordError), "decayFactor > 1 refused")

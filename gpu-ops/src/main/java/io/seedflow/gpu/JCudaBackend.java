@@ -44,9 +44,9 @@ import jcuda.driver.CUfunction;
  * in one sweep over each weight matrix ({@code paired_dense}: z generated where the tile is loaded, no perturbed copy),
  * and updates are applied on the device by {@code apply_update}, which gives the bits of core's
  * {@link UpdateApplier}. The host {@link ParameterSet} stays the source of truth for snapshots, evaluation and
- * replicas: every record is also applied to it by {@link UpdateApplier} (for subspace corrections only there, after
- * which the device copy is refreshed), and {@link #deviceWeightsSha256()} checks the two copies against each other.
- * One instance per model and thread.
+ * replicas: every record is also applied to it by {@link UpdateApplier} (for subspace corrections and head deltas
+ * only there, after which the device copy is refreshed), and {@link #deviceWeightsSha256()} checks the two copies
+ * against each other. One instance per model and thread.
  */
 public final class JCudaBackend implements ComputeBackend {
     private static final int TILE_O = 16;
@@ -160,8 +160,8 @@ public final class JCudaBackend implements ComputeBackend {
         if (record.status() == UpdateStatus.SKIPPED_NON_FINITE) {
             return;
         }
-        if (record.subspace() != null) {
-            uploadAll(params); // corrections are applied on the host only; refresh the device copy
+        if (record.subspace() != null || record.headDelta() != null) {
+            uploadAll(params); // corrections and head deltas are applied on the host only; refresh the device copy
             return;
         }
         List<PerturbationTerm> terms = record.perturbations();

@@ -11,24 +11,34 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.log.UpdateStatus;
 import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.snapshot.SnapshotStore;
+import io.seedflow.core.tensor.TensorSpec;
+import io.seedflow.core.zo.SparsityOptions;
+import io.seedflow.core.zo.SubspaceOptions;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.jobs.offline.TrainingSettings;
 import io.seedflow.jobs.offline.ZoOfflineTraining;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Cross-language check of the spec: logs freshly produced by the Java trainer (q = 3 without decay, q = 1 with decay,
- * a hand-made SKIPPED_NON_FINITE record) are replayed by tools/independent-replica, a Python/NumPy replica written
- * from docs/update-log-spec.md alone, which must print the trainer's weights SHA-256. Needs python3 with NumPy: CI
+ * Cross-language check of the spec: logs freshly produced by the Java trainer (format 1: q = 3 without decay, q = 1
+ * with decay, a hand-made SKIPPED_NON_FINITE record; format 2: a magnitude mask with decay, a random mask with the
+ * subspace correction; format 3: a body-masked run with exact head deltas added by hand, applied by the Java replica)
+ * and every checked-in golden replay are replayed by tools/independent-replica, a Python/NumPy replica written
+ * from docs/update-log-spec.md alone, which must print the Java weights SHA-256. Needs python3 with NumPy: CI
  * (.ci/run) installs it and sets SEEDFLOW_REQUIRE_PYTHON=1 so that a missing interpreter fails instead of skipping.
  */
 class IndependentReplicaITCase {
+    private static final List<String> HEAD = List.of("layers.1.weight", "layers.1.bias");
     static Path replicaScript;
 
     @BeforeAll
@@ -66,6 +76,56 @@ class IndependentReplicaITCase {
         String javaSha = LogReplay.replay(r.baseSnapshot().path(), null, log).weightsSha256();
         assertThat(javaSha).isEqualTo(r.finalSnapshot().weightsSha256());
         assertPythonReplays(r.baseSnapshot().path(), log, javaSha);
+    }
+
+    @Test
+    void pythonReplicaMatchesJavaTrainerWithAMagnitudeMaskAndDecay(@TempDir Path dir) throws Exception {
+        ZoOfflineTraining.Result r = train(dir, ZoOptions.builder().learningRate(1e-3).weightDecay(1e-2).runSeed(11)
+                .sparsity(new SparsityOptions(SparsityOptions.MaskKind.MAGNITUDE, 0.7, 40, List.of())).build());
+        assertThat(UpdateLogFile.readAll(r.updateLog())).allMatch(u -> u.formatVersion() == 2 && u.mask() != null);
+        assertPythonReplays(r.baseSnapshot().path(), r.updateLog(), r.finalSnapshot().weightsSha256());
+    }
+
+    @Test
+    void pythonReplicaMatchesJavaTrainerWithARandomMaskAndTheSubspaceCorrection(@TempDir Path dir) throws Exception {
+        ZoOfflineTraining.Result r = train(dir, ZoOptions.builder().learningRate(1e-3).runSeed(12)
+                .sparsity(new SparsityOptions(SparsityOptions.MaskKind.RANDOM, 0.5, 30, List.of()))
+                .subspace(new SubspaceOptions(HEAD, 10, 0.2)).build());
+        List<UpdateRecord> log = UpdateLogFile.readAll(r.updateLog());
+        assertThat(log.stream().filter(u -> u.subspace() != null && !u.subspace().removed().isEmpty()).count())
+                .as("records with a correction").isGreaterThan(50);
+        assertPythonReplays(r.baseSnapshot().path(), r.updateLog(), r.finalSnapshot().weightsSha256());
+    }
+
+    /**
+     * Format 3 before the trainer produces it: a run whose mask trains the body only, each record given an exact
+     * head delta by hand ({@link HeadDeltaLogs}), applied by the Java replica, written as a log and replayed.
+     */
+    @Test
+    void pythonReplicaMatchesJavaReplicaOnAFormatThreeLog(@TempDir Path dir) throws Exception {
+        ZoOfflineTraining.Result r = train(dir, ZoOptions.builder().learningRate(1e-3).weightDecay(1e-2).runSeed(13)
+                .sparsity(new SparsityOptions(SparsityOptions.MaskKind.RANDOM, 0.5, 30,
+                        List.of("layers.0.weight", "layers.0.bias"))).build());
+        List<TensorSpec> specs = SnapshotStore.read(r.baseSnapshot().path(), null).parameters().specs();
+        List<UpdateRecord> records = HeadDeltaLogs.withHeadDeltas(UpdateLogFile.readAll(r.updateLog()), specs, 2, 3);
+        assertThat(records).allMatch(u -> u.formatVersion() == 3 && u.mask().tensors().size() == 2);
+        Path log = HeadDeltaLogs.write(records, dir.resolve("head-delta.avro"));
+        String javaSha = LogReplay.replay(r.baseSnapshot().path(), null, log).weightsSha256();
+        assertThat(javaSha).isNotEqualTo(r.finalSnapshot().weightsSha256());
+        assertPythonReplays(r.baseSnapshot().path(), log, javaSha);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"replay-v1", "replay-v2-magnitude-subspace", "replay-v2-random-selection",
+            "replay-v3-head-delta"})
+    void pythonReplicaReproducesEveryGoldenReplay(String name) throws Exception {
+        Path dir = Path.of(getClass().getResource("/golden/" + name).toURI());
+        Path snapshot;
+        try (var files = Files.list(dir)) {
+            snapshot = files.filter(p -> p.toString().endsWith(".safetensors")).findFirst().orElseThrow();
+        }
+        assertPythonReplays(snapshot, dir.resolve("updates.avro"), Files.readString(dir.resolve("weights.sha256"))
+                .strip());
     }
 
     private static ZoOfflineTraining.Result train(Path dir, ZoOptions zo) {

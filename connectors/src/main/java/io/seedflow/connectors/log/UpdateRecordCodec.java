@@ -1,5 +1,7 @@
 package io.seedflow.connectors.log;
 
+import io.seedflow.core.error.InvalidUpdateRecordException;
+import io.seedflow.core.log.HeadDelta;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.PerturbationTerm;
 import io.seedflow.core.log.UpdateRecord;
@@ -10,6 +12,9 @@ import io.seedflow.core.subspace.SubspaceCorrection;
 import io.seedflow.schemas.LineageRange;
 import io.seedflow.schemas.ModelUpdate;
 import io.seedflow.schemas.Perturbation;
+import io.seedflow.schemas.TensorDelta;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +51,7 @@ public final class UpdateRecordCodec {
                 .setTrainerTimeMillis(Instant.ofEpochMilli(r.trainerTimeMillis()))
                 .setMask(r.mask() == null ? null : toAvro(r.mask()))
                 .setSubspace(r.subspace() == null ? null : toAvro(r.subspace()))
+                .setHeadDelta(r.headDelta() == null ? null : toAvro(r.headDelta()))
                 .build();
     }
 
@@ -79,7 +85,8 @@ public final class UpdateRecordCodec {
                 UpdateStatus.valueOf(m.getStatus().name()), m.getDecayFactor(), terms, m.getEpsilon(),
                 m.getLearningRate(), m.getBatchSize(), lineage, m.getTrainerTimeMillis().toEpochMilli(),
                 m.getMask() == null ? null : fromAvro(m.getMask()),
-                m.getSubspace() == null ? null : fromAvro(m.getSubspace()));
+                m.getSubspace() == null ? null : fromAvro(m.getSubspace()),
+                m.getHeadDelta() == null ? null : fromAvro(m.getHeadDelta(), m.getStep()));
     }
 
     private static io.seedflow.schemas.UpdateMask toAvro(UpdateMask mask) {
@@ -108,5 +115,39 @@ public final class UpdateRecordCodec {
 
     private static SubspaceCorrection fromAvro(io.seedflow.schemas.SubspaceCorrection s) {
         return new SubspaceCorrection(s.getTensors(), s.getWindowSeeds(), s.getWindowCoefficients(), s.getRemoved());
+    }
+
+    /** Each tensor's values as little-endian binary32 bytes (raw bits, so -0 and every payload survive). */
+    private static io.seedflow.schemas.HeadDelta toAvro(HeadDelta h) {
+        List<TensorDelta> tensors = new ArrayList<>(h.size());
+        for (int i = 0; i < h.size(); i++) {
+            ByteBuffer bytes = ByteBuffer.allocate(4 * h.length(i)).order(ByteOrder.LITTLE_ENDIAN);
+            for (int e = 0; e < h.length(i); e++) {
+                bytes.putFloat(h.value(i, e));
+            }
+            bytes.flip();
+            tensors.add(TensorDelta.newBuilder().setTensor(h.tensor(i)).setValues(bytes).build());
+        }
+        return io.seedflow.schemas.HeadDelta.newBuilder().setTensors(tensors).build();
+    }
+
+    private static HeadDelta fromAvro(io.seedflow.schemas.HeadDelta h, long step) {
+        int n = h.getTensors().size();
+        int[] tensors = new int[n];
+        float[][] values = new float[n][];
+        for (int i = 0; i < n; i++) {
+            TensorDelta d = h.getTensors().get(i);
+            ByteBuffer bytes = d.getValues().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+            if (bytes.remaining() % 4 != 0) {
+                throw new InvalidUpdateRecordException("step " + step + ": head delta of tensor " + d.getTensor()
+                        + " has " + bytes.remaining() + " value bytes; must be a multiple of 4 (binary32 values)");
+            }
+            tensors[i] = d.getTensor();
+            values[i] = new float[bytes.remaining() / 4];
+            for (int e = 0; e < values[i].length; e++) {
+                values[i][e] = bytes.getFloat();
+            }
+        }
+        return new HeadDelta(tensors, values);
     }
 }
