@@ -11,6 +11,8 @@ import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.Model;
+import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.core.rng.PerturbationGenerator;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
@@ -73,6 +75,43 @@ class ExactHeadTrainingTest {
         try (TrainingSession s = started.session()) {
             for (long step = 1; step <= 30; step++) {
                 replica.apply(s.step(batch(step), List.of(new Lineage("t", 0, step * 10, step * 10 + 10))));
+            }
+            assertThat(replica.parameters().weightsSha256()).isEqualTo(s.weightsSha256());
+        }
+    }
+
+    @Test
+    void theEncoderHybridMatchesTheExactGradientAndReplaysBitExactly() {
+        EncoderSpec spec = EncoderSpec.parse("encoder:bert-L1-H16-A2-F32-V50-P12:2:12");
+        int[] ids = new int[4 * 12];
+        int[] counts = {12, 5, 9, 3};
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = (i * 7 + 3) % 50;
+        }
+        Batch b = Batch.ofTokens(ids, counts, new int[] {0, 1, 1, 0}, 12);
+        double headLr = 0.3;
+        TrainingSession.Started started = TrainingSession.fresh("e", spec, options(headLr), 4, BackendFactory.cpu());
+        Replica replica = new Replica("e", started.session().parameters().copy(), 0);
+        try (TrainingSession s = started.session()) {
+            ParameterSet before = s.parameters().copy();
+            UpdateRecord r = s.step(b, List.of(new Lineage("t", 0, 0, 4)));
+            replica.apply(r);
+            int head = spec.headTensor();
+            assertThat(r.headDelta().tensors()).containsExactly(head, head + 1);
+            Model model = spec.newModel();
+            for (int t = head; t <= head + 1; t++) {
+                for (int e = 0; e < before.tensor(t).length; e += 3) {
+                    ParameterSet up = before.copy();
+                    ParameterSet down = before.copy();
+                    up.tensor(t)[e] += 1e-2f;
+                    down.tensor(t)[e] -= 1e-2f;
+                    double grad = (model.lossSum(up, b) - model.lossSum(down, b)) / 4
+                            / (up.tensor(t)[e] - down.tensor(t)[e]);
+                    assertThat((double) r.headDelta().values()[t - head][e]).isCloseTo(-headLr * grad, within(2e-4));
+                }
+            }
+            for (long step = 2; step <= 5; step++) {
+                replica.apply(s.step(b, List.of(new Lineage("t", 0, step * 4, step * 4 + 4))));
             }
             assertThat(replica.parameters().weightsSha256()).isEqualTo(s.weightsSha256());
         }

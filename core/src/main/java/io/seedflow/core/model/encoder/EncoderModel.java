@@ -3,6 +3,7 @@ package io.seedflow.core.model.encoder;
 import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.error.TensorShapeMismatchException;
 import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.HeadGradient;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.LossSums;
 import io.seedflow.core.model.Model;
@@ -145,6 +146,13 @@ public final class EncoderModel implements Model {
      */
     @Override
     public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
+        return perturbedLossSums(params, batch, seed, epsilon, mask, null);
+    }
+
+    /** The exact head's input features are the mean-pooled embeddings of each pass; its weight is {@code [in, out]}. */
+    @Override
+    public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask,
+            HeadGradient head) {
         prepare(params, batch, true);
         int n = batch.size();
         perturbEmbeddings(params, seed, epsilon, mask);
@@ -170,6 +178,10 @@ public final class EncoderModel implements Model {
         layers.head(pooledPlus, n, headCopies.plus[0], headCopies.plus[1], logitsPlus);
         layers.head(pooledMinus, n, headCopies.minus[0], headCopies.minus[1], logitsMinus);
         int c = spec.classes();
+        if (head != null) {
+            head.addSoftmaxCrossEntropy(pooledPlus, spec.hidden(), logitsPlus, batch.labels(), c, n, true);
+            head.addSoftmaxCrossEntropy(pooledMinus, spec.hidden(), logitsMinus, batch.labels(), c, n, true);
+        }
         return new LossSums(SoftmaxCrossEntropy.lossSum(logitsPlus, batch.labels(), c, n),
                 SoftmaxCrossEntropy.lossSum(logitsMinus, batch.labels(), c, n), n);
     }
