@@ -1,27 +1,84 @@
 package io.seedflow.core.model.encoder;
 
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.error.TensorShapeMismatchException;
 import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.LossSums;
 import io.seedflow.core.model.Model;
+import io.seedflow.core.model.SoftmaxCrossEntropy;
 import io.seedflow.core.rng.PerturbationGenerator;
 import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.tensor.TensorSpec;
+import java.util.Arrays;
+import java.util.List;
 import java.util.ServiceLoader;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
 
 /**
  * The compute instance of an {@link EncoderSpec}: fresh weights (the pretrained body and a head from the seed), the
  * forward to mean-pooled sentence embeddings and logits, and the paired perturbed forward of a ZO step.
+ *
+ * <p>The forward is BERT's (post-LayerNorm blocks, exact-erf GELU, LayerNorm epsilon 1e-12, biased variance), computed
+ * on each text's real tokens only: padding never influences real tokens or the pooled mean (in the masked ONNX graph
+ * padding keys get float-min added to their attention scores), so skipping it is exactly the masked computation. See
+ * {@link EncoderLayers} for the per-text steps and {@link EncoderKernel} for the fixed operation chains that make a
+ * text's results independent of its batch, of the thread count and of the CPU's vector width. Layers run text by text
+ * in parallel on the current ForkJoinPool. Holds reusable buffers, so one instance serves one calling thread.
  */
 public final class EncoderModel implements Model {
     /** Standard deviation of randomly initialised matrices and of the head (BERT's initializer range). */
     static final float INIT_STD = 0.02f;
 
+    /** {@code -Dseedflow.cpu.parallel=false} keeps every pass on the calling thread (as for the MLP). */
+    static final boolean PARALLEL = Boolean.parseBoolean(System.getProperty("seedflow.cpu.parallel", "true"));
+
     private final EncoderSpec spec;
+    private final List<TensorSpec> tensorSpecs;
+    private final EncoderKernel kernel;
+    private final EncoderLayers layers;
+    // reused across calls (hot path: no allocation per step); one instance serves one calling thread
+    private final ThreadLocal<EncoderLayers.Scratch> scratch = ThreadLocal.withInitial(EncoderLayers.Scratch::new);
+    private final float[][] blockPlain = new float[EncoderSpec.PER_LAYER][];
+    private int[] starts = new int[0];
+    private int[] counts = new int[0];
+    private int total;
+    private int maxCount;
+    private int[] tokenIds = new int[0];
+    private int[] plainRow = new int[0];
+    private int[] slotRow = new int[0];
+    private float[] xPlus = new float[0];
+    private float[] xMinus = new float[0];
+    private float[] pooledPlus = new float[0];
+    private float[] pooledMinus = new float[0];
+    private float[] logitsPlus = new float[0];
+    private float[] logitsMinus = new float[0];
+    // paired pass only, allocated on its first call
+    private int[] slotOfId;
+    private int[] usedIds = new int[0];
+    private float[] wordPlus;
+    private float[] wordMinus;
+    private float[] posPlus;
+    private float[] posMinus;
+    private float[] typePlus;
+    private float[] typeMinus;
+    private float[][] normPlus;
+    private float[][] normMinus;
+    private PerturbedWeights blockCopies;
+    private PerturbedWeights headCopies;
 
     public EncoderModel(EncoderSpec spec) {
+        this(spec, EncoderKernels.get());
+    }
+
+    /** With an explicit kernel (tests compare the vector and scalar kernels). */
+    EncoderModel(EncoderSpec spec, EncoderKernel kernel) {
         this.spec = spec;
+        this.tensorSpecs = spec.tensorSpecs();
+        this.kernel = kernel;
+        this.layers = new EncoderLayers(spec, kernel);
     }
 
     @Override
@@ -80,18 +137,215 @@ public final class EncoderModel implements Model {
                 + "provides " + EncoderSpec.MINILM + ")");
     }
 
+    /**
+     * Sums of the losses at theta + eps z and theta - eps z (see {@link Model#perturbedLossSums}). Layer by layer,
+     * {@link PerturbedWeights} builds the two perturbed copies of one block (z generated once for both), then both
+     * passes run that block. {@code embeddings.word} and {@code embeddings.position} are perturbed only in the rows the
+     * batch uses (z for elements [row * hidden, row * hidden + hidden)): the other rows cannot change the losses.
+     */
     @Override
     public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
-        throw new UnsupportedOperationException("encoder paired forward: being written");
+        prepare(params, batch, true);
+        int n = batch.size();
+        perturbEmbeddings(params, seed, epsilon, mask);
+        forEach(2 * n, i -> {
+            boolean p = i < n;
+            int e = i % n;
+            layers.embed(p ? wordPlus : wordMinus, slotRow, starts[e], counts[e], p ? posPlus : posMinus,
+                    p ? typePlus : typeMinus, p ? normPlus[0] : normMinus[0], p ? normPlus[1] : normMinus[1],
+                    p ? xPlus : xMinus);
+        });
+        for (int l = 0; l < spec.layers(); l++) {
+            blockCopies.perturb(params, spec.layerTensor(l), seed, epsilon, mask);
+            forEach(2 * n, i -> {
+                boolean p = i < n;
+                int e = i % n;
+                layers.block(p ? blockCopies.plus : blockCopies.minus, p ? xPlus : xMinus, starts[e], counts[e],
+                        scratch.get());
+            });
+        }
+        headCopies.perturb(params, spec.headTensor(), seed, epsilon, mask);
+        pool(xPlus, pooledPlus, n);
+        pool(xMinus, pooledMinus, n);
+        layers.head(pooledPlus, n, headCopies.plus[0], headCopies.plus[1], logitsPlus);
+        layers.head(pooledMinus, n, headCopies.minus[0], headCopies.minus[1], logitsMinus);
+        int c = spec.classes();
+        return new LossSums(SoftmaxCrossEntropy.lossSum(logitsPlus, batch.labels(), c, n),
+                SoftmaxCrossEntropy.lossSum(logitsMinus, batch.labels(), c, n), n);
     }
 
     @Override
     public double lossSum(ParameterSet params, Batch batch) {
-        throw new UnsupportedOperationException("encoder forward: being written");
+        return SoftmaxCrossEntropy.lossSum(logits(params, batch), batch.labels(), spec.classes(), batch.size());
     }
 
     @Override
     public float[] logits(ParameterSet params, Batch batch) {
-        throw new UnsupportedOperationException("encoder forward: being written");
+        forward(params, batch);
+        int head = spec.headTensor();
+        layers.head(pooledPlus, batch.size(), params.tensor(head), params.tensor(head + 1), logitsPlus);
+        return logitsPlus;
+    }
+
+    /**
+     * Mean-pooled sentence embeddings (the encoder's output before the head), row-major {@code [size, hidden]}: row n
+     * is the mean over text n's real tokens of the last block's output. Only real tokens are computed (see
+     * {@link EncoderLayers}); a text's row does not depend on its padding, on the other texts of the batch or on the
+     * thread count. Returns a new array.
+     */
+    public float[] embeddings(ParameterSet params, Batch batch) {
+        forward(params, batch);
+        return Arrays.copyOf(pooledPlus, batch.size() * spec.hidden());
+    }
+
+    /** The plain forward up to the pooled embeddings, left in {@code pooledPlus}. */
+    private void forward(ParameterSet params, Batch batch) {
+        prepare(params, batch, false);
+        int n = batch.size();
+        forEach(n, e -> layers.embed(params.tensor(0), plainRow, starts[e], counts[e], params.tensor(1),
+                params.tensor(2), params.tensor(3), params.tensor(4), xPlus));
+        for (int l = 0; l < spec.layers(); l++) {
+            int first = spec.layerTensor(l);
+            for (int j = 0; j < EncoderSpec.PER_LAYER; j++) {
+                blockPlain[j] = params.tensor(first + j);
+            }
+            forEach(n, e -> layers.block(blockPlain, xPlus, starts[e], counts[e], scratch.get()));
+        }
+        pool(xPlus, pooledPlus, n);
+    }
+
+    /** Name of the kernel in use ("vector" or "scalar"), for logs and benchmarks. */
+    public String kernelName() {
+        return kernel.name();
+    }
+
+    private void pool(float[] x, float[] pooled, int n) {
+        double[] acc = new double[spec.hidden()];
+        for (int e = 0; e < n; e++) {
+            layers.meanPool(x, starts[e], counts[e], pooled, e * spec.hidden(), acc);
+        }
+    }
+
+    /** The perturbed copies of the embedding rows in use (compact: word row of token t at slotRow[t]). */
+    private void perturbEmbeddings(ParameterSet params, long seed, float eps, UpdateMask mask) {
+        int h = spec.hidden();
+        int distinct = 0;
+        for (int t = 0; t < total; t++) {
+            int id = tokenIds[t];
+            if (slotOfId[id] < 0) {
+                slotOfId[id] = distinct;
+                usedIds[distinct++] = id;
+            }
+            slotRow[t] = slotOfId[id] * h;
+        }
+        int rows = distinct;
+        forEach(rows, r -> PerturbedWeights.range(params.tensor(0), 0, UpdateMask.of(mask, 0), usedIds[r] * h, h,
+                seed, eps, wordPlus, r * h, wordMinus, r * h));
+        for (int r = 0; r < rows; r++) {
+            slotOfId[usedIds[r]] = -1;
+        }
+        PerturbedWeights.range(params.tensor(1), 1, UpdateMask.of(mask, 1), 0, maxCount * h, seed, eps, posPlus, 0,
+                posMinus, 0);
+        PerturbedWeights.range(params.tensor(2), 2, UpdateMask.of(mask, 2), 0, h, seed, eps, typePlus, 0, typeMinus, 0);
+        for (int j = 0; j < 2; j++) {
+            PerturbedWeights.range(params.tensor(3 + j), 3 + j, UpdateMask.of(mask, 3 + j), 0, h, seed, eps,
+                    normPlus[j], 0, normMinus[j], 0);
+        }
+    }
+
+    /** Checks the layout and the batch; lays the batch's real tokens out back to back; sizes the buffers. */
+    private void prepare(ParameterSet params, Batch batch, boolean paired) {
+        if (!params.specs().equals(tensorSpecs)) {
+            throw new TensorShapeMismatchException("model " + spec + " needs tensors " + tensorSpecs + " but got "
+                    + params.specs());
+        }
+        if (batch.inputKind() != InputKind.TOKENS) {
+            throw new TensorShapeMismatchException("model " + spec + " takes token batches, got a "
+                    + batch.inputKind() + " batch; tokenize the texts first");
+        }
+        if (batch.featureCount() > spec.positions()) {
+            throw new TensorShapeMismatchException("model " + spec + " has " + spec.positions()
+                    + " positions, but the batch is padded to " + batch.featureCount() + " tokens; cut the texts");
+        }
+        int n = batch.size();
+        int width = batch.featureCount();
+        if (starts.length < n) {
+            starts = new int[n];
+            counts = new int[n];
+        }
+        total = 0;
+        maxCount = 0;
+        for (int e = 0; e < n; e++) {
+            starts[e] = total;
+            counts[e] = batch.tokenCounts()[e];
+            total += counts[e];
+            maxCount = Math.max(maxCount, counts[e]);
+        }
+        int h = spec.hidden();
+        if (tokenIds.length < total) {
+            tokenIds = new int[total];
+            plainRow = new int[total];
+            slotRow = new int[total];
+        }
+        for (int e = 0; e < n; e++) {
+            for (int t = 0; t < counts[e]; t++) {
+                int id = batch.tokenIds()[e * width + t];
+                if (id < 0 || id >= spec.vocab()) {
+                    throw new TensorShapeMismatchException("text " + e + " of the batch has token id " + id
+                            + " at position " + t + "; the vocabulary of " + spec + " is 0.." + (spec.vocab() - 1));
+                }
+                tokenIds[starts[e] + t] = id;
+                plainRow[starts[e] + t] = id * h;
+            }
+        }
+        if (xPlus.length < total * h) {
+            xPlus = new float[total * h];
+        }
+        if (pooledPlus.length < n * h) {
+            pooledPlus = new float[n * h];
+            pooledMinus = new float[n * h];
+        }
+        if (logitsPlus.length != n * spec.classes()) {
+            logitsPlus = new float[n * spec.classes()];
+            logitsMinus = new float[n * spec.classes()];
+        }
+        if (paired) {
+            if (xMinus.length < total * h) {
+                xMinus = new float[total * h];
+            }
+            if (slotOfId == null) {
+                slotOfId = new int[spec.vocab()];
+                Arrays.fill(slotOfId, -1);
+                blockCopies = new PerturbedWeights(PerturbedWeights.sizes(params, spec.layerTensor(0),
+                        EncoderSpec.PER_LAYER));
+                headCopies = new PerturbedWeights(PerturbedWeights.sizes(params, spec.headTensor(), 2));
+                posPlus = new float[spec.positions() * h];
+                posMinus = new float[spec.positions() * h];
+                typePlus = new float[h];
+                typeMinus = new float[h];
+                normPlus = new float[2][h];
+                normMinus = new float[2][h];
+            }
+            if (usedIds.length < total) {
+                usedIds = new int[total];
+                wordPlus = new float[total * h];
+                wordMinus = new float[total * h];
+            }
+        }
+    }
+
+    /**
+     * Runs {@code task(0 .. count-1)} on the current ForkJoinPool (the common pool, or the pool the caller runs in);
+     * on the calling thread alone with {@code -Dseedflow.cpu.parallel=false}. Tasks write disjoint outputs and every
+     * output is a fixed chain of operations, so results do not depend on the number of threads.
+     */
+    static void forEach(int count, IntConsumer task) {
+        if (!PARALLEL || count <= 1) {
+            for (int i = 0; i < count; i++) {
+                task.accept(i);
+            }
+        } else {
+            IntStream.range(0, count).parallel().forEach(task);
+        }
     }
 }

@@ -1,0 +1,195 @@
+package io.seedflow.core.model.encoder;
+
+import io.seedflow.core.model.encoder.EncoderKernel.Mat;
+
+/**
+ * The per-text computations of the encoder forward on one text's real tokens, rows of {@code hidden} floats:
+ * embeddings + LayerNorm, one post-LayerNorm block, mean pooling, the head. Weights are passed as arrays in the
+ * canonical order of {@link EncoderSpec}, so the same code runs the plain weights and the perturbed copies of a paired
+ * pass. Stateless apart from the kernel; buffers come in a {@link Scratch} of the calling thread.
+ *
+ * <p>Only the real tokens of a text are computed. In the masked ONNX graph padding keys get float-min added to their
+ * scores, so their softmax weight is exactly 0 and they never reach a real token; padding rows are then dropped by the
+ * masked mean. Skipping them is therefore the same computation, and a text's result does not depend on its padding or
+ * on the other texts of the batch.
+ */
+final class EncoderLayers {
+    private final EncoderSpec spec;
+    private final EncoderKernel kernel;
+    private final int h;
+    private final float attentionScale;
+
+    EncoderLayers(EncoderSpec spec, EncoderKernel kernel) {
+        this.spec = spec;
+        this.kernel = kernel;
+        this.h = spec.hidden();
+        this.attentionScale = (float) (1 / Math.sqrt(spec.headSize()));
+    }
+
+    /** Per-thread buffers for texts of up to {@code tokens} tokens, grown on demand. */
+    static final class Scratch {
+        int tokens;
+        float[] q = new float[0];
+        float[] k;
+        float[] v;
+        float[] ctx;
+        float[] tmp;
+        float[] kt;
+        float[] scores;
+        float[] ffn;
+
+        void ensure(EncoderSpec spec, int n) {
+            if (n <= tokens) {
+                return;
+            }
+            int hh = spec.hidden();
+            q = new float[n * hh];
+            k = new float[n * hh];
+            v = new float[n * hh];
+            ctx = new float[n * hh];
+            tmp = new float[n * hh];
+            kt = new float[spec.headSize() * n];
+            scores = new float[n * n];
+            ffn = new float[n * spec.ffn()];
+            tokens = n;
+        }
+    }
+
+    /**
+     * x[t] = (word[row t] + type[0]) + position[t] (BERT's order of the two additions), then LayerNorm, for the
+     * {@code n} tokens whose word rows start at {@code wordRow[first + t]} in {@code word}.
+     */
+    void embed(float[] word, int[] wordRow, int first, int n, float[] position, float[] type, float[] gamma,
+            float[] beta, float[] x) {
+        for (int t = 0; t < n; t++) {
+            int xo = (first + t) * h;
+            int wo = wordRow[first + t];
+            int po = t * h;
+            for (int i = 0; i < h; i++) {
+                x[xo + i] = (word[wo + i] + type[i]) + position[po + i];
+            }
+            layerNorm(x, xo, gamma, beta, x, xo);
+        }
+    }
+
+    /** One block on the text's rows [first, first + n) of x, in place; {@code w} holds the block's 16 tensors. */
+    void block(float[][] w, float[] x, int first, int n, Scratch s) {
+        s.ensure(spec, n);
+        int f = spec.ffn();
+        Mat xm = new Mat(x, first * h, h);
+        kernel.matmul(n, h, h, xm, new Mat(w[0], 0, h), w[1], 0, null, new Mat(s.q, 0, h), false);
+        kernel.matmul(n, h, h, xm, new Mat(w[2], 0, h), w[3], 0, null, new Mat(s.k, 0, h), false);
+        kernel.matmul(n, h, h, xm, new Mat(w[4], 0, h), w[5], 0, null, new Mat(s.v, 0, h), false);
+        attention(n, s);
+        kernel.matmul(n, h, h, new Mat(s.ctx, 0, h), new Mat(w[6], 0, h), w[7], 0, xm, new Mat(s.tmp, 0, h), false);
+        for (int t = 0; t < n; t++) {
+            layerNorm(s.tmp, t * h, w[8], w[9], x, (first + t) * h);
+        }
+        kernel.matmul(n, h, f, xm, new Mat(w[10], 0, f), w[11], 0, null, new Mat(s.ffn, 0, f), true);
+        kernel.matmul(n, f, h, new Mat(s.ffn, 0, f), new Mat(w[12], 0, h), w[13], 0, xm, new Mat(s.tmp, 0, h), false);
+        for (int t = 0; t < n; t++) {
+            layerNorm(s.tmp, t * h, w[14], w[15], x, (first + t) * h);
+        }
+    }
+
+    /** ctx = softmax(Q K^T / sqrt(d)) V per head, over the text's n tokens. */
+    private void attention(int n, Scratch s) {
+        int d = spec.headSize();
+        for (int head = 0; head < spec.heads(); head++) {
+            int c0 = head * d;
+            for (int t = 0; t < n; t++) { // K of this head transposed to [d, n]: the [in, out] operand of Q K^T
+                for (int j = 0; j < d; j++) {
+                    s.kt[j * n + t] = s.k[t * h + c0 + j];
+                }
+            }
+            kernel.matmul(n, d, n, new Mat(s.q, c0, h), new Mat(s.kt, 0, n), null, 0, null, new Mat(s.scores, 0, n),
+                    false);
+            for (int r = 0; r < n; r++) {
+                int ro = r * n;
+                float max = kernel.max(s.scores, ro, n);
+                kernel.softmaxExp(s.scores, ro, n, max, attentionScale);
+                kernel.scale(s.scores, ro, n, (float) (1 / sum(s.scores, ro, n)));
+            }
+            kernel.matmul(n, n, d, new Mat(s.scores, 0, n), new Mat(s.v, c0, h), null, 0, null, new Mat(s.ctx, c0, h),
+                    false);
+        }
+    }
+
+    /**
+     * LayerNorm of one row: mean and biased variance in double, y = fma((float) ((x - mean) / sqrt(var + eps)),
+     * gamma, beta). {@code dst} may be {@code src}.
+     */
+    void layerNorm(float[] src, int so, float[] gamma, float[] beta, float[] dst, int dOff) {
+        double mean = sum(src, so, h) / h;
+        double q0 = 0;
+        double q1 = 0;
+        double q2 = 0;
+        double q3 = 0;
+        int i = 0;
+        for (; i + 4 <= h; i += 4) {
+            double a = src[so + i] - mean;
+            double b = src[so + i + 1] - mean;
+            double c = src[so + i + 2] - mean;
+            double e = src[so + i + 3] - mean;
+            q0 += a * a;
+            q1 += b * b;
+            q2 += c * c;
+            q3 += e * e;
+        }
+        for (; i < h; i++) {
+            double a = src[so + i] - mean;
+            q0 += a * a;
+        }
+        double inv = 1 / Math.sqrt(((q0 + q1) + (q2 + q3)) / h + EncoderSpec.LAYER_NORM_EPSILON);
+        for (i = 0; i < h; i++) {
+            dst[dOff + i] = Math.fma((float) ((src[so + i] - mean) * inv), gamma[i], beta[i]);
+        }
+    }
+
+    /** Sum in double with four interleaved partial sums combined as (s0 + s1) + (s2 + s3): a fixed order. */
+    static double sum(float[] a, int off, int len) {
+        double s0 = 0;
+        double s1 = 0;
+        double s2 = 0;
+        double s3 = 0;
+        int i = 0;
+        for (; i + 4 <= len; i += 4) {
+            s0 += a[off + i];
+            s1 += a[off + i + 1];
+            s2 += a[off + i + 2];
+            s3 += a[off + i + 3];
+        }
+        for (; i < len; i++) {
+            s0 += a[off + i];
+        }
+        return (s0 + s1) + (s2 + s3);
+    }
+
+    /** Mean of the text's n rows (token order, in double) into {@code out[outOff .. outOff + hidden)}. */
+    void meanPool(float[] x, int first, int n, float[] out, int outOff, double[] acc) {
+        java.util.Arrays.fill(acc, 0, h, 0);
+        for (int t = 0; t < n; t++) {
+            int xo = (first + t) * h;
+            for (int i = 0; i < h; i++) {
+                acc[i] += x[xo + i];
+            }
+        }
+        for (int i = 0; i < h; i++) {
+            out[outOff + i] = (float) (acc[i] / n);
+        }
+    }
+
+    /** Class-major logits {@code out[c * size + e]} = head.bias[c] + pooled[e] . head.weight[:, c] (fma chain). */
+    void head(float[] pooled, int size, float[] weight, float[] bias, float[] out) {
+        int classes = spec.classes();
+        for (int e = 0; e < size; e++) {
+            for (int c = 0; c < classes; c++) {
+                float acc = bias[c];
+                for (int i = 0; i < h; i++) {
+                    acc = Math.fma(pooled[e * h + i], weight[i * classes + c], acc);
+                }
+                out[c * size + e] = acc;
+            }
+        }
+    }
+}
