@@ -1,0 +1,133 @@
+package io.seedflow.text;
+
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import io.seedflow.core.data.LabeledDataset;
+import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.error.PretrainedModelException;
+import io.seedflow.core.error.TensorShapeMismatchException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Text to token ids with a Hugging Face {@code tokenizer.json} (for MiniLM: BERT uncased WordPiece), run by DJL's
+ * binding of the Rust {@code tokenizers} library. The native library ships inside the DJL jar for linux-x86_64 and
+ * is unpacked to DJL's cache directory ({@code DJL_CACHE_DIR}, default {@code ~/.djl.ai}); no network is used.
+ *
+ * <p>The {@code padding} and {@code truncation} that MiniLM's tokenizer.json forces (both 128) are switched off:
+ * {@link #encode} returns the real tokens only and truncates to its own {@code maxTokens}. Holds a native handle:
+ * {@link #close()} it.
+ */
+public final class TextTokenizer implements AutoCloseable {
+    /** Default limit on a text's length in UTF-16 chars: far above any event text, below pathological inputs. */
+    public static final int DEFAULT_MAX_CHARS = 100_000;
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final String source;
+    private final int maxChars;
+
+    private TextTokenizer(HuggingFaceTokenizer tokenizer, String source, int maxChars) {
+        this.tokenizer = tokenizer;
+        this.source = source;
+        this.maxChars = maxChars;
+    }
+
+    /** The all-MiniLM-L6-v2 tokenizer, texts of at most {@link #DEFAULT_MAX_CHARS} chars. */
+    public static TextTokenizer miniLm() {
+        return fromResource(MiniLmResources.TOKENIZER, DEFAULT_MAX_CHARS);
+    }
+
+    /**
+     * The tokenizer of the class path resource {@code resource} (a tokenizer.json), rejecting texts longer than
+     * {@code maxChars} UTF-16 chars.
+     *
+     * @throws PretrainedModelException naming the resource when it is missing or not a valid tokenizer.json
+     */
+    public static TextTokenizer fromResource(String resource, int maxChars) {
+        if (maxChars < 1) {
+            throw new InvalidConfigurationException("tokenizer maxChars", maxChars, "must be >= 1");
+        }
+        try (InputStream in = MiniLmResources.open(resource)) {
+            // no padding, no truncation: encode() truncates to the caller's maxTokens itself
+            return new TextTokenizer(HuggingFaceTokenizer.newInstance(in,
+                    Map.of("padding", "false", "truncation", "false", "addSpecialTokens", "true")), resource, maxChars);
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof PretrainedModelException p) {
+                throw p;
+            }
+            throw new PretrainedModelException("loading tokenizer from class path resource '" + resource + "': "
+                    + e.getMessage(), e);
+        }
+    }
+
+    public int maxChars() {
+        return maxChars;
+    }
+
+    /**
+     * {@code [CLS]}, the text's tokens, {@code [SEP]}, at most {@code maxTokens} in all: a longer text keeps its first
+     * {@code maxTokens - 2} tokens (as the Hugging Face truncation of a single sequence does).
+     *
+     * @throws InvalidTextException when the text is empty or blank, has no token, or is longer than the limit
+     */
+    public TokenizedText encode(String text, int maxTokens) {
+        if (maxTokens < 3) {
+            throw new InvalidConfigurationException("maxTokens", maxTokens, "must be >= 3 ([CLS], a token, [SEP])");
+        }
+        if (text == null || text.isBlank()) {
+            throw new InvalidTextException(InvalidTextException.Problem.EMPTY, "text is "
+                    + (text == null ? "missing" : text.isEmpty() ? "empty" : "blank (" + text.length() + " whitespace chars)")
+                    + "; a text needs at least one word");
+        }
+        if (text.length() > maxChars) {
+            throw new InvalidTextException(InvalidTextException.Problem.TOO_LONG, "text has " + text.length()
+                    + " chars, the tokenizer accepts at most " + maxChars + " (shorten it or raise the limit)");
+        }
+        long[] all = tokenizer.encode(text).getIds();
+        if (all.length <= 2) {
+            throw new InvalidTextException(InvalidTextException.Problem.EMPTY, "text of " + text.length()
+                    + " chars has no token in the vocabulary of " + source + " (only whitespace or control chars)");
+        }
+        int n = Math.min(all.length, maxTokens);
+        int[] ids = new int[n];
+        for (int i = 0; i < n - 1; i++) {
+            ids[i] = Math.toIntExact(all[i]);
+        }
+        ids[n - 1] = Math.toIntExact(all[all.length - 1]);
+        return new TokenizedText(ids);
+    }
+
+    /**
+     * A data set of tokenized texts for {@link LabeledDataset#ofTokens}: ids padded with 0 ([PAD]) to
+     * {@code maxTokens} per text, row-major, with each text's real token count.
+     */
+    public LabeledDataset dataset(String name, List<String> texts, int[] labels, int maxTokens, int classes) {
+        if (texts.size() != labels.length) {
+            throw new TensorShapeMismatchException("data set '" + name + "': " + texts.size() + " texts need "
+                    + texts.size() + " labels, got " + labels.length);
+        }
+        int[] ids = new int[texts.size() * maxTokens];
+        int[] counts = new int[texts.size()];
+        for (int i = 0; i < texts.size(); i++) {
+            if (labels[i] < 0 || labels[i] >= classes) {
+                throw new InvalidConfigurationException("label of text " + i + " of '" + name + "'", labels[i],
+                        "must be in 0.." + (classes - 1));
+            }
+            int[] t;
+            try {
+                t = encode(texts.get(i), maxTokens).ids();
+            } catch (InvalidTextException e) {
+                throw new InvalidTextException(e.problem(), "text " + i + " of '" + name + "': " + e.getMessage());
+            }
+            System.arraycopy(t, 0, ids, i * maxTokens, t.length);
+            counts[i] = t.length;
+        }
+        return LabeledDataset.ofTokens(name, ids, counts, labels.clone(), maxTokens, classes);
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+}
