@@ -4,6 +4,7 @@ import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.encoder.EncoderModel;
 import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.core.tensor.ParameterSet;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -12,7 +13,9 @@ import java.util.concurrent.ForkJoinPool;
 /**
  * Wall time of one encoder forward ({@link EncoderModel#logits}) and one paired perturbed forward
  * ({@link EncoderModel#perturbedLossSums}) on batches of full-length random texts; a plain main, not JMH, so a run
- * takes a minute. Threads = common-pool parallelism + the caller. Prints the median and the best of the timed runs.
+ * takes a minute. Threads = common-pool parallelism + the caller. Prints the median and the best wall time of the
+ * timed runs, and the median process CPU time per run: on a machine shared with other work the wall time grows with
+ * the contention, the CPU time much less (CPU / threads is what an idle machine's wall time would be at best).
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -Djava.util.concurrent.ForkJoinPool.common.parallelism=1 \
@@ -39,8 +42,9 @@ public final class EncoderForwardBench {
             Batch batch = batch(spec, size, tokens, size);
             double[] forward = time(runs, () -> model.logits(params, batch));
             double[] paired = time(runs, () -> model.perturbedLossSums(params, batch, 7L, 1e-3f, null));
-            System.out.printf(Locale.ROOT, "batch %2d: forward median %.1f ms (best %.1f), paired forward median %.1f ms"
-                    + " (best %.1f)%n", size, forward[0], forward[1], paired[0], paired[1]);
+            System.out.printf(Locale.ROOT, "batch %2d: forward median %.1f ms (best %.1f, CPU %.1f ms), paired forward"
+                    + " median %.1f ms (best %.1f, CPU %.1f ms)%n", size, forward[0], forward[1], forward[2], paired[0],
+                    paired[1], paired[2]);
         }
     }
 
@@ -48,14 +52,20 @@ public final class EncoderForwardBench {
         for (int i = 0; i < 3; i++) {
             r.run();
         }
+        com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+                ManagementFactory.getOperatingSystemMXBean();
         double[] ms = new double[runs];
+        double[] cpu = new double[runs];
         for (int i = 0; i < runs; i++) {
+            long c0 = os.getProcessCpuTime();
             long t0 = System.nanoTime();
             r.run();
             ms[i] = (System.nanoTime() - t0) / 1e6;
+            cpu[i] = (os.getProcessCpuTime() - c0) / 1e6;
         }
         Arrays.sort(ms);
-        return new double[] {ms[runs / 2], ms[0]};
+        Arrays.sort(cpu);
+        return new double[] {ms[runs / 2], ms[0], cpu[runs / 2]};
     }
 
     private static Batch batch(EncoderSpec spec, int size, int tokens, long seed) {
