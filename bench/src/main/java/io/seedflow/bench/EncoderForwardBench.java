@@ -13,9 +13,10 @@ import java.util.concurrent.ForkJoinPool;
 /**
  * Wall time of one encoder forward ({@link EncoderModel#logits}) and one paired perturbed forward
  * ({@link EncoderModel#perturbedLossSums}) on batches of full-length random texts; a plain main, not JMH, so a run
- * takes a minute. Threads = common-pool parallelism + the caller. Prints the median and the best wall time of the
- * timed runs, and the median process CPU time per run: on a machine shared with other work the wall time grows with
- * the contention, the CPU time much less (CPU / threads is what an idle machine's wall time would be at best).
+ * takes a minute. Threads = common-pool parallelism + the caller (1 with {@code -Dseedflow.cpu.parallel=false}).
+ * Prints the median and the best wall time of the timed runs, and the median process CPU time per run: on a machine
+ * shared with other work the wall time grows with the contention, the CPU time much less (CPU / threads is what an
+ * idle machine's wall time would be at best).
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -Djava.util.concurrent.ForkJoinPool.common.parallelism=1 \
@@ -29,7 +30,8 @@ public final class EncoderForwardBench {
     }
 
     public static void main(String[] args) {
-        EncoderSpec spec = EncoderSpec.parse(args.length > 0 ? args[0] : "encoder:bert-L6-H384-A12-F1536-V30522-P512:2");
+        EncoderSpec spec = EncoderSpec.parse(args.length > 0 ? args[0]
+                : "encoder:bert-L6-H384-A12-F1536-V30522-P512:2");
         int tokens = args.length > 1 ? Integer.parseInt(args[1]) : 128;
         int runs = args.length > 2 ? Integer.parseInt(args[2]) : 5;
         int[] batches = args.length > 3 ? Arrays.stream(args, 3, args.length).mapToInt(Integer::parseInt).toArray()
@@ -37,7 +39,8 @@ public final class EncoderForwardBench {
         EncoderModel model = new EncoderModel(spec);
         ParameterSet params = model.initialize(2L);
         System.out.printf(Locale.ROOT, "%s, %d tokens, kernel %s, threads %d%n", spec, tokens, model.kernelName(),
-                ForkJoinPool.getCommonPoolParallelism() + 1);
+                Boolean.parseBoolean(System.getProperty("seedflow.cpu.parallel", "true"))
+                        ? ForkJoinPool.getCommonPoolParallelism() + 1 : 1);
         for (int size : batches) {
             Batch batch = batch(spec, size, tokens, size);
             double[] forward = time(runs, () -> model.logits(params, batch));
