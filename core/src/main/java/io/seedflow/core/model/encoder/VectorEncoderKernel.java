@@ -8,10 +8,11 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * {@link EncoderKernel} on the JDK Vector API (incubator in Java 17; {@link EncoderKernels} falls back to
  * {@link ScalarEncoderKernel} without the module). The matmul broadcasts one x element and multiplies it into vectors
- * along the output dimension of the {@code [in, out]} weight: a register tile of 4 rows by 4 vectors (16 accumulators),
- * over panels of 4 vectors of columns and blocks of {@link #KC} inner steps, so the panel's weight block (KC x 4
- * vectors: 32 KiB at 512-bit vectors) stays in L1 while every row of the call streams past it. Lanes are output
- * columns, so each element's fma chain is the contract's whatever the vector width; the element-wise functions repeat
+ * along the output dimension of the {@code [in, out]} weight: a register tile of 4 rows by 4 vectors (16 accumulators;
+ * 4 by 2 below 512-bit vectors), over panels of that many vectors of columns and blocks of {@link #KC} inner steps, so
+ * the panel's weight block (KC x 4 vectors: 32 KiB at 512-bit vectors) stays in L1 while every row of the call streams
+ * past it; narrower panels, single rows and a scalar tail cover the edges. Lanes are output columns, so each element's
+ * fma chain is the contract's whatever the vector width or tile shape; the element-wise functions repeat
  * {@link EncoderMath}'s operation sequence lane by lane.
  */
 final class VectorEncoderKernel implements EncoderKernel {
@@ -19,6 +20,11 @@ final class VectorEncoderKernel implements EncoderKernel {
     private static final int L = S.length();
     /** Inner-dimension block: accumulators go back to y between blocks (same chain, only stored and reloaded). */
     static final int KC = 128;
+    /**
+     * 4 x 4-vector register tiles need 21 vector registers: with 512-bit vectors (32 registers) use them; with
+     * narrower ones (AVX2 has 16 registers) the 4 x 2 tile avoids spilling accumulators.
+     */
+    private static final boolean WIDE = S.vectorBitSize() >= 512;
 
     @Override
     public String name() {
@@ -29,31 +35,42 @@ final class VectorEncoderKernel implements EncoderKernel {
     public void matmul(int rows, int in, int out, Mat x, Mat w, float[] bias, int biasOff, Mat residual, Mat y,
             boolean gelu) {
         int p = 0;
-        for (; p + 4 * L <= out; p += 4 * L) {
-            for (int k0 = 0; k0 < in; k0 += KC) {
-                int k1 = Math.min(in, k0 + KC);
-                int r = 0;
-                for (; r + 4 <= rows; r += 4) {
-                    tile4x4(r, p, k0, k1, x, w, bias, biasOff, y);
-                }
-                for (; r < rows; r++) {
-                    tile1(r, p, 4, k0, k1, x, w, bias, biasOff, y);
-                }
+        if (WIDE) {
+            for (; p + 4 * L <= out; p += 4 * L) {
+                panel(4, rows, in, p, x, w, bias, biasOff, residual, y, gelu);
             }
-            epilogue(rows, p, 4 * L, residual, y, gelu);
+        }
+        for (; p + 2 * L <= out; p += 2 * L) {
+            panel(2, rows, in, p, x, w, bias, biasOff, residual, y, gelu);
         }
         for (; p + L <= out; p += L) {
-            for (int k0 = 0; k0 < in; k0 += KC) {
-                int k1 = Math.min(in, k0 + KC);
-                for (int r = 0; r < rows; r++) {
-                    tile1(r, p, 1, k0, k1, x, w, bias, biasOff, y);
-                }
-            }
-            epilogue(rows, p, L, residual, y, gelu);
+            panel(1, rows, in, p, x, w, bias, biasOff, residual, y, gelu);
         }
         if (p < out) {
             ScalarEncoderKernel.columns(rows, in, p, out, x, w, bias, biasOff, residual, y, gelu);
         }
+    }
+
+    /** Columns p .. p + vectors * L of every row: inner blocks of KC, register tiles of 4 rows, then the epilogue. */
+    private static void panel(int vectors, int rows, int in, int p, Mat x, Mat w, float[] bias, int biasOff,
+            Mat residual, Mat y, boolean gelu) {
+        for (int k0 = 0; k0 < in; k0 += KC) {
+            int k1 = Math.min(in, k0 + KC);
+            int r = 0;
+            if (vectors > 1) {
+                for (; r + 4 <= rows; r += 4) {
+                    if (vectors == 4) {
+                        tile4x4(r, p, k0, k1, x, w, bias, biasOff, y);
+                    } else {
+                        tile4x2(r, p, k0, k1, x, w, bias, biasOff, y);
+                    }
+                }
+            }
+            for (; r < rows; r++) {
+                tile1(r, p, vectors, k0, k1, x, w, bias, biasOff, y);
+            }
+        }
+        epilogue(rows, p, vectors * L, residual, y, gelu);
     }
 
     private static FloatVector start(boolean first, float[] bias, int bi, float[] y, int yi) {
@@ -138,6 +155,57 @@ final class VectorEncoderKernel implements EncoderKernel {
         c31.intoArray(ya, y3 + L);
         c32.intoArray(ya, y3 + 2 * L);
         c33.intoArray(ya, y3 + 3 * L);
+    }
+
+    /** Rows r..r+3, columns p..p+2L (where 4x4 would not fit the registers, or at the edge of the 4x4 tiling). */
+    private static void tile4x2(int r, int p, int k0, int k1, Mat x, Mat w, float[] bias, int biasOff, Mat y) {
+        boolean first = k0 == 0;
+        float[] ya = y.a();
+        int bi = biasOff + p;
+        int y0 = y.off() + r * y.ld() + p;
+        int y1 = y0 + y.ld();
+        int y2 = y1 + y.ld();
+        int y3 = y2 + y.ld();
+        FloatVector c00 = start(first, bias, bi, ya, y0);
+        FloatVector c01 = start(first, bias, bi + L, ya, y0 + L);
+        FloatVector c10 = start(first, bias, bi, ya, y1);
+        FloatVector c11 = start(first, bias, bi + L, ya, y1 + L);
+        FloatVector c20 = start(first, bias, bi, ya, y2);
+        FloatVector c21 = start(first, bias, bi + L, ya, y2 + L);
+        FloatVector c30 = start(first, bias, bi, ya, y3);
+        FloatVector c31 = start(first, bias, bi + L, ya, y3 + L);
+        float[] xa = x.a();
+        float[] wa = w.a();
+        int x0 = x.off() + r * x.ld();
+        int x1 = x0 + x.ld();
+        int x2 = x1 + x.ld();
+        int x3 = x2 + x.ld();
+        int ld = w.ld();
+        int wo = w.off() + k0 * ld + p;
+        for (int i = k0; i < k1; i++, wo += ld) {
+            FloatVector w0 = FloatVector.fromArray(S, wa, wo);
+            FloatVector w1 = FloatVector.fromArray(S, wa, wo + L);
+            FloatVector xv = FloatVector.broadcast(S, xa[x0 + i]);
+            c00 = w0.fma(xv, c00);
+            c01 = w1.fma(xv, c01);
+            xv = FloatVector.broadcast(S, xa[x1 + i]);
+            c10 = w0.fma(xv, c10);
+            c11 = w1.fma(xv, c11);
+            xv = FloatVector.broadcast(S, xa[x2 + i]);
+            c20 = w0.fma(xv, c20);
+            c21 = w1.fma(xv, c21);
+            xv = FloatVector.broadcast(S, xa[x3 + i]);
+            c30 = w0.fma(xv, c30);
+            c31 = w1.fma(xv, c31);
+        }
+        c00.intoArray(ya, y0);
+        c01.intoArray(ya, y0 + L);
+        c10.intoArray(ya, y1);
+        c11.intoArray(ya, y1 + L);
+        c20.intoArray(ya, y2);
+        c21.intoArray(ya, y2 + L);
+        c30.intoArray(ya, y3);
+        c31.intoArray(ya, y3 + L);
     }
 
     /** One row, {@code vectors} vectors of columns from p, one vector at a time (edges of the 4x4 tiling). */

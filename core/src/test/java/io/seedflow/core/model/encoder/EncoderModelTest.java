@@ -28,8 +28,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class EncoderModelTest {
     static final String SMALL = "encoder:bert-L2-H32-A4-F64-V100-P16:3:16";
-    /** Widths that exercise every kernel path: 4-vector panels, 1-vector panels, scalar tails, inner blocks > 128. */
-    static final String ODD = "encoder:bert-L1-H80-A5-F200-V50-P24:4:24";
+    /**
+     * Widths that exercise every kernel path at 512-bit vectors: 4-, 2- and 1-vector panels, scalar tails, inner
+     * blocks beyond {@link VectorEncoderKernel#KC} (ffn_out has 232 inputs).
+     */
+    static final String ODD = "encoder:bert-L1-H80-A5-F232-V50-P24:4:24";
 
     /** Weights from initialize(seed), matrices scaled up (attention far from uniform, GELU far from linear), and
      * LayerNorm weights and all biases random, so that every tensor matters and none is 0. */
