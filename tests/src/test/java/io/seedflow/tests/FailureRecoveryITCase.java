@@ -36,8 +36,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -45,7 +43,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -134,13 +131,7 @@ class FailureRecoveryITCase extends KafkaRegistryTestBase {
         flink.setParallelism(1);
         StreamingPipeline.build(flink, settings, updates -> updates.map(new FailureInjector())
                 .returns(updates.getType()).uid("test-failure-injector").name("failure injector"));
-        JobClient job = flink.executeAsync("failure-recovery-it");
-        try {
-            job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            job.cancel().get(10, TimeUnit.SECONDS); // e.g. restarting forever; fail instead of hanging the build
-            throw e;
-        }
+        StreamingItSupport.runToEnd(flink, "failure-recovery-it", 60);
 
         System.out.println("FailureRecoveryITCase injector log: " + FailureInjector.LOG);
         if (stateBackend.equals("rocksdb")) {

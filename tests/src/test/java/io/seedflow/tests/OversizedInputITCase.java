@@ -23,9 +23,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -119,13 +117,7 @@ class OversizedInputITCase extends KafkaRegistryTestBase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
         env.setParallelism(1);
         StreamingPipeline.build(env, settings);
-        JobClient job = env.executeAsync("oversized-input-it");
-        try {
-            job.getJobExecutionResult().get(90, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            job.cancel().get(10, TimeUnit.SECONDS); // restarting forever is the bug: fail instead of hanging
-            throw e;
-        }
+        StreamingItSupport.runToEnd(env, "oversized-input-it", 90);
 
         List<UpdateRecord> updates = StreamingItSupport.updateRecords(
                 StreamingItSupport.readUpdatesTopic(kafka, registry, UPDATES));

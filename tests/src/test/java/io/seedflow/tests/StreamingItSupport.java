@@ -2,15 +2,14 @@ package io.seedflow.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.seedflow.core.snapshot.SnapshotStore;
-import io.seedflow.jobs.embedded.EmbeddedKafkaBroker;
-import io.seedflow.schemas.LabeledEvent;
 import io.seedflow.connectors.kafka.UpdatesTopic;
 import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
-import org.apache.avro.specific.SpecificRecord;
+import io.seedflow.core.snapshot.SnapshotStore;
+import io.seedflow.jobs.embedded.EmbeddedKafkaBroker;
+import io.seedflow.schemas.LabeledEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -28,6 +31,20 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /** Small helpers shared by the end-to-end streaming tests ({@link StreamingPipelineITCase}, {@link FailureRecoveryITCase}). */
 final class StreamingItSupport {
     private StreamingItSupport() {
+    }
+
+    /**
+     * Runs a bounded job to its end, at most {@code seconds}; past that it cancels the job and fails (a job restarting
+     * forever must fail the test, not hang the build).
+     */
+    static void runToEnd(StreamExecutionEnvironment env, String name, int seconds) throws Exception {
+        JobClient job = env.executeAsync(name);
+        try {
+            job.getJobExecutionResult().get(seconds, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            job.cancel().get(10, TimeUnit.SECONDS);
+            throw e;
+        }
     }
 
     /** A labeled event with a class-dependent mean, so that there is something to learn. */

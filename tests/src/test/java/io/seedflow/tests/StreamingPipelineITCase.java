@@ -29,10 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -86,13 +83,7 @@ class StreamingPipelineITCase extends KafkaRegistryTestBase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
         env.setParallelism(1);
         StreamingPipeline.build(env, settings);
-        JobClient job = env.executeAsync("streaming-pipeline-it");
-        try {
-            job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
-        } catch (TimeoutException e) {
-            job.cancel().get(10, TimeUnit.SECONDS); // e.g. restarting forever; fail instead of hanging the build
-            throw e;
-        }
+        StreamingItSupport.runToEnd(env, "streaming-pipeline-it", 60);
 
         List<UpdatesTopic.Entry> entries = StreamingItSupport.readUpdatesTopic(kafka, registry, UPDATES);
         List<UpdateRecord> updates = StreamingItSupport.updateRecords(entries);

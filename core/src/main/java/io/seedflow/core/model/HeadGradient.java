@@ -41,17 +41,9 @@ public final class HeadGradient {
             boolean inOut) {
         double[] d = new double[classes];
         for (int e = 0; e < n; e++) {
-            double max = Double.NEGATIVE_INFINITY;
+            SoftmaxCrossEntropy.softmax(logits, classes, n, e, d);
             for (int c = 0; c < classes; c++) {
-                max = Math.max(max, logits[c * n + e]);
-            }
-            double z = 0;
-            for (int c = 0; c < classes; c++) {
-                d[c] = Math.exp(logits[c * n + e] - max);
-                z += d[c];
-            }
-            for (int c = 0; c < classes; c++) {
-                d[c] = d[c] / z - (c == labels[e] ? 1 : 0);
+                d[c] -= c == labels[e] ? 1 : 0;
                 bias[c] += d[c];
             }
             int row = e * width;

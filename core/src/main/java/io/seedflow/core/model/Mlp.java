@@ -73,11 +73,6 @@ public final class Mlp implements Model {
      * Both passes share one sweep over the weights and one generation of z (generated in the weight tile): frozen
      * tensors are not perturbed, masked-out elements get z = 0, the mask evaluated from the unperturbed weights.
      */
-    @Override
-    public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
-        return perturbedLossSums(params, batch, seed, epsilon, mask, null);
-    }
-
     /** The exact head is the last layer: its input features are the last hidden activations of each pass. */
     @Override
     public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask,

@@ -17,21 +17,16 @@ public interface Model {
     /**
      * Sum over the batch of the loss at theta + eps z and at theta - eps z, z the direction of {@code seed} restricted
      * to the elements {@code mask} trains (null = all; the mask evaluated from the unperturbed theta inside the pass,
-     * spec §6.2); theta is never modified.
+     * spec §6.2); theta is never modified. With {@code head} (null = none), also adds to it the exact gradient of every
+     * example's loss with respect to the head (the last two tensors) at both passes (the head itself must be frozen
+     * by the mask, so both passes share it).
      */
-    LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask);
+    LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask,
+            HeadGradient head);
 
-    /**
-     * As {@link #perturbedLossSums(ParameterSet, Batch, long, float, UpdateMask)}, also adding to {@code head} the
-     * exact gradient of every example's loss with respect to the head (the last two tensors) at both passes (the
-     * head itself must be frozen by the mask, so both passes share it). Families without it throw.
-     */
-    default LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask,
-            HeadGradient head) {
-        if (head == null) {
-            return perturbedLossSums(params, batch, seed, epsilon, mask);
-        }
-        throw new UnsupportedOperationException("the " + spec().family() + " family has no exact-gradient head");
+    /** {@link #perturbedLossSums(ParameterSet, Batch, long, float, UpdateMask, HeadGradient)} without a head. */
+    default LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
+        return perturbedLossSums(params, batch, seed, epsilon, mask, null);
     }
 
     /** Sum over the batch of the loss of the unperturbed weights. */
@@ -75,17 +70,11 @@ public interface Model {
         float[] logits = logits(params, batch);
         int c = spec().classes();
         float[][] p = new float[count][c];
+        double[] row = new double[c];
         for (int n = 0; n < count; n++) {
-            double max = Double.NEGATIVE_INFINITY;
+            SoftmaxCrossEntropy.softmax(logits, c, count, n, row);
             for (int k = 0; k < c; k++) {
-                max = Math.max(max, logits[k * count + n]);
-            }
-            double z = 0;
-            for (int k = 0; k < c; k++) {
-                z += Math.exp(logits[k * count + n] - max);
-            }
-            for (int k = 0; k < c; k++) {
-                p[n][k] = (float) (Math.exp(logits[k * count + n] - max) / z);
+                p[n][k] = (float) row[k];
             }
         }
         return p;

@@ -19,6 +19,25 @@ public final class SoftmaxCrossEntropy {
         return sum;
     }
 
+    /**
+     * Softmax of example n's logits into {@code out[0..classes)}: exp(l_c - max) / sum_k exp(l_k - max), the maximum
+     * and the sum in double, in class order (deterministic).
+     */
+    public static void softmax(float[] logits, int classes, int batch, int n, double[] out) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int c = 0; c < classes; c++) {
+            max = Math.max(max, logits[c * batch + n]);
+        }
+        double z = 0;
+        for (int c = 0; c < classes; c++) {
+            out[c] = Math.exp(logits[c * batch + n] - max);
+            z += out[c];
+        }
+        for (int c = 0; c < classes; c++) {
+            out[c] /= z;
+        }
+    }
+
     /** Index of the largest logit of example n (first one on ties). */
     public static int argmax(float[] logits, int classes, int batch, int n) {
         int best = 0;

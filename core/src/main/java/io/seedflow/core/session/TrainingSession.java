@@ -43,10 +43,7 @@ public final class TrainingSession implements AutoCloseable {
 
     private TrainingSession(String modelId, ModelSpec spec, ZoOptions options, ParameterSet params, String baseId,
             long version, BackendFactory backends) {
-        if (!params.specs().equals(spec.tensorSpecs())) {
-            throw new TensorShapeMismatchException("model " + spec.toText() + " expects tensors " + spec.tensorSpecs()
-                    + " but the weights hold " + params.specs());
-        }
+        requireLayout(spec, params, "model " + spec.toText(), "the weights");
         this.modelId = modelId;
         this.spec = spec;
         this.model = spec.newModel();
@@ -84,10 +81,7 @@ public final class TrainingSession implements AutoCloseable {
      */
     public static Started restore(String modelId, ModelSpec spec, ZoOptions options, ParameterSet params,
             String snapshotId, long version, List<UpdateRecord> tail, int snapshotInterval, BackendFactory backends) {
-        if (!params.specs().equals(spec.tensorSpecs())) {
-            throw new TensorShapeMismatchException("snapshot " + snapshotId + ": model " + spec.toText()
-                    + " expects tensors " + spec.tensorSpecs() + " but the snapshot holds " + params.specs());
-        }
+        requireLayout(spec, params, "snapshot " + snapshotId + ": model " + spec.toText(), "the snapshot"); // before replay
         Replica replica = new Replica(modelId, params, version);
         String base = snapshotId;
         List<EncodedSnapshot> retaken = new ArrayList<>();
@@ -158,6 +152,13 @@ public final class TrainingSession implements AutoCloseable {
     public float[][] probabilities(Batch batch) {
         checkInput(batch);
         return model.probabilities(params, batch);
+    }
+
+    private static void requireLayout(ModelSpec spec, ParameterSet params, String what, String holder) {
+        if (!params.specs().equals(spec.tensorSpecs())) {
+            throw new TensorShapeMismatchException(what + " expects tensors " + spec.tensorSpecs() + " but " + holder
+                    + " holds " + params.specs());
+        }
     }
 
     private void checkInput(Batch batch) {

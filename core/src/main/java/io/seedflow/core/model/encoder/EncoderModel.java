@@ -144,11 +144,6 @@ public final class EncoderModel implements Model {
      * passes run that block. {@code embeddings.word} and {@code embeddings.position} are perturbed only in the rows the
      * batch uses (z for elements [row * hidden, row * hidden + hidden)): the other rows cannot change the losses.
      */
-    @Override
-    public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
-        return perturbedLossSums(params, batch, seed, epsilon, mask, null);
-    }
-
     /** The exact head's input features are the mean-pooled embeddings of each pass; its weight is {@code [in, out]}. */
     @Override
     public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask,
