@@ -38,7 +38,7 @@ public interface Model {
      */
     float[] logits(ParameterSet params, Batch batch);
 
-    /** Accuracy and mean loss over the first {@code count} examples of {@code data}, in chunks of {@code chunk}. */
+    /** Accuracy, mean loss and confusion counts over the first {@code count} examples of {@code data}, in chunks of {@code chunk}. */
     default Evaluation evaluate(ParameterSet params, io.seedflow.core.data.LabeledDataset data, int count, int chunk) {
         int[] order = new int[count];
         for (int i = 0; i < count; i++) {
@@ -47,18 +47,21 @@ public interface Model {
         int correct = 0;
         double lossSum = 0;
         int classes = spec().classes();
+        long[] confusion = new long[classes * classes];
         for (int start = 0; start < count; start += chunk) {
             int n = Math.min(chunk, count - start);
             Batch b = data.batch(order, start, n);
             float[] logits = logits(params, b);
             lossSum += SoftmaxCrossEntropy.lossSum(logits, b.labels(), classes, n);
             for (int i = 0; i < n; i++) {
-                if (SoftmaxCrossEntropy.argmax(logits, classes, n, i) == b.labels()[i]) {
+                int predicted = SoftmaxCrossEntropy.argmax(logits, classes, n, i);
+                confusion[b.labels()[i] * classes + predicted]++;
+                if (predicted == b.labels()[i]) {
                     correct++;
                 }
             }
         }
-        return new Evaluation((double) correct / count, lossSum / count, count);
+        return new Evaluation((double) correct / count, lossSum / count, count, classes, confusion);
     }
 
     /**
