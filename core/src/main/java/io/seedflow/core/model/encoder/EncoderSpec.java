@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
  * <p>Text forms: {@code encoder:all-minilm-l6-v2:<classes>[:<maxTokens>]} (the pretrained sentence-transformers
  * MiniLM-L6, 6 x 384, 12 heads, FFN 1536, vocabulary 30,522, weights from a {@link PretrainedWeightsProvider}) and,
  * for tests, {@code encoder:bert-L<layers>-H<hidden>-A<heads>-F<ffn>-V<vocab>-P<positions>:<classes>[:<maxTokens>]}
- * (random weights from the init seed). {@code maxTokens} defaults to 128 and is at most the position count.
+ * (random weights from the init seed). {@code maxTokens} defaults to 128 or the position count if that is smaller,
+ * and is at most the position count.
  *
  * <p>Canonical tensor order (the tensor index keys the perturbations; spec §9): {@code embeddings.word [V, H]},
  * {@code embeddings.position [P, H]}, {@code embeddings.type [2, H]}, {@code embeddings.norm.weight [H]},
@@ -69,22 +70,29 @@ public record EncoderSpec(String pretrained, int layers, int hidden, int heads, 
             throw new InvalidConfigurationException("model spec", text, "expected " + FORM);
         }
         int classes = integer(text, parts[2], "classes");
-        int maxTokens = parts.length == 4 ? integer(text, parts[3], "maxTokens") : DEFAULT_MAX_TOKENS;
         try {
             if (parts[1].equals(MINILM)) {
-                return miniLm(classes, maxTokens);
+                return miniLm(classes, parts.length == 4 ? integer(text, parts[3], "maxTokens") : DEFAULT_MAX_TOKENS);
             }
             Matcher m = RANDOM.matcher(parts[1]);
             if (m.matches()) {
+                int positions = integer(text, m.group(6), "positions");
+                int maxTokens = parts.length == 4 ? integer(text, parts[3], "maxTokens")
+                        : defaultMaxTokens(positions);
                 return new EncoderSpec(null, integer(text, m.group(1), "layers"), integer(text, m.group(2), "hidden"),
                         integer(text, m.group(3), "heads"), integer(text, m.group(4), "ffn"),
-                        integer(text, m.group(5), "vocab"), integer(text, m.group(6), "positions"), classes, maxTokens);
+                        integer(text, m.group(5), "vocab"), positions, classes, maxTokens);
             }
         } catch (InvalidConfigurationException e) {
             throw new InvalidConfigurationException("model spec", text, e.getMessage());
         }
         throw new InvalidConfigurationException("model spec", text, "unknown encoder '" + parts[1]
                 + "'; expected " + MINILM + " or bert-L<layers>-H<hidden>-A<heads>-F<ffn>-V<vocab>-P<positions>");
+    }
+
+    /** The token limit when the spec names none: {@link #DEFAULT_MAX_TOKENS}, or every position of a shorter model. */
+    public static int defaultMaxTokens(int positions) {
+        return Math.min(DEFAULT_MAX_TOKENS, positions);
     }
 
     private static int integer(String text, String s, String what) {
@@ -110,7 +118,7 @@ public record EncoderSpec(String pretrained, int layers, int hidden, int heads, 
     public String toText() {
         String name = pretrained != null ? pretrained
                 : "bert-L" + layers + "-H" + hidden + "-A" + heads + "-F" + ffn + "-V" + vocab + "-P" + positions;
-        return FAMILY + ":" + name + ":" + classes + (maxTokens == DEFAULT_MAX_TOKENS ? "" : ":" + maxTokens);
+        return FAMILY + ":" + name + ":" + classes + (maxTokens == defaultMaxTokens(positions) ? "" : ":" + maxTokens);
     }
 
     @Override
