@@ -3,7 +3,7 @@ package io.seedflow.jobs.cli;
 import io.seedflow.core.zo.LearningRateSchedule;
 import io.seedflow.core.zo.ZoOptions;
 
-/** The Fashion-MNIST ZO recipe (measured in docs/benchmarks.md), shared by train-offline and demo. */
+/** The Fashion-MNIST ZO recipe (measured in docs/benchmarks.md), shared by train-offline and demo, and the text study's. */
 final class Defaults {
     static final String MODEL = "mlp:784x64x10:relu";
     static final String STEPS = "100000";
@@ -13,6 +13,13 @@ final class Defaults {
     static final String EPSILON = "1e-3";
     static final String SCHEDULE = "cosine";
     static final String FINAL_FRACTION = "0";
+    /** The encoder recipe of the text study (docs/quality.md): MiniLM cut at 64 tokens, batch 16. */
+    static final String TEXT_MODEL = "encoder:all-minilm-l6-v2:2:64";
+    static final String TEXT_BATCH = "16";
+    static final String TEXT_STEPS = "265";
+    static final String TEXT_ZO_LR = "1e-5";
+    static final String TEXT_SUBSPACE_TENSORS = "layers.5.query.weight,layers.5.key.weight,layers.5.value.weight";
+    static final String TEXT_SUBSPACE_WINDOW = "8";
 
     private Defaults() {
     }

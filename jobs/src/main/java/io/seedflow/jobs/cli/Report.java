@@ -10,8 +10,9 @@ final class Report {
 
     static void print(String algorithm, ZoOfflineTraining.Result r) {
         LearningCurve.Point last = r.curve().last();
-        System.out.printf("%s: %d steps in %.1f s (%.1f steps/s), final test accuracy %.4f, skipped %d%n", algorithm,
-                r.steps(), r.trainSeconds(), r.stepsPerSecond(), last.testAccuracy(), r.skippedSteps());
+        System.out.printf("%s: %d steps in %.1f s (%.1f steps/s), final test accuracy %.4f%s, skipped %d%n", algorithm,
+                r.steps(), r.trainSeconds(), r.stepsPerSecond(), last.testAccuracy(),
+                ZoOfflineTraining.binaryF1(r.finalEvaluation()).replace("  test", ", test"), r.skippedSteps());
         System.out.println("base snapshot:  " + r.baseSnapshot().path());
         if (r.updateLog() != null) {
             System.out.println("update log:     " + r.updateLog());

@@ -33,6 +33,7 @@ public final class BackpropOfflineTraining {
         EpochSampler sampler = new EpochSampler(train.count(), s.dataSeed());
         double smoothed = Double.NaN;
         long nanos = 0;
+        Evaluation last = null;
         try (ProgressReporter progress = new ProgressReporter("backprop", s.steps(), s.progressBar())) {
             for (long step = 1; step <= s.steps(); step++) {
                 EpochSampler.Draw d = sampler.next(s.batchSize());
@@ -44,6 +45,7 @@ public final class BackpropOfflineTraining {
                 if (step % s.evalEvery() == 0 || step == s.steps()) {
                     Evaluation e = mlp.evaluate(params, test.features(), test.labels(),
                             Math.min(s.evalExamples(), test.count()), 1000);
+                    last = e;
                     curve.add(new LearningCurve.Point(step, step * s.batchSize(), e.accuracy(), e.meanLoss(), smoothed,
                             nanos / 1e9));
                     progress.milestone(step, String.format(Locale.ROOT, "test acc %.4f  train loss %.4f",
@@ -54,6 +56,6 @@ public final class BackpropOfflineTraining {
         SnapshotStore.Ref fin = store.write(params, s.modelId(), s.steps(), s.model().toText());
         curve.writeCsv(s.outDir().resolve("curve.csv"));
         LearningCurve.writePng(s.outDir().resolve("curve.png"), "Backprop " + s.model(), List.of(curve));
-        return new ZoOfflineTraining.Result(curve, base, fin, null, s.steps(), 0, nanos / 1e9, 0, 0);
+        return new ZoOfflineTraining.Result(curve, last, base, fin, null, s.steps(), 0, nanos / 1e9, 0, 0);
     }
 }

@@ -8,6 +8,7 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.PerturbationTerm;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Evaluation;
+import io.seedflow.core.model.InputKind;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
 import io.seedflow.core.snapshot.SnapshotStore;
@@ -23,8 +24,8 @@ import java.util.Locale;
  * ({@code updates.avro}), the final snapshot and the learning curve (CSV + PNG) into the output folder.
  */
 public final class ZoOfflineTraining {
-    /** What a run produced. */
-    public record Result(LearningCurve curve, SnapshotStore.Ref baseSnapshot, SnapshotStore.Ref finalSnapshot,
+    /** What a run produced; {@code finalEvaluation} is the test-set evaluation after the last step. */
+    public record Result(LearningCurve curve, Evaluation finalEvaluation, SnapshotStore.Ref baseSnapshot, SnapshotStore.Ref finalSnapshot,
             Path updateLog, long steps, long skippedSteps, double trainSeconds, double meanRecordBytes,
             int maxRecordBytes) {
         public double stepsPerSecond() {
@@ -32,8 +33,9 @@ public final class ZoOfflineTraining {
         }
     }
 
-    /** Examples per evaluation pass (dense MLP batches are cheap; encoder batches are capped by the model). */
+    /** Examples per evaluation pass: dense MLP batches are cheap; a text batch holds up to maxTokens rows each. */
     static final int EVAL_CHUNK = 256;
+    static final int TEXT_EVAL_CHUNK = 32;
 
     private ZoOfflineTraining() {
     }
@@ -49,6 +51,8 @@ public final class ZoOfflineTraining {
         long trainNanos = 0;
         long recordBytes = 0;
         int maxRecordBytes = 0;
+        Evaluation last = null;
+        int evalChunk = train.inputKind() == InputKind.TOKENS ? TEXT_EVAL_CHUNK : EVAL_CHUNK;
         TrainingSession.Started started = TrainingSession.fresh(s.modelId(), s.model(), s.zo(), s.initSeed(),
                 BackendFactory.of(s.backend(), 0));
         SnapshotStore.Ref base = store.write(started.snapshotsToStore().get(0));
@@ -68,11 +72,12 @@ public final class ZoOfflineTraining {
                 maxRecordBytes = Math.max(maxRecordBytes, size);
                 smoothed = smooth(smoothed, r);
                 if (step % s.evalEvery() == 0 || step == s.steps()) {
-                    Evaluation e = trainer.evaluate(test, s.evalExamples(), EVAL_CHUNK);
+                    Evaluation e = trainer.evaluate(test, Math.min(s.evalExamples(), test.count()), evalChunk);
+                    last = e;
                     curve.add(new LearningCurve.Point(step, step * s.batchSize(), e.accuracy(), e.meanLoss(),
                             smoothed, trainNanos / 1e9));
-                    progress.milestone(step, String.format(Locale.ROOT, "test acc %.4f  train loss %.4f",
-                            e.accuracy(), smoothed));
+                    progress.milestone(step, String.format(Locale.ROOT, "test acc %.4f%s  train loss %.4f",
+                            e.accuracy(), binaryF1(e), smoothed));
                 } else if (step % 50 == 0) {
                     progress.step(step, String.format(Locale.ROOT, "train loss %.4f", smoothed));
                 }
@@ -80,9 +85,14 @@ public final class ZoOfflineTraining {
             SnapshotStore.Ref fin = store.write(trainer.takeSnapshot());
             curve.writeCsv(s.outDir().resolve("curve.csv"));
             LearningCurve.writePng(s.outDir().resolve("curve.png"), "ZO-SGD " + s.model(), List.of(curve));
-            return new Result(curve, base, fin, logFile, s.steps(), trainer.skippedSteps(), trainNanos / 1e9,
+            return new Result(curve, last, base, fin, logFile, s.steps(), trainer.skippedSteps(), trainNanos / 1e9,
                     recordBytes / (double) s.steps(), maxRecordBytes);
         }
+    }
+
+    /** For two classes, the F1 of class 1 (e.g. spam) beside the accuracy. */
+    public static String binaryF1(Evaluation e) {
+        return e.classes() == 2 ? String.format(Locale.ROOT, "  test F1 (class 1) %.4f", e.f1(1)) : "";
     }
 
     private static double smooth(double prev, UpdateRecord r) {

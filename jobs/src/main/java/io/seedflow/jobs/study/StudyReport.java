@@ -16,7 +16,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 
 /** Writes the study's CSVs, the markdown summary (mean ± standard deviation over seeds) and the PNG curves. */
-final class StudyReport {
+public final class StudyReport {
     private StudyReport() {
     }
 
@@ -68,7 +68,8 @@ final class StudyReport {
         return meanSd(values.stream().map(v -> v * 100).toList(), 1) + "%";
     }
 
-    private static String meanSd(List<Double> v, int digits) {
+    /** {@code mean ± sd} (sample standard deviation) with {@code digits} decimals. */
+    public static String meanSd(List<Double> v, int digits) {
         double mean = v.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
         double var = v.stream().mapToDouble(x -> (x - mean) * (x - mean)).sum() / Math.max(1, v.size() - 1);
         String f = "%." + digits + "f";
@@ -82,18 +83,28 @@ final class StudyReport {
             by.computeIfAbsent(p.method(), k -> new TreeMap<>()).computeIfAbsent(p.forwards(), k -> new ArrayList<>())
                     .add(p.accuracy());
         }
-        XYChart chart = new XYChartBuilder().width(1000).height(600).title(title)
-                .xAxisTitle("example-forward passes (millions)").yAxisTitle("test accuracy (current labels)").build();
+        Map<String, double[][]> series = new LinkedHashMap<>();
+        for (var e : by.entrySet()) {
+            double[][] xy = new double[2][e.getValue().size()];
+            int i = 0;
+            for (var f : e.getValue().entrySet()) {
+                xy[0][i] = f.getKey() / 1e6;
+                xy[1][i++] = f.getValue().stream().mapToDouble(Double::doubleValue).average().orElse(0);
+            }
+            series.put(e.getKey(), xy);
+        }
+        writeLinePng(file, title, "example-forward passes (millions)", "test accuracy (current labels)", series);
+    }
+
+    /** A line chart, y in [0, 1]: one line per entry, {@code xy[0]} the x values and {@code xy[1]} the y values. */
+    public static void writeLinePng(Path file, String title, String xTitle, String yTitle,
+            Map<String, double[][]> series) {
+        XYChart chart = new XYChartBuilder().width(1000).height(600).title(title).xAxisTitle(xTitle)
+                .yAxisTitle(yTitle).build();
         chart.getStyler().setMarkerSize(0);
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
-        for (var e : by.entrySet()) {
-            List<Double> xs = new ArrayList<>();
-            List<Double> ys = new ArrayList<>();
-            e.getValue().forEach((f, accs) -> {
-                xs.add(f / 1e6);
-                ys.add(accs.stream().mapToDouble(Double::doubleValue).average().orElse(0));
-            });
-            XYSeries s = chart.addSeries(e.getKey(), xs, ys);
+        for (var e : series.entrySet()) {
+            XYSeries s = chart.addSeries(e.getKey(), e.getValue()[0], e.getValue()[1]);
             s.setXYSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Line);
         }
         try {
@@ -103,7 +114,7 @@ final class StudyReport {
         }
     }
 
-    static void write(Path file, String text) {
+    public static void write(Path file, String text) {
         try {
             Files.createDirectories(file.toAbsolutePath().getParent());
             Files.writeString(file, text);

@@ -1,0 +1,76 @@
+package io.seedflow.jobs.study.text;
+
+import io.seedflow.core.data.LabeledDataset;
+import io.seedflow.core.log.Lineage;
+import io.seedflow.core.model.Batch;
+import io.seedflow.core.session.TrainingSession;
+import java.util.List;
+
+/** A model that scores a stretch of the time-ordered corpus, then learns from it (test-then-train). */
+interface StreamLearner extends AutoCloseable {
+    /** The predicted class of each text at positions [from, from + size). */
+    int[] predict(int from, int size);
+
+    /** Learns from the texts at positions [from, from + size). */
+    void learn(int from, int size);
+
+    @Override
+    default void close() {
+    }
+
+    /** The positions [from, from + size) of {@code data} in order. */
+    static Batch batch(LabeledDataset data, int from, int size) {
+        int[] order = new int[size];
+        for (int i = 0; i < size; i++) {
+            order[i] = from + i;
+        }
+        return data.batch(order, 0, size);
+    }
+
+    /** The head alone on frozen embeddings, trained by its exact gradient. */
+    static StreamLearner head(LinearHead head, LabeledDataset embeddings, float learningRate) {
+        return new StreamLearner() {
+            @Override
+            public int[] predict(int from, int size) {
+                return head.predict(batch(embeddings, from, size));
+            }
+
+            @Override
+            public void learn(int from, int size) {
+                head.learn(batch(embeddings, from, size), learningRate);
+            }
+        };
+    }
+
+    /** The encoder trained by a ZO session (its record per step is made and dropped). */
+    static StreamLearner session(TrainingSession session, LabeledDataset tokens) {
+        return new StreamLearner() {
+            @Override
+            public int[] predict(int from, int size) {
+                float[][] p = session.probabilities(batch(tokens, from, size));
+                int[] out = new int[size];
+                for (int n = 0; n < size; n++) {
+                    int best = 0;
+                    for (int c = 1; c < p[n].length; c++) {
+                        if (p[n][c] > p[n][best]) {
+                            best = c;
+                        }
+                    }
+                    out[n] = best;
+                }
+                return out;
+            }
+
+            @Override
+            public void learn(int from, int size) {
+                session.step(batch(tokens, from, size), List.of(new Lineage("study:" + tokens.name(), 0, from,
+                        from + size)));
+            }
+
+            @Override
+            public void close() {
+                session.close();
+            }
+        };
+    }
+}

@@ -1,0 +1,164 @@
+package io.seedflow.jobs.study.text;
+
+import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.model.Evaluation;
+import io.seedflow.jobs.study.StudyReport;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The text study's files: every run as CSV, a markdown table per view (mean ± sd over seeds), the stream plot. */
+final class TextStudyReport {
+    /** Predictions per point of the sliding-window curve and the window's length in mails. */
+    static final int CURVE_POINTS = 120;
+    static final int WINDOW = 400;
+
+    private TextStudyReport() {
+    }
+
+    static void writeRunsCsv(Path file, List<TextStudy.Run> runs) {
+        StringBuilder sb = new StringBuilder(HEADER + "\n");
+        for (TextStudy.Run r : runs) {
+            Evaluation e = r.score();
+            sb.append(String.format(Locale.ROOT, "%s,%s,%d,%.6f,%.6f,%.6f,%.6f,%d,%d,%d,%d,%d,%d,%.1f%n", r.view(),
+                    r.method(), r.seed(), e.f1(TextStudy.SPAM), e.accuracy(), e.precision(TextStudy.SPAM),
+                    e.recall(TextStudy.SPAM), e.count(0, 0), e.count(0, 1), e.count(1, 0), e.count(1, 1), e.examples(),
+                    r.steps(), r.seconds()));
+        }
+        StudyReport.write(file, sb.toString());
+    }
+
+    static final String HEADER = "view,method,seed,f1_spam,accuracy,precision_spam,recall_spam,ham_as_ham,ham_as_spam,"
+            + "spam_as_ham,spam_as_spam,examples,steps,seconds";
+
+    /**
+     * Records the study's settings in {@code dir}/settings.txt, or checks that the study already there had the same
+     * ones: runs of different settings never mix in one table.
+     */
+    static void claimFolder(Path dir, String settings) {
+        Path file = dir.resolve("settings.txt");
+        try {
+            if (Files.isRegularFile(file)) {
+                String earlier = Files.readString(file).strip();
+                if (!earlier.equals(settings.strip())) {
+                    throw new InvalidConfigurationException("--out", dir, "a folder without a study of other settings"
+                            + " (it holds one with " + earlier.replace("\n", ", ") + ")");
+                }
+            } else {
+                StudyReport.write(file, settings.strip() + "\n");
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + file, e);
+        }
+    }
+
+    /** The runs of an earlier study in {@code dir} (its runs.csv and predictions), to go on where it stopped. */
+    static List<TextStudy.Run> readRuns(Path dir) {
+        Path file = dir.resolve("runs.csv");
+        List<TextStudy.Run> runs = new ArrayList<>();
+        if (!Files.isRegularFile(file)) {
+            return runs;
+        }
+        try {
+            List<String> lines = Files.readAllLines(file);
+            if (lines.isEmpty() || !lines.get(0).equals(HEADER)) {
+                throw new IllegalStateException(file + " is not a text study's runs.csv (header " + HEADER
+                        + "); move it away or choose another --out");
+            }
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.split(",");
+                long[] confusion = {Long.parseLong(f[7]), Long.parseLong(f[8]), Long.parseLong(f[9]),
+                        Long.parseLong(f[10])};
+                int examples = Integer.parseInt(f[11]);
+                Evaluation e = new Evaluation(Double.parseDouble(f[4]), Double.NaN, examples, 2, confusion);
+                TextStudy.View view = TextStudy.View.valueOf(f[0]);
+                Path predictions = dir.resolve("predictions").resolve(f[1] + "-seed" + f[2] + ".txt");
+                int[] predicted = view == TextStudy.View.prequential && Files.isRegularFile(predictions)
+                        ? Files.readString(predictions).strip().chars().map(c -> c - '0').toArray() : null;
+                runs.add(new TextStudy.Run(view, f[1], Long.parseLong(f[2]), e, Long.parseLong(f[12]),
+                        Double.parseDouble(f[13]), predicted));
+            }
+            return runs;
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + file, e);
+        }
+    }
+
+    static String markdown(List<TextStudy.Run> runs) {
+        StringBuilder sb = new StringBuilder();
+        for (TextStudy.View view : TextStudy.View.values()) {
+            List<TextStudy.Run> of = runs.stream().filter(r -> r.view() == view).toList();
+            if (of.isEmpty()) {
+                continue;
+            }
+            sb.append("\n").append(view == TextStudy.View.offline
+                    ? "Offline: trained on the first 70% in time order (one epoch), tested on the last 30%"
+                    : "Prequential: whole corpus in time order, each batch scored before it is trained on; scores over "
+                            + "the last 30%").append("\n\n");
+            sb.append("| method | seeds | F1 (spam) | accuracy | precision | recall | steps | s per run |\n");
+            sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+            Map<String, List<TextStudy.Run>> by = new LinkedHashMap<>();
+            of.forEach(r -> by.computeIfAbsent(r.method(), k -> new ArrayList<>()).add(r));
+            by.forEach((method, rs) -> sb.append(String.format(Locale.ROOT, "| %s | %d | %s | %s | %s | %s | %d | %.0f |%n",
+                    method, rs.size(), stat(rs, r -> r.score().f1(TextStudy.SPAM)),
+                    stat(rs, r -> r.score().accuracy()), stat(rs, r -> r.score().precision(TextStudy.SPAM)),
+                    stat(rs, r -> r.score().recall(TextStudy.SPAM)), rs.get(0).steps(),
+                    rs.stream().mapToDouble(TextStudy.Run::seconds).average().orElse(0))));
+        }
+        return sb.toString();
+    }
+
+    private static String stat(List<TextStudy.Run> runs, java.util.function.ToDoubleFunction<TextStudy.Run> f) {
+        return StudyReport.meanSd(runs.stream().map(f::applyAsDouble).toList(), 3);
+    }
+
+    /** Prequential F1 over the last {@link #WINDOW} mails along the stream, mean over seeds, per method. */
+    static void writeStreamPng(Path file, List<TextStudy.Run> runs, int[] labels, int trainCount) {
+        Map<String, List<double[][]>> by = new LinkedHashMap<>();
+        for (TextStudy.Run r : runs) {
+            if (r.predictions() != null) {
+                by.computeIfAbsent(r.method(), k -> new ArrayList<>()).add(PrequentialScore.windowF1(r.predictions(),
+                        labels, WINDOW, CURVE_POINTS, TextStudy.SPAM));
+            }
+        }
+        if (by.isEmpty()) {
+            return;
+        }
+        Map<String, double[][]> series = new LinkedHashMap<>();
+        by.forEach((method, curves) -> {
+            double[][] xy = new double[2][CURVE_POINTS];
+            for (int p = 0; p < CURVE_POINTS; p++) {
+                xy[0][p] = curves.get(0)[p][0];
+                for (double[][] c : curves) {
+                    xy[1][p] += c[p][1] / curves.size();
+                }
+            }
+            series.put(method + " (" + curves.size() + " seeds)", xy);
+        });
+        StudyReport.writeLinePng(file, String.format(Locale.ROOT, "SpamAssassin in time order: prequential F1 (spam) "
+                + "over the last %d mails; the last 30%% starts at mail %d", WINDOW, trainCount),
+                "mails seen (time order)", "prequential F1, sliding window", series);
+    }
+
+    static void writePredictions(Path dir, TextStudy.Run r) {
+        if (r.predictions() == null) {
+            return;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (int p : r.predictions()) {
+            sb.append(p);
+        }
+        try {
+            Files.createDirectories(dir);
+            Files.writeString(dir.resolve(r.method() + "-seed" + r.seed() + ".txt"), sb.append('\n').toString());
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing predictions to " + dir, e);
+        }
+    }
+}
