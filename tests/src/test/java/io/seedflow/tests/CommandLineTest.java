@@ -106,6 +106,26 @@ class CommandLineTest {
     }
 
     @Test
+    void encoderMistakesGetOneLineNamingTheValue() {
+        Run unknownEncoder = run("train-offline", "--model", "encoder:minilm-l12:2", "--out", dir.toString());
+        assertThat(unknownEncoder.code()).isEqualTo(1);
+        assertThat(unknownEncoder.err().strip()).doesNotContain("\n").contains("encoder:minilm-l12:2")
+                .contains("all-minilm-l6-v2");
+        Run backprop = run("train-offline", "--model", "encoder:all-minilm-l6-v2:2", "--algorithm", "backprop",
+                "--out", dir.toString());
+        assertThat(backprop.code()).isEqualTo(1);
+        assertThat(backprop.err().strip()).doesNotContain("\n").contains("--algorithm").contains("backprop");
+        Run method = run("study", "--model", "encoder:all-minilm-l6-v2:2:64", "--methods", "offline/full-zo",
+                "--out", dir.toString());
+        assertThat(method.code()).isEqualTo(1);
+        assertThat(method.err().strip()).doesNotContain("\n").contains("offline/full-zo")
+                .contains("prequential/full-zo");
+        Run tooLong = run("study", "--model", "encoder:all-minilm-l6-v2:2:513", "--out", dir.toString());
+        assertThat(tooLong.code()).isEqualTo(1);
+        assertThat(tooLong.err().strip()).doesNotContain("\n").contains("513").contains("1..512");
+    }
+
+    @Test
     void corruptSnapshotIsRefusedWithBothHashes() throws Exception {
         Path snap = dir.resolve("0".repeat(64) + ".safetensors");
         Files.write(snap, new byte[] {8, 0, 0, 0, 0, 0, 0, 0, '{', '}', ' ', ' ', ' ', ' ', ' ', ' '});
