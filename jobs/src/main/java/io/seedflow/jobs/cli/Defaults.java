@@ -17,6 +17,8 @@ final class Defaults {
     static final String TEXT_MODEL = "encoder:all-minilm-l6-v2:2:64";
     static final String TEXT_BATCH = "16";
     static final String TEXT_STEPS = "265";
+    /** The exact head's rate: the linear probe's choice on the time-ordered validation slice (docs/quality.md §6). */
+    static final String TEXT_HEAD_LR = "3";
     static final String TEXT_ZO_LR = "1e-5";
     static final String TEXT_SUBSPACE_TENSORS = "layers.5.query.weight,layers.5.key.weight,layers.5.value.weight";
     static final String TEXT_SUBSPACE_WINDOW = "8";

@@ -118,10 +118,11 @@ public final class TrainOfflineCommand implements Callable<Integer> {
             description = "Variance share treated as noise, nu in (0, 1) (default ${DEFAULT-VALUE}).")
     double subspaceThreshold;
 
-    @Option(names = "--head-learning-rate", defaultValue = "0",
+    @Option(names = "--head-learning-rate",
             description = "Train the head (last weight and bias) by its exact gradient at this rate, the body by ZO "
-                    + "(ElasticZO; records carry the head delta, format 3); 0 = the head by ZO (default ${DEFAULT-VALUE}).")
-    double headLearningRate;
+                    + "(ElasticZO; records carry the head delta, format 3); 0 = the head by ZO (default 0; "
+                    + Defaults.TEXT_HEAD_LR + " for an encoder, the text study's best configuration).")
+    Double headLearningRate;
 
     @Option(names = "--on-non-finite", defaultValue = "SKIP", description = "SKIP or FAIL on a non-finite loss.")
     NonFinitePolicy nonFinite;
@@ -184,7 +185,8 @@ public final class TrainOfflineCommand implements Callable<Integer> {
                 .momentum(zoMomentum).momentumTerms(momentumTerms)
                 .sparsity(new SparsityOptions(mask, sparsity, maskRefresh, trainableTensors))
                 .subspace(new SubspaceOptions(subspaceTensors, subspaceWindow, subspaceThreshold))
-                .headLearningRate(headLearningRate).build();
+                .headLearningRate(headLearningRate != null ? headLearningRate
+                        : text ? Double.parseDouble(Defaults.TEXT_HEAD_LR) : 0).build();
         zo.checkModel(spec.tensorSpecs());
         String id = modelId != null ? modelId : text ? "spam-assassin-encoder" : "fashion-mnist-mlp";
         TrainingSettings s = new TrainingSettings(id, spec, zo, steps, batch, seed, seed,
