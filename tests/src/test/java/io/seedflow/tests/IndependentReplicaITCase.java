@@ -117,7 +117,7 @@ class IndependentReplicaITCase {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"replay-v1", "replay-v2-magnitude-subspace", "replay-v2-random-selection",
-            "replay-v3-head-delta"})
+            "replay-v3-head-delta", "replay-v4-compact"})
     void pythonReplicaReproducesEveryGoldenReplay(String name) throws Exception {
         Path dir = Path.of(getClass().getResource("/golden/" + name).toURI());
         Path snapshot;
