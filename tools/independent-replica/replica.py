@@ -5,7 +5,7 @@ Python 3 + NumPy only. Parses the safetensors snapshot and the Avro object conta
 regenerates every direction z with Philox4x32-10 + the float32 Gaussian transform of spec section 3,
 and applies every record per spec section 5 with an emulated, correctly rounded binary32 fma: masks (6.2), the
 subspace correction with its binary64 basis procedure (6.3) and the exact head delta (6.4). Format-4 (compact) logs are
-resolved against the log contexts their records carry inline (4.2) into the same records first.
+resolved against the log contexts their records carry inline (4.1) into the same records first.
 
 usage: python3 replica.py --snapshot FILE --log FILE [--expect-weights-sha256 HEX] [--snapshot-id HEX]
 
@@ -592,7 +592,7 @@ def read_avro_container(path: str):
 
 
 # ----------------------------------------------------------------------------------------------
-# Format 4: compact records and their log contexts (spec 4.2)
+# Format 4: compact records and their log contexts (spec 4.1)
 # ----------------------------------------------------------------------------------------------
 COMPACT_RECORD = "io.seedflow.schemas.CompactModelUpdate"
 
@@ -625,7 +625,7 @@ def context_id(ctx) -> bytes:
 
 
 class CompactLog:
-    """Resolves the compact records of one log, in log order, into the records of formats 1-3 (spec 4.2)."""
+    """Resolves the compact records of one log, in log order, into the records of formats 1-3 (spec 4.1)."""
 
     def __init__(self):
         self.contexts = {}

@@ -52,7 +52,7 @@ public final class UpdatesTopic {
 
     /**
      * Decodes the values of one updates topic in topic order. Compact records are resolved in the log contexts that
-     * earlier values carried (spec §4.2), so one reader must see the values in order. Not thread-safe.
+     * earlier values carried (spec §4.1), so one reader must see the values in order. Not thread-safe.
      */
     public static final class Reader {
         private final ConfluentAvroCodec<SpecificRecord> codec;

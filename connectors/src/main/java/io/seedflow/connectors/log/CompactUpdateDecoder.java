@@ -9,7 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Reads the format-4 records of one log in log order (docs/update-log-spec.md §4.2): remembers every context a record
+ * Reads the format-4 records of one log in log order (docs/update-log-spec.md §4.1): remembers every context a record
  * carries inline (after checking that its id is the one the record names) and resolves each record in the context
  * its id names. A record whose context no earlier record defined is an {@link UnknownLogContextException}; the
  * decoder stays usable after it. Not thread-safe; one per log being read.

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * Writes the records of one log (a log file, or what one sink writer puts on the updates topic) in format 4 and decides
- * which record carries its context inline (docs/update-log-spec.md §4.2): a record defines a new context, inline, when
+ * which record carries its context inline (docs/update-log-spec.md §4.1): a record defines a new context, inline, when
  * it is the first record of its model this encoder writes, or its base snapshot differs from the current context's, or
  * one of its lineage sources is not in the current context. So the first record after every snapshot (the one a
  * replica bootstrapped from that snapshot needs first) always carries its context. Not thread-safe; one per writer.

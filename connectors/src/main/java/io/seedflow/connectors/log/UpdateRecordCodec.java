@@ -31,7 +31,7 @@ import java.util.List;
 
 /**
  * Converts between core's {@link UpdateRecord} and its Avro wire records: {@link ModelUpdate} (format versions 1 to 3,
- * field for field) and {@link CompactModelUpdate} (format version 4, docs/update-log-spec.md §4.2: the record names a
+ * field for field) and {@link CompactModelUpdate} (format version 4, docs/update-log-spec.md §4.1: the record names a
  * {@link LogContext} that holds its model id, base snapshot id and lineage source names, and carries no monitoring-only
  * field). Which record of a log carries its context inline is decided by {@link CompactUpdateEncoder}; resolving a
  * context id by {@link CompactUpdateDecoder}.

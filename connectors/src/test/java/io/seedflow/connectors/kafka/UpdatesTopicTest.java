@@ -21,7 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The updates topic's values in both encodings, through a real registry (docs/update-log-spec.md §4.2, §7.2). */
+/** The updates topic's values in both encodings, through a real registry (docs/update-log-spec.md §4.1, §7.2). */
 class UpdatesTopicTest {
     private static EmbeddedSchemaRegistry server;
     private static SchemaRegistry registry;

@@ -27,7 +27,7 @@ import org.apache.avro.specific.SpecificDatumWriter;
 import org.junit.jupiter.api.Test;
 
 /**
- * Format version 4 (docs/update-log-spec.md §4.2): compact records that name a log context, its golden bytes, the
+ * Format version 4 (docs/update-log-spec.md §4.1): compact records that name a log context, its golden bytes, the
  * weights they produce, the refusals, and the size of a dense one-term record against format 1.
  */
 class UpdateRecordFormatFourTest {
