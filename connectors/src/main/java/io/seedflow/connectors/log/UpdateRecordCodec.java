@@ -85,7 +85,8 @@ public final class UpdateRecordCodec {
     public static int avroBodySize(org.apache.avro.specific.SpecificRecord record) {
         try {
             ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-            org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out, null);
+            org.apache.avro.io.BinaryEncoder enc =
+                    org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out, null);
             new org.apache.avro.specific.SpecificDatumWriter<>(record.getSchema()).write(record, enc);
             enc.flush();
             return out.size();

@@ -46,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * models (by the Kafka key, the model id, where there is one, and by the decoded record) and records already contained
  * in the snapshot ({@code step <=} the snapshot's step), and applies the rest strictly in step order through core's
  * {@link Replica}. A compact (format 4) record whose log context the topic no longer holds (retention) is passed over
- * when its step is in the snapshot; one that is needed stops the subscriber with the
- * {@link UnknownLogContextException} (spec §4.1: the record after a snapshot always carries its context).
+ * when its step is in the snapshot; one that is needed is handled like a gap (re-bootstrap from a snapshot that holds
+ * its step, else stop with the {@link UnknownLogContextException}); spec §4.1: the record after a snapshot always
+ * carries its context.
  *
  * <p>A gap ({@link UpdateLogGapException}) makes it re-bootstrap from the newest snapshot: if that snapshot holds
  * every missing step (its step {@code >=} the gap's last missing step) it continues from there; otherwise it reports

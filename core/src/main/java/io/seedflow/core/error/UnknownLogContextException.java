@@ -2,8 +2,8 @@ package io.seedflow.core.error;
 
 /**
  * A compact (format 4) update record names a log context that no earlier record of its log defined
- * (docs/update-log-spec.md §4.1): the record cannot be resolved to a model, a base snapshot or lineage sources. Nothing
- * was applied. A replica that needs the record (its step is above the replica's version) must stop or re-bootstrap;
+ * (docs/update-log-spec.md §4.1): the record cannot be resolved to a model, a base snapshot or lineage sources.
+ * Nothing was applied. A replica that needs the record (its step is above the replica's version) must stop or re-bootstrap;
  * one that does not (the step is already in its snapshot) may pass over it.
  */
 public class UnknownLogContextException extends InvalidUpdateRecordException {
