@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""Independent SeedFlow replica (update-log format versions 1, 2 and 3), written from docs/update-log-spec.md alone.
+"""Independent SeedFlow replica (update-log format versions 1 to 4), written from docs/update-log-spec.md alone.
 
 Python 3 + NumPy only. Parses the safetensors snapshot and the Avro object container file itself,
 regenerates every direction z with Philox4x32-10 + the float32 Gaussian transform of spec section 3,
 and applies every record per spec section 5 with an emulated, correctly rounded binary32 fma: masks (6.2), the
-subspace correction with its binary64 basis procedure (6.3) and the exact head delta (6.4).
+subspace correction with its binary64 basis procedure (6.3) and the exact head delta (6.4). Format-4 (compact) logs are
+resolved against the log contexts their records carry inline (4.1) into the same records first.
 
 usage: python3 replica.py --snapshot FILE --log FILE [--expect-weights-sha256 HEX] [--snapshot-id HEX]
 
@@ -63,6 +64,10 @@ class TensorShapeMismatchError(ReplicaError):
 
 
 class InvalidUpdateRecordError(ReplicaError):
+    pass
+
+
+class UnknownLogContextError(InvalidUpdateRecordError):
     pass
 
 
@@ -587,6 +592,76 @@ def read_avro_container(path: str):
 
 
 # ----------------------------------------------------------------------------------------------
+# Format 4: compact records and their log contexts (spec 4.1)
+# ----------------------------------------------------------------------------------------------
+COMPACT_RECORD = "io.seedflow.schemas.CompactModelUpdate"
+
+
+def _zigzag(v: int) -> bytes:
+    u = ((v << 1) ^ (v >> 63)) & 0xFFFFFFFFFFFFFFFF
+    out = bytearray()
+    while True:
+        b = u & 0x7F
+        u >>= 7
+        if u:
+            out.append(b | 0x80)
+        else:
+            out.append(b)
+            return bytes(out)
+
+
+def _avro_string(s: str) -> bytes:
+    b = s.encode("utf-8")
+    return _zigzag(len(b)) + b
+
+
+def context_id(ctx) -> bytes:
+    """First 4 bytes of the SHA-256 of the context's Avro binary encoding (arrays as one block)."""
+    enc = _avro_string(ctx["modelId"]) + _avro_string(ctx["baseSnapshotId"])
+    if ctx["sources"]:
+        enc += _zigzag(len(ctx["sources"])) + b"".join(_avro_string(x) for x in ctx["sources"])
+    enc += _zigzag(0) + _zigzag(ctx["originMillis"])
+    return hashlib.sha256(enc).digest()[:4]
+
+
+class CompactLog:
+    """Resolves the compact records of one log, in log order, into the records of formats 1-3 (spec 4.1)."""
+
+    def __init__(self):
+        self.contexts = {}
+
+    def resolve(self, rec):
+        step, cid, x = rec["step"], rec["context"], rec["extension"]
+        if x is not None and x["context"] is not None:
+            if context_id(x["context"]) != cid:
+                raise InvalidUpdateRecordError(
+                    f"step {step}: names context {cid.hex()} but carries context {context_id(x['context']).hex()}")
+            self.contexts[cid] = x["context"]
+        ctx = self.contexts.get(cid)
+        if ctx is None:
+            raise UnknownLogContextError(f"step {step}: log context {cid.hex()} was not defined by an earlier record")
+        terms = rec["terms"]
+        if len(terms) % 12:
+            raise InvalidUpdateRecordError(f"step {step}: terms field of {len(terms)} bytes, not a multiple of 12")
+        perturbations = [{"seed": int.from_bytes(terms[i:i + 8], "little", signed=True),
+                          "coefficient": np.frombuffer(terms[i + 8:i + 12], dtype="<f4")[0].astype(F32)}
+                         for i in range(0, len(terms), 12)]
+        lineage = []
+        for rng in rec["lineage"]:
+            if not 0 <= rng["source"] < len(ctx["sources"]) or rng["count"] < 0:
+                raise InvalidUpdateRecordError(f"step {step}: lineage range {rng} out of range")
+            lineage.append({"source": ctx["sources"][rng["source"]], "partition": rng["partition"],
+                            "fromOffset": rng["fromOffset"], "untilOffset": rng["fromOffset"] + rng["count"]})
+        mask, sub, head = (None, None, None) if x is None else (x["mask"], x["subspace"], x["headDelta"])
+        return {"formatVersion": 3 if head is not None else 2 if (mask is not None or sub is not None) else 1,
+                "modelId": ctx["modelId"], "baseSnapshotId": ctx["baseSnapshotId"], "step": step,
+                "status": "SKIPPED_NON_FINITE" if x is not None and x["skipped"] else "APPLIED",
+                "decayFactor": ONE if x is None else x["decayFactor"], "perturbations": perturbations,
+                "lineage": lineage, "trainerTimeMillis": ctx["originMillis"] + rec["timeOffsetMillis"],
+                "mask": mask, "subspace": sub, "headDelta": head}
+
+
+# ----------------------------------------------------------------------------------------------
 # Replica (spec sections 4, 5, 7)
 # ----------------------------------------------------------------------------------------------
 # ----------------------------------------------------------------------------------------------
@@ -843,7 +918,10 @@ def main(argv=None) -> int:
     try:
         snap = read_snapshot(args.snapshot, args.snapshot_id)
         check_model_spec(snap)
-        _, records = read_avro_container(args.log)
+        schema, records = read_avro_container(args.log)
+        if isinstance(schema.root, dict) and schema.root.get("name") == COMPACT_RECORD:
+            log = CompactLog()
+            records = [log.resolve(rec) for rec in records]
         rep = Replica(snap)
         for rec in records:
             if rec["baseSnapshotId"] != snap.snapshot_id:

@@ -13,6 +13,8 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.apache.avro.file.DataFileReader;
+import org.apache.avro.generic.GenericDatumReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -50,6 +52,37 @@ class GoldenReplayTest {
         assertThat(r.recordsApplied()).isEqualTo(steps);
         assertThat(r.replica().version()).isEqualTo(steps);
         assertThat(r.weightsSha256()).isEqualTo(expected);
+    }
+
+    /**
+     * The v4 golden log (compact records naming two log contexts) replays to its recorded digest, and is exactly what
+     * {@link CompactLogs#goldenV4} builds from the checked-in v1-v3 logs, as the compact encoding keeps it; with
+     * {@code -Dseedflow.golden.write-v4=<dir>} it is (re)written there.
+     */
+    @Test
+    void compactGoldenReplaysToTheRecordedWeightsAndIsTheDocumentedConstruction()
+            throws IOException, URISyntaxException {
+        Path golden = Path.of(getClass().getResource("/golden").toURI());
+        Path snapshot;
+        try (var files = Files.list(golden.resolve("replay-v1"))) {
+            snapshot = files.filter(p -> p.toString().endsWith(".safetensors")).findFirst().orElseThrow();
+        }
+        List<TensorSpec> specs = SnapshotStore.read(snapshot, null).parameters().specs();
+        String out = System.getProperty("seedflow.golden.write-v4");
+        if (out != null) {
+            CompactLogs.writeGolden(golden, snapshot, specs, Path.of(out));
+        }
+        Path dir = golden.resolve("replay-v4-compact");
+        Path log = dir.resolve("updates.avro");
+        try (DataFileReader<Object> in = new DataFileReader<>(log.toFile(), new GenericDatumReader<>())) {
+            assertThat(in.getSchema().getFullName()).isEqualTo("io.seedflow.schemas.CompactModelUpdate");
+        }
+        assertThat(UpdateLogFile.readAll(log))
+                .containsExactlyElementsOf(CompactLogs.goldenV4(golden, specs).stream().map(CompactLogs::compactView)
+                        .toList());
+        LogReplay.Result r = LogReplay.replay(dir.resolve(snapshot.getFileName()), null, log);
+        assertThat(r.recordsApplied()).isEqualTo(100);
+        assertThat(r.weightsSha256()).isEqualTo(Files.readString(dir.resolve("weights.sha256")).strip());
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.seedflow.tests;
 
 import io.seedflow.connectors.log.LogReplay;
+import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.log.UpdateLogFile;
 import io.seedflow.core.log.HeadDelta;
 import io.seedflow.core.log.Lineage;
@@ -85,9 +86,14 @@ final class HeadDeltaLogs {
         return out;
     }
 
-    /** Writes the records as an update-log file; returns it. */
+    /** Writes the records as an update-log file in format 4 (compact); returns it. */
     static Path write(List<UpdateRecord> records, Path file) {
-        try (UpdateLogFile.Writer w = new UpdateLogFile.Writer(file)) {
+        return write(records, file, UpdateLogEncoding.COMPACT);
+    }
+
+    /** Writes the records as an update-log file in {@code encoding}; returns it. */
+    static Path write(List<UpdateRecord> records, Path file, UpdateLogEncoding encoding) {
+        try (UpdateLogFile.Writer w = new UpdateLogFile.Writer(file, encoding)) {
             records.forEach(w::append);
         }
         return file;
@@ -97,7 +103,7 @@ final class HeadDeltaLogs {
     static String writeGolden(Path goldenDir, Path snapshot, List<TensorSpec> specs, Path dir) throws IOException {
         Files.createDirectories(dir);
         Path snap = Files.copy(snapshot, dir.resolve(snapshot.getFileName()), StandardCopyOption.REPLACE_EXISTING);
-        Path log = write(goldenV3(goldenDir, specs), dir.resolve("updates.avro"));
+        Path log = write(goldenV3(goldenDir, specs), dir.resolve("updates.avro"), UpdateLogEncoding.FULL);
         String sha = LogReplay.replay(snap, null, log).weightsSha256();
         Files.writeString(dir.resolve("weights.sha256"), sha + "\n", StandardCharsets.US_ASCII);
         return sha;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.seedflow.connectors.log.LogReplay;
+import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.log.UpdateLogFile;
 import io.seedflow.core.data.FashionMnist;
 import io.seedflow.core.data.LabeledDataset;
@@ -30,9 +31,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Cross-language check of the spec: logs freshly produced by the Java trainer (format 1: q = 3 without decay, q = 1
- * with decay, a hand-made SKIPPED_NON_FINITE record; format 2: a magnitude mask with decay, a random mask with the
- * subspace correction; format 3: a body-masked run with exact head deltas added by hand, applied by the Java replica)
+ * Cross-language check of the spec: logs freshly produced by the Java trainer, written in format 4 (compact) as the
+ * trainer does by default, with the records of formats 1 (q = 3 without decay, q = 1 with decay, a hand-made
+ * SKIPPED_NON_FINITE record; that log also written in format 1), 2 (a magnitude mask with decay, a random mask with
+ * the subspace correction) and 3 (a body-masked run with exact head deltas added by hand, applied by the Java replica)
  * and every checked-in golden replay are replayed by tools/independent-replica, a Python/NumPy replica written
  * from docs/update-log-spec.md alone, which must print the Java weights SHA-256. Needs python3 with NumPy: CI
  * (.ci/run) installs it and sets SEEDFLOW_REQUIRE_PYTHON=1 so that a missing interpreter fails instead of skipping.
@@ -76,6 +78,10 @@ class IndependentReplicaITCase {
         String javaSha = LogReplay.replay(r.baseSnapshot().path(), null, log).weightsSha256();
         assertThat(javaSha).isEqualTo(r.finalSnapshot().weightsSha256());
         assertPythonReplays(r.baseSnapshot().path(), log, javaSha);
+        // the same records as format 1 (the trainer's log is format 4, the default)
+        Path full = HeadDeltaLogs.write(UpdateLogFile.readAll(log), dir.resolve("with-skip-full.avro"),
+                UpdateLogEncoding.FULL);
+        assertPythonReplays(r.baseSnapshot().path(), full, javaSha);
     }
 
     @Test
@@ -117,7 +123,7 @@ class IndependentReplicaITCase {
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"replay-v1", "replay-v2-magnitude-subspace", "replay-v2-random-selection",
-            "replay-v3-head-delta"})
+            "replay-v3-head-delta", "replay-v4-compact"})
     void pythonReplicaReproducesEveryGoldenReplay(String name) throws Exception {
         Path dir = Path.of(getClass().getResource("/golden/" + name).toURI());
         Path snapshot;

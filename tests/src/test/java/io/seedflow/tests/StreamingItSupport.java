@@ -3,7 +3,6 @@ package io.seedflow.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedflow.connectors.kafka.UpdatesTopic;
-import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
@@ -20,7 +19,6 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -77,8 +75,8 @@ final class StreamingItSupport {
 
     /** Every committed entry of the updates topic (update records and snapshot announcements), in offset order. */
     static List<UpdatesTopic.Entry> readUpdatesTopic(EmbeddedKafkaBroker kafka, SchemaRegistry registry, String topic) {
-        ConfluentAvroCodec<SpecificRecord> codec = UpdatesTopic.codec(registry);
-        return readCommitted(kafka, topic).stream().map(r -> UpdatesTopic.decode(codec, r.value())).toList();
+        UpdatesTopic.Reader reader = new UpdatesTopic.Reader(registry);
+        return readCommitted(kafka, topic).stream().map(r -> reader.read(r.value())).toList();
     }
 
     /** The update records among {@code entries}. */

@@ -1,5 +1,6 @@
 package io.seedflow.connectors.kafka;
 
+import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
@@ -52,10 +53,14 @@ public final class SeedflowKafka {
         return builder.build();
     }
 
-    /** Update records, Avro {@code ModelUpdate} in the Confluent wire format, keyed by model id, exactly once. */
+    /**
+     * Update records in the Confluent wire format ({@code CompactModelUpdate}, format 4, or {@code ModelUpdate} with
+     * {@link UpdateLogEncoding#FULL}), keyed by model id, exactly once.
+     */
     public static KafkaSink<UpdateRecord> updatesSink(String bootstrapServers, String topic,
-            RegistryClientOptions registry, String transactionalIdPrefix) {
-        return exactlyOnce(bootstrapServers, UpdatesTopicSerializationSchema.forUpdates(topic, registry), transactionalIdPrefix);
+            RegistryClientOptions registry, String transactionalIdPrefix, UpdateLogEncoding encoding) {
+        return exactlyOnce(bootstrapServers, UpdatesTopicSerializationSchema.forUpdates(topic, registry, encoding),
+                transactionalIdPrefix);
     }
 
     /**
@@ -65,8 +70,9 @@ public final class SeedflowKafka {
      * order between the two kinds.
      */
     public static KafkaSink<SnapshotAnnouncement> announcementsSink(String bootstrapServers, String topic,
-            RegistryClientOptions registry, String transactionalIdPrefix) {
-        return exactlyOnce(bootstrapServers, UpdatesTopicSerializationSchema.forAnnouncements(topic, registry), transactionalIdPrefix);
+            RegistryClientOptions registry, String transactionalIdPrefix, UpdateLogEncoding encoding) {
+        return exactlyOnce(bootstrapServers, UpdatesTopicSerializationSchema.forAnnouncements(topic, registry,
+                encoding), transactionalIdPrefix);
     }
 
     /**

@@ -1,29 +1,46 @@
 package io.seedflow.connectors.kafka;
 
+import io.seedflow.connectors.log.CompactUpdateDecoder;
+import io.seedflow.connectors.log.CompactUpdateEncoder;
 import io.seedflow.connectors.log.SnapshotAnnouncementCodec;
+import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.log.UpdateRecordCodec;
 import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.connectors.registry.WireFormatException;
+import io.seedflow.core.error.UnknownLogContextException;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
+import io.seedflow.schemas.CompactModelUpdate;
 import io.seedflow.schemas.ModelUpdate;
 import org.apache.avro.specific.SpecificRecord;
 
 /**
- * The value format of the updates topic: each value is one entry of a model's log, either a {@code ModelUpdate} or a
- * {@code SnapshotAnnouncement}. The subject {@code <topic>-value} holds one schema, the Avro union of the two
- * (docs/update-log-spec.md §6), so a Confluent registry with its default compatibility accepts it and any
- * Confluent-aware consumer decodes both kinds.
+ * The value format of the updates topic: each value is one entry of a model's log, a {@code ModelUpdate} (formats 1
+ * to 3), a {@code CompactModelUpdate} (format 4) or a {@code SnapshotAnnouncement}. The subject {@code <topic>-value}
+ * holds the Avro union of the kinds (docs/update-log-spec.md §7.2): {@code [ModelUpdate, SnapshotAnnouncement]} as
+ * written with {@link UpdateLogEncoding#FULL}, so that replicas older than format 4 still read such a topic, and
+ * {@code [ModelUpdate, SnapshotAnnouncement, CompactModelUpdate]} as written with {@link UpdateLogEncoding#COMPACT};
+ * readers use the latter, which reads both. A Confluent registry with its default (backward) compatibility accepts
+ * the change.
  */
 public final class UpdatesTopic {
     private UpdatesTopic() {
     }
 
-    /** The codec of the updates topic's values. */
+    /** The codec that reads every value of the updates topic (and writes compact topics). */
     public static ConfluentAvroCodec<SpecificRecord> codec(SchemaRegistry registry) {
-        return ConfluentAvroCodec.forUnion(registry, ModelUpdate.class,
-                io.seedflow.schemas.SnapshotAnnouncement.class);
+        return codec(registry, UpdateLogEncoding.COMPACT);
+    }
+
+    /** The codec whose union the writer of a topic with this encoding registers. */
+    public static ConfluentAvroCodec<SpecificRecord> codec(SchemaRegistry registry, UpdateLogEncoding encoding) {
+        if (encoding == UpdateLogEncoding.FULL) {
+            return ConfluentAvroCodec.forUnion(registry, ModelUpdate.class,
+                    io.seedflow.schemas.SnapshotAnnouncement.class);
+        }
+        return ConfluentAvroCodec.forUnion(registry, ModelUpdate.class, io.seedflow.schemas.SnapshotAnnouncement.class,
+                CompactModelUpdate.class);
     }
 
     /** One decoded entry: exactly one of the two is non-null. */
@@ -33,28 +50,68 @@ public final class UpdatesTopic {
         }
     }
 
-    /** Decodes one value of the updates topic; a value of another type is a {@link WireFormatException}. */
-    public static Entry decode(ConfluentAvroCodec<SpecificRecord> codec, byte[] value) {
-        SpecificRecord r = codec.decode(value);
-        if (r instanceof ModelUpdate m) {
-            return new Entry(UpdateRecordCodec.fromAvro(m), null);
+    /**
+     * Decodes the values of one updates topic in topic order. Compact records are resolved in the log contexts that
+     * earlier values carried (spec §4.1), so one reader must see the values in order. Not thread-safe.
+     */
+    public static final class Reader {
+        private final ConfluentAvroCodec<SpecificRecord> codec;
+        private final CompactUpdateDecoder compact = new CompactUpdateDecoder();
+
+        public Reader(SchemaRegistry registry) {
+            this.codec = codec(registry);
         }
-        if (r instanceof io.seedflow.schemas.SnapshotAnnouncement a) {
-            return new Entry(null, SnapshotAnnouncementCodec.fromAvro(a));
+
+        /**
+         * Decodes one value.
+         *
+         * @throws WireFormatException if the value is not one of the topic's kinds (or is malformed, truncated)
+         * @throws UnknownLogContextException if it is a compact record whose context no earlier value defined
+         */
+        public Entry read(byte[] value) {
+            SpecificRecord r = codec.decode(value);
+            if (r instanceof CompactModelUpdate c) {
+                return new Entry(compact.decode(c), null);
+            }
+            if (r instanceof ModelUpdate m) {
+                return new Entry(UpdateRecordCodec.fromAvro(m), null);
+            }
+            if (r instanceof io.seedflow.schemas.SnapshotAnnouncement a) {
+                return new Entry(null, SnapshotAnnouncementCodec.fromAvro(a));
+            }
+            throw new WireFormatException(WireFormatException.Reason.INCOMPATIBLE_SCHEMA,
+                    "updates topic value decoded as " + r.getClass().getName()
+                            + "; expected ModelUpdate, CompactModelUpdate or SnapshotAnnouncement");
         }
-        throw new WireFormatException(WireFormatException.Reason.INCOMPATIBLE_SCHEMA,
-                "updates topic value decoded as " + r.getClass().getName()
-                        + "; expected ModelUpdate or SnapshotAnnouncement");
     }
 
-    static SpecificRecord toAvro(Object entry) {
-        if (entry instanceof UpdateRecord u) {
-            return UpdateRecordCodec.toAvro(u);
+    /**
+     * Encodes the entries one writer puts on the topic, in the order it writes them (compact records decide from the
+     * previous ones which carries its context inline). Not thread-safe.
+     */
+    public static final class Writer {
+        private final ConfluentAvroCodec<SpecificRecord> codec;
+        private final CompactUpdateEncoder compact;
+
+        public Writer(SchemaRegistry registry, UpdateLogEncoding encoding) {
+            this.codec = codec(registry, encoding);
+            this.compact = encoding == UpdateLogEncoding.COMPACT ? new CompactUpdateEncoder() : null;
         }
-        if (entry instanceof SnapshotAnnouncement a) {
-            return SnapshotAnnouncementCodec.toAvro(a);
+
+        /** The wire bytes of {@code entry} (an {@link UpdateRecord} or a {@link SnapshotAnnouncement}). */
+        public byte[] write(String subject, Object entry) {
+            return codec.encode(subject, toAvro(entry));
         }
-        throw new IllegalArgumentException("updates topic entry: expected an UpdateRecord or a SnapshotAnnouncement, "
-                + "got " + (entry == null ? "null" : entry.getClass().getName()));
+
+        private SpecificRecord toAvro(Object entry) {
+            if (entry instanceof UpdateRecord u) {
+                return compact != null ? compact.encode(u) : UpdateRecordCodec.toAvro(u);
+            }
+            if (entry instanceof SnapshotAnnouncement a) {
+                return SnapshotAnnouncementCodec.toAvro(a);
+            }
+            throw new IllegalArgumentException("updates topic entry: expected an UpdateRecord or a "
+                    + "SnapshotAnnouncement, got " + (entry == null ? "null" : entry.getClass().getName()));
+        }
     }
 }

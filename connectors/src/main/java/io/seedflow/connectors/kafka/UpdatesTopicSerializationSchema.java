@@ -1,6 +1,6 @@
 package io.seedflow.connectors.kafka;
 
-import io.seedflow.connectors.registry.ConfluentAvroCodec;
+import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.registry.ConfluentWireFormat;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.log.UpdateRecord;
@@ -9,7 +9,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Objects;
 import java.util.function.Function;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.api.common.serialization.SerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -18,7 +17,9 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * Writes entries of a model's log ({@link UpdateRecord}s or {@link SnapshotAnnouncement}s) to the updates topic in
  * the Confluent wire format with the topic's union schema ({@link UpdatesTopic}), subject {@code <topic>-value}. The
  * key is the model id, so all entries of one model land in one partition, in order. Flink never closes a record
- * serializer, so the registry client is shared per settings ({@code RegistrySettings#sharedClient}).
+ * serializer, so the registry client is shared per settings ({@code RegistrySettings#sharedClient}). Records are
+ * written in format 4 ({@link UpdateLogEncoding#COMPACT}) unless {@link UpdateLogEncoding#FULL} is asked for; one
+ * instance writes the entries of its subtask in order, which is what the compact encoding's inline contexts need.
  *
  * @param <T> {@link UpdateRecord} or {@link SnapshotAnnouncement}
  */
@@ -28,8 +29,9 @@ public final class UpdatesTopicSerializationSchema<T> implements KafkaRecordSeri
     private final String topic;
     private final HashMap<String, String> registry;
     private final SerializableModelId<T> modelId;
+    private final UpdateLogEncoding encoding;
 
-    private transient ConfluentAvroCodec<SpecificRecord> codec;
+    private transient UpdatesTopic.Writer writer;
     private transient String subject;
 
     /** The model id of an entry; serializable because the schema is shipped to the task managers. */
@@ -37,31 +39,33 @@ public final class UpdatesTopicSerializationSchema<T> implements KafkaRecordSeri
     }
 
     private UpdatesTopicSerializationSchema(String topic, RegistryClientOptions registry,
-            SerializableModelId<T> modelId) {
+            SerializableModelId<T> modelId, UpdateLogEncoding encoding) {
         this.topic = Objects.requireNonNull(topic, "topic");
         this.registry = RegistrySettings.toMap(registry);
         this.modelId = modelId;
+        this.encoding = Objects.requireNonNull(encoding, "encoding");
     }
 
     public static UpdatesTopicSerializationSchema<UpdateRecord> forUpdates(String topic,
-            RegistryClientOptions registry) {
-        return new UpdatesTopicSerializationSchema<>(topic, registry, UpdateRecord::modelId);
+            RegistryClientOptions registry, UpdateLogEncoding encoding) {
+        return new UpdatesTopicSerializationSchema<>(topic, registry, UpdateRecord::modelId, encoding);
     }
 
+    /** Announcements; {@code encoding} picks the union schema registered, the same as the topic's update records. */
     public static UpdatesTopicSerializationSchema<SnapshotAnnouncement> forAnnouncements(String topic,
-            RegistryClientOptions registry) {
-        return new UpdatesTopicSerializationSchema<>(topic, registry, a -> a.modelId);
+            RegistryClientOptions registry, UpdateLogEncoding encoding) {
+        return new UpdatesTopicSerializationSchema<>(topic, registry, a -> a.modelId, encoding);
     }
 
     @Override
     public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
-        codec = UpdatesTopic.codec(RegistrySettings.sharedClient(registry));
+        writer = new UpdatesTopic.Writer(RegistrySettings.sharedClient(registry), encoding);
         subject = ConfluentWireFormat.valueSubject(topic);
     }
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(T entry, KafkaSinkContext context, Long timestamp) {
-        byte[] value = codec.encode(subject, UpdatesTopic.toAvro(entry));
+        byte[] value = writer.write(subject, entry);
         // no Flink timestamp: the trainer emits from timers, whose timestamps (up to Long.MAX_VALUE for the end of
         // a bounded input) are not times; Kafka stamps the record when it is produced
         return new ProducerRecord<>(topic, null, null, modelId.apply(entry).getBytes(StandardCharsets.UTF_8), value);

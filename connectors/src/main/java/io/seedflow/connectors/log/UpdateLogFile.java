@@ -2,6 +2,7 @@ package io.seedflow.connectors.log;
 
 import io.seedflow.core.error.SeedFlowException;
 import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.schemas.CompactModelUpdate;
 import io.seedflow.schemas.ModelUpdate;
 import java.io.Closeable;
 import java.io.IOException;
@@ -10,15 +11,19 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
+import org.apache.avro.Schema;
 import org.apache.avro.file.CodecFactory;
 import org.apache.avro.file.DataFileReader;
 import org.apache.avro.file.DataFileWriter;
+import org.apache.avro.generic.GenericDatumReader;
 import org.apache.avro.specific.SpecificDatumReader;
 import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
 
 /**
- * An update log on disk: an Avro object container file of {@link ModelUpdate} records in step order (the same
- * records the update topic carries). Readable by any Avro tool.
+ * An update log on disk: an Avro object container file of update records in step order (the same records the update
+ * topic carries), either {@link CompactModelUpdate} (format 4, the default) or {@link ModelUpdate} (formats 1 to 3).
+ * One file holds one kind; readers tell them apart by the writer schema the file embeds. Readable by any Avro tool.
  */
 public final class UpdateLogFile {
     private UpdateLogFile() {
@@ -26,14 +31,23 @@ public final class UpdateLogFile {
 
     /** Appends records to a new log file. */
     public static final class Writer implements Closeable {
-        private final DataFileWriter<ModelUpdate> out;
+        private final DataFileWriter<SpecificRecord> out;
+        private final CompactUpdateEncoder compact;
         private long count;
 
+        /** A format-4 (compact) log. */
         public Writer(Path file) {
-            out = new DataFileWriter<>(new SpecificDatumWriter<>(ModelUpdate.class));
+            this(file, UpdateLogEncoding.COMPACT);
+        }
+
+        public Writer(Path file, UpdateLogEncoding encoding) {
+            Schema schema = encoding == UpdateLogEncoding.COMPACT ? CompactModelUpdate.getClassSchema()
+                    : ModelUpdate.getClassSchema();
+            compact = encoding == UpdateLogEncoding.COMPACT ? new CompactUpdateEncoder() : null;
+            out = new DataFileWriter<>(new SpecificDatumWriter<>(schema));
             out.setCodec(CodecFactory.deflateCodec(1));
             try {
-                out.create(ModelUpdate.getClassSchema(), file.toFile());
+                out.create(schema, file.toFile());
             } catch (IOException e) {
                 throw new UncheckedIOException("creating update log " + file, e);
             }
@@ -41,7 +55,7 @@ public final class UpdateLogFile {
 
         public void append(UpdateRecord r) {
             try {
-                out.append(UpdateRecordCodec.toAvro(r));
+                out.append(compact != null ? compact.encode(r) : UpdateRecordCodec.toAvro(r));
                 count++;
             } catch (IOException e) {
                 throw new UncheckedIOException("appending step " + r.step() + " to the update log", e);
@@ -64,19 +78,15 @@ public final class UpdateLogFile {
 
     /** Streams the records of a log file, in file order, to {@code sink}; returns how many. */
     public static long forEach(Path file, Consumer<UpdateRecord> sink) {
-        try (DataFileReader<ModelUpdate> in = new DataFileReader<>(file.toFile(),
-                new SpecificDatumReader<>(ModelUpdate.class))) {
-            long n = 0;
-            ModelUpdate reuse = null;
-            while (in.hasNext()) {
-                reuse = in.next(reuse);
-                sink.accept(UpdateRecordCodec.fromAvro(reuse));
-                n++;
+        try {
+            if (isCompact(file)) {
+                CompactUpdateDecoder decoder = new CompactUpdateDecoder();
+                return read(file, CompactModelUpdate.class, m -> sink.accept(decoder.decode(m)));
             }
-            return n;
+            return read(file, ModelUpdate.class, m -> sink.accept(UpdateRecordCodec.fromAvro(m)));
         } catch (IOException e) {
-            throw new SeedFlowException("cannot read update log " + file + " as an Avro file of ModelUpdate records: "
-                    + e.getMessage(), e);
+            throw new SeedFlowException("cannot read update log " + file + " as an Avro file of ModelUpdate or "
+                    + "CompactModelUpdate records: " + e.getMessage(), e);
         }
     }
 
@@ -84,5 +94,24 @@ public final class UpdateLogFile {
         List<UpdateRecord> all = new ArrayList<>();
         forEach(file, all::add);
         return all;
+    }
+
+    /** Whether the file's writer schema is the format-4 record (else it is read as {@link ModelUpdate}). */
+    private static boolean isCompact(Path file) throws IOException {
+        try (DataFileReader<Object> in = new DataFileReader<>(file.toFile(), new GenericDatumReader<>())) {
+            return CompactModelUpdate.getClassSchema().getFullName().equals(in.getSchema().getFullName());
+        }
+    }
+
+    private static <T extends SpecificRecord> long read(Path file, Class<T> type, Consumer<T> sink) throws IOException {
+        try (DataFileReader<T> in = new DataFileReader<>(file.toFile(), new SpecificDatumReader<>(type))) {
+            long n = 0;
+            while (in.hasNext()) {
+                // no object reuse: a decoder keeps the contexts that records carry inline
+                sink.accept(in.next());
+                n++;
+            }
+            return n;
+        }
     }
 }

@@ -1,11 +1,11 @@
 package io.seedflow.connectors.replica;
 
 import io.seedflow.connectors.kafka.UpdatesTopic;
-import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.connectors.registry.WireFormatException;
 import io.seedflow.core.error.SnapshotIntegrityException;
+import io.seedflow.core.error.UnknownLogContextException;
 import io.seedflow.core.snapshot.SafetensorsFormat;
 import io.seedflow.core.snapshot.Snapshot;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -45,7 +44,7 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
     private final Duration pollTimeout;
     private final Map<String, List<SnapshotAnnouncement>> announcements = new HashMap<>();
     private ConfluentRegistryClient registry;
-    private ConfluentAvroCodec<SpecificRecord> codec;
+    private UpdatesTopic.Reader reader;
     private KafkaConsumer<byte[], byte[]> consumer;
 
     public AnnouncedSnapshotSource(String bootstrapServers, String topic, RegistryClientOptions registry,
@@ -95,10 +94,12 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
                     continue;
                 }
                 try {
-                    UpdatesTopic.Entry e = UpdatesTopic.decode(codec, r.value());
+                    UpdatesTopic.Entry e = reader.read(r.value());
                     if (e.announcement() != null) {
                         announcements.computeIfAbsent(e.modelId(), k -> new ArrayList<>()).add(e.announcement());
                     }
+                } catch (UnknownLogContextException e) {
+                    // an update record whose context went with retention: nothing to do with announcements
                 } catch (WireFormatException e) {
                     LOG.warn("skipping undecodable value at {}-{}@{} while looking for snapshot announcements: {}",
                             r.topic(), r.partition(), r.offset(), e.getMessage());
@@ -118,7 +119,7 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
 
     private void open() {
         registry = ConfluentRegistryClient.create(registryOptions);
-        codec = UpdatesTopic.codec(registry);
+        reader = new UpdatesTopic.Reader(registry);
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -1,18 +1,19 @@
 package io.seedflow.connectors.replica;
 
 import io.seedflow.connectors.kafka.UpdatesTopic;
-import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.error.UnknownLogContextException;
 import io.seedflow.core.error.UpdateLogGapException;
 import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.Snapshot;
 import io.seedflow.core.tensor.ParameterSet;
-import org.apache.avro.specific.SpecificRecord;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -42,8 +43,12 @@ import org.slf4j.LoggerFactory;
  * <p>On {@link #start()} its thread bootstraps from the newest snapshot of the model in the {@link SnapshotSource},
  * then reads the updates topic from the beginning of every partition ({@code isolation.level=read_committed}, no
  * consumer group, no offset commits), decodes each value from the Confluent wire format, ignores records of other
- * models and records already contained in the snapshot ({@code step <=} the snapshot's step), and applies the rest
- * strictly in step order through core's {@link Replica}.
+ * models (by the Kafka key, the model id, where there is one, and by the decoded record) and records already contained
+ * in the snapshot ({@code step <=} the snapshot's step), and applies the rest strictly in step order through core's
+ * {@link Replica}. A compact (format 4) record whose log context the topic no longer holds (retention) is passed over
+ * when its step is in the snapshot; one that is needed is handled like a gap (re-bootstrap from a snapshot that holds
+ * its step, else stop with the {@link UnknownLogContextException}); spec §4.1: the record after a snapshot always
+ * carries its context.
  *
  * <p>A gap ({@link UpdateLogGapException}) makes it re-bootstrap from the newest snapshot: if that snapshot holds
  * every missing step (its step {@code >=} the gap's last missing step) it continues from there; otherwise it reports
@@ -244,7 +249,8 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
                 KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(consumerProperties(),
                         new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer = c;
-            ConfluentAvroCodec<SpecificRecord> codec = UpdatesTopic.codec(registry);
+            UpdatesTopic.Reader reader = new UpdatesTopic.Reader(registry);
+            byte[] key = config.modelId.getBytes(StandardCharsets.UTF_8);
             if (closing) {
                 return;
             }
@@ -260,10 +266,18 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
                     if (closing) {
                         return;
                     }
-                    if (r.value() == null) {
-                        continue;
+                    if (r.value() == null || (r.key() != null && !Arrays.equals(key, r.key()))) {
+                        continue; // a tombstone, or another model's entry
                     }
-                    UpdatesTopic.Entry entry = UpdatesTopic.decode(codec, r.value());
+                    UpdatesTopic.Entry entry;
+                    try {
+                        entry = reader.read(r.value());
+                    } catch (UnknownLogContextException e) {
+                        if (e.step() <= bootstrapStep || rebootstrapPast(e)) {
+                            continue; // its context went with retention or a gap; a snapshot holds its step
+                        }
+                        throw e;
+                    }
                     if (entry.announcement() != null) {
                         if (config.modelId.equals(entry.modelId())) {
                             announcedStep = Math.max(announcedStep, entry.announcement().step);
@@ -323,6 +337,21 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
                 applyLocked(r); // r.step() == bootstrapStep + 1 here
             }
         }
+        return true;
+    }
+
+    /**
+     * After a needed record whose log context is unknown (the record that defined it is missing): re-bootstraps from
+     * the newest snapshot if that holds the record's step, as after a gap; returns whether it did.
+     */
+    private boolean rebootstrapPast(UnknownLogContextException e) {
+        Optional<Snapshot> s = config.snapshots.newest(config.modelId);
+        if (s.isEmpty() || s.get().step() < e.step()) {
+            return false;
+        }
+        LOG.info("model '{}': {}; re-bootstrapping from snapshot {} at step {}", config.modelId, e.getMessage(),
+                s.get().sha256(), s.get().step());
+        bootstrap(s.get());
         return true;
     }
 

@@ -49,6 +49,34 @@ final class UpdateRecordFixtures {
                         {0.125f, -7.25e-3f}}));
     }
 
+    /**
+     * The records of golden/model-update-v4.hex, applied in order to {@link #goldenWeights} at version 7: the record
+     * of {@link #goldenV3} (every section; it defines the log context inline), a dense one-term record without decay
+     * (context by id only: the 40-byte case) and a skipped step.
+     */
+    static List<UpdateRecord> goldenV4Log() {
+        UpdateRecord first = goldenV3();
+        UpdateRecord dense = new UpdateRecord(1, first.modelId(), first.baseSnapshotId(), 9, UpdateStatus.APPLIED, 1f,
+                List.of(new PerturbationTerm(-0x3A5C0FFEE1234567L, -1.25e-2f, 0.5f, 1.2f, 1.19f)), 1e-3f, 3e-2f, 16,
+                List.of(new Lineage("events", 2, 516, 532)), first.trainerTimeMillis() + 1_250);
+        UpdateRecord skipped = new UpdateRecord(1, first.modelId(), first.baseSnapshotId(), 10,
+                UpdateStatus.SKIPPED_NON_FINITE, 1f, List.of(), 1e-3f, 3e-2f, 16,
+                List.of(new Lineage("events", 2, 532, 548)), first.trainerTimeMillis() + 2_500);
+        return List.of(first, dense, skipped);
+    }
+
+    /**
+     * What a record reads as after a trip through the compact encoding: the monitoring-only fields are not carried
+     * (NaN, batch size 0), everything else is kept.
+     */
+    static UpdateRecord compactView(UpdateRecord r) {
+        List<PerturbationTerm> terms = r.perturbations().stream()
+                .map(t -> new PerturbationTerm(t.seed(), t.coefficient(), Float.NaN, Float.NaN, Float.NaN)).toList();
+        return new UpdateRecord(r.formatVersion(), r.modelId(), r.baseSnapshotId(), r.step(), r.status(),
+                r.decayFactor(), terms, Float.NaN, Float.NaN, 0, r.lineage(), r.trainerTimeMillis(), r.mask(),
+                r.subspace(), r.headDelta());
+    }
+
     /** Fixed weights of shape mlp:4x3x2 (w0 [3,4], b0 [3], w1 [2,3], b1 [2]): k/16 for k in -5..5, zeros included. */
     static ParameterSet goldenWeights() {
         ParameterSet p = new ParameterSet(List.of(new TensorSpec("layers.0.weight", new int[] {3, 4}),

@@ -1,7 +1,6 @@
 package io.seedflow.jobs.bench;
 
 import io.seedflow.connectors.kafka.UpdatesTopic;
-import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.replica.ModelListener;
 import io.seedflow.connectors.replica.ModelUpdateSubscriber;
 import io.seedflow.core.data.LabeledDataset;
@@ -26,7 +25,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.avro.specific.SpecificRecord;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -126,12 +124,12 @@ public final class StreamingBenchmark {
         runToEnd(settings, localConfiguration(null));
         double seconds = (System.nanoTime() - start) / 1e9;
         List<ConsumerRecord<byte[], byte[]>> log = readAll(env, topics.updates());
-        ConfluentAvroCodec<SpecificRecord> codec = UpdatesTopic.codec(env.client);
+        UpdatesTopic.Reader reader = new UpdatesTopic.Reader(env.client);
         Sizes records = new Sizes();
         Sizes announcements = new Sizes();
         List<UpdateRecord> updates = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : log) {
-            UpdatesTopic.Entry e = UpdatesTopic.decode(codec, r.value());
+            UpdatesTopic.Entry e = reader.read(r.value());
             if (e.update() != null) {
                 records.add(r.value().length);
                 updates.add(e.update());
@@ -209,9 +207,9 @@ public final class StreamingBenchmark {
             if (!replica.awaitVersion(steps, Duration.ofMinutes(2))) {
                 throw new IllegalStateException("replica reached only version " + replica.version() + " of " + steps);
             }
-            ConfluentAvroCodec<SpecificRecord> codec = UpdatesTopic.codec(env.client);
+            UpdatesTopic.Reader reader = new UpdatesTopic.Reader(env.client);
             for (ConsumerRecord<byte[], byte[]> r : readAll(env, topics.updates())) {
-                UpdatesTopic.Entry e = UpdatesTopic.decode(codec, r.value());
+                UpdatesTopic.Entry e = reader.read(r.value());
                 if (e.update() != null) {
                     long newest = e.update().lineage().stream().mapToLong(l -> l.untilOffset() - 1).max().orElse(-1);
                     newestOffsetOfStep.put(e.update().step(), newest);

@@ -1,12 +1,10 @@
 package io.seedflow.jobs.embedded;
 
-import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.connectors.kafka.UpdatesTopic;
-import org.apache.avro.specific.SpecificRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -124,12 +122,12 @@ public final class PipelineMonitor implements AutoCloseable {
                 KafkaConsumer<byte[], byte[]> deadLetters = consumer("read_committed")) {
             updatesConsumer = updates;
             deadLetterConsumer = deadLetters;
-            ConfluentAvroCodec<SpecificRecord> codec = UpdatesTopic.codec(client);
+            UpdatesTopic.Reader reader = new UpdatesTopic.Reader(client);
             assignFromBeginning(updates, updatesTopic);
             assignFromBeginning(deadLetters, deadLetterTopic);
             while (!closing) {
                 for (ConsumerRecord<byte[], byte[]> r : updates.poll(Duration.ofMillis(100))) {
-                    onUpdate(codec, r);
+                    onUpdate(reader, r);
                 }
                 for (ConsumerRecord<byte[], byte[]> r : deadLetters.poll(Duration.ofMillis(100))) {
                     String reason = r.key() == null ? "?" : new String(r.key(), StandardCharsets.UTF_8);
@@ -147,8 +145,8 @@ public final class PipelineMonitor implements AutoCloseable {
         }
     }
 
-    private void onUpdate(ConfluentAvroCodec<SpecificRecord> codec, ConsumerRecord<byte[], byte[]> r) {
-        UpdateRecord u = UpdatesTopic.decode(codec, r.value()).update();
+    private void onUpdate(UpdatesTopic.Reader reader, ConsumerRecord<byte[], byte[]> r) {
+        UpdateRecord u = reader.read(r.value()).update();
         if (u == null || !modelId.equals(u.modelId())) { // a snapshot announcement, or another model
             return;
         }

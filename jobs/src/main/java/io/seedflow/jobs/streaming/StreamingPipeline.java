@@ -88,11 +88,13 @@ public final class StreamingPipeline {
 
         updates.getSideOutput(ZoTrainerFunction.SNAPSHOTS)
                 .sinkTo(SeedflowKafka.announcementsSink(settings.bootstrapServers(), settings.updatesTopic(),
-                        settings.registry(), settings.transactionalIdPrefix() + "-announcements"))
+                        settings.registry(), settings.transactionalIdPrefix() + "-announcements",
+                        settings.updatesEncoding()))
                 .uid(ANNOUNCEMENTS_SINK_UID).name("snapshot announcements: " + settings.updatesTopic());
 
         beforeUpdatesSink.apply(updates).sinkTo(SeedflowKafka.updatesSink(settings.bootstrapServers(), settings.updatesTopic(),
-                        settings.registry(), settings.transactionalIdPrefix() + "-updates"))
+                        settings.registry(), settings.transactionalIdPrefix() + "-updates",
+                        settings.updatesEncoding()))
                 .uid(UPDATES_SINK_UID).name("updates: " + settings.updatesTopic());
 
         deadLetters.sinkTo(SeedflowKafka.deadLetterSink(settings.bootstrapServers(), settings.deadLetterTopic(),

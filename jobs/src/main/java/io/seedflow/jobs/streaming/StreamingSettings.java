@@ -1,6 +1,7 @@
 package io.seedflow.jobs.streaming;
 
 import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
+import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.operators.ZoTrainerOptions;
@@ -18,6 +19,7 @@ public final class StreamingSettings {
     private final RegistryClientOptions registry;
     private final String eventsTopic;
     private final String updatesTopic;
+    private final UpdateLogEncoding updatesEncoding;
     private final String deadLetterTopic;
     private final int deadLetterMaxBytes;
     private final String holdoutTopic; // nullable
@@ -33,6 +35,7 @@ public final class StreamingSettings {
         this.registry = b.registry;
         this.eventsTopic = b.eventsTopic;
         this.updatesTopic = b.updatesTopic;
+        this.updatesEncoding = b.updatesEncoding;
         this.deadLetterTopic = b.deadLetterTopic;
         this.deadLetterMaxBytes = (int) b.deadLetterMaxBytes;
         this.holdoutTopic = b.holdoutTopic;
@@ -66,6 +69,11 @@ public final class StreamingSettings {
 
     public String updatesTopic() {
         return updatesTopic;
+    }
+
+    /** How update records are written to the updates topic (format 4, compact, unless FULL is asked for). */
+    public UpdateLogEncoding updatesEncoding() {
+        return updatesEncoding;
     }
 
     public String deadLetterTopic() {
@@ -110,7 +118,7 @@ public final class StreamingSettings {
     @Override
     public String toString() {
         return "StreamingSettings{bootstrapServers=" + bootstrapServers + ", registry=" + registry + ", events="
-                + eventsTopic + ", updates=" + updatesTopic + ", deadLetters=" + deadLetterTopic + " (values cut at " + deadLetterMaxBytes + " bytes), group="
+                + eventsTopic + ", updates=" + updatesTopic + " (" + updatesEncoding + ")" + ", deadLetters=" + deadLetterTopic + " (values cut at " + deadLetterMaxBytes + " bytes), group="
                 + consumerGroup + ", model=" + modelSpec + ", checkpointInterval=" + checkpointInterval
                 + ", bounded=" + bounded + "}";
     }
@@ -121,6 +129,7 @@ public final class StreamingSettings {
         private RegistryClientOptions registry;
         private String eventsTopic = "seedflow-events";
         private String updatesTopic = "seedflow-updates";
+        private UpdateLogEncoding updatesEncoding = UpdateLogEncoding.COMPACT;
         private String deadLetterTopic = "seedflow-dead-letters";
         private long deadLetterMaxBytes = DeadLetterSerializationSchema.DEFAULT_MAX_ORIGINAL_BYTES;
         private String holdoutTopic;
@@ -151,6 +160,15 @@ public final class StreamingSettings {
 
         public Builder updatesTopic(String topic) {
             this.updatesTopic = topic;
+            return this;
+        }
+
+        /**
+         * How update records are written to the updates topic: {@link UpdateLogEncoding#COMPACT} (format 4, the
+         * default) or {@link UpdateLogEncoding#FULL} (formats 1 to 3, for replicas that predate format 4).
+         */
+        public Builder updatesEncoding(UpdateLogEncoding encoding) {
+            this.updatesEncoding = Objects.requireNonNull(encoding, "updates encoding");
             return this;
         }
 
