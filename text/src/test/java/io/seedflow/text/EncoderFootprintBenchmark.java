@@ -3,6 +3,7 @@ package io.seedflow.text;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.model.encoder.EncoderModel;
 import io.seedflow.core.model.encoder.EncoderSpec;
+import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.zo.SparsityOptions;
 import io.seedflow.core.zo.ZoOptions;
@@ -60,7 +61,8 @@ public final class EncoderFootprintBenchmark {
             heap(base, data, threads, iterations, resolution);
         }
         if (!skip.equals("replay")) {
-            replay(spec, base, data, threads, steps);
+            String baseId = EncodedSnapshot.of("bench", 0, spec.toText(), base).sha256();
+            replay(spec, base, baseId, data, threads, steps);
         }
     }
 
@@ -74,14 +76,14 @@ public final class EncoderFootprintBenchmark {
             MinimumHeapSearch search = new MinimumHeapSearch(dir, threads, iterations);
             System.out.printf("%nSmallest -Xmx (MiB, SerialGC, -Xmn%dm, steps of %d MiB) at which %d iterations "
                     + "complete without OutOfMemoryError:%n", MinimumHeapSearch.YOUNG_MB, resolution, iterations);
-            System.out.println("| mode | min -Xmx MiB | ÷ serve |");
-            System.out.println("|---|---:|---:|");
+            double weightsMb = base.parameterCount() * 4 / (1024.0 * 1024.0);
+            System.out.println("| mode | min -Xmx MiB | above the weights (" + Math.round(weightsMb) + " MiB) | ÷ serve |");
+            System.out.println("|---|---:|---:|---:|");
             int serve = 0;
             for (EncoderHeapProbe.Mode mode : EncoderHeapProbe.Mode.values()) {
-                int mb = search.minimumMb(mode, 96, 512, resolution);
+                int mb = search.minimumMb(mode, 88, 512, resolution);
                 serve = mode == EncoderHeapProbe.Mode.SERVE ? mb : serve;
-                System.out.printf("| %s | %d | %.2f |%n", mode.name().toLowerCase().replace('_', ' '), mb,
-                        (double) mb / serve);
+                System.out.printf("| %s | %d | %.0f | %.3f |%n", mode.label, mb, mb - weightsMb, (double) mb / serve);
             }
         } finally {
             try (var files = Files.list(dir)) {
@@ -93,19 +95,19 @@ public final class EncoderFootprintBenchmark {
         }
     }
 
-    private static void replay(EncoderSpec spec, ParameterSet base, LabeledDataset data, int threads, int steps)
-            throws Exception {
+    private static void replay(EncoderSpec spec, ParameterSet base, String baseId, LabeledDataset data, int threads,
+            int steps) throws Exception {
         ZoOptions.Builder common = ZoOptions.builder().learningRate(1e-6).epsilon(1e-3f).perturbations(1);
         List<EncoderReplayMeasure.Result> results = new ArrayList<>();
         ForkJoinPool pool = new ForkJoinPool(threads);
         try {
-            results.add(EncoderReplayMeasure.run("dense, all tensors", common.build(), spec, base, data, BATCH, steps,
+            results.add(EncoderReplayMeasure.run("dense, all tensors", common.build(), spec, base, baseId, data, BATCH, steps,
                     pool));
             results.add(EncoderReplayMeasure.run("magnitude mask 0.8 (matrices train their 20% largest)",
                     common.sparsity(new SparsityOptions(SparsityOptions.MaskKind.MAGNITUDE, 0.8, 0, List.of()))
-                            .build(), spec, base, data, BATCH, steps, pool));
+                            .build(), spec, base, baseId, data, BATCH, steps, pool));
             results.add(EncoderReplayMeasure.run("dense body + exact head (head lr 1e-3)", common
-                    .sparsity(SparsityOptions.NONE).headLearningRate(1e-3).build(), spec, base, data, BATCH, steps,
+                    .sparsity(SparsityOptions.NONE).headLearningRate(1e-3).build(), spec, base, baseId, data, BATCH, steps,
                     pool));
         } finally {
             pool.shutdown();
@@ -113,11 +115,12 @@ public final class EncoderFootprintBenchmark {
         System.out.printf("%nTrainer step vs replica apply, q = 1, %d steps each (medians, ms); the replica starts from "
                 + "the base weights and applies the trainer's records in order:%n", steps);
         System.out.println("| setting | train ms/step | apply ms/record | replay ÷ training rate | format | Avro body B "
-                + "| weights SHA-256 trainer = replica |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---|");
+                + "| of which mask B | weights SHA-256 trainer = replica |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---|");
         for (EncoderReplayMeasure.Result r : results) {
-            System.out.printf("| %s | %.0f | %.0f | %.1f | %d | %,d | %s %s |%n", r.setting(), r.trainMs(), r.applyMs(),
-                    r.replayOverTraining(), r.formatVersion(), r.bytes(), r.match() ? "yes" : "NO",
+            System.out.printf("| %s | %.0f | %.0f | %.1f | %d | %,d | %,d | %s %s |%n", r.setting(), r.trainMs(),
+                    r.applyMs(), r.replayOverTraining(), r.formatVersion(), r.bytes(), r.maskBytes(),
+                    r.match() ? "yes" : "NO",
                     r.match() ? r.trainerSha().substring(0, 16) + "…" : r.trainerSha() + " vs " + r.replicaSha());
         }
     }

@@ -5,6 +5,7 @@ import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
 import io.seedflow.core.tensor.ParameterSet;
+import io.seedflow.core.zo.SparsityOptions;
 import io.seedflow.core.zo.ZoOptions;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -29,8 +30,19 @@ final class EncoderHeapProbe {
     static final String WEIGHTS = "weights.f32";
     static final String BATCH = "batch.bin";
 
-    /** What the child runs on the batch. */
-    enum Mode { SERVE, TRAIN, TRAIN_HEAD }
+    /** What the child runs on the batch (training: ZO-SGD, q = 1). */
+    enum Mode {
+        SERVE("serve: probabilities"),
+        TRAIN("train: every tensor by ZO"),
+        TRAIN_HEAD("train: body by ZO, exact head"),
+        TRAIN_MASK("train: magnitude mask 0.8");
+
+        final String label;
+
+        Mode(String label) {
+            this.label = label;
+        }
+    }
 
     private EncoderHeapProbe() {
     }
@@ -67,7 +79,10 @@ final class EncoderHeapProbe {
             return;
         }
         ZoOptions options = ZoOptions.builder().learningRate(1e-6).epsilon(1e-3f)
-                .headLearningRate(mode == Mode.TRAIN_HEAD ? 1e-3 : 0).build();
+                .headLearningRate(mode == Mode.TRAIN_HEAD ? 1e-3 : 0)
+                .sparsity(mode == Mode.TRAIN_MASK
+                        ? new SparsityOptions(SparsityOptions.MaskKind.MAGNITUDE, 0.8, 0, List.of())
+                        : SparsityOptions.NONE).build();
         try (TrainingSession session = TrainingSession.resume("probe", spec, options, params, "base", 0,
                 BackendFactory.cpu())) {
             for (int i = 0; i < iterations; i++) {

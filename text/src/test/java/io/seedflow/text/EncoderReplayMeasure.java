@@ -23,9 +23,12 @@ import java.util.concurrent.ForkJoinPool;
  * for every trained element; it computes no loss.
  */
 final class EncoderReplayMeasure {
-    /** Medians over the K steps; {@code bytes} is the Avro body of the last record (all records of a run are alike). */
+    /**
+     * Medians over the K steps; {@code bytes} is the Avro body of the last record (all records of a run are alike),
+     * {@code maskBytes} the part of it that the record's mask takes (0 without a mask).
+     */
     record Result(String setting, int steps, double trainMs, double applyMs, int formatVersion, int bytes,
-            String trainerSha, String replicaSha) {
+            int maskBytes, String trainerSha, String replicaSha) {
         double replayOverTraining() {
             return trainMs / applyMs;
         }
@@ -38,14 +41,15 @@ final class EncoderReplayMeasure {
     private EncoderReplayMeasure() {
     }
 
-    static Result run(String setting, ZoOptions options, EncoderSpec spec, ParameterSet base, LabeledDataset data,
-            int batchSize, int steps, ForkJoinPool pool) throws Exception {
+    /** {@code baseId}: the id the records name as their base (the SHA-256 of the base snapshot, as in production). */
+    static Result run(String setting, ZoOptions options, EncoderSpec spec, ParameterSet base, String baseId,
+            LabeledDataset data, int batchSize, int steps, ForkJoinPool pool) throws Exception {
         int batches = data.count() / batchSize;
         double[] train = new double[steps];
         double[] apply = new double[steps];
         List<UpdateRecord> records = new ArrayList<>();
         String trainerSha;
-        try (TrainingSession session = TrainingSession.resume("bench", spec, options, base.copy(), "base", 0,
+        try (TrainingSession session = TrainingSession.resume("bench", spec, options, base.copy(), baseId, 0,
                 BackendFactory.cpu())) {
             for (int k = 0; k < steps; k++) {
                 int from = (k % batches) * batchSize;
@@ -65,8 +69,17 @@ final class EncoderReplayMeasure {
             apply[k] = (System.nanoTime() - start) / 1e6;
         }
         UpdateRecord last = records.get(steps - 1);
-        return new Result(setting, steps, median(train), median(apply), last.formatVersion(),
-                UpdateRecordCodec.avroBodySize(last), trainerSha, replica.parameters().weightsSha256());
+        int bytes = UpdateRecordCodec.avroBodySize(last);
+        return new Result(setting, steps, median(train), median(apply), last.formatVersion(), bytes,
+                bytes - UpdateRecordCodec.avroBodySize(withoutMask(last)), trainerSha,
+                replica.parameters().weightsSha256());
+    }
+
+    /** The record with no mask (format 1, or 3 with a head delta); only to size the mask's part of the body. */
+    private static UpdateRecord withoutMask(UpdateRecord r) {
+        return new UpdateRecord(UpdateRecord.formatVersionFor(null, r.subspace(), r.headDelta()), r.modelId(),
+                r.baseSnapshotId(), r.step(), r.status(), r.decayFactor(), r.perturbations(), r.epsilon(),
+                r.learningRate(), r.batchSize(), r.lineage(), r.trainerTimeMillis(), null, r.subspace(), r.headDelta());
     }
 
     static double median(double[] v) {
