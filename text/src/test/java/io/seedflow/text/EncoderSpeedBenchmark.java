@@ -12,7 +12,6 @@ import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.core.sparse.TensorMask;
 import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -54,7 +53,7 @@ public final class EncoderSpeedBenchmark {
             }
         }
         int largest = Arrays.stream(batches).max().orElseThrow();
-        LabeledDataset data = fullLengthTexts(largest);
+        LabeledDataset data = FullLengthTexts.load(largest, MAX_TOKENS);
         EncoderSpec spec = EncoderSpec.miniLm(2, MAX_TOKENS);
         EncoderModel model = (EncoderModel) spec.newModel();
         ParameterSet params = model.initialize(1);
@@ -69,7 +68,7 @@ public final class EncoderSpeedBenchmark {
         System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         try (OnnxRuntimeEncoder ort = new OnnxRuntimeEncoder(threads)) {
             for (int b : batches) {
-                Batch batch = data.head(b).batch(identity(b), 0, b);
+                Batch batch = data.head(b).batch(FullLengthTexts.identity(b), 0, b);
                 List<double[]> t = new ArrayList<>();
                 for (int k = 0; k < 4; k++) {
                     t.add(new double[reps]);
@@ -124,25 +123,6 @@ public final class EncoderSpeedBenchmark {
         return new UpdateMask(trained);
     }
 
-    /** Texts of the SpamAssassin corpus that fill all 128 tokens. */
-    private static LabeledDataset fullLengthTexts(int count) throws Exception {
-        Path corpus = SpamAssassinTexts.corpus();
-        List<SpamAssassinTexts.Labeled> sample = SpamAssassinTexts.sample(corpus, 400);
-        List<String> texts = new ArrayList<>();
-        try (TextTokenizer tokenizer = TextTokenizer.miniLm()) {
-            for (SpamAssassinTexts.Labeled l : sample) {
-                if (texts.size() < count && tokenizer.encode(l.text(), MAX_TOKENS).count() == MAX_TOKENS) {
-                    texts.add(l.text());
-                }
-            }
-            if (texts.size() < count) {
-                throw new IllegalStateException("only " + texts.size() + " of 400 mails fill " + MAX_TOKENS
-                        + " tokens; need " + count);
-            }
-            return tokenizer.dataset("bench", texts, new int[count], MAX_TOKENS, 2);
-        }
-    }
-
     private static double time(ForkJoinPool pool, Callable<Object> task) throws Exception {
         long start = System.nanoTime();
         Object result = pool == null ? task.call() : pool.submit(task).get();
@@ -157,13 +137,5 @@ public final class EncoderSpeedBenchmark {
         double[] s = v.clone();
         Arrays.sort(s);
         return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-    }
-
-    private static int[] identity(int n) {
-        int[] order = new int[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        return order;
     }
 }

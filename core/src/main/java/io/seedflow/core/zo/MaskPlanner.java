@@ -7,7 +7,6 @@ import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.tensor.TensorSpec;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -95,14 +94,39 @@ final class MaskPlanner {
         haveThresholds = true;
     }
 
-    /** The k-th smallest |x| with k = max(1, round(fraction * n)): at least k elements are <= it. */
+    /**
+     * The k-th smallest |x| with k = max(1, round(fraction * n)): at least k elements are <= it. Found without a copy
+     * of x (sorting a copy held a second {@code embeddings.word} of MiniLM, half the weights again, at every refresh):
+     * |x| of a float is its bits with the sign cleared, and for those 31-bit keys integer order is the order of the
+     * values (NaN aside, which no trained tensor holds), so a radix select (high 15 bits, then the low 16 bits among
+     * the elements with the chosen high bits) gives exactly the value that sorting |x| would.
+     */
     static float quantileOfMagnitude(float[] x, double fraction) {
-        float[] a = new float[x.length];
-        for (int i = 0; i < x.length; i++) {
-            a[i] = Math.abs(x[i]);
+        int k = (int) Math.max(1, Math.min(x.length, Math.round(fraction * x.length)));
+        int[] high = new int[1 << 15];
+        for (float v : x) {
+            high[magnitudeBits(v) >>> 16]++;
         }
-        Arrays.sort(a);
-        int k = (int) Math.max(1, Math.min(a.length, Math.round(fraction * a.length)));
-        return a[k - 1];
+        int rank = k; // 1-based rank among the elements still in the running
+        int h = 0;
+        while (rank > high[h]) {
+            rank -= high[h++];
+        }
+        int[] low = new int[1 << 16];
+        for (float v : x) {
+            int b = magnitudeBits(v);
+            if (b >>> 16 == h) {
+                low[b & 0xFFFF]++;
+            }
+        }
+        int l = 0;
+        while (rank > low[l]) {
+            rank -= low[l++];
+        }
+        return Float.intBitsToFloat(h << 16 | l);
+    }
+
+    private static int magnitudeBits(float v) {
+        return Float.floatToRawIntBits(v) & 0x7FFF_FFFF;
     }
 }

@@ -50,25 +50,21 @@ public final class EncoderModel implements Model {
     private int[] tokenIds = new int[0];
     private int[] plainRow = new int[0];
     private int[] slotRow = new int[0];
-    private float[] xPlus = new float[0];
-    private float[] xMinus = new float[0];
+    private float[] x = new float[0];
     private float[] pooledPlus = new float[0];
     private float[] pooledMinus = new float[0];
     private float[] logitsPlus = new float[0];
     private float[] logitsMinus = new float[0];
-    // paired pass only, allocated on its first call
+    // paired pass only, allocated on its first call; one perturbed copy, used by the plus pass, then the minus pass
     private int[] slotOfId;
     private int[] usedIds = new int[0];
-    private float[] wordPlus;
-    private float[] wordMinus;
-    private float[] posPlus;
-    private float[] posMinus;
-    private float[] typePlus;
-    private float[] typeMinus;
-    private float[][] normPlus;
-    private float[][] normMinus;
-    private PerturbedWeights blockCopies;
-    private PerturbedWeights headCopies;
+    private int distinctIds;
+    private float[] word = new float[0];
+    private float[] position = new float[0];
+    private float[] type;
+    private float[][] norm;
+    private PerturbedWeights blockCopy;
+    private PerturbedWeights headCopy;
 
     public EncoderModel(EncoderSpec spec) {
         this(spec, EncoderKernels.get());
@@ -139,46 +135,49 @@ public final class EncoderModel implements Model {
     }
 
     /**
-     * Sums of the losses at theta + eps z and theta - eps z (see {@link Model#perturbedLossSums}). Layer by layer,
-     * {@link PerturbedWeights} builds the two perturbed copies of one block (z generated once for both), then both
-     * passes run that block. {@code embeddings.word} and {@code embeddings.position} are perturbed only in the rows the
-     * batch uses (z for elements [row * hidden, row * hidden + hidden)): the other rows cannot change the losses.
+     * Sums of the losses at theta + eps z and theta - eps z (see {@link Model#perturbedLossSums}): the whole plus pass,
+     * then the whole minus pass, on the same buffers. Layer by layer, {@link PerturbedWeights} builds the pass's
+     * perturbed copy of one block, then the pass runs that block. {@code embeddings.word} and
+     * {@code embeddings.position} are perturbed only in the rows the batch uses (z for elements
+     * [row * hidden, row * hidden + hidden)): the other rows cannot change the losses.
+     *
+     * <p>Why one pass after the other, not both at once: training then holds one perturbed block, one activation
+     * buffer and one copy of the used embedding rows on top of what serving holds (measured with
+     * {@code EncoderFootprintBenchmark}: both at once needed 1.24x serving's heap for MiniLM, batch 16 x 128). The
+     * price is z generated twice per step (once per sign) for the trained elements the step reads. Every perturbed
+     * value is still {@code fma(+-eps, z, w)} and every text's forward the same fixed chain, so the bits do not change.
+     * The exact head's input features are the mean-pooled embeddings of each pass; its weight is {@code [in, out]}.
      */
-    /** The exact head's input features are the mean-pooled embeddings of each pass; its weight is {@code [in, out]}. */
     @Override
     public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask,
             HeadGradient head) {
         prepare(params, batch, true);
         int n = batch.size();
-        perturbEmbeddings(params, seed, epsilon, mask);
-        forEach(2 * n, i -> {
-            boolean p = i < n;
-            int e = i % n;
-            layers.embed(p ? wordPlus : wordMinus, slotRow, starts[e], counts[e], p ? posPlus : posMinus,
-                    p ? typePlus : typeMinus, p ? normPlus[0] : normMinus[0], p ? normPlus[1] : normMinus[1],
-                    p ? xPlus : xMinus);
-        });
-        for (int l = 0; l < spec.layers(); l++) {
-            blockCopies.perturb(params, spec.layerTensor(l), seed, epsilon, mask);
-            forEach(2 * n, i -> {
-                boolean p = i < n;
-                int e = i % n;
-                layers.block(p ? blockCopies.plus : blockCopies.minus, p ? xPlus : xMinus, starts[e], counts[e],
-                        scratch.get());
-            });
-        }
-        headCopies.perturb(params, spec.headTensor(), seed, epsilon, mask);
-        pool(xPlus, pooledPlus, n);
-        pool(xMinus, pooledMinus, n);
-        layers.head(pooledPlus, n, headCopies.plus[0], headCopies.plus[1], logitsPlus);
-        layers.head(pooledMinus, n, headCopies.minus[0], headCopies.minus[1], logitsMinus);
         int c = spec.classes();
+        perturbedPass(params, seed, epsilon, mask, n, pooledPlus, logitsPlus);
         if (head != null) {
             head.addSoftmaxCrossEntropy(pooledPlus, spec.hidden(), logitsPlus, batch.labels(), c, n, true);
+        }
+        perturbedPass(params, seed, -epsilon, mask, n, pooledMinus, logitsMinus);
+        if (head != null) {
             head.addSoftmaxCrossEntropy(pooledMinus, spec.hidden(), logitsMinus, batch.labels(), c, n, true);
         }
         return new LossSums(SoftmaxCrossEntropy.lossSum(logitsPlus, batch.labels(), c, n),
                 SoftmaxCrossEntropy.lossSum(logitsMinus, batch.labels(), c, n), n);
+    }
+
+    /** The forward at theta + s z ({@code s} = +eps or -eps) to the pooled embeddings and logits of the batch. */
+    private void perturbedPass(ParameterSet params, long seed, float s, UpdateMask mask, int n, float[] pooled,
+            float[] logits) {
+        perturbEmbeddings(params, seed, s, mask);
+        forEach(n, e -> layers.embed(word, slotRow, starts[e], counts[e], position, type, norm[0], norm[1], x));
+        for (int l = 0; l < spec.layers(); l++) {
+            blockCopy.perturb(params, spec.layerTensor(l), seed, s, mask);
+            forEach(n, e -> layers.block(blockCopy.weights, x, starts[e], counts[e], scratch.get()));
+        }
+        headCopy.perturb(params, spec.headTensor(), seed, s, mask);
+        pool(x, pooled, n);
+        layers.head(pooled, n, headCopy.weights[0], headCopy.weights[1], logits);
     }
 
     @Override
@@ -210,15 +209,15 @@ public final class EncoderModel implements Model {
         prepare(params, batch, false);
         int n = batch.size();
         forEach(n, e -> layers.embed(params.tensor(0), plainRow, starts[e], counts[e], params.tensor(1),
-                params.tensor(2), params.tensor(3), params.tensor(4), xPlus));
+                params.tensor(2), params.tensor(3), params.tensor(4), x));
         for (int l = 0; l < spec.layers(); l++) {
             int first = spec.layerTensor(l);
             for (int j = 0; j < EncoderSpec.PER_LAYER; j++) {
                 blockPlain[j] = params.tensor(first + j);
             }
-            forEach(n, e -> layers.block(blockPlain, xPlus, starts[e], counts[e], scratch.get()));
+            forEach(n, e -> layers.block(blockPlain, x, starts[e], counts[e], scratch.get()));
         }
-        pool(xPlus, pooledPlus, n);
+        pool(x, pooledPlus, n);
     }
 
     /** Name of the kernel in use ("vector" or "scalar"), for logs and benchmarks. */
@@ -233,8 +232,21 @@ public final class EncoderModel implements Model {
         }
     }
 
-    /** The perturbed copies of the embedding rows in use (compact: word row of token t at slotRow[t]). */
-    private void perturbEmbeddings(ParameterSet params, long seed, float eps, UpdateMask mask) {
+    /** The perturbed copy (theta + s z) of the embedding rows in use (compact: word row of token t at slotRow[t]). */
+    private void perturbEmbeddings(ParameterSet params, long seed, float s, UpdateMask mask) {
+        int h = spec.hidden();
+        int rows = distinctIds;
+        forEach(rows, r -> PerturbedWeights.range(params.tensor(0), 0, UpdateMask.of(mask, 0), usedIds[r] * h, h,
+                seed, s, word, r * h));
+        PerturbedWeights.range(params.tensor(1), 1, UpdateMask.of(mask, 1), 0, maxCount * h, seed, s, position, 0);
+        PerturbedWeights.range(params.tensor(2), 2, UpdateMask.of(mask, 2), 0, h, seed, s, type, 0);
+        for (int j = 0; j < 2; j++) {
+            PerturbedWeights.range(params.tensor(3 + j), 3 + j, UpdateMask.of(mask, 3 + j), 0, h, seed, s, norm[j], 0);
+        }
+    }
+
+    /** The batch's distinct token ids in order of first use ({@code usedIds}) and each token's row in the copy. */
+    private void compactRows() {
         int h = spec.hidden();
         int distinct = 0;
         for (int t = 0; t < total; t++) {
@@ -245,19 +257,10 @@ public final class EncoderModel implements Model {
             }
             slotRow[t] = slotOfId[id] * h;
         }
-        int rows = distinct;
-        forEach(rows, r -> PerturbedWeights.range(params.tensor(0), 0, UpdateMask.of(mask, 0), usedIds[r] * h, h,
-                seed, eps, wordPlus, r * h, wordMinus, r * h));
-        for (int r = 0; r < rows; r++) {
+        for (int r = 0; r < distinct; r++) {
             slotOfId[usedIds[r]] = -1;
         }
-        PerturbedWeights.range(params.tensor(1), 1, UpdateMask.of(mask, 1), 0, maxCount * h, seed, eps, posPlus, 0,
-                posMinus, 0);
-        PerturbedWeights.range(params.tensor(2), 2, UpdateMask.of(mask, 2), 0, h, seed, eps, typePlus, 0, typeMinus, 0);
-        for (int j = 0; j < 2; j++) {
-            PerturbedWeights.range(params.tensor(3 + j), 3 + j, UpdateMask.of(mask, 3 + j), 0, h, seed, eps,
-                    normPlus[j], 0, normMinus[j], 0);
-        }
+        distinctIds = distinct;
     }
 
     /** Checks the layout and the batch; lays the batch's real tokens out back to back; sizes the buffers. */
@@ -305,8 +308,8 @@ public final class EncoderModel implements Model {
                 plainRow[starts[e] + t] = id * h;
             }
         }
-        if (xPlus.length < total * h) {
-            xPlus = new float[total * h];
+        if (x.length < total * h) {
+            x = new float[total * h];
         }
         if (pooledPlus.length < n * h) {
             pooledPlus = new float[n * h];
@@ -317,26 +320,25 @@ public final class EncoderModel implements Model {
             logitsMinus = new float[n * spec.classes()];
         }
         if (paired) {
-            if (xMinus.length < total * h) {
-                xMinus = new float[total * h];
-            }
             if (slotOfId == null) {
                 slotOfId = new int[spec.vocab()];
                 Arrays.fill(slotOfId, -1);
-                blockCopies = new PerturbedWeights(PerturbedWeights.sizes(params, spec.layerTensor(0),
+                blockCopy = new PerturbedWeights(PerturbedWeights.sizes(params, spec.layerTensor(0),
                         EncoderSpec.PER_LAYER));
-                headCopies = new PerturbedWeights(PerturbedWeights.sizes(params, spec.headTensor(), 2));
-                posPlus = new float[spec.positions() * h];
-                posMinus = new float[spec.positions() * h];
-                typePlus = new float[h];
-                typeMinus = new float[h];
-                normPlus = new float[2][h];
-                normMinus = new float[2][h];
+                headCopy = new PerturbedWeights(PerturbedWeights.sizes(params, spec.headTensor(), 2));
+                type = new float[h];
+                norm = new float[2][h];
             }
             if (usedIds.length < total) {
                 usedIds = new int[total];
-                wordPlus = new float[total * h];
-                wordMinus = new float[total * h];
+            }
+            compactRows();
+            // sized by what this batch uses (distinct rows, longest text), grown only when a batch needs more
+            if (word.length < distinctIds * h) {
+                word = new float[distinctIds * h];
+            }
+            if (position.length < maxCount * h) {
+                position = new float[maxCount * h];
             }
         }
     }
