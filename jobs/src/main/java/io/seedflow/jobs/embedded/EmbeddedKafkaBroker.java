@@ -1,5 +1,6 @@
 package io.seedflow.jobs.embedded;
 
+import io.seedflow.core.error.PortInUseException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -52,6 +53,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      *     (deleted on close)
      */
     public static EmbeddedKafkaBroker start(int port, Path logDir) throws Exception {
+        return start(port, logDir, "choose another port, or 0 for an ephemeral one");
+    }
+
+    /**
+     * As {@link #start(int, Path)}, with {@code portHint} saying how the user chooses another port when {@code port}
+     * is taken (e.g. "pass --kafka-port N").
+     *
+     * @throws PortInUseException if {@code port} is taken
+     */
+    public static EmbeddedKafkaBroker start(int port, Path logDir, String portHint) throws Exception {
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("Kafka port: expected 0 (ephemeral) or 1..65535, got " + port);
         }
@@ -85,7 +96,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (Exception | Error e) {
             kit.close();
             if (port != 0 && hasCause(e, java.net.BindException.class)) {
-                throw new PortInUseException("Kafka", port, "choose another port, or 0 for an ephemeral one", e);
+                throw new PortInUseException("Kafka", port, portHint, e);
             }
             throw e;
         }
