@@ -34,10 +34,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+    /** The listener clients use when a fixed port is asked for. */
+    private static final String CLIENT_LISTENER = "CLIENT";
     private final KafkaClusterTestKit cluster;
+    private final String bootstrapServers;
 
-    private EmbeddedKafkaBroker(KafkaClusterTestKit cluster) {
+    private EmbeddedKafkaBroker(KafkaClusterTestKit cluster, String bootstrapServers) {
         this.cluster = cluster;
+        this.bootstrapServers = bootstrapServers;
     }
 
     /** A broker on an ephemeral port with temporary logs. */
@@ -84,9 +88,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 .setConfigProp("transaction.state.log.num.partitions", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0");
         if (port != 0) {
-            // the test kit puts both listeners on port 0 unless 'listeners' is set; the controller's stays ephemeral
-            cluster.setConfigProp("listeners", built.brokerListenerName().value() + "://localhost:" + port + ","
-                    + built.controllerListenerName().value() + "://localhost:0");
+            // The test kit serves its own listeners from sockets it binds in advance on ephemeral ports, whatever
+            // port 'listeners' names for them; a third listener of another name is bound by Kafka itself, on the
+            // port asked for. Clients use that one; the test kit's stay for the controller and inter-broker traffic.
+            String broker = built.brokerListenerName().value();
+            String controller = built.controllerListenerName().value();
+            cluster.setConfigProp("listeners", broker + "://localhost:0," + controller + "://localhost:0,"
+                    + CLIENT_LISTENER + "://localhost:" + port);
+            cluster.setConfigProp("listener.security.protocol.map", broker + ":"
+                    + built.brokerListenerProtocol().name() + "," + controller + ":"
+                    + built.controllerListenerProtocol().name() + "," + CLIENT_LISTENER + ":PLAINTEXT");
         }
         KafkaClusterTestKit kit = cluster.build();
         try {
@@ -100,12 +111,12 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             }
             throw e;
         }
-        return new EmbeddedKafkaBroker(kit);
+        return new EmbeddedKafkaBroker(kit, port == 0 ? kit.bootstrapServers() : "localhost:" + port);
     }
 
     /** {@code host:port} of the client listener. */
     public String bootstrapServers() {
-        return cluster.bootstrapServers();
+        return bootstrapServers;
     }
 
     /** Creates {@code topic} with {@code partitions} partitions and replication factor 1, and waits for it. */
