@@ -108,6 +108,8 @@ class CommandLineTest {
                 "missing.jsonl", "is not a readable file");
         assertOneLine(run(concat(produce, "--dataset", "fashion-mnist-test", "--rate", "-1")), "rate",
                 "got -1.0");
+        assertOneLine(run(concat(produce, "--file", file.toString())), "produce: stopped after 0 events",
+                "http://localhost:2");
         Run both = run(concat(produce, "--dataset", "fashion-mnist-test", "--file", file.toString()));
         assertThat(both.code()).isEqualTo(2);
         assertThat(both.err()).contains("--dataset").contains("--file").contains("mutually exclusive");

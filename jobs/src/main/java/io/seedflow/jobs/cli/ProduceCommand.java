@@ -2,6 +2,7 @@ package io.seedflow.jobs.cli;
 
 import io.seedflow.core.data.FashionMnist;
 import io.seedflow.core.data.LabeledDataset;
+import io.seedflow.core.error.SeedFlowException;
 import io.seedflow.jobs.embedded.DemoSettings;
 import io.seedflow.jobs.embedded.JsonLinesEvents;
 import io.seedflow.jobs.embedded.LabeledEventProducer;
@@ -108,7 +109,7 @@ public final class ProduceCommand implements Callable<Integer> {
                     System.out.printf("produce: %,d events sent%s%n", producer.produced(), poison(producer));
                 }
             }
-            producer.close();
+            closeAndReport(producer);
         } finally {
             finished.countDown();
             try {
@@ -121,6 +122,18 @@ public final class ProduceCommand implements Callable<Integer> {
         System.out.printf("produce: done, %,d events sent to topic '%s'%s in %.1f s (%,.0f/s)%n", producer.produced(),
                 topic, poison(producer), seconds, producer.produced() / Math.max(seconds, 1e-3));
         return 0;
+    }
+
+    /** Stops the producer; a send or registry failure becomes one line with the count that got through. */
+    private void closeAndReport(LabeledEventProducer producer) throws InterruptedException {
+        try {
+            producer.close();
+        } catch (IllegalStateException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new SeedFlowException("produce: stopped after " + String.format("%,d", producer.produced())
+                    + " events to topic '" + topic + "' on " + kafka.bootstrapServers() + ": " + cause.getMessage(),
+                    e);
+        }
     }
 
     private static String poison(LabeledEventProducer p) {
