@@ -2,8 +2,11 @@ package io.seedflow.jobs;
 
 import io.seedflow.core.error.SeedFlowException;
 import io.seedflow.jobs.cli.BenchStreamingCommand;
+import io.seedflow.jobs.cli.BrokerCommand;
 import io.seedflow.jobs.cli.DemoCommand;
 import io.seedflow.jobs.cli.PlotCommand;
+import io.seedflow.jobs.cli.ProduceCommand;
+import io.seedflow.jobs.cli.RegistryCommand;
 import io.seedflow.jobs.cli.ReplayCommand;
 import io.seedflow.jobs.cli.RunCommand;
 import io.seedflow.jobs.cli.StudyCommand;
@@ -15,8 +18,9 @@ import picocli.CommandLine.Command;
 /** The {@code seedflow} command line. */
 @Command(name = "seedflow", mixinStandardHelpOptions = true, version = "seedflow 0.1.0",
         description = "Continual zeroth-order fine-tuning with a seed+scalar update log.",
-        subcommands = {DemoCommand.class, RunCommand.class, ReplicaCommand.class, TrainOfflineCommand.class,
-            ReplayCommand.class, PlotCommand.class, BenchStreamingCommand.class, StudyCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, ReplicaCommand.class, RegistryCommand.class,
+            ProduceCommand.class, BrokerCommand.class, TrainOfflineCommand.class, ReplayCommand.class,
+            PlotCommand.class, BenchStreamingCommand.class, StudyCommand.class,
             CommandLine.HelpCommand.class})
 public final class SeedflowCli {
     public static void main(String[] args) {

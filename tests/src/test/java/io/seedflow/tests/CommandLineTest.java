@@ -92,6 +92,50 @@ class CommandLineTest {
         assertThat(missing.err()).contains("--registry-url").contains("--snapshot-dir");
     }
 
+    @Test
+    void toolMistakesGetOneLineNamingTheFlagAndValue() throws Exception {
+        String[] produce = {"produce", "--bootstrap-servers", "localhost:1", "--registry-url", "http://localhost:2"};
+        assertOneLine(run(concat(produce, "--dataset", "mnist")), "--dataset: unknown data set 'mnist'",
+                "fashion-mnist-train or fashion-mnist-test");
+        assertOneLine(run(concat(produce, "--dataset", "fashion-mnist-test", "--limit", "0")), "--limit",
+                "got 0");
+        Path file = Files.writeString(dir.resolve("e.jsonl"), "{\"features\":[1],\"label\":0}\n");
+        assertOneLine(run(concat(produce, "--file", file.toString(), "--limit", "5")), "--limit 5",
+                "only with --dataset");
+        assertOneLine(run(concat(produce, "--file", file.toString(), "--poison-every", "10")),
+                "--poison-every 10", "only with --dataset");
+        assertOneLine(run(concat(produce, "--file", dir.resolve("missing.jsonl").toString())), "--file",
+                "missing.jsonl", "is not a readable file");
+        assertOneLine(run(concat(produce, "--dataset", "fashion-mnist-test", "--rate", "-1")), "rate",
+                "got -1.0");
+        assertOneLine(run(concat(produce, "--file", file.toString())), "produce: stopped after 0 events",
+                "http://localhost:2");
+        Run both = run(concat(produce, "--dataset", "fashion-mnist-test", "--file", file.toString()));
+        assertThat(both.code()).isEqualTo(2);
+        assertThat(both.err()).contains("--dataset").contains("--file").contains("mutually exclusive");
+        Run neither = run(produce);
+        assertThat(neither.code()).isEqualTo(2);
+        assertThat(neither.err()).contains("--dataset").contains("--file");
+
+        assertOneLine(run("registry", "--port", "70000", "--data-dir", dir.toString()), "--port",
+                "got 70000");
+        Run noDir = run("registry", "--port", "0");
+        assertThat(noDir.code()).isEqualTo(2);
+        assertThat(noDir.err()).contains("--data-dir");
+        assertOneLine(run("broker", "--port", "-2"), "--port", "got -2");
+        assertOneLine(run("broker", "--port", "0", "--partitions", "0"), "--partitions", "got 0");
+        assertOneLine(run("demo", "--kafka-port", "70000"), "kafka-port=70000", "0 (any free port) or 1..65535");
+        assertOneLine(run("demo", "--registry-port", "-1"), "registry-port=-1", "0 (any free port) or 1..65535");
+    }
+
+    private static void assertOneLine(Run r, String... parts) {
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(1);
+        assertThat(r.err().strip()).startsWith("seedflow: ").doesNotContain("\n").doesNotContain("\tat ");
+        for (String p : parts) {
+            assertThat(r.err()).contains(p);
+        }
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] all = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, all, a.length, b.length);

@@ -1,7 +1,10 @@
 package io.seedflow.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 
+import io.seedflow.jobs.SeedflowCli;
+import io.seedflow.jobs.embedded.DemoSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +14,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
 
 /**
  * The documents a clone holds stand on their own: every relative link of every markdown file points at a file of the
@@ -60,6 +64,57 @@ class DocumentationTest {
         assertThat(named).hasSizeGreaterThan(5);
         assertThat(named).allSatisfy(name -> assertThat(code).as("metric %s named in README.md", name)
                 .contains("\"" + name + "\""));
+    }
+
+    /**
+     * Every {@code ./seedflow} command line in the README's code blocks parses (no unknown or misspelt flag), and
+     * every one that names a broker or a registry on localhost names the ports the demo, {@code seedflow broker} and
+     * {@code seedflow registry} listen on by default, so the replica example follows the running demo as written.
+     */
+    @Test
+    void theReadmesCommandLinesParseAndUseTheDemosPorts() throws IOException {
+        String readme = Files.readString(ROOT.resolve("README.md"));
+        List<String> commands = new ArrayList<>();
+        boolean inCode = false;
+        StringBuilder current = null;
+        for (String line : readme.split("\n")) {
+            if (line.startsWith("```")) {
+                inCode = !inCode;
+                continue;
+            }
+            if (!inCode) {
+                continue;
+            }
+            String text = line.strip();
+            if (current == null && text.startsWith("./seedflow ") && !text.contains("[")) {
+                current = new StringBuilder();
+            }
+            if (current != null) {
+                current.append(' ').append(text.endsWith("\\") ? text.substring(0, text.length() - 1) : text);
+                if (!text.endsWith("\\")) {
+                    commands.add(current.toString().strip());
+                    current = null;
+                }
+            }
+        }
+        List<String> runnable = commands.stream().filter(c -> !c.contains("#") && !c.contains("...")).toList();
+        assertThat(runnable).as("runnable ./seedflow lines of README.md").hasSizeGreaterThan(5);
+        for (String c : runnable) {
+            String[] args = c.substring("./seedflow ".length()).replace("\"", "").replace("$PWD", ROOT.toString())
+                    .split("\\s+");
+            assertThatCode(() -> new CommandLine(new SeedflowCli()).setCaseInsensitiveEnumValuesAllowed(true)
+                    .parseArgs(args)).as(c).doesNotThrowAnyException();
+            Matcher kafka = Pattern.compile("--bootstrap-servers localhost:(\\d+)").matcher(c);
+            if (kafka.find()) {
+                assertThat(Integer.parseInt(kafka.group(1))).as(c).isEqualTo(DemoSettings.DEFAULT_KAFKA_PORT);
+            }
+            Matcher registry = Pattern.compile("--registry-url http://localhost:(\\d+)").matcher(c);
+            if (registry.find()) {
+                assertThat(Integer.parseInt(registry.group(1))).as(c).isEqualTo(DemoSettings.DEFAULT_REGISTRY_PORT);
+            }
+        }
+        assertThat(runnable).anySatisfy(c -> assertThat(c).startsWith("./seedflow replica ")
+                .contains("--registry-url http://localhost:" + DemoSettings.DEFAULT_REGISTRY_PORT));
     }
 
     private static List<Path> markdownFiles() throws IOException {

@@ -37,7 +37,7 @@ class EmbeddedDemoITCase {
 
     @Test
     void runsKafkaFlinkProducerAndReplicaInOneJvmAndStopsCleanly(@TempDir Path tmp) throws Exception {
-        DemoSettings settings = new DemoSettings(2000, RUN, 64, 5e-4, 0, tmp.resolve("run"), 200, 500,
+        DemoSettings settings = new DemoSettings(2000, RUN, 64, 5e-4, 0, 0, 0, tmp.resolve("run"), 200, 500,
                 Duration.ofMillis(500), Duration.ofSeconds(1), FashionMnist.defaultDir());
         ByteArrayOutputStream output = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(output, true, StandardCharsets.UTF_8);

@@ -2,19 +2,46 @@ package io.seedflow.connectors.registry;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.avro.registry.confluent.shaded.io.confluent.kafka.schemaregistry.avro.AvroSchema;
 import org.apache.flink.avro.registry.confluent.shaded.io.confluent.kafka.schemaregistry.client.MockSchemaRegistryClient;
 import org.apache.flink.avro.registry.confluent.shaded.io.confluent.kafka.schemaregistry.client.SchemaMetadata;
 import org.apache.flink.avro.registry.confluent.shaded.io.confluent.kafka.schemaregistry.client.rest.exceptions.RestClientException;
 
 /**
- * Storage of {@link EmbeddedSchemaRegistry}: the Confluent client's {@code MockSchemaRegistryClient} (ids stable per
- * schema, versions per subject), behind string-only methods that fail with the Confluent REST status and error code.
+ * Storage of {@link EmbeddedSchemaRegistry}: the Confluent client's {@code MockSchemaRegistryClient} (versions per
+ * subject; ids, stable per schema, assigned here), optionally journaled to disk ({@link RegistryJournal}), behind
+ * string-only methods that fail with the Confluent REST status and error code.
  * Existence is checked here before asking the mock, so the answers do not depend on how the mock reports misses.
  */
 final class RegistryStore {
     private final MockSchemaRegistryClient mock = new MockSchemaRegistryClient();
+    private final RegistryJournal journal; // null: in memory only
+    private final Map<AvroSchema, Integer> idBySchema = new HashMap<>(); // AvroSchema: equal by canonical form
+    private int highestId;
+
+    /** A store in memory only. */
+    RegistryStore() {
+        this.journal = null;
+    }
+
+    /**
+     * A store that replays {@code journal} (each version with its recorded id) and appends every new version to it,
+     * so that ids survive a restart and new ones continue after the highest.
+     */
+    RegistryStore(RegistryJournal journal) throws IOException {
+        this.journal = journal;
+        for (RegisteredSchema s : journal.read()) {
+            try {
+                restore(s, new AvroSchema(s.schema()));
+            } catch (RegistryError | RuntimeException e) {
+                throw new IllegalStateException("registry data " + journal.file() + ": cannot restore subject '"
+                        + s.subject() + "' version " + s.version() + " id " + s.id() + ": " + e.getMessage(), e);
+            }
+        }
+    }
 
     /** A failed request: HTTP status, Confluent error code and message. */
     static final class RegistryError extends Exception {
@@ -29,9 +56,34 @@ final class RegistryStore {
         }
     }
 
+    /**
+     * Registers {@code schema} under {@code subject}, or finds it there. Ids are assigned here, not by the mock (whose
+     * counter does not move past ids it is given), so that restored and new ids share one sequence: a schema known
+     * under any subject keeps its id, a new one gets the highest id so far plus one.
+     */
     synchronized int register(String subject, String schemaType, String schema) throws RegistryError {
         AvroSchema parsed = parse(schemaType, schema);
-        return call(() -> mock.register(subject, parsed));
+        List<Integer> versions = call(mock::getAllSubjects).contains(subject) ? versions(subject) : List.of();
+        for (int v : versions) {
+            SchemaMetadata m = call(() -> mock.getSchemaMetadata(subject, v));
+            if (new AvroSchema(m.getSchema()).equals(parsed)) {
+                return m.getId();
+            }
+        }
+        Integer known = idBySchema.get(parsed);
+        RegisteredSchema next = new RegisteredSchema(subject, versions.isEmpty() ? 1 : versions.get(versions.size() - 1)
+                + 1, known != null ? known : highestId + 1, parsed.canonicalString());
+        if (journal != null) {
+            journal.append(next); // on disk before it exists in memory or is answered
+        }
+        restore(next, parsed);
+        return next.id();
+    }
+
+    private void restore(RegisteredSchema s, AvroSchema parsed) throws RegistryError {
+        call(() -> mock.register(s.subject(), parsed, s.version(), s.id()));
+        idBySchema.putIfAbsent(parsed, s.id());
+        highestId = Math.max(highestId, s.id());
     }
 
     synchronized String schemaById(int id) throws RegistryError {

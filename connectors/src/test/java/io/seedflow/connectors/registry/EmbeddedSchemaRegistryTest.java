@@ -3,15 +3,22 @@ package io.seedflow.connectors.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.seedflow.core.error.PortInUseException;
 import io.seedflow.schemas.LabeledEvent;
 import io.seedflow.schemas.ModelUpdate;
+import io.seedflow.schemas.SnapshotAnnouncement;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The thin registry, driven through the real (relocated) Confluent CachedSchemaRegistryClient over HTTP. */
 class EmbeddedSchemaRegistryTest {
@@ -152,5 +159,72 @@ class EmbeddedSchemaRegistryTest {
 
     private static String jsonString(String s) {
         return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
+    @Test
+    void aDataDirKeepsIdsAcrossARestartAndNewIdsContinueAfterTheHighest(@TempDir Path dir) {
+        int v1;
+        int update;
+        int v2;
+        try (EmbeddedSchemaRegistry first = EmbeddedSchemaRegistry.builder().dataDir(dir).start();
+                SchemaRegistry client = ConfluentRegistryClient.create(first.clientOptions(null))) {
+            v1 = client.register("events-value", V1);
+            update = client.register("updates-value", ModelUpdate.getClassSchema().toString());
+            v2 = client.register("events-value", V2);
+            assertThat(client.register("events-value", V1)).isEqualTo(v1); // no new version, no new line
+        }
+        assertThat(dir.resolve(RegistryJournal.FILE)).content().hasLineCount(3);
+        try (EmbeddedSchemaRegistry second = EmbeddedSchemaRegistry.builder().dataDir(dir).start();
+                SchemaRegistry client = ConfluentRegistryClient.create(second.clientOptions(null))) {
+            // a fresh client: every answer comes from the restarted server
+            assertThat(client.subjects()).containsExactly("events-value", "updates-value");
+            assertThat(client.register("events-value", V1)).isEqualTo(v1);
+            assertThat(client.register("updates-value", ModelUpdate.getClassSchema().toString())).isEqualTo(update);
+            assertThat(client.latest("events-value")).get()
+                    .satisfies(s -> assertThat(s.version()).isEqualTo(2))
+                    .satisfies(s -> assertThat(s.id()).isEqualTo(v2));
+            assertThat(client.schemaById(v2)).contains("\"weight\"");
+            int highest = Math.max(v1, Math.max(update, v2));
+            int next = client.register("holdout-value", SnapshotAnnouncement.getClassSchema().toString());
+            assertThat(next).isGreaterThan(highest);
+        }
+        try (EmbeddedSchemaRegistry third = EmbeddedSchemaRegistry.builder().dataDir(dir).start();
+                SchemaRegistry client = ConfluentRegistryClient.create(third.clientOptions(null))) {
+            assertThat(client.subjects()).containsExactly("events-value", "holdout-value", "updates-value");
+        }
+    }
+
+    @Test
+    void aSecondRegistryOnTheSameDataDirIsRefused(@TempDir Path dir) {
+        try (EmbeddedSchemaRegistry first = EmbeddedSchemaRegistry.builder().dataDir(dir).start()) {
+            assertThatThrownBy(() -> EmbeddedSchemaRegistry.builder().dataDir(dir).start())
+                    .isInstanceOf(RegistryDataDirInUseException.class)
+                    .hasMessageContaining("registry data dir " + first.dataDir().orElseThrow())
+                    .hasMessageContaining("process " + ProcessHandle.current().pid() + " (this process)")
+                    .hasMessageContaining("choose another --data-dir");
+        }
+        EmbeddedSchemaRegistry.builder().dataDir(dir).start().close(); // released on close
+    }
+
+    @Test
+    void aTakenPortIsNamed() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            assertThatThrownBy(() -> EmbeddedSchemaRegistry.builder().port(taken.getLocalPort()).start())
+                    .isInstanceOf(PortInUseException.class)
+                    .hasMessage("schema registry port " + taken.getLocalPort() + " is already in use; choose "
+                            + "another port, or 0 for any free one");
+        }
+    }
+
+    @Test
+    void aBadJournalLineIsNamedWithItsNumber(@TempDir Path dir) throws Exception {
+        Files.writeString(dir.resolve(RegistryJournal.FILE), "{\"subject\":\"s\",\"version\":1,\"id\":1,"
+                + "\"schema\":\"\\\"string\\\"\"}\n{\"subject\":\"s\"}\n");
+        assertThatThrownBy(() -> EmbeddedSchemaRegistry.builder().dataDir(dir).start())
+                .hasMessageContaining("line 2").hasMessageContaining("'version'");
+        // the failed start released the lock
+        EmbeddedSchemaRegistry.builder().dataDir(dir.resolve("other")).start().close();
+        Files.delete(dir.resolve(RegistryJournal.FILE));
+        EmbeddedSchemaRegistry.builder().dataDir(dir).start().close();
     }
 }

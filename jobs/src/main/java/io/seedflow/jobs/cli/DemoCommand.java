@@ -46,6 +46,16 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Streaming: Flink dashboard port on localhost, 0 = any free port (default ${DEFAULT-VALUE}).")
     int webPort;
 
+    @Option(names = "--kafka-port", defaultValue = "" + DemoSettings.DEFAULT_KAFKA_PORT,
+            description = "Streaming: the Kafka broker's port on localhost, 0 = any free port "
+                    + "(default ${DEFAULT-VALUE}).")
+    int kafkaPort;
+
+    @Option(names = "--registry-port", defaultValue = "" + DemoSettings.DEFAULT_REGISTRY_PORT,
+            description = "Streaming: the schema registry's port on 127.0.0.1, 0 = any free port "
+                    + "(default ${DEFAULT-VALUE}).")
+    int registryPort;
+
     @Option(names = "--run-dir", defaultValue = "runs/streaming-demo",
             description = "Streaming: checkpoints, snapshots and Kafka logs; must be empty or an earlier demo's, "
                     + "which is cleared; locked while the demo runs, so a second demo is refused "
@@ -73,7 +83,8 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private int runStreaming(Path data) throws Exception {
-        DemoSettings settings = new DemoSettings(rate, duration, batchSize, learningRate, webPort, runDir,
+        DemoSettings settings = new DemoSettings(rate, duration, batchSize, learningRate, webPort, kafkaPort,
+                registryPort, runDir,
                 poisonEvery, DemoSettings.DEFAULT_HOLDOUT_SIZE, DemoSettings.DEFAULT_CHECKPOINT_INTERVAL,
                 DemoSettings.DEFAULT_REPORT_INTERVAL, data);
         System.out.println("seedflow demo: starting Kafka, the schema registry, Flink, the producer and a replica in "

@@ -15,6 +15,8 @@ import java.util.Objects;
  * @param batchSize examples per ZO step
  * @param learningRate ZO-SGD learning rate (constant schedule)
  * @param webPort Flink dashboard port, 0 = any free port
+ * @param kafkaPort the broker's client port on localhost, 0 = any free port
+ * @param registryPort the schema registry's port on 127.0.0.1, 0 = any free port
  * @param runDir where checkpoints, snapshots and the broker's logs go
  * @param poisonEvery one poison record after every this many valid events, 0 = none
  * @param holdoutSize test images the replica is evaluated on
@@ -23,8 +25,8 @@ import java.util.Objects;
  * @param dataDir the Fashion-MNIST IDX files
  */
 public record DemoSettings(double eventsPerSecond, Duration duration, int batchSize, double learningRate,
-        int webPort, Path runDir, long poisonEvery, int holdoutSize, Duration checkpointInterval,
-        Duration reportInterval, Path dataDir) {
+        int webPort, int kafkaPort, int registryPort, Path runDir, long poisonEvery, int holdoutSize,
+        Duration checkpointInterval, Duration reportInterval, Path dataDir) {
     public static final String MODEL_ID = "fashion-mnist-mlp";
     public static final String MODEL_SPEC = "mlp:784x64x10:relu";
     public static final float EPSILON = 1e-3f;
@@ -37,6 +39,13 @@ public record DemoSettings(double eventsPerSecond, Duration duration, int batchS
     public static final int DEFAULT_HOLDOUT_SIZE = 2000;
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
     public static final Duration DEFAULT_REPORT_INTERVAL = Duration.ofSeconds(2);
+    /** Kafka's usual client port; the README's replica example reaches the demo's broker there. */
+    public static final int DEFAULT_KAFKA_PORT = 9092;
+    /**
+     * The schema registry's port: not Confluent's usual 8081, which is Flink's dashboard; the README's replica example
+     * and {@code seedflow registry} use it too.
+     */
+    public static final int DEFAULT_REGISTRY_PORT = 8085;
 
     public DemoSettings {
         Objects.requireNonNull(runDir, "runDir");
@@ -56,6 +65,8 @@ public record DemoSettings(double eventsPerSecond, Duration duration, int batchS
         if (webPort < 0 || webPort > 65_535) {
             throw new InvalidConfigurationException("web-port", webPort, "0 (any free port) or 1..65535");
         }
+        requirePort("kafka-port", kafkaPort);
+        requirePort("registry-port", registryPort);
         if (poisonEvery < 0) {
             throw new InvalidConfigurationException("poison-every", poisonEvery, ">= 0 (0 = no poison records)");
         }
@@ -70,11 +81,18 @@ public record DemoSettings(double eventsPerSecond, Duration duration, int batchS
         }
     }
 
+    private static void requirePort(String flag, int port) {
+        if (port < 0 || port > 65_535) {
+            throw new InvalidConfigurationException(flag, port, "0 (any free port) or 1..65535");
+        }
+    }
+
     /** The defaults, with Fashion-MNIST in {@code dataDir}. */
     public static DemoSettings defaults(Path dataDir) {
         return new DemoSettings(DEFAULT_RATE, DEFAULT_DURATION, DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE,
-                LocalFlinkCluster.DEFAULT_WEB_PORT, Path.of("runs", "streaming-demo"), DEFAULT_POISON_EVERY,
-                DEFAULT_HOLDOUT_SIZE, DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_REPORT_INTERVAL, dataDir);
+                LocalFlinkCluster.DEFAULT_WEB_PORT, DEFAULT_KAFKA_PORT, DEFAULT_REGISTRY_PORT,
+                Path.of("runs", "streaming-demo"), DEFAULT_POISON_EVERY, DEFAULT_HOLDOUT_SIZE,
+                DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_REPORT_INTERVAL, dataDir);
     }
 
     public MlpSpec modelSpec() {
@@ -82,17 +100,23 @@ public record DemoSettings(double eventsPerSecond, Duration duration, int batchS
     }
 
     public DemoSettings withDuration(Duration d) {
-        return new DemoSettings(eventsPerSecond, d, batchSize, learningRate, webPort, runDir, poisonEvery,
-                holdoutSize, checkpointInterval, reportInterval, dataDir);
+        return new DemoSettings(eventsPerSecond, d, batchSize, learningRate, webPort, kafkaPort, registryPort, runDir,
+                poisonEvery, holdoutSize, checkpointInterval, reportInterval, dataDir);
     }
 
     public DemoSettings withWebPort(int port) {
-        return new DemoSettings(eventsPerSecond, duration, batchSize, learningRate, port, runDir, poisonEvery,
-                holdoutSize, checkpointInterval, reportInterval, dataDir);
+        return new DemoSettings(eventsPerSecond, duration, batchSize, learningRate, port, kafkaPort, registryPort,
+                runDir, poisonEvery, holdoutSize, checkpointInterval, reportInterval, dataDir);
+    }
+
+    /** These settings with the broker and the registry on {@code kafka} and {@code registry}, 0 = any free port. */
+    public DemoSettings withPorts(int kafka, int registry) {
+        return new DemoSettings(eventsPerSecond, duration, batchSize, learningRate, webPort, kafka, registry, runDir,
+                poisonEvery, holdoutSize, checkpointInterval, reportInterval, dataDir);
     }
 
     public DemoSettings withRunDir(Path dir) {
-        return new DemoSettings(eventsPerSecond, duration, batchSize, learningRate, webPort, dir, poisonEvery,
-                holdoutSize, checkpointInterval, reportInterval, dataDir);
+        return new DemoSettings(eventsPerSecond, duration, batchSize, learningRate, webPort, kafkaPort, registryPort,
+                dir, poisonEvery, holdoutSize, checkpointInterval, reportInterval, dataDir);
     }
 }

@@ -1,5 +1,6 @@
 package io.seedflow.jobs.embedded;
 
+import io.seedflow.core.error.PortInUseException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -33,10 +34,14 @@ import org.slf4j.LoggerFactory;
  */
 public final class EmbeddedKafkaBroker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafkaBroker.class);
+    /** The listener clients use when a fixed port is asked for. */
+    private static final String CLIENT_LISTENER = "CLIENT";
     private final KafkaClusterTestKit cluster;
+    private final String bootstrapServers;
 
-    private EmbeddedKafkaBroker(KafkaClusterTestKit cluster) {
+    private EmbeddedKafkaBroker(KafkaClusterTestKit cluster, String bootstrapServers) {
         this.cluster = cluster;
+        this.bootstrapServers = bootstrapServers;
     }
 
     /** A broker on an ephemeral port with temporary logs. */
@@ -52,6 +57,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
      *     (deleted on close)
      */
     public static EmbeddedKafkaBroker start(int port, Path logDir) throws Exception {
+        return start(port, logDir, "choose another port, or 0 for an ephemeral one");
+    }
+
+    /**
+     * As {@link #start(int, Path)}, with {@code portHint} saying how the user chooses another port when {@code port}
+     * is taken (e.g. "pass --kafka-port N").
+     *
+     * @throws PortInUseException if {@code port} is taken
+     */
+    public static EmbeddedKafkaBroker start(int port, Path logDir, String portHint) throws Exception {
         if (port < 0 || port > 65_535) {
             throw new IllegalArgumentException("Kafka port: expected 0 (ephemeral) or 1..65535, got " + port);
         }
@@ -73,9 +88,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
                 .setConfigProp("transaction.state.log.num.partitions", "1")
                 .setConfigProp("group.initial.rebalance.delay.ms", "0");
         if (port != 0) {
-            // the test kit puts both listeners on port 0 unless 'listeners' is set; the controller's stays ephemeral
-            cluster.setConfigProp("listeners", built.brokerListenerName().value() + "://localhost:" + port + ","
-                    + built.controllerListenerName().value() + "://localhost:0");
+            // The test kit serves its own listeners from sockets it binds in advance on ephemeral ports, whatever
+            // port 'listeners' names for them; a third listener of another name is bound by Kafka itself, on the
+            // port asked for. Clients use that one; the test kit's stay for the controller and inter-broker traffic.
+            String broker = built.brokerListenerName().value();
+            String controller = built.controllerListenerName().value();
+            cluster.setConfigProp("listeners", broker + "://localhost:0," + controller + "://localhost:0,"
+                    + CLIENT_LISTENER + "://localhost:" + port);
+            cluster.setConfigProp("listener.security.protocol.map", broker + ":"
+                    + built.brokerListenerProtocol().name() + "," + controller + ":"
+                    + built.controllerListenerProtocol().name() + "," + CLIENT_LISTENER + ":PLAINTEXT");
         }
         KafkaClusterTestKit kit = cluster.build();
         try {
@@ -85,16 +107,16 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         } catch (Exception | Error e) {
             kit.close();
             if (port != 0 && hasCause(e, java.net.BindException.class)) {
-                throw new PortInUseException("Kafka", port, "choose another port, or 0 for an ephemeral one", e);
+                throw new PortInUseException("Kafka", port, portHint, e);
             }
             throw e;
         }
-        return new EmbeddedKafkaBroker(kit);
+        return new EmbeddedKafkaBroker(kit, port == 0 ? kit.bootstrapServers() : "localhost:" + port);
     }
 
     /** {@code host:port} of the client listener. */
     public String bootstrapServers() {
-        return cluster.bootstrapServers();
+        return bootstrapServers;
     }
 
     /** Creates {@code topic} with {@code partitions} partitions and replication factor 1, and waits for it. */

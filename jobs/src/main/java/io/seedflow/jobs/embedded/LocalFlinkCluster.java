@@ -1,5 +1,6 @@
 package io.seedflow.jobs.embedded;
 
+import io.seedflow.core.error.PortInUseException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;

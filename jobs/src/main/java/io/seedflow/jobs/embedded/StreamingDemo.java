@@ -33,14 +33,14 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * {@code seedflow demo}: the whole system in one JVM. A real Kafka broker ({@link EmbeddedKafkaBroker}), the
  * loopback schema registry, a local Flink cluster with its web dashboard ({@link LocalFlinkCluster}) running the
  * streaming training job ({@link StreamingPipeline}), a producer streaming Fashion-MNIST at a set rate with poison
- * records mixed in ({@link FashionMnistEventProducer}), and a replica ({@link ModelUpdateSubscriber}) that follows
+ * records mixed in ({@link LabeledEventProducer}), and a replica ({@link ModelUpdateSubscriber}) that follows
  * the updates topic and is evaluated on a holdout set read from Kafka ({@link HoldoutTopic}). A status line every
  * couple of seconds shows what each part is doing ({@link DemoStatus}).
  *
- * <p>Lifecycle: {@link #start} brings everything up (the broker on an ephemeral port, the dashboard on the set
- * port), {@link #run} prints status until the duration is over or {@link #requestStop()} is called, and
- * {@link #close()} samples a final status ({@link #lastStatus()}, {@link #summary()}) and stops everything in
- * reverse order of starting.
+ * <p>Lifecycle: {@link #start} brings everything up (the broker, the registry and the dashboard on the set ports, any
+ * free one for 0; it prints where the broker and the registry are, so a replica outside can follow), {@link #run}
+ * prints status until the duration is over or {@link #requestStop()} is called, and {@link #close()} samples a
+ * final status ({@link #lastStatus()}, {@link #summary()}) and stops everything in reverse order of starting.
  */
 public final class StreamingDemo implements AutoCloseable {
     static final String EVENTS = "seedflow-events";
@@ -60,7 +60,7 @@ public final class StreamingDemo implements AutoCloseable {
     private RegistryClientOptions registry;
     private LabeledDataset holdout;
     private JobClient job;
-    private FashionMnistEventProducer producer;
+    private LabeledEventProducer producer;
     private PipelineMonitor monitor;
     private ModelUpdateSubscriber replica;
     private long producerStartNanos;
@@ -95,13 +95,19 @@ public final class StreamingDemo implements AutoCloseable {
         LabeledDataset train = FashionMnist.train(settings.dataDir());
         LabeledDataset test = FashionMnist.test(settings.dataDir());
 
-        EmbeddedKafkaBroker broker = resources.add("Kafka broker", EmbeddedKafkaBroker.start(0, run.kafkaDir()));
-        EmbeddedSchemaRegistry registryServer = resources.add("schema registry", EmbeddedSchemaRegistry.start());
+        EmbeddedKafkaBroker broker = resources.add("Kafka broker", EmbeddedKafkaBroker.start(settings.kafkaPort(),
+                run.kafkaDir(), "pass --kafka-port with a free port, or --kafka-port 0 for any free one"));
+        EmbeddedSchemaRegistry registryServer = resources.add("schema registry", EmbeddedSchemaRegistry.builder()
+                .port(settings.registryPort())
+                .portHint("pass --registry-port with a free port, or --registry-port 0 for any free one").start());
         bootstrapServers = broker.bootstrapServers();
         registry = registryServer.clientOptions(null);
         broker.createTopics(List.of(EVENTS, UPDATES, DEAD_LETTERS, HOLDOUT), 1);
         out.printf("Kafka broker %s, schema registry %s, topics %s%n", bootstrapServers,
                 registryServer.url(), List.of(EVENTS, UPDATES, DEAD_LETTERS, HOLDOUT));
+        out.printf("follow the model from another terminal: ./seedflow replica --bootstrap-servers %s "
+                + "--registry-url %s --model-id %s --port 8080%n", bootstrapServers, registryServer.url(),
+                DemoSettings.MODEL_ID);
 
         HoldoutTopic.produce(bootstrapServers, registry, HOLDOUT, DemoSettings.MODEL_ID, test,
                 settings.holdoutSize());
@@ -116,10 +122,10 @@ public final class StreamingDemo implements AutoCloseable {
         out.printf("Flink job %s submitted; dashboard: %s%n", job.getJobID(), webUrl());
 
         producerStartNanos = System.nanoTime();
-        producer = resources.add("event producer", FashionMnistEventProducer.start(
-                new FashionMnistEventProducer.Settings(bootstrapServers, registry, EVENTS,
-                        DemoSettings.MODEL_ID, train, settings.eventsPerSecond(), 0, DemoSettings.SEED,
-                        settings.poisonEvery())));
+        producer = resources.add("event producer", LabeledEventProducer.start(
+                new LabeledEventProducer.Settings(bootstrapServers, registry, EVENTS,
+                        LabeledEventSource.shuffled(train, DemoSettings.MODEL_ID, 0, DemoSettings.SEED),
+                        settings.eventsPerSecond(), settings.poisonEvery(), "seedflow-demo-producer")));
         monitor = resources.add("pipeline monitor", PipelineMonitor.start(bootstrapServers, registry,
                 UPDATES, DEAD_LETTERS, DemoSettings.MODEL_ID));
         resources.onClose("replica", () -> {

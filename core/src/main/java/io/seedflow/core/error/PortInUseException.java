@@ -1,8 +1,9 @@
-package io.seedflow.jobs.embedded;
+package io.seedflow.core.error;
 
-import io.seedflow.core.error.SeedFlowException;
-
-/** A port the demo was told to listen on is taken; the message names the port and how to choose another. */
+/**
+ * A port a server was told to listen on is taken (the demo's broker, registry and dashboard, the development
+ * registry); the message names the port and how to choose another.
+ */
 public class PortInUseException extends SeedFlowException {
     public PortInUseException(String what, int port, String hint, Throwable cause) {
         super(what + " port " + port + " is already in use; " + hint, cause);

@@ -3,14 +3,13 @@ package io.seedflow.jobs.embedded;
 import io.seedflow.connectors.kafka.RegistryAvroSerializer;
 import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.RegistryClientOptions;
-import io.seedflow.core.data.EpochSampler;
-import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.schemas.LabeledEvent;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -23,20 +22,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A thread that streams a labeled data set (Fashion-MNIST's training split in the demo) to Kafka as
- * {@link LabeledEvent}s in the Confluent wire format ({@link RegistryAvroSerializer}, subject
- * {@code <topic>-value}), keyed by model id, at a target rate. Examples are drawn in seeded shuffled epochs
- * ({@link EpochSampler}); the stream ends after {@code totalEvents} valid events or, with 0, cycles epochs until
- * closed. With {@code poisonEvery = N > 0}, one poison record ({@link PoisonKind}, the kinds taking turns) follows
- * every N valid events, so that the job's dead-letter path has something to do.
+ * A thread that streams {@link LabeledEvent}s from a {@link LabeledEventSource} to Kafka in the Confluent wire format
+ * ({@link RegistryAvroSerializer}, subject {@code <topic>-value}), keyed by model id, at a target rate: the demo's
+ * Fashion-MNIST stream (shuffled epochs without end) and {@code seedflow produce} (a data set split or a JSON-lines
+ * file). The stream ends when the source has no more events, or when closed. With {@code poisonEvery = N > 0}, one
+ * poison record ({@link PoisonKind}, the kinds taking turns) follows every N valid events, so that the job's
+ * dead-letter path has something to do.
  *
  * <p>Counts ({@link #produced()}, {@link #poisonSent()}) are of records the broker acknowledged. The send time of each
  * acknowledged record is kept by offset ({@link #sendTimeOf}) for a while, so a monitor can tell how old the newest
  * event a model trained on is. A send failure stops the thread; {@link #checkError()} and {@link #close()} rethrow
  * it.
  */
-public final class FashionMnistEventProducer implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(FashionMnistEventProducer.class);
+public final class LabeledEventProducer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(LabeledEventProducer.class);
     /** Send times kept per offset: enough for several minutes at demo rates, bounded memory when it runs for days. */
     private static final int SEND_TIMES_KEPT = 1 << 20;
 
@@ -48,15 +47,15 @@ public final class FashionMnistEventProducer implements AutoCloseable {
     private final ConcurrentSkipListMap<Long, Long> sendTimeByOffset = new ConcurrentSkipListMap<>();
     private volatile boolean closing;
 
-    private FashionMnistEventProducer(Settings settings) {
+    private LabeledEventProducer(Settings settings) {
         this.settings = settings;
         this.thread = new Thread(this::run, "seedflow-event-producer");
         this.thread.setDaemon(true);
     }
 
     /** Validates {@code settings} and starts the producer thread. */
-    public static FashionMnistEventProducer start(Settings settings) {
-        FashionMnistEventProducer p = new FashionMnistEventProducer(settings);
+    public static LabeledEventProducer start(Settings settings) {
+        LabeledEventProducer p = new LabeledEventProducer(settings);
         p.thread.start();
         return p;
     }
@@ -74,6 +73,12 @@ public final class FashionMnistEventProducer implements AutoCloseable {
     /** Whether the thread has stopped (finished the configured total, failed, or closed). */
     public boolean isDone() {
         return !thread.isAlive();
+    }
+
+    /** Waits up to {@code timeout} for the thread to stop; returns whether it has. */
+    public boolean awaitDone(long timeout, TimeUnit unit) throws InterruptedException {
+        thread.join(Math.max(1, unit.toMillis(timeout)));
+        return isDone();
     }
 
     /** Epoch milliseconds at which the event at {@code offset} of the (single-partition) topic was sent, if known. */
@@ -104,31 +109,30 @@ public final class FashionMnistEventProducer implements AutoCloseable {
     }
 
     private void run() {
-        LabeledDataset data = settings.dataset;
-        EpochSampler sampler = new EpochSampler(data.count(), settings.shuffleSeed);
+        LabeledEventSource source = settings.source;
         RatePacer pacer = new RatePacer(settings.eventsPerSecond, Math.max(1, (long) settings.eventsPerSecond));
         Properties props = new Properties();
         props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers);
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "seedflow-demo-producer");
+        props.put(ProducerConfig.CLIENT_ID_CONFIG, settings.clientId);
         try (ConfluentRegistryClient registry = ConfluentRegistryClient.create(settings.registry);
                 KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
                         new ByteArraySerializer())) {
             RegistryAvroSerializer<LabeledEvent> serializer =
                     RegistryAvroSerializer.forClass(LabeledEvent.class, registry);
             long sent = 0;
-            while (!closing && error.get() == null && (settings.totalEvents == 0 || sent < settings.totalEvents)) {
+            while (!closing && error.get() == null) {
                 pacer.awaitNext();
-                EpochSampler.Draw draw = sampler.next(1);
-                int index = draw.order()[draw.offset()];
-                LabeledEvent event = LabeledExamples.event(data, index, settings.modelId,
-                        draw.fromPosition() / data.count(), Instant.now());
-                send(producer, serializer.serialize(settings.topic, event), produced);
+                LabeledEvent event = source.next(Instant.now());
+                if (event == null) {
+                    break;
+                }
+                send(producer, event.getModelId(), serializer.serialize(settings.topic, event), produced);
                 sent++;
                 if (settings.poisonEvery > 0 && sent % settings.poisonEvery == 0) {
                     PoisonKind kind = PoisonKind.nth(sent / settings.poisonEvery - 1);
-                    send(producer, kind.make(event, e -> serializer.serialize(settings.topic, e), data.classes()),
-                            poisonSent);
+                    send(producer, event.getModelId(), kind.make(event, e -> serializer.serialize(settings.topic, e),
+                            source.classes()), poisonSent);
                 }
             }
             producer.flush();
@@ -144,9 +148,9 @@ public final class FashionMnistEventProducer implements AutoCloseable {
         }
     }
 
-    private void send(KafkaProducer<String, byte[]> producer, byte[] value, AtomicLong counter) {
+    private void send(KafkaProducer<String, byte[]> producer, String key, byte[] value, AtomicLong counter) {
         long now = System.currentTimeMillis();
-        producer.send(new ProducerRecord<>(settings.topic, null, now, settings.modelId, value),
+        producer.send(new ProducerRecord<>(settings.topic, null, now, key, value),
                 (RecordMetadata m, Exception e) -> {
                     if (e != null) {
                         error.compareAndSet(null, e);
@@ -162,40 +166,38 @@ public final class FashionMnistEventProducer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "FashionMnistEventProducer{topic=" + settings.topic + ", produced=" + produced + ", poison="
+        return "LabeledEventProducer{topic=" + settings.topic + ", produced=" + produced + ", poison="
                 + poisonSent + "}";
     }
 
     /**
      * Where and what to produce, validated on construction.
      *
+     * @param source the events, in the order they are sent
      * @param eventsPerSecond target rate of valid events, 0 = as fast as possible
-     * @param totalEvents valid events to send before stopping, 0 = unbounded (cycling shuffled epochs)
-     * @param shuffleSeed seed of the epochs' shuffles
-     * @param poisonEvery one poison record after every this many valid events, 0 = none
+     * @param poisonEvery one poison record after every this many valid events, 0 = none (needs a source that knows
+     *     its class count)
+     * @param clientId the Kafka client id
      */
-    public record Settings(String bootstrapServers, RegistryClientOptions registry, String topic, String modelId,
-            LabeledDataset dataset, double eventsPerSecond, long totalEvents, long shuffleSeed, long poisonEvery) {
+    public record Settings(String bootstrapServers, RegistryClientOptions registry, String topic,
+            LabeledEventSource source, double eventsPerSecond, long poisonEvery, String clientId) {
         public Settings {
             Objects.requireNonNull(registry, "registry: the schema registry settings are required");
-            Objects.requireNonNull(dataset, "dataset: the labeled examples to stream are required");
+            Objects.requireNonNull(source, "source: the events to send are required");
             require("bootstrap servers", bootstrapServers);
             require("topic", topic);
-            require("model id", modelId);
+            require("client id", clientId);
             if (!(eventsPerSecond >= 0) || Double.isInfinite(eventsPerSecond)) {
                 throw new IllegalArgumentException("rate: expected events per second >= 0 (0 = as fast as "
                         + "possible), got " + eventsPerSecond);
-            }
-            if (totalEvents < 0) {
-                throw new IllegalArgumentException("total events: expected >= 0 (0 = unbounded), got "
-                        + totalEvents);
             }
             if (poisonEvery < 0) {
                 throw new IllegalArgumentException("poison every: expected >= 0 (0 = no poison records), got "
                         + poisonEvery);
             }
-            if (dataset.count() == 0) {
-                throw new IllegalArgumentException("dataset '" + dataset.name() + "' is empty");
+            if (poisonEvery > 0 && source.classes() < 1) {
+                throw new IllegalArgumentException("poison every: " + source.describe() + " has no known class "
+                        + "count, which the out-of-range-label poison record needs; use 0 (no poison records)");
             }
         }
 
