@@ -132,12 +132,18 @@ final class TextStudyReport {
         }
         Map<String, double[][]> series = new LinkedHashMap<>();
         by.forEach((method, curves) -> {
-            double[][] xy = new double[2][CURVE_POINTS];
+            List<double[]> points = new ArrayList<>();
             for (int p = 0; p < CURVE_POINTS; p++) {
-                xy[0][p] = curves.get(0)[p][0];
-                for (double[][] c : curves) {
-                    xy[1][p] += c[p][1] / curves.size();
+                final int at = p;
+                double mean = curves.stream().mapToDouble(c -> c[at][1]).average().orElse(Double.NaN);
+                if (!Double.isNaN(mean)) { // windows without spam, predicted or real, have no F1: a gap
+                    points.add(new double[] {curves.get(0)[p][0], mean});
                 }
+            }
+            double[][] xy = new double[2][points.size()];
+            for (int i = 0; i < points.size(); i++) {
+                xy[0][i] = points.get(i)[0];
+                xy[1][i] = points.get(i)[1];
             }
             series.put(method + " (" + curves.size() + " seeds)", xy);
         });

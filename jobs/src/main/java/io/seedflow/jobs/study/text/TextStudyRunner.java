@@ -84,15 +84,20 @@ public final class TextStudyRunner {
                 TextStudy.Run r = study.run(job.view(), job.method(), seed);
                 runs.add(r);
                 TextStudyReport.writePredictions(out.resolve("predictions"), r);
-                TextStudyReport.writeRunsCsv(out.resolve("runs.csv"), runs);
-                StudyReport.write(out.resolve("summary.md"), TextStudyReport.markdown(runs));
-                TextStudyReport.writeStreamPng(out.resolve("prequential.png"), runs, corpus.all().labels(),
-                        corpus.trainCount());
+                writeFiles(out, runs, corpus);
             }
         }
+        writeFiles(out, runs, corpus);
         String table = TextStudyReport.markdown(runs);
         log.print(table);
         log.println("wrote " + out.resolve("runs.csv") + ", summary.md, prequential.png, predictions/");
         return runs;
+    }
+
+    private static void writeFiles(Path out, List<TextStudy.Run> runs, SpamAssassinTokens corpus) {
+        TextStudyReport.writeRunsCsv(out.resolve("runs.csv"), runs);
+        StudyReport.write(out.resolve("summary.md"), TextStudyReport.markdown(runs));
+        TextStudyReport.writeStreamPng(out.resolve("prequential.png"), runs, corpus.all().labels(),
+                corpus.trainCount());
     }
 }

@@ -25,6 +25,8 @@ class TextStudyFilesTest {
         assertThat(curve[0][0]).isEqualTo(2);
         assertThat(curve[0][1]).isZero(); // two spams missed
         assertThat(curve[2][1]).isEqualTo(1.0); // positions 4, 5: the spam found, the ham kept
+        double[][] noSpam = PrequentialScore.windowF1(new int[] {0, 0, 0}, new int[] {0, 0, 0}, 3, 1, 1);
+        assertThat(noSpam[0][1]).as("no spam, none predicted: F1 undefined").isNaN();
     }
 
     @Test
