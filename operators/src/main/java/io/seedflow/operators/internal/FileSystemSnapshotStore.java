@@ -3,11 +3,18 @@ package io.seedflow.operators.internal;
 import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.snapshot.SafetensorsFormat;
 import io.seedflow.core.snapshot.Snapshot;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
@@ -17,9 +24,24 @@ import org.apache.flink.core.fs.Path;
  * another object store in production): {@code <dir>/<sha256>.safetensors}. A file is written under a temporary name
  * and renamed, and is never rewritten once complete (same name = same bytes); readers verify the SHA-256, so a
  * truncated or foreign file is refused, never loaded.
+ *
+ * <p>The trainer writes through it and retires old snapshots with it ({@link SnapshotRetention}); the
+ * {@code seedflow replica} command reads through it too, so {@code s3://} works the same on both sides: Flink's S3
+ * file system, loaded as a plugin, with the {@code s3.*} settings of the process ({@code FileSystem.initialize}).
  */
 public final class FileSystemSnapshotStore {
+    private static final Pattern FILE_NAME = Pattern.compile("[0-9a-f]{64}\\.safetensors");
+
     private final String directory;
+    /** Header facts by file name; names are content addresses, so an entry never goes stale. */
+    private final Map<String, Stored> headers = new ConcurrentHashMap<>();
+
+    /**
+     * A snapshot in the store, as listed: its id (SHA-256), URI, the model and step its header names, its size and
+     * when it was written (the file system's modification time).
+     */
+    public record Stored(String sha256, String uri, String modelId, long step, long sizeBytes, long modifiedMillis) {
+    }
 
     /** @param directory a Flink FileSystem URI or a local path; the directory is created on first write */
     public FileSystemSnapshotStore(String directory) {
@@ -65,6 +87,94 @@ public final class FileSystemSnapshotStore {
         }
     }
 
+    /**
+     * Every snapshot of {@code modelId} in the store, newest (highest step) first; reads the header of each file not
+     * seen before. A missing directory is an empty store; a file whose header cannot be read is left out (it is not
+     * a snapshot of this model as far as anyone can tell, and it is never deleted).
+     */
+    public List<Stored> list(String modelId) {
+        Path dir = new Path(directory);
+        FileStatus[] files;
+        try {
+            files = fileSystem(dir).listStatus(dir);
+        } catch (FileNotFoundException e) {
+            return List.of();
+        } catch (IOException e) {
+            throw new SnapshotIntegrityException("cannot list the snapshot directory " + directory + ": "
+                    + e.getMessage(), e);
+        }
+        List<Stored> out = new ArrayList<>();
+        for (FileStatus f : files == null ? new FileStatus[0] : files) {
+            String name = f.getPath().getName();
+            if (f.isDir() || !FILE_NAME.matcher(name).matches()) {
+                continue;
+            }
+            Stored s = headers.get(name);
+            if (s == null) {
+                s = header(f);
+                if (s == null) {
+                    continue;
+                }
+                headers.put(name, s);
+            }
+            if (s.modelId().equals(modelId)) {
+                out.add(s);
+            }
+        }
+        out.sort(Comparator.comparingLong(Stored::step).reversed());
+        return out;
+    }
+
+    private Stored header(FileStatus f) {
+        try (InputStream in = f.getPath().getFileSystem().open(f.getPath())) {
+            Map<String, String> meta = SafetensorsFormat.readMetadata(in, f.getLen());
+            String id = meta.get(SafetensorsFormat.KEY_MODEL_ID);
+            String step = meta.get(SafetensorsFormat.KEY_STEP);
+            if (id == null || step == null || !step.matches("\\d{1,18}")) {
+                return null;
+            }
+            String name = f.getPath().getName();
+            return new Stored(name.substring(0, 64), uriOf(name.substring(0, 64)), id, Long.parseLong(step),
+                    f.getLen(), f.getModificationTime());
+        } catch (IOException | SnapshotIntegrityException e) {
+            return null;
+        }
+    }
+
+    /** Deletes the snapshot with id {@code sha256}; true if it existed. */
+    public boolean delete(String sha256) {
+        Path target = new Path(uriOf(sha256));
+        try {
+            boolean deleted = fileSystem(target).delete(target, false);
+            headers.remove(target.getName());
+            return deleted;
+        } catch (IOException e) {
+            throw new UncheckedIOException("deleting snapshot " + target + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Checks that the directory can be listed (credentials, bucket, endpoint) and throws a
+     * {@link SnapshotIntegrityException} naming it if not; a directory that does not exist yet is fine.
+     */
+    public void checkReachable() {
+        Path dir = new Path(directory);
+        try {
+            fileSystem(dir).listStatus(dir);
+        } catch (FileNotFoundException e) {
+            // not written yet: the trainer creates it with its first snapshot
+        } catch (IOException | RuntimeException e) {
+            throw new SnapshotIntegrityException("cannot list the snapshot directory " + directory + ": "
+                    + firstLine(e), e);
+        }
+    }
+
+    private static String firstLine(Exception e) {
+        String m = String.valueOf(e.getMessage());
+        int nl = m.indexOf('\n');
+        return e.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
+    }
+
     /** Reads the snapshot at {@code uri} and verifies its bytes against {@code expectedSha256}. */
     public static Snapshot read(String uri, String expectedSha256) {
         Path path = new Path(uri);
@@ -94,8 +204,9 @@ public final class FileSystemSnapshotStore {
         try {
             return path.getFileSystem();
         } catch (IOException e) {
-            throw new UncheckedIOException("no Flink file system for '" + path + "' (for s3:// and other object "
-                    + "stores, install the Flink file system plugin): " + e.getMessage(), e);
+            throw new SnapshotIntegrityException("no Flink file system for '" + path + "' (s3:// needs Flink's S3 "
+                    + "file system plugin in plugins/s3-fs-hadoop of the Flink home or of $FLINK_PLUGINS_DIR): "
+                    + e.getMessage(), e);
         }
     }
 }
