@@ -16,7 +16,6 @@ import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.operators.internal.BatchAssembler;
-import io.seedflow.operators.internal.FileSystemSnapshotStore;
 import io.seedflow.operators.internal.HoldoutSet;
 import io.seedflow.operators.internal.SnapshotRestore;
 import io.seedflow.operators.internal.SnapshotPointer;

@@ -7,8 +7,7 @@ import static io.seedflow.operators.ZoTrainerFunctionTest.harness;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedflow.core.log.UpdateRecord;
-import io.seedflow.operators.internal.FileSystemSnapshotStore;
-import io.seedflow.operators.internal.FileSystemSnapshotStore.Stored;
+import io.seedflow.operators.FileSystemSnapshotStore.Stored;
 import io.seedflow.operators.internal.SnapshotRetention;
 import java.nio.file.Path;
 import java.time.Duration;

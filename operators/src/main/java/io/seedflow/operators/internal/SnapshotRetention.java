@@ -1,5 +1,6 @@
 package io.seedflow.operators.internal;
 
+import io.seedflow.operators.FileSystemSnapshotStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;

@@ -1,5 +1,6 @@
 package io.seedflow.operators.internal;
 
+import io.seedflow.operators.FileSystemSnapshotStore;
 import io.seedflow.core.snapshot.EncodedSnapshot;
 import java.util.ArrayDeque;
 import java.util.ArrayList;

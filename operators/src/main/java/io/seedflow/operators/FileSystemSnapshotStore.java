@@ -1,4 +1,4 @@
-package io.seedflow.operators.internal;
+package io.seedflow.operators;
 
 import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.snapshot.SafetensorsFormat;
@@ -25,7 +25,7 @@ import org.apache.flink.core.fs.Path;
  * and renamed, and is never rewritten once complete (same name = same bytes); readers verify the SHA-256, so a
  * truncated or foreign file is refused, never loaded.
  *
- * <p>The trainer writes through it and retires old snapshots with it ({@link SnapshotRetention}); the
+ * <p>The trainer writes through it and retires old snapshots with it ({@link io.seedflow.operators.internal.SnapshotRetention}); the
  * {@code seedflow replica} command reads through it too, so {@code s3://} works the same on both sides: Flink's S3
  * file system, loaded as a plugin, with the {@code s3.*} settings of the process ({@code FileSystem.initialize}).
  */
