@@ -16,10 +16,10 @@ import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.operators.internal.BatchAssembler;
-import io.seedflow.operators.internal.FileSystemSnapshotStore;
 import io.seedflow.operators.internal.HoldoutSet;
 import io.seedflow.operators.internal.SnapshotRestore;
 import io.seedflow.operators.internal.SnapshotPointer;
+import io.seedflow.operators.internal.SnapshotRetention;
 import io.seedflow.operators.internal.SnapshotUploader;
 import io.seedflow.operators.internal.TrainerMetrics;
 import io.seedflow.operators.internal.TrainerStateCodec;
@@ -29,8 +29,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
@@ -40,6 +42,9 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.typeutils.ResultTypeQueryable;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
@@ -67,9 +72,13 @@ import org.apache.flink.util.OutputTag;
  * Examples from the holdout source ({@code seedflow.trainer.holdout-source}) are kept in memory and evaluated on
  * every {@code holdout-eval-interval-steps} steps (metric {@code seedflowHoldoutAccuracy}), never trained on.
  * Examples the model cannot take go to {@link #REJECTED} (the job's decode stage should have dead-lettered them).
+ *
+ * <p>Old snapshots are retired by {@link SnapshotRetention} ({@code seedflow.snapshot.retain-*}): at each checkpoint
+ * the function notes every loaded model's pointer; when that checkpoint completes, snapshots below it, outside the
+ * newest few and older than the minimum age are deleted on the upload thread.
  */
 public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExample, UpdateRecord>
-        implements ResultTypeQueryable<UpdateRecord> {
+        implements ResultTypeQueryable<UpdateRecord>, CheckpointedFunction, CheckpointListener {
     private static final long serialVersionUID = 1L;
     /** How often a key with snapshot uploads in flight checks whether they completed. */
     private static final long UPLOAD_POLL_MILLIS = 100;
@@ -99,6 +108,11 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private transient SnapshotUploader uploader;
     private transient TrainerMetrics metrics;
     private transient BackendFactory backends;
+    private transient SnapshotRetention retention;
+    /** The pointer step of each loaded model, as in its keyed state (mirrored: checkpoints see no key context). */
+    private transient Map<String, Long> pointerSteps;
+    /** Pointer steps noted per checkpoint id, until that checkpoint completes or a later one does. */
+    private transient TreeMap<Long, Map<String, Long>> pointersAtCheckpoint;
 
     private transient ValueState<byte[]> snapshotPointer;
     private transient ListState<byte[]> logTail;
@@ -129,6 +143,10 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         uploader = new SnapshotUploader(new FileSystemSnapshotStore(conf.get(ZoTrainerOptions.SNAPSHOT_DIR)),
                 System::currentTimeMillis, "seedflow-snapshot-upload-"
                         + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
+        retention = new SnapshotRetention(conf.get(ZoTrainerOptions.SNAPSHOT_RETAIN_NEWEST),
+                conf.get(ZoTrainerOptions.SNAPSHOT_RETAIN_MIN_AGE));
+        pointerSteps = new HashMap<>();
+        pointersAtCheckpoint = new TreeMap<>();
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup(), System::currentTimeMillis);
         BackendChoice choice = conf.get(ZoTrainerOptions.COMPUTE_BACKEND);
         int device = gpuIndex();
@@ -254,6 +272,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         if (!completed.isEmpty()) {
             SnapshotPointer stored = completed.get(completed.size() - 1);
             snapshotPointer.update(TrainerStateCodec.encodePointer(stored));
+            pointerSteps.put(modelId, stored.step());
             List<byte[]> kept = new ArrayList<>();
             // records up to the snapshot are replayed no more, but the newest few are the trainer's history
             // (mask thresholds, momentum, subspace window) that a restore needs to continue exactly
@@ -284,12 +303,14 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
                     conf.get(ZoTrainerOptions.MODEL_INIT_SEED), backends);
             SnapshotPointer base = uploader.storeNow(started.snapshotsToStore().get(0));
             snapshotPointer.update(TrainerStateCodec.encodePointer(base));
+            pointerSteps.put(modelId, base.step());
             nextStep.update(base.step() + 1);
             trainer = started.session();
             metrics.restored(0, base);
             ctx.output(SNAPSHOTS, base.announcement(modelId));
         } else {
             SnapshotPointer pointer = TrainerStateCodec.decodePointer(pointerBytes);
+            pointerSteps.put(modelId, pointer.step());
             List<UpdateRecord> tail = new ArrayList<>();
             for (byte[] b : logTail.get()) {
                 tail.add(TrainerStateCodec.decodeRecord(b));
@@ -327,6 +348,29 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             // no external resources in this runtime (tests, local): the first device
         }
         return 0;
+    }
+
+    @Override
+    public void initializeState(FunctionInitializationContext context) {
+        // all state is keyed (open); pointers are noted per checkpoint only for retirement
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) {
+        if (retention.enabled()) {
+            pointersAtCheckpoint.put(context.getCheckpointId(), new HashMap<>(pointerSteps));
+        }
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+        Map<String, Long> floors = pointersAtCheckpoint.get(checkpointId);
+        pointersAtCheckpoint.headMap(checkpointId, true).clear();
+        if (floors == null || uploader == null) {
+            return;
+        }
+        // the checkpoint's pointers are durable now: a restore from it (or any later one) needs nothing older
+        floors.forEach((modelId, floor) -> uploader.retire(modelId, floor, retention));
     }
 
     @Override

@@ -92,6 +92,15 @@ public final class ZoTrainerOptions {
     public static final ConfigOption<String> SNAPSHOT_DIR = ConfigOptions.key("seedflow.snapshot.dir").stringType()
             .noDefaultValue().withDescription("Directory of the content-addressed snapshot store: a Flink FileSystem "
                     + "URI (file:///..., s3://bucket/path) or a local path.");
+    public static final ConfigOption<Integer> SNAPSHOT_RETAIN_NEWEST = ConfigOptions
+            .key("seedflow.snapshot.retain-newest").intType().defaultValue(3)
+            .withDescription("Retirement of old snapshots: each model keeps at least its newest N snapshots; older "
+                    + "ones are deleted once a completed checkpoint points past them and they are older than "
+                    + "seedflow.snapshot.retain-min-age. 0 = keep every snapshot (retirement off).");
+    public static final ConfigOption<Duration> SNAPSHOT_RETAIN_MIN_AGE = ConfigOptions
+            .key("seedflow.snapshot.retain-min-age").durationType().defaultValue(Duration.ofDays(7))
+            .withDescription("No snapshot younger than this is retired: keep it longer than the oldest savepoint or "
+                    + "retained checkpoint you may restore from (each names the snapshot that was its pointer).");
     public static final ConfigOption<String> HOLDOUT_SOURCE = ConfigOptions.key("seedflow.trainer.holdout-source")
             .stringType().noDefaultValue().withDescription("Examples whose source (Kafka topic) has this name are "
                     + "held out: evaluated on, never trained on. Unset = no holdout.");
@@ -162,6 +171,14 @@ public final class ZoTrainerOptions {
             throw new InvalidConfigurationException(SNAPSHOT_DIR.key(), dir,
                     "is required: a Flink FileSystem URI for the snapshot store, e.g. s3://bucket/seedflow/snapshots "
                             + "or file:///var/lib/seedflow/snapshots");
+        }
+        if (conf.get(SNAPSHOT_RETAIN_NEWEST) < 0) {
+            throw new InvalidConfigurationException(SNAPSHOT_RETAIN_NEWEST.key(), conf.get(SNAPSHOT_RETAIN_NEWEST),
+                    "must be >= 0 (0 = keep every snapshot)");
+        }
+        if (conf.get(SNAPSHOT_RETAIN_MIN_AGE).isNegative()) {
+            throw new InvalidConfigurationException(SNAPSHOT_RETAIN_MIN_AGE.key(), conf.get(SNAPSHOT_RETAIN_MIN_AGE),
+                    "must be >= 0, e.g. 7d");
         }
         if (conf.get(HOLDOUT_SIZE) < 1) {
             throw new InvalidConfigurationException(HOLDOUT_SIZE.key(), conf.get(HOLDOUT_SIZE), "must be >= 1");

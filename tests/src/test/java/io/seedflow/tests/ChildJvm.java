@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** Runs the seedflow command line in a separate JVM process with this test's classpath. */
@@ -22,8 +23,13 @@ final class ChildJvm {
      * tests then also prove that both implementations give the same bits.
      */
     static Outcome seedflow(String... args) throws IOException, InterruptedException {
+        return seedflow(Map.of(), args);
+    }
+
+    /** {@link #seedflow(String...)} with extra environment variables (e.g. AWS credentials). */
+    static Outcome seedflow(Map<String, String> env, String... args) throws IOException, InterruptedException {
         List<String> cmd = command(args);
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process p = builder(env, cmd).start();
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(5, TimeUnit.MINUTES)) {
             p.destroyForcibly();
@@ -34,7 +40,18 @@ final class ChildJvm {
 
     /** Starts {@code seedflow args} as {@link #seedflow} does, without waiting; stdout and stderr are merged. */
     static Process start(String... args) throws IOException {
-        return new ProcessBuilder(command(args)).redirectErrorStream(true).start();
+        return start(Map.of(), args);
+    }
+
+    /** {@link #start(String...)} with extra environment variables. */
+    static Process start(Map<String, String> env, String... args) throws IOException {
+        return builder(env, command(args)).start();
+    }
+
+    private static ProcessBuilder builder(Map<String, String> env, List<String> cmd) {
+        ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true);
+        b.environment().putAll(env);
+        return b;
     }
 
     private static List<String> command(String... args) {

@@ -136,13 +136,24 @@ public final class SafetensorsFormat {
      */
     public static Map<String, String> readMetadata(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file)) {
-            byte[] len = in.readNBytes(8);
-            long size = Files.size(file);
-            long headerLen = checkedHeaderLength(
-                    len.length < 8 ? -1 : ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong(), size);
-            byte[] header = in.readNBytes((int) headerLen);
-            return metadata(parseHeader(new String(header, StandardCharsets.UTF_8)));
+            return readMetadata(in, Files.size(file));
         }
+    }
+
+    /**
+     * {@link #readMetadata(Path)} from a stream at the start of a file of {@code fileBytes} bytes (a snapshot in an
+     * object store); reads the header only and leaves the stream open.
+     */
+    public static Map<String, String> readMetadata(InputStream in, long fileBytes) throws IOException {
+        byte[] len = in.readNBytes(8);
+        long headerLen = checkedHeaderLength(
+                len.length < 8 ? -1 : ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong(), fileBytes);
+        byte[] header = in.readNBytes((int) headerLen);
+        if (header.length != headerLen) {
+            throw new SnapshotIntegrityException("safetensors header cut short: expected " + headerLen + " bytes, got "
+                    + header.length);
+        }
+        return metadata(parseHeader(new String(header, StandardCharsets.UTF_8)));
     }
 
     /** {@code headerLen} (-1 if the file is shorter than 8 bytes) if it is plausible for a file of that size. */

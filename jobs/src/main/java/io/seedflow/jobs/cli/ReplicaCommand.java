@@ -1,13 +1,15 @@
 package io.seedflow.jobs.cli;
 
 import io.seedflow.connectors.registry.RegistryClientOptions;
-import io.seedflow.connectors.replica.DirectorySnapshotSource;
 import io.seedflow.connectors.replica.ModelListener;
 import io.seedflow.connectors.replica.ModelUpdateSubscriber;
 import io.seedflow.connectors.replica.SnapshotSource;
 import io.seedflow.jobs.serving.PredictionServer;
 import io.seedflow.jobs.serving.ServerOptions;
+import io.seedflow.jobs.serving.StoreSnapshotSource;
 import io.seedflow.jobs.serving.SubscriberModel;
+import io.seedflow.operators.FileSystemSnapshotStore;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalTime;
@@ -39,10 +41,14 @@ public final class ReplicaCommand implements Callable<Integer> {
     @Option(names = "--model-id", required = true, description = "Id of the model to follow and serve.")
     String modelId;
 
-    @Option(names = "--snapshot-dir",
-            description = "Local folder of <sha256>.safetensors snapshots to bootstrap from (default: the snapshots "
-                    + "the trainer announces on the updates topic).")
-    Path snapshotDir;
+    @Option(names = "--snapshot-dir", paramLabel = "URI",
+            description = "The trainer's snapshot store to bootstrap from, the same URI as its --snapshot-dir: "
+                    + "s3://bucket/path, file:///dir or a local folder (default: the snapshots the trainer announces "
+                    + "on the updates topic).")
+    String snapshotDir;
+
+    @Mixin
+    ObjectStoreOptions objectStore = new ObjectStoreOptions();
 
     @Option(names = "--bootstrap-timeout", defaultValue = "10m",
             description = "How long to wait for a first snapshot, e.g. when started before the trainer (default ${DEFAULT-VALUE}).")
@@ -75,10 +81,12 @@ public final class ReplicaCommand implements Callable<Integer> {
         if (statusInterval < 1) {
             throw new IllegalArgumentException("--status-interval: expected at least 1 second, got " + statusInterval);
         }
-        if (snapshotDir != null && !Files.isDirectory(snapshotDir)) {
+        if (snapshotDir != null && isLocal(snapshotDir) && !Files.isDirectory(localPath(snapshotDir))) {
             throw new IllegalArgumentException("--snapshot-dir: '" + snapshotDir + "' is not a directory; expected "
                     + "the folder the trainer writes <sha256>.safetensors snapshots to");
         }
+        // snapshots (given or announced) may live in object storage: Flink's file systems, S3 plugin included
+        objectStore.initializeFileSystems();
         RegistryClientOptions registry = kafka.registry();
         String bootstrapServers = kafka.bootstrapServers();
         ServerOptions serverOptions = new ServerOptions(bind, port, threads, maxBodyBytes,
@@ -119,14 +127,25 @@ public final class ReplicaCommand implements Callable<Integer> {
      * Where the replica finds snapshots to (re-)bootstrap from: the announcements on the updates topic (production),
      * or a local folder when one is given. Returns a description for messages.
      */
-    static String snapshotSource(ModelUpdateSubscriber.Builder b, Path dir) {
+    static String snapshotSource(ModelUpdateSubscriber.Builder b, String dir) {
         if (dir == null) {
             b.snapshotsFromAnnouncements();
             return "the announcements on the updates topic";
         }
-        SnapshotSource source = new DirectorySnapshotSource(dir);
+        FileSystemSnapshotStore store = new FileSystemSnapshotStore(dir);
+        store.checkReachable(); // wrong credentials, bucket or endpoint: stop here, naming the URI
+        SnapshotSource source = new StoreSnapshotSource(store);
         b.snapshotSource(source);
         return source.location();
+    }
+
+    private static boolean isLocal(String dir) {
+        String scheme = dir.matches("^[A-Za-z][A-Za-z0-9+.-]*:.*") ? URI.create(dir).getScheme() : null;
+        return scheme == null || scheme.equals("file");
+    }
+
+    private static Path localPath(String dir) {
+        return dir.startsWith("file:") ? Path.of(URI.create(dir)) : Path.of(dir);
     }
 
     private static String statusLine(ModelUpdateSubscriber subscriber, PredictionServer server) {

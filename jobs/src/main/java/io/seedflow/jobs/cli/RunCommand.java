@@ -3,6 +3,7 @@ package io.seedflow.jobs.cli;
 import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
 import io.seedflow.jobs.streaming.StreamingPipeline;
 import io.seedflow.jobs.streaming.StreamingSettings;
+import io.seedflow.operators.FileSystemSnapshotStore;
 import io.seedflow.operators.ZoTrainerOptions;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -13,6 +14,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.util.TimeUtils;
 import picocli.CommandLine.Command;
@@ -63,6 +65,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--snapshot-dir", required = true, description = "Snapshot store: Flink FileSystem URI, e.g. s3://bucket/seedflow/snapshots.")
     String snapshotDir;
 
+    @Mixin
+    ObjectStoreOptions objectStore = new ObjectStoreOptions();
+
     @Option(names = "--checkpoint-interval", defaultValue = "10s", description = "Checkpoint (and Kafka commit) interval (default ${DEFAULT-VALUE}).")
     String checkpointInterval;
 
@@ -94,6 +99,15 @@ public final class RunCommand implements Callable<Integer> {
         StreamingSettings settings = settings();
         System.out.println("seedflow run: " + settings);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        if (env instanceof LocalStreamEnvironment) {
+            // a local mini cluster in this JVM: its trainer writes snapshots with this process's file systems
+            objectStore.initializeFileSystems();
+            new FileSystemSnapshotStore(snapshotDir).checkReachable();
+        } else if (objectStore.any()) {
+            throw new IllegalArgumentException("--s3-endpoint / --s3-path-style-access apply to a local run only; on "
+                    + "a Flink cluster set s3.endpoint and s3.path.style.access in its Flink configuration "
+                    + "(flinkConfiguration of the FlinkDeployment), where the trainer's TaskManagers read them");
+        }
         StreamingPipeline.build(env, settings);
         env.execute("seedflow trainer: " + settings.eventsTopic() + " -> " + settings.updatesTopic());
         return 0;

@@ -1,5 +1,6 @@
 package io.seedflow.operators.internal;
 
+import io.seedflow.operators.FileSystemSnapshotStore;
 import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.ModelSpec;

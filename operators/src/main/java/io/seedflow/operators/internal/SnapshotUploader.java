@@ -1,5 +1,6 @@
 package io.seedflow.operators.internal;
 
+import io.seedflow.operators.FileSystemSnapshotStore;
 import io.seedflow.core.snapshot.EncodedSnapshot;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -12,6 +13,8 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Stores taken snapshots on one background thread, in submission order, so the task thread never waits for the
@@ -19,6 +22,8 @@ import java.util.function.LongSupplier;
  * only then moves the state's pointer: a checkpoint never points at a snapshot that is not completely stored.
  */
 public final class SnapshotUploader implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotUploader.class);
+
     private final FileSystemSnapshotStore store;
     private final LongSupplier clock;
     private final ExecutorService executor;
@@ -84,6 +89,30 @@ public final class SnapshotUploader implements AutoCloseable {
             throw new IllegalStateException("storing snapshots of model '" + modelId + "' in " + store.directory()
                     + " did not finish within " + timeout, e);
         }
+    }
+
+    /**
+     * Deletes the snapshots of {@code modelId} that {@code retention} allows, given the pointer step of the newest
+     * completed checkpoint. Runs on the upload thread after the uploads submitted before it (so it never races a
+     * write), best effort: a failure is logged and the next completed checkpoint tries again.
+     */
+    public CompletableFuture<List<String>> retire(String modelId, long floorStep, SnapshotRetention retention) {
+        return CompletableFuture.supplyAsync(() -> {
+            List<String> deleted = new ArrayList<>();
+            try {
+                for (FileSystemSnapshotStore.Stored s : retention.retire(store.list(modelId), floorStep,
+                        clock.getAsLong())) {
+                    store.delete(s.sha256());
+                    deleted.add(s.sha256());
+                    LOG.info("retired snapshot {} of model '{}' (step {}; checkpointed pointer at step {})", s.uri(),
+                            modelId, s.step(), floorStep);
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("retiring old snapshots of model '{}' in {} failed (retried after the next checkpoint): {}",
+                        modelId, store.directory(), e.getMessage());
+            }
+            return deleted;
+        }, executor);
     }
 
     /** Whether snapshots of {@code modelId} are still being stored. */

@@ -423,6 +423,35 @@ class KubernetesManifestsTest {
         assertThat(str(replicaContainer(), "image")).as("replica image = trainer image").isEqualTo(str(flinkDeployment().body, "spec", "image"));
     }
 
+    /**
+     * The replicas read the snapshots the trainer writes to object storage: the same S3 endpoint and addressing as
+     * the trainer's Flink configuration, the same credentials Secret, and the image's plugin folder.
+     */
+    @Test
+    void replicasReachTheTrainersSnapshotStore() {
+        List<String> replica = replicaArgs();
+        Map<String, String> conf = flinkConfiguration();
+        assertThat(option(replica, "--s3-endpoint")).as("replica --s3-endpoint = trainer s3.endpoint")
+                .isEqualTo(conf.get("s3.endpoint"));
+        assertThat(option(replica, "--s3-path-style-access")).as("replica --s3-path-style-access")
+                .isEqualTo(conf.get("s3.path.style.access"));
+        String dir = option(replica, "--snapshot-dir");
+        if (dir != null) {
+            assertThat(dir).as("replica --snapshot-dir = trainer --snapshot-dir").isEqualTo(option(jobArgs(),
+                    "--snapshot-dir"));
+        }
+        Map<String, String> env = new java.util.HashMap<>();
+        for (Object e : optionalList(replicaContainer().get("env"))) {
+            Map<String, Object> m = asMap(e);
+            Object from = m.get("valueFrom");
+            env.put(str(m, "name"), from == null ? String.valueOf(m.get("value"))
+                    : str(asMap(asMap(from).get("secretKeyRef")), "name"));
+        }
+        assertThat(env).as("replica env").containsEntry("AWS_ACCESS_KEY_ID", "seedflow-s3")
+                .containsEntry("AWS_SECRET_ACCESS_KEY", "seedflow-s3")
+                .containsEntry("FLINK_PLUGINS_DIR", "/opt/flink/plugins");
+    }
+
     @Test
     void dockerfileBuildsTheImageTheManifestsExpect() throws IOException {
         String dockerfile = Files.readString(k8sDir.resolve("Dockerfile"), StandardCharsets.UTF_8);
