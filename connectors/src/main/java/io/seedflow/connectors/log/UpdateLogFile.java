@@ -53,10 +53,13 @@ public final class UpdateLogFile {
             }
         }
 
-        public void append(UpdateRecord r) {
+        /** Appends {@code r}; returns the bytes of its Avro body as written (before the file's block compression). */
+        public int append(UpdateRecord r) {
             try {
-                out.append(compact != null ? compact.encode(r) : UpdateRecordCodec.toAvro(r));
+                SpecificRecord written = compact != null ? compact.encode(r) : UpdateRecordCodec.toAvro(r);
+                out.append(written);
                 count++;
+                return UpdateRecordCodec.avroBodySize(written);
             } catch (IOException e) {
                 throw new UncheckedIOException("appending step " + r.step() + " to the update log", e);
             }

@@ -1,7 +1,6 @@
 package io.seedflow.jobs.offline;
 
 import io.seedflow.connectors.log.UpdateLogFile;
-import io.seedflow.connectors.log.UpdateRecordCodec;
 import io.seedflow.core.data.EpochSampler;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.log.Lineage;
@@ -66,8 +65,7 @@ public final class ZoOfflineTraining {
                 UpdateRecord r = trainer.step(train.batch(d.order(), d.offset(), d.size()),
                         List.of(new Lineage(source, 0, d.fromPosition(), d.fromPosition() + d.size())));
                 trainNanos += System.nanoTime() - t0;
-                log.append(r);
-                int size = UpdateRecordCodec.avroBodySize(r);
+                int size = log.append(r);
                 recordBytes += size;
                 maxRecordBytes = Math.max(maxRecordBytes, size);
                 smoothed = smooth(smoothed, r);
