@@ -13,8 +13,8 @@ final class Defaults {
     static final String EPSILON = "1e-3";
     static final String SCHEDULE = "cosine";
     static final String FINAL_FRACTION = "0";
-    /** The encoder recipe of the text study (docs/quality.md): MiniLM cut at 64 tokens, batch 16. */
-    static final String TEXT_MODEL = "encoder:all-minilm-l6-v2:2:64";
+    /** The encoder recipe of the text study (docs/quality.md §6): MiniLM reading 128 tokens, batch 16. */
+    static final String TEXT_MODEL = "encoder:all-minilm-l6-v2:2";
     static final String TEXT_BATCH = "16";
     static final String TEXT_STEPS = "265";
     /** The exact head's rate: the linear probe's choice on the time-ordered validation slice (docs/quality.md §6). */
