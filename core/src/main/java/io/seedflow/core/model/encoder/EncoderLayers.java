@@ -68,32 +68,58 @@ final class EncoderLayers {
             for (int i = 0; i < h; i++) {
                 x[xo + i] = (word[wo + i] + type[i]) + position[po + i];
             }
-            layerNorm(x, xo, gamma, beta, x, xo);
+            layerNorm(x, xo, gamma, 0, beta, 0, x, xo);
         }
     }
 
-    /** One block on the text's rows [first, first + n) of x, in place; {@code w} holds the block's 16 tensors. */
-    void block(float[][] w, float[] x, int first, int n, Scratch s) {
+    /** Index of the first tensor of a block's feed-forward half (ffn_in.weight); 0 .. 9 are the attention half. */
+    static final int FEED_FORWARD = 10;
+    /** Offsets of a block's 16 tensors that start at index 0 of their arrays (the plain weights). */
+    static final int[] AT_START = new int[EncoderSpec.PER_LAYER];
+
+    /**
+     * One block on the text's rows [first, first + n) of x, in place: {@link #attention}, then {@link #feedForward};
+     * tensor j of the block is {@code w[j]} from index {@code o[j]}.
+     */
+    void block(float[][] w, int[] o, float[] x, int first, int n, Scratch s) {
+        attention(w, o, x, first, n, s);
+        feedForward(w, o, x, first, n, s);
+    }
+
+    /**
+     * The attention half of a block (tensors 0 .. 9: query, key, value, attention_out, attention_norm) on the text's
+     * rows of x, in place. The text's state between the halves is its rows of x alone, so the halves of the texts
+     * may run as all attention halves, then all feed-forward halves: the same chains.
+     */
+    void attention(float[][] w, int[] o, float[] x, int first, int n, Scratch s) {
+        s.ensure(spec, n);
+        Mat xm = new Mat(x, first * h, h);
+        kernel.matmul(n, h, h, xm, new Mat(w[0], o[0], h), w[1], o[1], null, new Mat(s.q, 0, h), false);
+        kernel.matmul(n, h, h, xm, new Mat(w[2], o[2], h), w[3], o[3], null, new Mat(s.k, 0, h), false);
+        kernel.matmul(n, h, h, xm, new Mat(w[4], o[4], h), w[5], o[5], null, new Mat(s.v, 0, h), false);
+        selfAttention(n, s);
+        kernel.matmul(n, h, h, new Mat(s.ctx, 0, h), new Mat(w[6], o[6], h), w[7], o[7], xm, new Mat(s.tmp, 0, h),
+                false);
+        for (int t = 0; t < n; t++) {
+            layerNorm(s.tmp, t * h, w[8], o[8], w[9], o[9], x, (first + t) * h);
+        }
+    }
+
+    /** The feed-forward half of a block (tensors 10 .. 15: ffn_in, ffn_out, output_norm) on the text's rows of x. */
+    void feedForward(float[][] w, int[] o, float[] x, int first, int n, Scratch s) {
         s.ensure(spec, n);
         int f = spec.ffn();
         Mat xm = new Mat(x, first * h, h);
-        kernel.matmul(n, h, h, xm, new Mat(w[0], 0, h), w[1], 0, null, new Mat(s.q, 0, h), false);
-        kernel.matmul(n, h, h, xm, new Mat(w[2], 0, h), w[3], 0, null, new Mat(s.k, 0, h), false);
-        kernel.matmul(n, h, h, xm, new Mat(w[4], 0, h), w[5], 0, null, new Mat(s.v, 0, h), false);
-        attention(n, s);
-        kernel.matmul(n, h, h, new Mat(s.ctx, 0, h), new Mat(w[6], 0, h), w[7], 0, xm, new Mat(s.tmp, 0, h), false);
+        kernel.matmul(n, h, f, xm, new Mat(w[10], o[10], f), w[11], o[11], null, new Mat(s.ffn, 0, f), true);
+        kernel.matmul(n, f, h, new Mat(s.ffn, 0, f), new Mat(w[12], o[12], h), w[13], o[13], xm, new Mat(s.tmp, 0, h),
+                false);
         for (int t = 0; t < n; t++) {
-            layerNorm(s.tmp, t * h, w[8], w[9], x, (first + t) * h);
-        }
-        kernel.matmul(n, h, f, xm, new Mat(w[10], 0, f), w[11], 0, null, new Mat(s.ffn, 0, f), true);
-        kernel.matmul(n, f, h, new Mat(s.ffn, 0, f), new Mat(w[12], 0, h), w[13], 0, xm, new Mat(s.tmp, 0, h), false);
-        for (int t = 0; t < n; t++) {
-            layerNorm(s.tmp, t * h, w[14], w[15], x, (first + t) * h);
+            layerNorm(s.tmp, t * h, w[14], o[14], w[15], o[15], x, (first + t) * h);
         }
     }
 
     /** ctx = softmax(Q K^T / sqrt(d)) V per head, over the text's n tokens. */
-    private void attention(int n, Scratch s) {
+    private void selfAttention(int n, Scratch s) {
         int d = spec.headSize();
         for (int head = 0; head < spec.heads(); head++) {
             int c0 = head * d;
@@ -117,9 +143,9 @@ final class EncoderLayers {
 
     /**
      * LayerNorm of one row: mean and biased variance in double, y = fma((float) ((x - mean) / sqrt(var + eps)),
-     * gamma, beta). {@code dst} may be {@code src}.
+     * gamma, beta), gamma and beta from indexes {@code go} and {@code bo}. {@code dst} may be {@code src}.
      */
-    void layerNorm(float[] src, int so, float[] gamma, float[] beta, float[] dst, int dOff) {
+    void layerNorm(float[] src, int so, float[] gamma, int go, float[] beta, int bo, float[] dst, int dOff) {
         double mean = sum(src, so, h) / h;
         double q0 = 0;
         double q1 = 0;
@@ -142,7 +168,7 @@ final class EncoderLayers {
         }
         double inv = 1 / Math.sqrt(((q0 + q1) + (q2 + q3)) / h + EncoderSpec.LAYER_NORM_EPSILON);
         for (i = 0; i < h; i++) {
-            dst[dOff + i] = Math.fma((float) ((src[so + i] - mean) * inv), gamma[i], beta[i]);
+            dst[dOff + i] = Math.fma((float) ((src[so + i] - mean) * inv), gamma[go + i], beta[bo + i]);
         }
     }
 
@@ -179,14 +205,17 @@ final class EncoderLayers {
         }
     }
 
-    /** Class-major logits {@code out[c * size + e]} = head.bias[c] + pooled[e] . head.weight[:, c] (fma chain). */
-    void head(float[] pooled, int size, float[] weight, float[] bias, float[] out) {
+    /**
+     * Class-major logits {@code out[c * size + e]} = head.bias[c] + pooled[e] . head.weight[:, c] (fma chain); weight
+     * and bias from indexes {@code wo} and {@code bo} of their arrays.
+     */
+    void head(float[] pooled, int size, float[] weight, int wo, float[] bias, int bo, float[] out) {
         int classes = spec.classes();
         for (int e = 0; e < size; e++) {
             for (int c = 0; c < classes; c++) {
-                float acc = bias[c];
+                float acc = bias[bo + c];
                 for (int i = 0; i < h; i++) {
-                    acc = Math.fma(pooled[e * h + i], weight[i * classes + c], acc);
+                    acc = Math.fma(pooled[e * h + i], weight[wo + i * classes + c], acc);
                 }
                 out[c * size + e] = acc;
             }

@@ -59,10 +59,9 @@ public final class EncoderModel implements Model {
     private int[] slotOfId;
     private int[] usedIds = new int[0];
     private int distinctIds;
-    private float[] word = new float[0];
-    private float[] position = new float[0];
     private float[] type;
     private float[][] norm;
+    /** Half a block at a time; before the first block, the used embedding rows (positions, then word rows). */
     private PerturbedWeights blockCopy;
     private PerturbedWeights headCopy;
 
@@ -137,15 +136,20 @@ public final class EncoderModel implements Model {
     /**
      * Sums of the losses at theta + eps z and theta - eps z (see {@link Model#perturbedLossSums}): the whole plus pass,
      * then the whole minus pass, on the same buffers. Layer by layer, {@link PerturbedWeights} builds the pass's
-     * perturbed copy of one block, then the pass runs that block. {@code embeddings.word} and
-     * {@code embeddings.position} are perturbed only in the rows the batch uses (z for elements
-     * [row * hidden, row * hidden + hidden)): the other rows cannot change the losses.
+     * perturbed copy of the block's attention half, the pass runs it on every text, then the same for the feed-forward
+     * half, in one buffer the size of the larger half ({@link EncoderLayers#attention}: a text's state between the
+     * halves is its rows of x, so this is the chain of running the whole block text by text). {@code embeddings.word}
+     * and {@code embeddings.position} are perturbed only in the rows the batch uses (z for elements
+     * [row * hidden, row * hidden + hidden)): the other rows cannot change the losses; their copy lies in the same
+     * buffer, which the blocks do not use yet.
      *
-     * <p>Why one pass after the other, not both at once: training then holds one perturbed block, one activation
-     * buffer and one copy of the used embedding rows on top of what serving holds (measured with
-     * {@code EncoderFootprintBenchmark}: both at once needed 1.24x serving's heap for MiniLM, batch 16 x 128). The
+     * <p>Why one pass after the other, not both at once: training then holds one perturbed copy (half a block, the
+     * used embedding rows in the same buffer) and no second activation buffer on top of what serving holds (measured
+     * with {@code EncoderFootprintBenchmark}: both at once needed 1.24x serving's heap for MiniLM, batch 16 x 128). The
      * price is z generated twice per step (once per sign) for the trained elements the step reads. Every perturbed
-     * value is still {@code fma(+-eps, z, w)} and every text's forward the same fixed chain, so the bits do not change.
+     * value is still {@code fma(+-eps, z, w)} and every text's forward the same fixed chain, so the bits do not change
+     * (nor with the halves, which took the copy from a whole block, 6.8 MiB for MiniLM, to the feed-forward half's
+     * 4.5 MiB).
      * The exact head's input features are the mean-pooled embeddings of each pass; its weight is {@code [in, out]}.
      */
     @Override
@@ -169,15 +173,22 @@ public final class EncoderModel implements Model {
     /** The forward at theta + s z ({@code s} = +eps or -eps) to the pooled embeddings and logits of the batch. */
     private void perturbedPass(ParameterSet params, long seed, float s, UpdateMask mask, int n, float[] pooled,
             float[] logits) {
-        perturbEmbeddings(params, seed, s, mask);
-        forEach(n, e -> layers.embed(word, slotRow, starts[e], counts[e], position, type, norm[0], norm[1], x));
+        float[] rows = perturbEmbeddings(params, seed, s, mask);
+        forEach(n, e -> layers.embed(rows, slotRow, starts[e], counts[e], rows, type, norm[0], norm[1], x));
+        float[][] w = blockCopy.weights;
+        int[] o = blockCopy.offsets;
+        int ff = EncoderLayers.FEED_FORWARD;
         for (int l = 0; l < spec.layers(); l++) {
-            blockCopy.perturb(params, spec.layerTensor(l), seed, s, mask);
-            forEach(n, e -> layers.block(blockCopy.weights, x, starts[e], counts[e], scratch.get()));
+            int first = spec.layerTensor(l);
+            blockCopy.perturb(params, first, 0, ff, seed, s, mask);
+            forEach(n, e -> layers.attention(w, o, x, starts[e], counts[e], scratch.get()));
+            blockCopy.perturb(params, first, ff, EncoderSpec.PER_LAYER, seed, s, mask);
+            forEach(n, e -> layers.feedForward(w, o, x, starts[e], counts[e], scratch.get()));
         }
-        headCopy.perturb(params, spec.headTensor(), seed, s, mask);
+        headCopy.perturb(params, spec.headTensor(), 0, 2, seed, s, mask);
         pool(x, pooled, n);
-        layers.head(pooled, n, headCopy.weights[0], headCopy.weights[1], logits);
+        layers.head(pooled, n, headCopy.weights[0], headCopy.offsets[0], headCopy.weights[1], headCopy.offsets[1],
+                logits);
     }
 
     @Override
@@ -189,7 +200,7 @@ public final class EncoderModel implements Model {
     public float[] logits(ParameterSet params, Batch batch) {
         forward(params, batch);
         int head = spec.headTensor();
-        layers.head(pooledPlus, batch.size(), params.tensor(head), params.tensor(head + 1), logitsPlus);
+        layers.head(pooledPlus, batch.size(), params.tensor(head), 0, params.tensor(head + 1), 0, logitsPlus);
         return logitsPlus;
     }
 
@@ -215,7 +226,7 @@ public final class EncoderModel implements Model {
             for (int j = 0; j < EncoderSpec.PER_LAYER; j++) {
                 blockPlain[j] = params.tensor(first + j);
             }
-            forEach(n, e -> layers.block(blockPlain, x, starts[e], counts[e], scratch.get()));
+            forEach(n, e -> layers.block(blockPlain, EncoderLayers.AT_START, x, starts[e], counts[e], scratch.get()));
         }
         pool(x, pooledPlus, n);
     }
@@ -232,22 +243,33 @@ public final class EncoderModel implements Model {
         }
     }
 
-    /** The perturbed copy (theta + s z) of the embedding rows in use (compact: word row of token t at slotRow[t]). */
-    private void perturbEmbeddings(ParameterSet params, long seed, float s, UpdateMask mask) {
+    /**
+     * The perturbed copy (theta + s z) of the embedding rows in use, in the block copy's buffer, which it returns:
+     * positions 0 .. maxCount - 1 from index 0, then the batch's distinct word rows (compact: the word row of token t
+     * at slotRow[t]).
+     */
+    private float[] perturbEmbeddings(ParameterSet params, long seed, float s, UpdateMask mask) {
         int h = spec.hidden();
         int rows = distinctIds;
+        int wordBase = maxCount * h;
+        float[] buf = blockCopy.buffer(wordBase + rows * h);
         forEach(rows, r -> PerturbedWeights.range(params.tensor(0), 0, UpdateMask.of(mask, 0), usedIds[r] * h, h,
-                seed, s, word, r * h));
-        PerturbedWeights.range(params.tensor(1), 1, UpdateMask.of(mask, 1), 0, maxCount * h, seed, s, position, 0);
+                seed, s, buf, wordBase + r * h));
+        PerturbedWeights.range(params.tensor(1), 1, UpdateMask.of(mask, 1), 0, wordBase, seed, s, buf, 0);
         PerturbedWeights.range(params.tensor(2), 2, UpdateMask.of(mask, 2), 0, h, seed, s, type, 0);
         for (int j = 0; j < 2; j++) {
             PerturbedWeights.range(params.tensor(3 + j), 3 + j, UpdateMask.of(mask, 3 + j), 0, h, seed, s, norm[j], 0);
         }
+        return buf;
     }
 
-    /** The batch's distinct token ids in order of first use ({@code usedIds}) and each token's row in the copy. */
+    /**
+     * The batch's distinct token ids in order of first use ({@code usedIds}) and each token's row in the copy (after
+     * the maxCount position rows, see {@link #perturbEmbeddings}).
+     */
     private void compactRows() {
         int h = spec.hidden();
+        int wordBase = maxCount * h;
         int distinct = 0;
         for (int t = 0; t < total; t++) {
             int id = tokenIds[t];
@@ -255,7 +277,7 @@ public final class EncoderModel implements Model {
                 slotOfId[id] = distinct;
                 usedIds[distinct++] = id;
             }
-            slotRow[t] = slotOfId[id] * h;
+            slotRow[t] = wordBase + slotOfId[id] * h;
         }
         for (int r = 0; r < distinct; r++) {
             slotOfId[usedIds[r]] = -1;
@@ -324,8 +346,8 @@ public final class EncoderModel implements Model {
                 slotOfId = new int[spec.vocab()];
                 Arrays.fill(slotOfId, -1);
                 blockCopy = new PerturbedWeights(PerturbedWeights.sizes(params, spec.layerTensor(0),
-                        EncoderSpec.PER_LAYER));
-                headCopy = new PerturbedWeights(PerturbedWeights.sizes(params, spec.headTensor(), 2));
+                        EncoderSpec.PER_LAYER), 0, EncoderLayers.FEED_FORWARD, EncoderSpec.PER_LAYER);
+                headCopy = new PerturbedWeights(PerturbedWeights.sizes(params, spec.headTensor(), 2), 0, 2);
                 type = new float[h];
                 norm = new float[2][h];
             }
@@ -333,13 +355,8 @@ public final class EncoderModel implements Model {
                 usedIds = new int[total];
             }
             compactRows();
-            // sized by what this batch uses (distinct rows, longest text), grown only when a batch needs more
-            if (word.length < distinctIds * h) {
-                word = new float[distinctIds * h];
-            }
-            if (position.length < maxCount * h) {
-                position = new float[maxCount * h];
-            }
+            // the embedding rows go to the block copy's buffer, grown only when a batch needs more than half a block
+            blockCopy.buffer((maxCount + distinctIds) * h);
         }
     }
 
