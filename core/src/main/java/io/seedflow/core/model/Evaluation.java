@@ -1,16 +1,43 @@
 package io.seedflow.core.model;
 
 /**
- * Accuracy and mean loss of a model on a labeled set, with the confusion counts they come from:
- * {@code confusion[trueClass * classes + predictedClass]} examples.
+ * How a model did on a labeled set: its mean loss (NaN where not tracked) and the confusion counts,
+ * {@code confusion[trueClass * classes + predictedClass]} examples, from which accuracy, precision, recall and F1 come.
  */
-public record Evaluation(double accuracy, double meanLoss, int examples, int classes, long[] confusion) {
+public record Evaluation(double meanLoss, int classes, long[] confusion) {
     public Evaluation {
         if (confusion.length != (long) classes * classes) {
             throw new IllegalArgumentException("confusion counts of " + classes + " classes need " + classes * classes
                     + " cells, got " + confusion.length);
         }
         confusion = confusion.clone();
+    }
+
+    /** The scores of {@code predicted} against {@code labels} at positions [from, until); mean loss not tracked. */
+    public static Evaluation ofPredictions(int[] predicted, int[] labels, int from, int until, int classes) {
+        long[] confusion = new long[classes * classes];
+        for (int i = from; i < until; i++) {
+            confusion[labels[i] * classes + predicted[i]]++;
+        }
+        return new Evaluation(Double.NaN, classes, confusion);
+    }
+
+    /** Examples counted. */
+    public int examples() {
+        long n = 0;
+        for (long c : confusion) {
+            n += c;
+        }
+        return Math.toIntExact(n);
+    }
+
+    /** Right predictions ÷ examples (NaN for none). */
+    public double accuracy() {
+        long right = 0;
+        for (int c = 0; c < classes; c++) {
+            right += count(c, c);
+        }
+        return (double) right / examples();
     }
 
     /** Examples of class {@code actual} predicted as {@code predicted}. */

@@ -44,7 +44,6 @@ public interface Model {
         for (int i = 0; i < count; i++) {
             order[i] = i;
         }
-        int correct = 0;
         double lossSum = 0;
         int classes = spec().classes();
         long[] confusion = new long[classes * classes];
@@ -54,14 +53,10 @@ public interface Model {
             float[] logits = logits(params, b);
             lossSum += SoftmaxCrossEntropy.lossSum(logits, b.labels(), classes, n);
             for (int i = 0; i < n; i++) {
-                int predicted = SoftmaxCrossEntropy.argmax(logits, classes, n, i);
-                confusion[b.labels()[i] * classes + predicted]++;
-                if (predicted == b.labels()[i]) {
-                    correct++;
-                }
+                confusion[b.labels()[i] * classes + SoftmaxCrossEntropy.argmax(logits, classes, n, i)]++;
             }
         }
-        return new Evaluation((double) correct / count, lossSum / count, count, classes, confusion);
+        return new Evaluation(lossSum / count, classes, confusion);
     }
 
     /**

@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class EvaluationTest {
     // rows: actual ham (0), spam (1); columns: predicted ham, spam
-    private final Evaluation e = new Evaluation(0.8, 0.5, 10, 2, new long[] {5, 1, 1, 3});
+    private final Evaluation e = new Evaluation(0.5, 2, new long[] {5, 1, 1, 3});
 
     @Test
     void precisionRecallAndF1OfThePositiveClassComeFromTheConfusionCounts() {
@@ -19,7 +19,7 @@ class EvaluationTest {
 
     @Test
     void aClassNeverPredictedHasZeroPrecisionAndF1() {
-        Evaluation allHam = new Evaluation(0.6, 0.7, 10, 2, new long[] {6, 0, 4, 0});
+        Evaluation allHam = new Evaluation(0.7, 2, new long[] {6, 0, 4, 0});
         assertThat(allHam.precision(1)).isZero();
         assertThat(allHam.recall(1)).isZero();
         assertThat(allHam.f1(1)).isZero();

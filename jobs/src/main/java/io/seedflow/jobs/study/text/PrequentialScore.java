@@ -2,20 +2,9 @@ package io.seedflow.jobs.study.text;
 
 import io.seedflow.core.model.Evaluation;
 
-/** Scores of test-then-train predictions: over a stretch of the stream, and as a sliding window along it. */
+/** Scores of test-then-train predictions as a sliding window along the stream. */
 final class PrequentialScore {
     private PrequentialScore() {
-    }
-
-    /** Accuracy and confusion counts of the predictions at positions [from, until) (mean loss not tracked: NaN). */
-    static Evaluation of(int[] predicted, int[] labels, int from, int until, int classes) {
-        long[] confusion = new long[classes * classes];
-        int correct = 0;
-        for (int i = from; i < until; i++) {
-            confusion[labels[i] * classes + predicted[i]]++;
-            correct += labels[i] == predicted[i] ? 1 : 0;
-        }
-        return new Evaluation((double) correct / (until - from), Double.NaN, until - from, classes, confusion);
     }
 
     /**
@@ -28,7 +17,7 @@ final class PrequentialScore {
             int until = (int) ((long) (p + 1) * predicted.length / points);
             int from = Math.max(0, until - window);
             curve[p][0] = until;
-            Evaluation e = of(predicted, labels, from, until, 2);
+            Evaluation e = Evaluation.ofPredictions(predicted, labels, from, until, 2);
             boolean defined = e.count(positive, positive) + e.count(1 - positive, positive)
                     + e.count(positive, 1 - positive) > 0;
             curve[p][1] = defined ? e.f1(positive) : Double.NaN;

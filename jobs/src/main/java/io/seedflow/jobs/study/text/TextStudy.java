@@ -135,7 +135,7 @@ public final class TextStudy {
                 progress(method, from / settings.batch() + 1, steps, t0);
             }
         }
-        Evaluation last30 = PrequentialScore.of(predicted, corpus.all().labels(), corpus.trainCount(), n, 2);
+        Evaluation last30 = Evaluation.ofPredictions(predicted, corpus.all().labels(), corpus.trainCount(), n, 2);
         return done(View.prequential, method, seed, last30, learned, t0, predicted);
     }
 

@@ -75,8 +75,7 @@ final class TextStudyReport {
                 String[] f = line.split(",");
                 long[] confusion = {Long.parseLong(f[7]), Long.parseLong(f[8]), Long.parseLong(f[9]),
                         Long.parseLong(f[10])};
-                int examples = Integer.parseInt(f[11]);
-                Evaluation e = new Evaluation(Double.parseDouble(f[4]), Double.NaN, examples, 2, confusion);
+                Evaluation e = new Evaluation(Double.NaN, 2, confusion);
                 TextStudy.View view = TextStudy.View.valueOf(f[0]);
                 Path predictions = dir.resolve("predictions").resolve(f[1] + "-seed" + f[2] + ".txt");
                 int[] predicted = view == TextStudy.View.prequential && Files.isRegularFile(predictions)

@@ -15,7 +15,7 @@ class TextStudyFilesTest {
     void prequentialScoreCountsOnlyTheAskedStretch() {
         int[] labels = {1, 1, 0, 0, 1, 0};
         int[] predicted = {0, 0, 0, 1, 1, 0};
-        Evaluation last = PrequentialScore.of(predicted, labels, 3, 6, 2);
+        Evaluation last = Evaluation.ofPredictions(predicted, labels, 3, 6, 2);
         assertThat(last.examples()).isEqualTo(3);
         assertThat(last.count(0, 1)).isEqualTo(1);
         assertThat(last.count(1, 1)).isEqualTo(1);
@@ -32,9 +32,9 @@ class TextStudyFilesTest {
     @Test
     void aStudyFolderIsReadBackWithItsCountsAndPredictions(@TempDir Path dir) {
         TextStudy.Run pre = new TextStudy.Run(TextStudy.View.prequential, "hybrid", 2,
-                new Evaluation(0.75, Double.NaN, 4, 2, new long[] {2, 1, 0, 1}), 3, 12.5, new int[] {0, 1, 1, 0});
+                new Evaluation(Double.NaN, 2, new long[] {2, 1, 0, 1}), 3, 12.5, new int[] {0, 1, 1, 0});
         TextStudy.Run off = new TextStudy.Run(TextStudy.View.offline, "linear-probe", 1,
-                new Evaluation(0.5, 0.7, 2, 2, new long[] {1, 0, 1, 0}), 7, 0.5, null);
+                new Evaluation(0.7, 2, new long[] {1, 0, 1, 0}), 7, 0.5, null);
         TextStudyReport.writeRunsCsv(dir.resolve("runs.csv"), List.of(pre, off));
         TextStudyReport.writePredictions(dir.resolve("predictions"), pre);
         List<TextStudy.Run> back = TextStudyReport.readRuns(dir);
