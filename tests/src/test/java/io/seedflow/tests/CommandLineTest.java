@@ -6,9 +6,7 @@ import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.snapshot.SafetensorsFormat;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.tensor.TensorSpec;
-import io.seedflow.jobs.SeedflowCli;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
+import io.seedflow.tests.InProcessCli.Run;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,23 +20,8 @@ class CommandLineTest {
     @TempDir
     Path dir;
 
-    private record Run(int code, String out, String err) {
-    }
-
     private static Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = SeedflowCli.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+        return InProcessCli.run(args);
     }
 
     @Test

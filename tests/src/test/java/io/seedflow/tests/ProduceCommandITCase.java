@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedflow.connectors.kafka.RegistryAvroDeserializer;
 import io.seedflow.core.data.FashionMnist;
-import io.seedflow.jobs.SeedflowCli;
 import io.seedflow.schemas.LabeledEvent;
+import io.seedflow.tests.InProcessCli.Run;
 import io.seedflow.tests.kafka.KafkaRegistryTestBase;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,26 +30,11 @@ class ProduceCommandITCase extends KafkaRegistryTestBase {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {
-    }
-
     private Run produce(String topic, String... args) {
         List<String> all = new ArrayList<>(List.of("produce", "--bootstrap-servers", kafka.bootstrapServers(),
                 "--registry-url", registryServer.url(), "--topic", topic));
         all.addAll(List.of(args));
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = SeedflowCli.execute(all.toArray(String[]::new));
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+        return InProcessCli.run(all.toArray(String[]::new));
     }
 
     @Test

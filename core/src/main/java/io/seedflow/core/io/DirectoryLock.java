@@ -44,7 +44,7 @@ public final class DirectoryLock implements AutoCloseable {
      *     the owner as its lock file names it (a pid, with {@code " (this process)"} when it is this JVM)
      */
     public static DirectoryLock acquire(Path dir, String lockFileName,
-            BiFunction<Path, String, ? extends RuntimeException> inUse) throws IOException {
+            BiFunction<Path, String, ? extends DirectoryInUseException> inUse) throws IOException {
         Files.createDirectories(dir);
         Path key = dir.toRealPath();
         if (!HELD_HERE.add(key)) {
