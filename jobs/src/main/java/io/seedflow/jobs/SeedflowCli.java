@@ -1,6 +1,8 @@
 package io.seedflow.jobs;
 
+import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.error.SeedFlowException;
+import io.seedflow.jobs.cli.CommandLineErrors;
 import io.seedflow.jobs.cli.BenchStreamingCommand;
 import io.seedflow.jobs.cli.BrokerCommand;
 import io.seedflow.jobs.cli.DemoCommand;
@@ -9,6 +11,7 @@ import io.seedflow.jobs.cli.ProduceCommand;
 import io.seedflow.jobs.cli.RegistryCommand;
 import io.seedflow.jobs.cli.ReplayCommand;
 import io.seedflow.jobs.cli.RunCommand;
+import io.seedflow.jobs.cli.SettingsCommand;
 import io.seedflow.jobs.cli.StudyCommand;
 import io.seedflow.jobs.cli.ReplicaCommand;
 import io.seedflow.jobs.cli.TrainOfflineCommand;
@@ -20,7 +23,7 @@ import picocli.CommandLine.Command;
         description = "Continual zeroth-order fine-tuning with a seed+scalar update log.",
         subcommands = {DemoCommand.class, RunCommand.class, ReplicaCommand.class, RegistryCommand.class,
             ProduceCommand.class, BrokerCommand.class, TrainOfflineCommand.class, ReplayCommand.class,
-            PlotCommand.class, BenchStreamingCommand.class, StudyCommand.class,
+            PlotCommand.class, BenchStreamingCommand.class, StudyCommand.class, SettingsCommand.class,
             CommandLine.HelpCommand.class})
 public final class SeedflowCli {
     public static void main(String[] args) {
@@ -35,7 +38,17 @@ public final class SeedflowCli {
     /** Runs the command line and returns its exit code (2 for usage errors, 1 for SeedFlow errors). */
     public static int execute(String... args) {
         CommandLine cli = new CommandLine(new SeedflowCli()).setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setParameterExceptionHandler((ex, ignoredArgs) -> {
+            CommandLine cmd = ex.getCommandLine();
+            cmd.getErr().println("seedflow: " + ex.getMessage() + " (see " + cmd.getCommandSpec().qualifiedName()
+                    + " --help)");
+            return 2;
+        });
         cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            if (ex instanceof InvalidConfigurationException invalid) {
+                cmd.getErr().println("seedflow: " + CommandLineErrors.inFlags(invalid, cmd.getCommandSpec()));
+                return 1;
+            }
             if (ex instanceof SeedFlowException || ex instanceof IllegalArgumentException) {
                 cmd.getErr().println("seedflow: " + ex.getClass().getSimpleName() + ": " + ex.getMessage());
                 return 1;
@@ -44,4 +57,5 @@ public final class SeedflowCli {
         });
         return cli.execute(args);
     }
+
 }

@@ -35,44 +35,63 @@ class CommandLineTest {
     void runRefusesBadSettingsBeforeSubmittingAnything() {
         String[] base = {"run", "--bootstrap-servers", "localhost:1", "--registry-url", "http://localhost:2",
             "--snapshot-dir", dir.toUri().toString()};
-        Run unknown = run(concat(base, "--conf", "seedflow.zo.learning-rat=0.1"));
-        assertThat(unknown.code()).isEqualTo(1);
-        assertThat(unknown.err()).contains("unknown setting 'seedflow.zo.learning-rat'")
-                .contains("seedflow.zo.learning-rate");
-        Run badBatch = run(concat(base, "--batch-size", "0"));
-        assertThat(badBatch.code()).isEqualTo(1);
-        assertThat(badBatch.err()).contains("seedflow.trainer.batch-size=0").contains("must be >= 1");
-        Run badDuration = run(concat(base, "--checkpoint-interval", "soon"));
-        assertThat(badDuration.code()).isEqualTo(1);
-        assertThat(badDuration.err()).contains("--checkpoint-interval: expected a duration").contains("'soon'");
-        Run sameTopic = run(concat(base, "--holdout-topic", "seedflow-events"));
-        assertThat(sameTopic.code()).isEqualTo(1);
-        assertThat(sameTopic.err()).contains("holdout topic").contains("seedflow-events");
-        Run sparsity = run(concat(base, "--conf", "seedflow.zo.sparse.mask=MAGNITUDE", "--conf",
-                "seedflow.zo.sparse.sparsity=1.0"));
-        assertThat(sparsity.code()).isEqualTo(1);
-        assertThat(sparsity.err()).contains("seedflow.zo.sparse.sparsity=1.0").contains("must be in [0, 1)");
-        Run tensor = run(concat(base, "--conf", "seedflow.zo.subspace.tensors=layers.2.weight"));
-        assertThat(tensor.code()).isEqualTo(1);
-        assertThat(tensor.err()).contains("seedflow.zo.subspace.tensors=layers.2.weight")
-                .contains("is not a tensor of this model").contains("layers.1.bias");
-        Run gpu = run(concat(base, "--conf", "seedflow.compute.backend=TPU"));
-        assertThat(gpu.code()).isEqualTo(1);
-        assertThat(gpu.err()).contains("seedflow.compute.backend=TPU").contains("must be one of [AUTO, CPU, GPU]");
-        Run negativeLimit = run(concat(base, "--dead-letter-max-bytes", "-5"));
-        assertThat(negativeLimit.code()).isEqualTo(1);
-        assertThat(negativeLimit.err().strip()).isEqualTo("seedflow: IllegalArgumentException: dead-letter max bytes "
-                + "(--dead-letter-max-bytes): expected 0 to 67108864 bytes (default 1000000, which fits a default "
-                + "Kafka broker), got -5");
-        Run hugeLimit = run(concat(base, "--dead-letter-max-bytes", "100000000"));
-        assertThat(hugeLimit.code()).isEqualTo(1);
-        assertThat(hugeLimit.err()).contains("--dead-letter-max-bytes").contains("got 100000000");
-        Run textLimit = run(concat(base, "--dead-letter-max-bytes", "1MB"));
-        assertThat(textLimit.code()).isEqualTo(2);
-        assertThat(textLimit.err()).contains("Invalid value for option '--dead-letter-max-bytes'").contains("'1MB'");
+        assertOneLine(run(concat(base, "--conf", "seedflow.zo.learning-rat=0.1")),
+                "unknown setting 'seedflow.zo.learning-rat'", "seedflow.zo.learning-rate");
+        assertOneLine(run(concat(base, "--batch-size", "0")), "invalid value --batch-size=0",
+                "expected an integer, in [1, 65536]");
+        assertOneLine(run(concat(base, "--batch-size", "-3")), "invalid value --batch-size=-3");
+        assertOneLine(run(concat(base, "--learning-rate", "abc")), "invalid value --learning-rate=abc",
+                "expected a number, finite and > 0");
+        assertOneLine(run(concat(base, "--checkpoint-interval", "soon")), "--checkpoint-interval=soon",
+                "expected a duration such as 250ms");
+        assertOneLine(run(concat(base, "--checkpoint-interval", "5")), "--checkpoint-interval=5",
+                "expected a duration");
+        assertOneLine(run(concat(base, "--holdout-topic", "seedflow-events")), "holdout topic",
+                "seedflow-events");
+        assertOneLine(run(concat(base, "--conf", "seedflow.zo.sparse.mask=MAGNITUDE", "--conf",
+                "seedflow.zo.sparse.sparsity=1.0")), "--conf seedflow.zo.sparse.sparsity=1.0", "in [0, 1)");
+        assertOneLine(run(concat(base, "--mask", "MAGNITUDE")), "--sparsity=0.0", "when --mask=MAGNITUDE");
+        assertOneLine(run(concat(base, "--variant", "momentum", "--perturbations", "4")),
+                "invalid value --perturbations=4", "must be 1 with --variant=MOMENTUM");
+        assertOneLine(run(concat(base, "--conf", "seedflow.zo.subspace.tensors=layers.2.weight")),
+                "--subspace-tensors=layers.2.weight", "is not a tensor of this model", "layers.1.bias");
+        assertOneLine(run(concat(base, "--conf", "seedflow.compute.backend=TPU")),
+                "--conf seedflow.compute.backend=TPU", "one of [AUTO, CPU, GPU]");
+        assertOneLine(run(concat(base, "--dead-letter-max-bytes", "-5")), "--dead-letter-max-bytes=-5",
+                "0 to 67108864 bytes");
+        assertOneLine(run(concat(base, "--dead-letter-max-bytes", "100000000")),
+                "--dead-letter-max-bytes=100000000");
+        assertOneLine(run(concat(base, "--dead-letter-max-bytes", "1MB")), "--dead-letter-max-bytes=1MB",
+                "expected an integer");
         Run missing = run("run", "--bootstrap-servers", "localhost:1");
         assertThat(missing.code()).isEqualTo(2);
-        assertThat(missing.err()).contains("--registry-url").contains("--snapshot-dir");
+        assertThat(missing.err().strip()).doesNotContain("\n").contains("--registry-url").contains("--snapshot-dir")
+                .contains("see seedflow run --help");
+    }
+
+    @Test
+    void trainOfflineMistakesNameTheFlagAndLeaveNoOutput() {
+        Path out = dir.resolve("never-written");
+        assertOneLine(run("train-offline", "--batch", "-3", "--out", out.toString()), "invalid value --batch-size=-3",
+                "in [1, 65536]");
+        assertOneLine(run("train-offline", "--steps", "-5", "--out", out.toString()), "invalid value --steps=-5",
+                ">= 1");
+        assertOneLine(run("train-offline", "--lr", "0", "--out", out.toString()), "invalid value --learning-rate=0",
+                "finite and > 0");
+        assertOneLine(run("train-offline", "--schedule", "cosine", "--warmup", "-1", "--out", out.toString()),
+                "invalid value --warmup-steps=-1");
+        assertThat(out).doesNotExist();
+        Run usage = run("train-offline", "--bogus");
+        assertThat(usage.code()).isEqualTo(2);
+        assertThat(usage.err().strip()).doesNotContain("\n").contains("Unknown option: '--bogus'");
+    }
+
+    @Test
+    void demoDurationNeedsAUnit() {
+        Run r = run("demo", "--duration", "180");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().strip()).doesNotContain("\n").contains("'180' has no unit");
+        assertOneLine(run("demo", "--batch-size", "0"), "invalid value --batch-size=0");
     }
 
     @Test
@@ -127,9 +146,8 @@ class CommandLineTest {
 
     @Test
     void invalidLearningRateNamesTheSetting() {
-        Run r = run("train-offline", "--lr", "-1", "--steps", "1", "--out", dir.toString());
-        assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err()).contains("seedflow.zo.learning-rate=-1.0").contains("must be finite and > 0");
+        assertOneLine(run("train-offline", "--lr", "-1", "--steps", "1", "--out", dir.toString()),
+                "--learning-rate=-1", "finite and > 0");
     }
 
     @Test

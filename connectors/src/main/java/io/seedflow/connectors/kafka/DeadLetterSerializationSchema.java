@@ -1,5 +1,6 @@
 package io.seedflow.connectors.kafka;
 
+import io.seedflow.core.settings.JobSettings;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,7 +26,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
  * an original value longer than {@code maxOriginalBytes} is cut to that prefix (its size, hash and
  * {@value #TRUNCATED}{@code =true} still describe the whole value), the message is cut, and everything else is
  * small; {@link #ENVELOPE_RESERVE_BYTES} bounds all but the value. With the default limit
- * ({@value #DEFAULT_MAX_ORIGINAL_BYTES}) every dead letter fits a default broker and topic (message.max.bytes
+ * ({@link #DEFAULT_MAX_ORIGINAL_BYTES}) every dead letter fits a default broker and topic (message.max.bytes
  * 1,048,588) and the producer's default max.request.size (1,048,576).
  */
 public final class DeadLetterSerializationSchema implements KafkaRecordSerializationSchema<DeadLetter> {
@@ -41,9 +42,10 @@ public final class DeadLetterSerializationSchema implements KafkaRecordSerializa
     public static final String TRUNCATED = "seedflow.truncated";
 
     /** Default most bytes of an original value copied into a dead letter. */
-    public static final int DEFAULT_MAX_ORIGINAL_BYTES = 1_000_000;
+    public static final int DEFAULT_MAX_ORIGINAL_BYTES =
+            JobSettings.DEAD_LETTER_MAX_BYTES.defaultValue().orElseThrow();
     /** Upper bound of the limit; larger dead letters need a broker and topic configured for them anyway. */
-    public static final int MAX_MAX_ORIGINAL_BYTES = 64 << 20;
+    public static final int MAX_MAX_ORIGINAL_BYTES = JobSettings.DEAD_LETTER_MAX_BYTES_LIMIT;
     /** Longest message header, in characters (UTF-8: at most 4 bytes each, so 4 KiB). */
     public static final int MAX_MESSAGE_CHARS = 1024;
     /**
@@ -55,14 +57,14 @@ public final class DeadLetterSerializationSchema implements KafkaRecordSerializa
     private final String topic;
     private final int maxOriginalBytes;
 
-    /** A schema with the default limit, {@value #DEFAULT_MAX_ORIGINAL_BYTES} bytes of the original value. */
+    /** A schema with the default limit, {@link #DEFAULT_MAX_ORIGINAL_BYTES} bytes of the original value. */
     public DeadLetterSerializationSchema(String topic) {
         this(topic, DEFAULT_MAX_ORIGINAL_BYTES);
     }
 
     /**
      * @param maxOriginalBytes most bytes of an original value copied into a dead letter, 0 to
-     *     {@value #MAX_MAX_ORIGINAL_BYTES}
+     *     {@link #MAX_MAX_ORIGINAL_BYTES}
      */
     public DeadLetterSerializationSchema(String topic, int maxOriginalBytes) {
         this.topic = Objects.requireNonNull(topic, "topic");

@@ -8,7 +8,7 @@ import java.util.logging.Logger;
 
 /** Picks the backend a trainer runs on: {@link BackendChoice} plus what this machine has. */
 public final class ComputeBackends {
-    public static final String KEY = "seedflow.compute.backend";
+    public static final String KEY = io.seedflow.core.settings.TrainerSettings.COMPUTE_BACKEND.key();
     private static final Logger LOG = Logger.getLogger(ComputeBackends.class.getName());
 
     private ComputeBackends() {

@@ -1,6 +1,7 @@
 package io.seedflow.core.zo;
 
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.settings.TrainerSettings;
 import java.util.List;
 
 /**
@@ -12,10 +13,6 @@ import java.util.List;
  * 1 - sparsity from a seed, redrawn every {@code refreshSteps} steps (0 = fixed for the run).
  */
 public record SparsityOptions(MaskKind mask, double sparsity, long refreshSteps, List<String> trainableTensors) {
-    public static final String MASK_KEY = "seedflow.zo.sparse.mask";
-    public static final String SPARSITY_KEY = "seedflow.zo.sparse.sparsity";
-    public static final String REFRESH_KEY = "seedflow.zo.sparse.refresh-steps";
-    public static final String TENSORS_KEY = "seedflow.zo.trainable-tensors";
 
     public static final SparsityOptions NONE = new SparsityOptions(MaskKind.NONE, 0, 0, List.of());
 
@@ -24,23 +21,18 @@ public record SparsityOptions(MaskKind mask, double sparsity, long refreshSteps,
 
     public SparsityOptions {
         trainableTensors = List.copyOf(trainableTensors);
-        if (mask == null) {
-            throw new InvalidConfigurationException(MASK_KEY, null, "must be NONE, MAGNITUDE or RANDOM");
-        }
-        if (!(sparsity >= 0 && sparsity < 1)) {
-            throw new InvalidConfigurationException(SPARSITY_KEY, sparsity,
-                    "must be in [0, 1) (the fraction of each matrix's elements that is frozen; 0.8 trains 20%)");
-        }
+        TrainerSettings.SPARSE_MASK.check(mask);
+        TrainerSettings.SPARSITY.check(sparsity);
+        TrainerSettings.SPARSE_REFRESH.check(refreshSteps);
+        String maskKey = TrainerSettings.SPARSE_MASK.key();
+        String sparsityKey = TrainerSettings.SPARSITY.key();
         if (mask != MaskKind.NONE && sparsity == 0) {
-            throw new InvalidConfigurationException(SPARSITY_KEY, sparsity, "must be in (0, 1) when " + MASK_KEY
-                    + "=" + mask + " (0 would train every element: use " + MASK_KEY + "=NONE)");
+            throw new InvalidConfigurationException(sparsityKey, sparsity, "must be in (0, 1) when " + maskKey
+                    + "=" + mask + " (0 would train every element: use " + maskKey + "=NONE)");
         }
         if (mask == MaskKind.NONE && sparsity != 0) {
-            throw new InvalidConfigurationException(MASK_KEY, mask, "must be MAGNITUDE or RANDOM when "
-                    + SPARSITY_KEY + "=" + sparsity + " is set");
-        }
-        if (refreshSteps < 0) {
-            throw new InvalidConfigurationException(REFRESH_KEY, refreshSteps, "must be >= 0 (0 = never refresh)");
+            throw new InvalidConfigurationException(maskKey, mask, "must be MAGNITUDE or RANDOM when "
+                    + sparsityKey + "=" + sparsity + " is set");
         }
     }
 

@@ -1,6 +1,7 @@
 package io.seedflow.core.zo;
 
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.core.tensor.TensorSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,15 +29,6 @@ public record ZoOptions(
         SparsityOptions sparsity,
         SubspaceOptions subspace,
         double headLearningRate) {
-    /**
-     * Learning rate of the exact-gradient head (ElasticZO): > 0 trains the model's head (its last two tensors, weight
-     * and bias) with the exact gradient of the step's loss, carried in the record as a head delta, while ZO trains the
-     * body; 0 trains the head by ZO like the body.
-     */
-    public static final String HEAD_LEARNING_RATE_KEY = "seedflow.zo.head-learning-rate";
-    public static final String MOMENTUM_KEY = "seedflow.zo.momentum";
-    public static final String MOMENTUM_TERMS_KEY = "seedflow.zo.momentum-terms";
-
     public static Builder builder() {
         return new Builder();
     }
@@ -46,7 +38,7 @@ public record ZoOptions(
         return schedule.rate(learningRate, step, warmupSteps, totalSteps, finalLearningRateFraction);
     }
 
-    /** Whether the head is trained by its exact gradient ({@link #HEAD_LEARNING_RATE_KEY} > 0). */
+    /** Whether the head is trained by its exact gradient ({@link #TrainerSettings.HEAD_LEARNING_RATE.key()} > 0). */
     public boolean exactHead() {
         return headLearningRate > 0;
     }
@@ -65,20 +57,20 @@ public record ZoOptions(
         specs.forEach(t -> names.add(t.name()));
         for (String t : sparsity.trainableTensors()) {
             if (!names.contains(t)) {
-                throw new InvalidConfigurationException(SparsityOptions.TENSORS_KEY, t,
+                throw new InvalidConfigurationException(TrainerSettings.TRAINABLE_TENSORS.key(), t,
                         "is not a tensor of this model; its tensors are " + names);
             }
         }
         if (exactHead()) {
             if (specs.size() < 2 || specs.get(specs.size() - 2).rank() != 2 || specs.get(specs.size() - 1).rank() != 1) {
-                throw new InvalidConfigurationException(HEAD_LEARNING_RATE_KEY, headLearningRate,
+                throw new InvalidConfigurationException(TrainerSettings.HEAD_LEARNING_RATE.key(), headLearningRate,
                         "needs a model whose last two tensors are a head weight matrix and bias");
             }
             List<String> head = names.subList(names.size() - 2, names.size());
             for (String t : head) {
                 if (sparsity.trainableTensors().contains(t) || subspace.tensors().contains(t)) {
-                    throw new InvalidConfigurationException(SparsityOptions.TENSORS_KEY, t, "is the head, trained by "
-                            + "its exact gradient with " + HEAD_LEARNING_RATE_KEY + "; leave it out of the ZO settings");
+                    throw new InvalidConfigurationException(TrainerSettings.TRAINABLE_TENSORS.key(), t, "is the head, trained by "
+                            + "its exact gradient with " + TrainerSettings.HEAD_LEARNING_RATE.key() + "; leave it out of the ZO settings");
                 }
             }
         }
@@ -86,42 +78,42 @@ public record ZoOptions(
         for (String t : subspace.tensors()) {
             int i = names.indexOf(t);
             if (i < 0) {
-                throw new InvalidConfigurationException(SubspaceOptions.TENSORS_KEY, t,
+                throw new InvalidConfigurationException(TrainerSettings.SUBSPACE_TENSORS.key(), t,
                         "is not a tensor of this model; its tensors are " + names);
             }
             if (!sparsity.trainableTensors().isEmpty() && !sparsity.trainableTensors().contains(t)) {
-                throw new InvalidConfigurationException(SubspaceOptions.TENSORS_KEY, t, "must be trained: add it to "
-                        + SparsityOptions.TENSORS_KEY + "=" + sparsity.trainableTensors());
+                throw new InvalidConfigurationException(TrainerSettings.SUBSPACE_TENSORS.key(), t, "must be trained: add it to "
+                        + TrainerSettings.TRAINABLE_TENSORS.key() + "=" + sparsity.trainableTensors());
             }
             groupElements += specs.get(i).elementCount();
         }
         if (groupElements * subspace.window() > SubspaceOptions.MAX_HISTORY_ELEMENTS) {
-            throw new InvalidConfigurationException(SubspaceOptions.TENSORS_KEY, subspace.tensors(), "the group has "
-                    + groupElements + " elements; with " + SubspaceOptions.WINDOW_KEY + "=" + subspace.window()
+            throw new InvalidConfigurationException(TrainerSettings.SUBSPACE_TENSORS.key(), subspace.tensors(), "the group has "
+                    + groupElements + " elements; with " + TrainerSettings.SUBSPACE_WINDOW.key() + "=" + subspace.window()
                     + " the window history must stay <= " + SubspaceOptions.MAX_HISTORY_ELEMENTS
                     + " elements (a bounded group, e.g. the head)");
         }
     }
 
-    /** Builder with the defaults of the Fashion-MNIST recipe in docs/benchmarks.md. */
+    /** Builder with the defaults declared in {@link TrainerSettings}. */
     public static final class Builder {
-        private double learningRate = 1e-3;
-        private float epsilon = 1e-3f;
-        private int perturbations = 1;
-        private double weightDecay = 0;
-        private double gradientClip = 0;
-        private LearningRateSchedule schedule = LearningRateSchedule.CONSTANT;
-        private long warmupSteps = 0;
-        private long totalSteps = 0;
-        private double finalFraction = 0;
-        private NonFinitePolicy nonFinitePolicy = NonFinitePolicy.SKIP;
-        private long runSeed = 42;
-        private ZoVariant variant = ZoVariant.SGD;
-        private double momentum = 0.9;
-        private int momentumTerms = 32;
+        private double learningRate = TrainerSettings.LEARNING_RATE.defaultValue().orElseThrow();
+        private float epsilon = TrainerSettings.EPSILON.defaultValue().orElseThrow();
+        private int perturbations = TrainerSettings.PERTURBATIONS.defaultValue().orElseThrow();
+        private double weightDecay = TrainerSettings.WEIGHT_DECAY.defaultValue().orElseThrow();
+        private double gradientClip = TrainerSettings.GRADIENT_CLIP.defaultValue().orElseThrow();
+        private LearningRateSchedule schedule = TrainerSettings.SCHEDULE.defaultValue().orElseThrow();
+        private long warmupSteps = TrainerSettings.WARMUP_STEPS.defaultValue().orElseThrow();
+        private long totalSteps = TrainerSettings.TOTAL_STEPS.defaultValue().orElseThrow();
+        private double finalFraction = TrainerSettings.FINAL_LEARNING_RATE_FRACTION.defaultValue().orElseThrow();
+        private NonFinitePolicy nonFinitePolicy = TrainerSettings.NON_FINITE_POLICY.defaultValue().orElseThrow();
+        private long runSeed = TrainerSettings.RUN_SEED.defaultValue().orElseThrow();
+        private ZoVariant variant = TrainerSettings.VARIANT.defaultValue().orElseThrow();
+        private double momentum = TrainerSettings.MOMENTUM.defaultValue().orElseThrow();
+        private int momentumTerms = TrainerSettings.MOMENTUM_TERMS.defaultValue().orElseThrow();
         private SparsityOptions sparsity = SparsityOptions.NONE;
         private SubspaceOptions subspace = SubspaceOptions.OFF;
-        private double headLearningRate = 0;
+        private double headLearningRate = TrainerSettings.HEAD_LEARNING_RATE.defaultValue().orElseThrow();
 
         public Builder learningRate(double v) { learningRate = v; return this; }
         public Builder epsilon(float v) { epsilon = v; return this; }
@@ -142,47 +134,34 @@ public record ZoOptions(
         public Builder headLearningRate(double v) { headLearningRate = v; return this; }
 
         public ZoOptions build() {
-            if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
-                throw new InvalidConfigurationException("seedflow.zo.learning-rate", learningRate, "must be finite and > 0");
+            TrainerSettings.LEARNING_RATE.check(learningRate);
+            TrainerSettings.EPSILON.check(epsilon);
+            TrainerSettings.PERTURBATIONS.check(perturbations);
+            TrainerSettings.WEIGHT_DECAY.check(weightDecay);
+            if (weightDecay * learningRate >= 1) {
+                throw new InvalidConfigurationException(TrainerSettings.WEIGHT_DECAY.key(), weightDecay,
+                        "learning rate x weight decay must be < 1 (learning rate " + learningRate + ")");
             }
-            if (!(epsilon > 0) || !Float.isFinite(epsilon)) {
-                throw new InvalidConfigurationException("seedflow.zo.epsilon", epsilon, "must be finite and > 0 (typical 1e-3)");
-            }
-            if (perturbations < 1 || perturbations > 1024) {
-                throw new InvalidConfigurationException("seedflow.zo.perturbations", perturbations, "must be in [1, 1024]");
-            }
-            if (!(weightDecay >= 0) || weightDecay * learningRate >= 1) {
-                throw new InvalidConfigurationException("seedflow.zo.weight-decay", weightDecay,
-                        "must be >= 0 with learning-rate * weight-decay < 1");
-            }
-            if (!(gradientClip >= 0)) {
-                throw new InvalidConfigurationException("seedflow.zo.gradient-clip", gradientClip, "must be >= 0 (0 = no clipping)");
-            }
-            if (variant == null) {
-                throw new InvalidConfigurationException("seedflow.zo.variant", null, "must be SGD, SIGN, MOMENTUM or CONSERVATIVE");
-            }
-            if (!(momentum >= 0 && momentum < 1)) {
-                throw new InvalidConfigurationException(MOMENTUM_KEY, momentum, "must be in [0, 1) (beta)");
-            }
-            if (momentumTerms < 1 || momentumTerms > 1024) {
-                throw new InvalidConfigurationException(MOMENTUM_TERMS_KEY, momentumTerms, "must be in [1, 1024] "
-                        + "(past steps unrolled into each record)");
-            }
+            TrainerSettings.GRADIENT_CLIP.check(gradientClip);
+            TrainerSettings.VARIANT.check(variant);
+            TrainerSettings.MOMENTUM.check(momentum);
+            TrainerSettings.MOMENTUM_TERMS.check(momentumTerms);
+            TrainerSettings.HEAD_LEARNING_RATE.check(headLearningRate);
+            TrainerSettings.WARMUP_STEPS.check(warmupSteps);
+            TrainerSettings.TOTAL_STEPS.check(totalSteps);
+            TrainerSettings.FINAL_LEARNING_RATE_FRACTION.check(finalFraction);
+            TrainerSettings.NON_FINITE_POLICY.check(nonFinitePolicy);
             if (variant == ZoVariant.MOMENTUM && perturbations != 1) {
-                throw new InvalidConfigurationException("seedflow.zo.perturbations", perturbations,
-                        "must be 1 with seedflow.zo.variant=MOMENTUM");
+                throw new InvalidConfigurationException(TrainerSettings.PERTURBATIONS.key(), perturbations,
+                        "must be 1 with " + TrainerSettings.VARIANT.key() + "=MOMENTUM");
             }
             if (variant == ZoVariant.CONSERVATIVE && perturbations != 1) {
-                throw new InvalidConfigurationException("seedflow.zo.perturbations", perturbations,
-                        "must be 1 with seedflow.zo.variant=CONSERVATIVE");
-            }
-            if (!(headLearningRate >= 0) || !Double.isFinite(headLearningRate)) {
-                throw new InvalidConfigurationException(HEAD_LEARNING_RATE_KEY, headLearningRate,
-                        "must be finite and >= 0 (0 = the head is trained by ZO)");
+                throw new InvalidConfigurationException(TrainerSettings.PERTURBATIONS.key(), perturbations,
+                        "must be 1 with " + TrainerSettings.VARIANT.key() + "=CONSERVATIVE");
             }
             if (headLearningRate > 0 && variant != ZoVariant.SGD) {
-                throw new InvalidConfigurationException(HEAD_LEARNING_RATE_KEY, headLearningRate,
-                        "an exact-gradient head needs seedflow.zo.variant=SGD, not " + variant);
+                throw new InvalidConfigurationException(TrainerSettings.HEAD_LEARNING_RATE.key(), headLearningRate,
+                        "an exact-gradient head needs " + TrainerSettings.VARIANT.key() + "=SGD, not " + variant);
             }
             if (sparsity == null) {
                 sparsity = SparsityOptions.NONE;
@@ -191,19 +170,13 @@ public record ZoOptions(
                 subspace = SubspaceOptions.OFF;
             }
             if (subspace.enabled() && (perturbations != 1 || variant == ZoVariant.MOMENTUM)) {
-                throw new InvalidConfigurationException(SubspaceOptions.TENSORS_KEY, subspace.tensors(),
-                        "needs seedflow.zo.perturbations=1 and a variant other than MOMENTUM (got q=" + perturbations
+                throw new InvalidConfigurationException(TrainerSettings.SUBSPACE_TENSORS.key(), subspace.tensors(),
+                        "needs " + TrainerSettings.PERTURBATIONS.key() + "=1 and a variant other than MOMENTUM (got q=" + perturbations
                                 + ", " + variant + ")");
             }
-            if (warmupSteps < 0) {
-                throw new InvalidConfigurationException("seedflow.zo.warmup-steps", warmupSteps, "must be >= 0");
-            }
             if (schedule != LearningRateSchedule.CONSTANT && totalSteps <= 0) {
-                throw new InvalidConfigurationException("seedflow.zo.total-steps", totalSteps,
-                        "must be > 0 when seedflow.zo.schedule=" + schedule);
-            }
-            if (!(finalFraction >= 0 && finalFraction <= 1)) {
-                throw new InvalidConfigurationException("seedflow.zo.final-learning-rate-fraction", finalFraction, "must be in [0, 1]");
+                throw new InvalidConfigurationException(TrainerSettings.TOTAL_STEPS.key(), totalSteps,
+                        "must be > 0 when " + TrainerSettings.SCHEDULE.key() + "=" + schedule);
             }
             return new ZoOptions(learningRate, epsilon, perturbations, weightDecay, gradientClip, schedule, warmupSteps,
                     totalSteps, finalFraction, nonFinitePolicy, runSeed, variant, momentum, momentumTerms, sparsity,

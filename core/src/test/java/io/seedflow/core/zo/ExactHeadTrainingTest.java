@@ -127,6 +127,6 @@ class ExactHeadTrainingTest {
         assertThatThrownBy(() -> ZoOptions.builder().headLearningRate(0.1).variant(ZoVariant.SIGN).build())
                 .hasMessageContaining("seedflow.zo.head-learning-rate").hasMessageContaining("SIGN");
         assertThatThrownBy(() -> ZoOptions.builder().headLearningRate(-1).build())
-                .hasMessageContaining("must be finite and >= 0");
+                .hasMessageContaining("seedflow.zo.head-learning-rate=-1.0").hasMessageContaining("finite and >= 0");
     }
 }

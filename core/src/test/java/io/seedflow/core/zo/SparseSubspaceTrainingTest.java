@@ -1,5 +1,6 @@
 package io.seedflow.core.zo;
 
+import io.seedflow.core.settings.TrainerSettings;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -216,18 +217,18 @@ class SparseSubspaceTrainingTest {
 
     static Stream<Arguments> badSettings() {
         return Stream.of(
-                Arguments.of(SparsityOptions.SPARSITY_KEY, "[0, 1)", (UnaryOperator<ZoOptions.Builder>) b -> b.sparsity(
+                Arguments.of(TrainerSettings.SPARSITY.key(), "[0, 1)", (UnaryOperator<ZoOptions.Builder>) b -> b.sparsity(
                         new SparsityOptions(SparsityOptions.MaskKind.MAGNITUDE, 1.0, 0, List.of()))),
-                Arguments.of(SparsityOptions.SPARSITY_KEY, "[0, 1)", (UnaryOperator<ZoOptions.Builder>) b -> b.sparsity(
+                Arguments.of(TrainerSettings.SPARSITY.key(), "[0, 1)", (UnaryOperator<ZoOptions.Builder>) b -> b.sparsity(
                         new SparsityOptions(SparsityOptions.MaskKind.RANDOM, -0.1, 0, List.of()))),
-                Arguments.of(SubspaceOptions.WINDOW_KEY, "[2, 1024]", (UnaryOperator<ZoOptions.Builder>) b -> b.subspace(
+                Arguments.of(TrainerSettings.SUBSPACE_WINDOW.key(), "[2, 1024]", (UnaryOperator<ZoOptions.Builder>) b -> b.subspace(
                         new SubspaceOptions(List.of("layers.1.bias"), 1, 0.1))),
-                Arguments.of(SubspaceOptions.THRESHOLD_KEY, "(0, 1)", (UnaryOperator<ZoOptions.Builder>) b -> b.subspace(
+                Arguments.of(TrainerSettings.SUBSPACE_THRESHOLD.key(), "(0, 1)", (UnaryOperator<ZoOptions.Builder>) b -> b.subspace(
                         new SubspaceOptions(List.of("layers.1.bias"), 8, 0))),
-                Arguments.of(SubspaceOptions.THRESHOLD_KEY, "(0, 1)", (UnaryOperator<ZoOptions.Builder>) b -> b.subspace(
+                Arguments.of(TrainerSettings.SUBSPACE_THRESHOLD.key(), "(0, 1)", (UnaryOperator<ZoOptions.Builder>) b -> b.subspace(
                         new SubspaceOptions(List.of("layers.1.bias"), 8, 1.0))),
-                Arguments.of(ZoOptions.MOMENTUM_KEY, "[0, 1)", (UnaryOperator<ZoOptions.Builder>) b -> b.momentum(1.0)),
-                Arguments.of(SubspaceOptions.TENSORS_KEY, "MOMENTUM", (UnaryOperator<ZoOptions.Builder>) b -> b
+                Arguments.of(TrainerSettings.MOMENTUM.key(), "[0, 1)", (UnaryOperator<ZoOptions.Builder>) b -> b.momentum(1.0)),
+                Arguments.of(TrainerSettings.SUBSPACE_TENSORS.key(), "MOMENTUM", (UnaryOperator<ZoOptions.Builder>) b -> b
                         .variant(ZoVariant.MOMENTUM).subspace(new SubspaceOptions(List.of("layers.1.bias"), 8, 0.1))));
     }
 
@@ -243,11 +244,11 @@ class SparseSubspaceTrainingTest {
         ZoOptions typo = base().sparsity(new SparsityOptions(SparsityOptions.MaskKind.NONE, 0, 0,
                 List.of("layers.1.wieght"))).build();
         assertThatThrownBy(() -> typo.checkModel(SPEC.tensorSpecs())).isInstanceOf(InvalidConfigurationException.class)
-                .hasMessageContaining(SparsityOptions.TENSORS_KEY + "=layers.1.wieght")
+                .hasMessageContaining(TrainerSettings.TRAINABLE_TENSORS.key() + "=layers.1.wieght")
                 .hasMessageContaining("[layers.0.weight, layers.0.bias, layers.1.weight, layers.1.bias]");
         ZoOptions group = base().subspace(new SubspaceOptions(List.of("head"), 8, 0.1)).build();
         assertThatThrownBy(() -> new ZoSgdTrainer(new CpuBackend(SPEC), new Mlp(SPEC).initialize(1), group, "m", "b", 0))
-                .hasMessageContaining(SubspaceOptions.TENSORS_KEY + "=head");
+                .hasMessageContaining(TrainerSettings.SUBSPACE_TENSORS.key() + "=head");
         ZoOptions tooBig = base().subspace(new SubspaceOptions(List.of("layers.0.weight"), 1024, 0.1)).build();
         assertThatThrownBy(() -> tooBig.checkModel(MlpSpec.parse("mlp:784x64x10:relu").tensorSpecs()))
                 .hasMessageContaining("window history must stay <= 4194304");

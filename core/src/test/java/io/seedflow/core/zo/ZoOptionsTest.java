@@ -54,7 +54,7 @@ class ZoOptionsTest {
     @Test
     void messageNamesValueAndAllowedRange() {
         assertThatThrownBy(() -> ZoOptions.builder().learningRate(-0.5).build())
-                .hasMessage("invalid setting seedflow.zo.learning-rate=-0.5: must be finite and > 0");
+                .hasMessage("invalid setting seedflow.zo.learning-rate=-0.5: expected a number, finite and > 0");
         assertThatThrownBy(() -> ZoOptions.builder().schedule(LearningRateSchedule.COSINE).build())
                 .hasMessageContaining("seedflow.zo.schedule=COSINE");
     }

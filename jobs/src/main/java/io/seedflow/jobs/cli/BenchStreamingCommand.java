@@ -35,8 +35,8 @@ public final class BenchStreamingCommand implements Callable<Integer> {
     @Option(names = "--freshness-seconds", defaultValue = "30", description = "Freshness run length (default ${DEFAULT-VALUE}).")
     long freshnessSeconds;
 
-    @Option(names = "--checkpoint-interval", defaultValue = "1s", description = "Checkpoint interval (default ${DEFAULT-VALUE}).")
-    String checkpointInterval;
+    @Option(names = "--checkpoint-interval", defaultValue = "1s", converter = DurationConverter.class, description = "Checkpoint interval (default ${DEFAULT-VALUE}).")
+    Duration checkpointInterval;
 
     @Option(names = "--checkpoint-steps", defaultValue = "10000", description = "Steps before measuring checkpoint size (default ${DEFAULT-VALUE}).")
     long checkpointSteps;
@@ -63,7 +63,7 @@ public final class BenchStreamingCommand implements Callable<Integer> {
         LabeledDataset train = FashionMnist.train(dataDir != null ? dataDir : FashionMnist.defaultDir());
         Path work = Files.createTempDirectory("seedflow-bench-streaming");
         StreamingBenchmark.Settings settings = new StreamingBenchmark.Settings(model, batch, events, rate,
-                Duration.ofSeconds(freshnessSeconds), RunCommand.duration("--checkpoint-interval", checkpointInterval),
+                Duration.ofSeconds(freshnessSeconds), checkpointInterval,
                 checkpointSteps, checkpointBatch, checkpointModels, work, parts);
         System.out.println("bench-streaming: " + settings);
         StreamingBenchmark.Result r = new StreamingBenchmark(settings, train).run();

@@ -1,6 +1,7 @@
 package io.seedflow.jobs.cli;
 
 import io.seedflow.core.data.FashionMnist;
+import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.jobs.embedded.DemoSettings;
 import io.seedflow.jobs.embedded.LocalFlinkCluster;
 import io.seedflow.jobs.embedded.StreamingDemo;
@@ -8,8 +9,12 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 
 /**
@@ -19,6 +24,7 @@ import picocli.CommandLine.Option;
  * ({@link OfflineDemo}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
+        modelTransformer = DemoCommand.Flags.class,
         description = {"Embedded default: Kafka + schema registry + Flink (dashboard on http://localhost:8081) training "
                 + "an MLP on streamed Fashion-MNIST with ZO-SGD, and a replica following the update log.",
             "With --offline: ZO-SGD on Fashion-MNIST in this process, then a bit-exact replay of its update log."})
@@ -34,13 +40,20 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Streaming: how long to run, e.g. 90s or 5m; 0 = until Ctrl-C (default ${DEFAULT-VALUE}).")
     Duration duration;
 
-    @Option(names = "--batch-size", defaultValue = "" + DemoSettings.DEFAULT_BATCH_SIZE,
-            description = "Streaming: examples per ZO step (default ${DEFAULT-VALUE}).")
-    int batchSize;
+    /** The trainer settings the streaming demo takes as flags. */
+    static final SettingFlags FLAGS = SettingFlags.of(List.of(TrainerSettings.BATCH_SIZE,
+            TrainerSettings.LEARNING_RATE));
 
-    @Option(names = "--learning-rate", defaultValue = "" + DemoSettings.DEFAULT_LEARNING_RATE,
-            description = "Streaming: ZO-SGD learning rate, constant (default ${DEFAULT-VALUE}).")
-    double learningRate;
+    /** Adds {@link #FLAGS} to the command's model. */
+    public static final class Flags implements IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            return FLAGS.addTo(spec);
+        }
+    }
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--web-port", defaultValue = "" + LocalFlinkCluster.DEFAULT_WEB_PORT,
             description = "Streaming: Flink dashboard port on localhost, 0 = any free port (default ${DEFAULT-VALUE}).")
@@ -83,7 +96,9 @@ public final class DemoCommand implements Callable<Integer> {
     }
 
     private int runStreaming(Path data) throws Exception {
-        DemoSettings settings = new DemoSettings(rate, duration, batchSize, learningRate, webPort, kafkaPort,
+        SettingFlags.Values v = FLAGS.read(spec);
+        DemoSettings settings = new DemoSettings(rate, duration, v.get(TrainerSettings.BATCH_SIZE),
+                v.get(TrainerSettings.LEARNING_RATE), webPort, kafkaPort,
                 registryPort, runDir,
                 poisonEvery, DemoSettings.DEFAULT_HOLDOUT_SIZE, DemoSettings.DEFAULT_CHECKPOINT_INTERVAL,
                 DemoSettings.DEFAULT_REPORT_INTERVAL, data);

@@ -21,7 +21,7 @@ final class OfflineDemo {
         LabeledDataset train = FashionMnist.train(data);
         LabeledDataset test = FashionMnist.test(data);
         TrainingSettings s = new TrainingSettings("fashion-mnist-mlp", MlpSpec.parse(Defaults.MODEL),
-                Defaults.zo(steps, 1), steps, Integer.parseInt(Defaults.BATCH), 1, 1, Math.max(1, steps / 10), 10_000,
+                Defaults.zo(steps, 1), steps, Defaults.BATCH, 1, 1, Math.max(1, steps / 10), 10_000,
                 out, System.console() != null);
         System.out.printf("seedflow demo --offline: ZO-SGD on Fashion-MNIST (%s), %d steps; output in %s%n", s.model(),
                 steps, out);

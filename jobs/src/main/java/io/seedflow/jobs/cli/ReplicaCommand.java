@@ -50,9 +50,9 @@ public final class ReplicaCommand implements Callable<Integer> {
     @Mixin
     ObjectStoreOptions objectStore = new ObjectStoreOptions();
 
-    @Option(names = "--bootstrap-timeout", defaultValue = "10m",
+    @Option(names = "--bootstrap-timeout", defaultValue = "10m", converter = DurationConverter.class,
             description = "How long to wait for a first snapshot, e.g. when started before the trainer (default ${DEFAULT-VALUE}).")
-    String bootstrapTimeout;
+    java.time.Duration bootstrapTimeout;
 
     @Option(names = "--port", defaultValue = "8080", description = "HTTP port; 0 picks a free one (default ${DEFAULT-VALUE}).")
     int port;
@@ -93,7 +93,7 @@ public final class ReplicaCommand implements Callable<Integer> {
                 ServerOptions.DEFAULT_SHUTDOWN_GRACE);
         ModelUpdateSubscriber.Builder b = ModelUpdateSubscriber.builder().bootstrapServers(bootstrapServers)
                 .registry(registry).updatesTopic(updatesTopic).modelId(modelId)
-                .bootstrapTimeout(RunCommand.duration("--bootstrap-timeout", bootstrapTimeout))
+                .bootstrapTimeout(bootstrapTimeout)
                 .listener(new ConsoleListener());
         String snapshots = snapshotSource(b, snapshotDir);
         consumerProperties.forEach(b::consumerProperty);

@@ -1,5 +1,6 @@
 package io.seedflow.jobs.cli;
 
+import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.core.data.FashionMnist;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.data.SpamAssassinCorpus;
@@ -43,15 +44,17 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--steps", defaultValue = "12000", description = "ZO-SGD steps; sets the forward budget (default ${DEFAULT-VALUE}).")
     long steps;
 
-    @Option(names = "--batch", description = "Batch size (default 128; " + Defaults.TEXT_BATCH + " for an encoder).")
+    @Option(names = "--batch", description = "Batch size (default: seedflow.trainer.batch-size's; " + Defaults.TEXT_BATCH
+            + " for an encoder).")
     Integer batch;
 
-    @Option(names = "--lr", description = "ZO learning rate (momentum uses lr/10) (default 5e-4; " + Defaults.TEXT_ZO_LR
+    @Option(names = "--lr", description = "ZO learning rate (momentum uses lr/10) (default: seedflow.zo.learning-rate's; "
+            + Defaults.TEXT_ZO_LR
             + " for an encoder).")
     Double lr;
 
-    @Option(names = "--epsilon", defaultValue = Defaults.EPSILON, description = "ZO perturbation scale (default ${DEFAULT-VALUE}).")
-    float epsilon;
+    @Option(names = "--epsilon", description = "ZO perturbation scale (default: seedflow.zo.epsilon's).")
+    Float epsilon;
 
     @Option(names = "--head-learning-rate", description = "Encoder: learning rate of the exact-gradient head (default: "
             + "the linear probe's, chosen on a time-ordered validation slice).")
@@ -64,7 +67,7 @@ public final class StudyCommand implements Callable<Integer> {
             description = "Encoder: the subspace method's parameter group (default ${DEFAULT-VALUE}).")
     List<String> subspaceTensors;
 
-    @Option(names = "--subspace-window", description = "Subspace window tau (default 64; "
+    @Option(names = "--subspace-window", description = "Subspace window tau (default: seedflow.zo.subspace.window's; "
             + Defaults.TEXT_SUBSPACE_WINDOW + " for an encoder).")
     Integer window;
 
@@ -95,9 +98,9 @@ public final class StudyCommand implements Callable<Integer> {
         if (spec.inputKind() == InputKind.TOKENS) {
             return textStudy((EncoderSpec) spec);
         }
-        int batch = this.batch != null ? this.batch : 128;
-        double lr = this.lr != null ? this.lr : 5e-4;
-        int window = this.window != null ? this.window : 64;
+        int batch = this.batch != null ? this.batch : TrainerSettings.BATCH_SIZE.defaultValue().orElseThrow();
+        double lr = this.lr != null ? this.lr : TrainerSettings.LEARNING_RATE.defaultValue().orElseThrow();
+        int window = this.window != null ? this.window : TrainerSettings.SUBSPACE_WINDOW.defaultValue().orElseThrow();
         Path data = dataDir != null ? dataDir : FashionMnist.defaultDir();
         LabeledDataset train = FashionMnist.train(data);
         LabeledDataset test = FashionMnist.test(data);
@@ -112,9 +115,10 @@ public final class StudyCommand implements Callable<Integer> {
         List<TextStudyRunner.Job> jobs = methods == null ? TextStudyRunner.Job.all()
                 : methods.stream().map(TextStudyRunner.Job::parse).toList();
         TextStudy.Settings settings = new TextStudy.Settings(spec,
-                batch != null ? batch : Integer.parseInt(Defaults.TEXT_BATCH),
-                lr != null ? lr : Double.parseDouble(Defaults.TEXT_ZO_LR), epsilon, sparsity, subspaceTensors,
-                window != null ? window : Integer.parseInt(Defaults.TEXT_SUBSPACE_WINDOW), threshold,
+                batch != null ? batch : Defaults.TEXT_BATCH,
+                lr != null ? lr : Defaults.TEXT_ZO_LR,
+                epsilon != null ? epsilon : TrainerSettings.EPSILON.defaultValue().orElseThrow(), sparsity, subspaceTensors,
+                window != null ? window : Defaults.TEXT_SUBSPACE_WINDOW, threshold,
                 headLearningRate);
         if (headLearningRate != null && !(headLearningRate > 0)) {
             throw new InvalidConfigurationException("--head-learning-rate", headLearningRate, "must be > 0");

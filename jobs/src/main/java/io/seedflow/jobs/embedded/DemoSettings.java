@@ -1,6 +1,7 @@
 package io.seedflow.jobs.embedded;
 
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.core.model.MlpSpec;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,8 +34,6 @@ public record DemoSettings(double eventsPerSecond, Duration duration, int batchS
     public static final long SEED = 1;
     public static final double DEFAULT_RATE = 2000;
     public static final Duration DEFAULT_DURATION = Duration.ofMinutes(3);
-    public static final int DEFAULT_BATCH_SIZE = 128;
-    public static final double DEFAULT_LEARNING_RATE = 5e-4;
     public static final long DEFAULT_POISON_EVERY = 1000;
     public static final int DEFAULT_HOLDOUT_SIZE = 2000;
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(1);
@@ -56,12 +55,8 @@ public record DemoSettings(double eventsPerSecond, Duration duration, int batchS
         if (duration == null || duration.isNegative()) {
             throw new InvalidConfigurationException("duration", duration, ">= 0 (0 = until Ctrl-C)");
         }
-        if (batchSize < 1) {
-            throw new InvalidConfigurationException("batch-size", batchSize, ">= 1");
-        }
-        if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-            throw new InvalidConfigurationException("learning-rate", learningRate, "finite and > 0");
-        }
+        TrainerSettings.BATCH_SIZE.check(batchSize);
+        TrainerSettings.LEARNING_RATE.check(learningRate);
         if (webPort < 0 || webPort > 65_535) {
             throw new InvalidConfigurationException("web-port", webPort, "0 (any free port) or 1..65535");
         }
@@ -89,7 +84,8 @@ public record DemoSettings(double eventsPerSecond, Duration duration, int batchS
 
     /** The defaults, with Fashion-MNIST in {@code dataDir}. */
     public static DemoSettings defaults(Path dataDir) {
-        return new DemoSettings(DEFAULT_RATE, DEFAULT_DURATION, DEFAULT_BATCH_SIZE, DEFAULT_LEARNING_RATE,
+        return new DemoSettings(DEFAULT_RATE, DEFAULT_DURATION, TrainerSettings.BATCH_SIZE.defaultValue().orElseThrow(),
+                TrainerSettings.LEARNING_RATE.defaultValue().orElseThrow(),
                 LocalFlinkCluster.DEFAULT_WEB_PORT, DEFAULT_KAFKA_PORT, DEFAULT_REGISTRY_PORT,
                 Path.of("runs", "streaming-demo"), DEFAULT_POISON_EVERY, DEFAULT_HOLDOUT_SIZE,
                 DEFAULT_CHECKPOINT_INTERVAL, DEFAULT_REPORT_INTERVAL, dataDir);

@@ -4,6 +4,7 @@ import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
 import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.settings.JobSettings;
 import io.seedflow.operators.ZoTrainerOptions;
 import java.time.Duration;
 import java.util.Objects;
@@ -127,17 +128,17 @@ public final class StreamingSettings {
     public static final class Builder {
         private String bootstrapServers;
         private RegistryClientOptions registry;
-        private String eventsTopic = "seedflow-events";
-        private String updatesTopic = "seedflow-updates";
+        private String eventsTopic = JobSettings.EVENTS_TOPIC.defaultValue().orElseThrow();
+        private String updatesTopic = JobSettings.UPDATES_TOPIC.defaultValue().orElseThrow();
         private UpdateLogEncoding updatesEncoding = UpdateLogEncoding.COMPACT;
-        private String deadLetterTopic = "seedflow-dead-letters";
-        private long deadLetterMaxBytes = DeadLetterSerializationSchema.DEFAULT_MAX_ORIGINAL_BYTES;
+        private String deadLetterTopic = JobSettings.DEAD_LETTER_TOPIC.defaultValue().orElseThrow();
+        private long deadLetterMaxBytes = JobSettings.DEAD_LETTER_MAX_BYTES.defaultValue().orElseThrow();
         private String holdoutTopic;
-        private String consumerGroup = "seedflow-trainer";
-        private String transactionalIdPrefix = "seedflow";
+        private String consumerGroup = JobSettings.CONSUMER_GROUP.defaultValue().orElseThrow();
+        private String transactionalIdPrefix = JobSettings.TRANSACTIONAL_ID_PREFIX.defaultValue().orElseThrow();
         private String modelSpec;
         private Configuration trainer = new Configuration();
-        private Duration checkpointInterval = Duration.ofSeconds(10);
+        private Duration checkpointInterval = JobSettings.CHECKPOINT_INTERVAL.defaultValue().orElseThrow();
         private boolean bounded;
 
         private Builder() {
@@ -178,9 +179,8 @@ public final class StreamingSettings {
         }
 
         /**
-         * Most bytes of an original value copied into a dead letter (default
-         * {@value DeadLetterSerializationSchema#DEFAULT_MAX_ORIGINAL_BYTES}, which fits a default broker); a longer
-         * value is dead-lettered as its prefix with its size and SHA-256.
+         * Most bytes of an original value copied into a dead letter ({@link JobSettings#DEAD_LETTER_MAX_BYTES}); a
+         * longer value is dead-lettered as its prefix with its size and SHA-256.
          */
         public Builder deadLetterMaxBytes(long bytes) {
             this.deadLetterMaxBytes = bytes;
@@ -235,13 +235,16 @@ public final class StreamingSettings {
         private void sanityCheck() {
             require("bootstrap servers", bootstrapServers, "e.g. localhost:9092");
             Objects.requireNonNull(registry, "registry: the schema registry settings are required");
-            require("events topic", eventsTopic, "e.g. seedflow-events");
-            require("updates topic", updatesTopic, "e.g. seedflow-updates");
-            require("dead-letter topic", deadLetterTopic, "e.g. seedflow-dead-letters");
-            require("consumer group", consumerGroup, "e.g. seedflow-trainer");
+            JobSettings.EVENTS_TOPIC.check(eventsTopic);
+            JobSettings.UPDATES_TOPIC.check(updatesTopic);
+            JobSettings.DEAD_LETTER_TOPIC.check(deadLetterTopic);
+            if (holdoutTopic != null) {
+                JobSettings.HOLDOUT_TOPIC.check(holdoutTopic);
+            }
+            JobSettings.CONSUMER_GROUP.check(consumerGroup);
             DeadLetterSerializationSchema.requireValidLimit(deadLetterMaxBytes,
-                    "dead-letter max bytes (--dead-letter-max-bytes)");
-            require("transactional id prefix", transactionalIdPrefix, "e.g. seedflow-<job name>");
+                    JobSettings.DEAD_LETTER_MAX_BYTES.key());
+            JobSettings.TRANSACTIONAL_ID_PREFIX.check(transactionalIdPrefix);
             if (eventsTopic.equals(updatesTopic) || eventsTopic.equals(deadLetterTopic)
                     || updatesTopic.equals(deadLetterTopic)) {
                 throw new IllegalArgumentException("topics must differ, got events=" + eventsTopic + ", updates="
@@ -257,10 +260,7 @@ public final class StreamingSettings {
             Configuration withSpec = new Configuration(trainer);
             withSpec.set(ZoTrainerOptions.MODEL_SPEC, modelSpec);
             ZoTrainerOptions.validate(withSpec);
-            if (checkpointInterval == null || checkpointInterval.toMillis() < 10) {
-                throw new IllegalArgumentException("checkpoint interval: expected at least 10 ms, got "
-                        + checkpointInterval + "; the sinks commit their Kafka transactions on each checkpoint");
-            }
+            JobSettings.CHECKPOINT_INTERVAL.check(checkpointInterval);
         }
 
         private static void require(String what, String value, String example) {
