@@ -325,7 +325,8 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
                 "{\"features\": [0, 1,, 2]}", "malformed JSON at position 19: unexpected ','; expected a value",
                 "{\"features\": \"0, 1\"}", "features: expected an array of numbers, got a string \"0, 1\"",
                 "{\"image\": [0]}", "unknown field \"image\"; expected \"features\" (one example) or \"instances\" "
-                        + "(a batch)");
+                        + "(a batch) for a model of features, \"text\" (one text) or \"texts\" (a batch) for a text "
+                        + "model");
         for (Map.Entry<String, String> c : cases.entrySet()) {
             Response r = send(server, "POST", "/v1/predict", c.getKey());
             assertThat(r.status()).as(c.getValue()).isEqualTo(400);

@@ -5,10 +5,13 @@ import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.error.PretrainedModelException;
 import io.seedflow.core.error.TensorShapeMismatchException;
+import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.encoder.EncoderSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * Text to token ids with a Hugging Face {@code tokenizer.json} (for MiniLM: BERT uncased WordPiece), run by DJL's
@@ -36,6 +39,18 @@ public final class TextTokenizer implements AutoCloseable {
     /** The all-MiniLM-L6-v2 tokenizer, texts of at most {@link #DEFAULT_MAX_CHARS} chars. */
     public static TextTokenizer miniLm() {
         return fromResource(MiniLmResources.TOKENIZER, DEFAULT_MAX_CHARS);
+    }
+
+    /**
+     * The tokenizer of an encoder's pretrained vocabulary: MiniLM's for {@code all-minilm-l6-v2}. The random
+     * {@code bert-...} encoders (for tests) have no vocabulary and are refused, naming the spec.
+     */
+    public static TextTokenizer forEncoder(EncoderSpec spec) {
+        if (!EncoderSpec.MINILM.equals(spec.pretrained())) {
+            throw new InvalidConfigurationException("model spec", spec.toText(), "has no tokenizer: only "
+                    + EncoderSpec.MINILM + " encoders take text (the random bert-... encoders take token ids)");
+        }
+        return miniLm();
     }
 
     /**
@@ -107,23 +122,46 @@ public final class TextTokenizer implements AutoCloseable {
             throw new TensorShapeMismatchException("data set '" + name + "': " + texts.size() + " texts need "
                     + texts.size() + " labels, got " + labels.length);
         }
-        int[] ids = new int[texts.size() * maxTokens];
-        int[] counts = new int[texts.size()];
-        for (int i = 0; i < texts.size(); i++) {
+        for (int i = 0; i < labels.length; i++) {
             if (labels[i] < 0 || labels[i] >= classes) {
                 throw new InvalidConfigurationException("label of text " + i + " of '" + name + "'", labels[i],
                         "must be in 0.." + (classes - 1));
             }
+        }
+        PaddedTokens t = pad(texts, maxTokens, i -> "text " + i + " of '" + name + "'");
+        return LabeledDataset.ofTokens(name, t.ids(), t.counts(), labels.clone(), maxTokens, classes);
+    }
+
+    /**
+     * The texts as one unlabeled batch (labels 0) for prediction, tokenized and padded exactly as {@link #dataset}
+     * does for training.
+     *
+     * @param textName how a text is named in errors, by its index (e.g. {@code texts[3]})
+     * @throws InvalidTextException naming the first text that cannot be tokenized
+     */
+    public Batch batch(List<String> texts, int maxTokens, IntFunction<String> textName) {
+        PaddedTokens t = pad(texts, maxTokens, textName);
+        return Batch.ofTokens(t.ids(), t.counts(), new int[texts.size()], maxTokens);
+    }
+
+    /** Token ids padded with 0 ([PAD]) to {@code maxTokens} per text, row-major, and each text's real count. */
+    private record PaddedTokens(int[] ids, int[] counts) {
+    }
+
+    private PaddedTokens pad(List<String> texts, int maxTokens, IntFunction<String> textName) {
+        int[] ids = new int[texts.size() * maxTokens];
+        int[] counts = new int[texts.size()];
+        for (int i = 0; i < texts.size(); i++) {
             int[] t;
             try {
                 t = encode(texts.get(i), maxTokens).ids();
             } catch (InvalidTextException e) {
-                throw new InvalidTextException(e.problem(), "text " + i + " of '" + name + "': " + e.getMessage());
+                throw new InvalidTextException(e.problem(), textName.apply(i) + ": " + e.getMessage());
             }
             System.arraycopy(t, 0, ids, i * maxTokens, t.length);
             counts[i] = t.length;
         }
-        return LabeledDataset.ofTokens(name, ids, counts, labels.clone(), maxTokens, classes);
+        return new PaddedTokens(ids, counts);
     }
 
     @Override

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.seedflow.core.data.LabeledDataset;
+import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.error.PretrainedModelException;
+import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.encoder.EncoderSpec;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -117,6 +120,30 @@ class TextTokenizerTest {
         assertThat(d.labels()).containsExactly(1, 0);
         assertThatThrownBy(() -> tokenizer.dataset("bad", List.of("ok", " "), new int[] {0, 1}, 8, 2))
                 .isInstanceOf(InvalidTextException.class).hasMessageStartingWith("text 1 of 'bad': text is blank");
+    }
+
+    @Test
+    void aPredictionBatchIsTokenizedAndPaddedAsTheTrainingDataSet() {
+        List<String> texts = List.of("hello world", "the lazy dog sleeps under the old oak tree all day");
+        Batch b = tokenizer.batch(texts, 8, i -> "texts[" + i + "]");
+        Batch trained = tokenizer.dataset("two", texts, new int[] {0, 0}, 8, 2).batch(new int[] {0, 1}, 0, 2);
+        assertThat(b.tokenIds()).containsExactly(trained.tokenIds());
+        assertThat(b.tokenCounts()).containsExactly(4, 8);
+        assertThat(b.labels()).containsExactly(0, 0);
+        assertThatThrownBy(() -> tokenizer.batch(List.of("ok", ""), 8, i -> "texts[" + i + "]"))
+                .isInstanceOf(InvalidTextException.class).hasMessage("texts[1]: text is empty; a text needs at least "
+                        + "one word");
+    }
+
+    @Test
+    void onlyAnEncoderWithAVocabularyHasATokenizer() {
+        try (TextTokenizer t = TextTokenizer.forEncoder(EncoderSpec.miniLm(2, 16))) {
+            assertThat(t.encode("hello world", 16).ids()).containsExactly(101, 7592, 2088, 102);
+        }
+        EncoderSpec random = EncoderSpec.parse("encoder:bert-L1-H8-A2-F16-V50-P16:2");
+        assertThatThrownBy(() -> TextTokenizer.forEncoder(random)).isInstanceOf(InvalidConfigurationException.class)
+                .hasMessage("invalid setting model spec=" + random.toText() + ": has no tokenizer: only "
+                        + "all-minilm-l6-v2 encoders take text (the random bert-... encoders take token ids)");
     }
 
     /**

@@ -1,22 +1,32 @@
 package io.seedflow.jobs.serving;
 
 import io.seedflow.core.error.SeedFlowException;
-import io.seedflow.core.model.Mlp;
-import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.InputKind;
+import io.seedflow.core.model.Model;
+import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.ModelSpecs;
+import io.seedflow.core.model.encoder.EncoderSpec;
+import io.seedflow.text.InvalidTextException;
 
 /**
- * {@code POST /v1/predict}: class probabilities from core's {@link Mlp#probabilities} and the most probable class
- * (the first on ties), every example of a request computed on one model version, under the model's read lock.
+ * {@code POST /v1/predict}: class probabilities from core's {@link Model#probabilities} for the model family the
+ * snapshot's spec names (the MLP takes features, the encoder texts, tokenized as training does by the
+ * {@link TokenizerPool}), and the most probable class (the first on ties). A request's examples go through the model
+ * as one batch, on one model version, under the model's read lock.
  *
  * <pre>
  * {"features":[784 numbers]}     -&gt; {"modelId":"m","modelVersion":12,"label":3,"probabilities":[10 numbers]}
  * {"instances":[[...],[...]]}    -&gt; {"modelId":"m","modelVersion":12,"predictions":[{"label":3,"probabilities":[...]},...]}
+ * {"text":"..."}                 -&gt; {"modelId":"m","modelVersion":12,"label":1,"probabilities":[2 numbers]}
+ * {"texts":["...","..."]}        -&gt; {"modelId":"m","modelVersion":12,"predictions":[{"label":1,"probabilities":[...]},...]}
  * </pre>
  */
-final class PredictEndpoint {
+final class PredictEndpoint implements AutoCloseable {
     private final ServedModel model;
-    /** Mlp holds activation buffers, so one per request thread, with the spec text it was made from. */
-    private final ThreadLocal<CachedMlp> mlps = new ThreadLocal<>();
+    private final TokenizerPool tokenizers = new TokenizerPool();
+    /** A model holds activation buffers, so one per request thread, with the spec text it was made from. */
+    private final ThreadLocal<CachedModel> models = new ThreadLocal<>();
 
     PredictEndpoint(ServedModel model) {
         this.model = model;
@@ -25,16 +35,15 @@ final class PredictEndpoint {
     private record Answer(long version, float[][] probabilities) {
     }
 
-    private record CachedMlp(String specText, Mlp mlp) {
+    private record CachedModel(String specText, Model model) {
     }
 
-    /** The response body (JSON) to a validated request; {@link HttpError} 400 or 503 if it cannot be answered. */
+    /** The response body (JSON) to a validated request; {@link HttpError} 400, 500 or 503 if it cannot be answered. */
     String predict(PredictRequest request) {
         Answer a = model.read(state -> {
-            Mlp mlp = mlp(state);
-            request.requireFeatureCount(mlp.spec().inputs());
-            return new Answer(state.version(), mlp.probabilities(state.weights(), request.rowMajor(),
-                    request.count()));
+            Model m = model(state);
+            request.requireInputOf(m.spec());
+            return new Answer(state.version(), m.probabilities(state.weights(), batch(request, m.spec(), state)));
         }).orElseThrow(() -> StatusEndpoints.noWeights(model));
         JsonWriter w = new JsonWriter().beginObject()
                 .name("modelId").value(model.modelId())
@@ -49,6 +58,31 @@ final class PredictEndpoint {
             w.endArray();
         }
         return w.endObject().toString();
+    }
+
+    /** Closes the tokenizers (those in use when their request ends). */
+    @Override
+    public void close() {
+        tokenizers.close();
+    }
+
+    /** The request's examples as one batch (labels 0) for {@code spec}'s model. */
+    private Batch batch(PredictRequest request, ModelSpec spec, ModelState state) {
+        int n = request.count();
+        if (spec.inputKind() == InputKind.DENSE) {
+            request.requireFeatureCount(spec.inputWidth());
+            return new Batch(request.rowMajor(), new int[n], n, spec.inputWidth());
+        }
+        if (!(spec instanceof EncoderSpec encoder)) {
+            throw cannotServe(state, "which takes text but is no encoder this server can tokenize for");
+        }
+        try {
+            return tokenizers.batch(encoder, request.texts(), request::textField);
+        } catch (InvalidTextException e) {
+            throw HttpError.badRequest(e.getMessage());
+        } catch (SeedFlowException e) {
+            throw cannotServe(state, "which cannot tokenize text (" + e.getMessage() + ")");
+        }
     }
 
     private static JsonWriter prediction(JsonWriter w, float[] p) {
@@ -66,21 +100,24 @@ final class PredictEndpoint {
         return best;
     }
 
-    private Mlp mlp(ModelState state) {
+    private Model model(ModelState state) {
         String text = state.modelSpec() == null ? "" : state.modelSpec();
-        CachedMlp cached = mlps.get();
+        CachedModel cached = models.get();
         if (cached == null || !cached.specText().equals(text)) {
-            MlpSpec spec;
+            ModelSpec spec;
             try {
-                spec = MlpSpec.parse(text);
+                spec = ModelSpecs.parse(text);
             } catch (SeedFlowException e) {
-                throw new HttpError(500, "model '" + state.modelId() + "' cannot be served: snapshot "
-                        + state.snapshotId() + " has model spec '" + text
-                        + "', expected an MLP spec such as mlp:784x64x10:relu (" + e.getMessage() + ")");
+                throw cannotServe(state, "expected " + ModelSpecs.FORMS + " (" + e.getMessage() + ")");
             }
-            cached = new CachedMlp(text, new Mlp(spec));
-            mlps.set(cached);
+            cached = new CachedModel(text, spec.newModel());
+            models.set(cached);
         }
-        return cached.mlp();
+        return cached.model();
+    }
+
+    private static HttpError cannotServe(ModelState state, String why) {
+        return new HttpError(500, "model '" + state.modelId() + "' cannot be served: snapshot " + state.snapshotId()
+                + " has model spec '" + (state.modelSpec() == null ? "" : state.modelSpec()) + "', " + why);
     }
 }

@@ -1,40 +1,74 @@
 package io.seedflow.jobs.serving;
 
+import io.seedflow.core.model.InputKind;
+import io.seedflow.core.model.ModelSpec;
 import io.seedflow.jobs.serving.JsonReader.JsonNumber;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
- * The body of {@code POST /v1/predict}: {@code {"features":[x0, x1, ...]}} for one example or
- * {@code {"instances":[[...], [...]]}} for a batch. {@link #parse} checks the shape and that every value is a finite
- * float32; the feature count depends on the model and is checked by {@link #requireFeatureCount} once the model is
- * known. Every refusal is an {@link HttpError} 400 that names the field, the value found and what is expected.
+ * The body of {@code POST /v1/predict}, in one of four forms: for a model of dense inputs (the MLP)
+ * {@code {"features":[x0, x1, ...]}} (one example) or {@code {"instances":[[...], [...]]}} (a batch); for a text model
+ * (the encoder) {@code {"text":"..."}} (one text) or {@code {"texts":["...", "..."]}} (a batch of at most
+ * {@link #MAX_TEXTS}). {@link #parse} checks the shape, that every value is a finite float32 or a string of valid
+ * Unicode; what depends on the model (the input kind, the feature count) is checked by {@link #requireInputOf} and
+ * {@link #requireFeatureCount} once the model is known, and the texts themselves by the tokenizer. Every refusal is an
+ * {@link HttpError} 400 that names the field, the value found and what is expected.
  */
 public final class PredictRequest {
     static final String FEATURES = "features";
     static final String INSTANCES = "instances";
+    static final String TEXT = "text";
+    static final String TEXTS = "texts";
+    /**
+     * Most texts in one request: an encoder on a CPU takes tens of milliseconds per text, and a request holds the
+     * model's read lock (which delays the next update) while it runs.
+     */
+    public static final int MAX_TEXTS = 64;
+
+    static final String FORMS = "\"" + FEATURES + "\" (one example) or \"" + INSTANCES
+            + "\" (a batch) for a model of features, \"" + TEXT + "\" (one text) or \"" + TEXTS
+            + "\" (a batch) for a text model";
 
     private final float[][] instances;
+    private final List<String> texts;
     private final boolean batch;
 
-    private PredictRequest(float[][] instances, boolean batch) {
+    private PredictRequest(float[][] instances, List<String> texts, boolean batch) {
         this.instances = instances;
+        this.texts = texts;
         this.batch = batch;
     }
 
-    /** Whether the request used {@code "instances"} (answered with a list of predictions). */
+    /** Whether the request used {@code "instances"} or {@code "texts"} (answered with a list of predictions). */
     public boolean batch() {
         return batch;
     }
 
-    /** Number of examples (1 for {@code "features"}). */
+    /** What the request holds: features ({@link InputKind#DENSE}) or texts ({@link InputKind#TOKENS}). */
+    public InputKind inputKind() {
+        return texts == null ? InputKind.DENSE : InputKind.TOKENS;
+    }
+
+    /** Number of examples (1 for {@code "features"} and {@code "text"}). */
     public int count() {
-        return instances.length;
+        return texts == null ? instances.length : texts.size();
     }
 
     /** The features of example {@code n}. */
     public float[] instance(int n) {
         return instances[n].clone();
+    }
+
+    /** The texts, in order (one for {@code "text"}). */
+    public List<String> texts() {
+        return texts;
+    }
+
+    /** How text {@code n} is named in messages: {@code text}, or {@code texts[n]} in a batch. */
+    public String textField(int n) {
+        return batch ? TEXTS + "[" + n + "]" : TEXT;
     }
 
     /** Parses and validates a request body (the JSON text). */
@@ -46,37 +80,48 @@ public final class PredictRequest {
             throw HttpError.badRequest(e.getMessage());
         }
         if (!(root instanceof Map<?, ?> fields)) {
-            throw HttpError.badRequest("request body: expected a JSON object with \"" + FEATURES
-                    + "\" (one example) or \"" + INSTANCES + "\" (a batch), got " + describe(root));
+            throw HttpError.badRequest("request body: expected a JSON object with " + FORMS + ", got "
+                    + describe(root));
         }
         for (Object key : fields.keySet()) {
-            if (!FEATURES.equals(key) && !INSTANCES.equals(key)) {
-                throw HttpError.badRequest("unknown field \"" + key + "\"; expected \"" + FEATURES
-                        + "\" (one example) or \"" + INSTANCES + "\" (a batch)");
+            if (!List.of(FEATURES, INSTANCES, TEXT, TEXTS).contains(key)) {
+                throw HttpError.badRequest("unknown field \"" + key + "\"; expected " + FORMS);
             }
         }
-        boolean single = fields.containsKey(FEATURES);
-        boolean batch = fields.containsKey(INSTANCES);
-        if (single == batch) {
-            throw HttpError.badRequest(single ? "give either \"" + FEATURES + "\" or \"" + INSTANCES + "\", not both"
-                    : "request body: expected a field \"" + FEATURES + "\" (one example) or \"" + INSTANCES
-                            + "\" (a batch), got an empty object");
+        if (fields.isEmpty()) {
+            throw HttpError.badRequest("request body: expected a field " + FORMS + ", got an empty object");
         }
-        if (single) {
-            return new PredictRequest(new float[][] {floats(FEATURES, fields.get(FEATURES))}, false);
+        if (fields.size() > 1) {
+            throw HttpError.badRequest("give one of \"" + FEATURES + "\", \"" + INSTANCES + "\", \"" + TEXT
+                    + "\" or \"" + TEXTS + "\", got " + String.join(" and ", fields.keySet().stream()
+                            .map(k -> "\"" + k + "\"").toList()));
         }
-        if (!(fields.get(INSTANCES) instanceof List<?> rows)) {
-            throw HttpError.badRequest(INSTANCES + ": expected an array of feature arrays, got "
-                    + describe(fields.get(INSTANCES)));
+        String field = (String) fields.keySet().iterator().next();
+        Object value = fields.get(field);
+        return switch (field) {
+            case FEATURES -> new PredictRequest(new float[][] {floats(FEATURES, value)}, null, false);
+            case INSTANCES -> new PredictRequest(instances(value), null, true);
+            case TEXT -> new PredictRequest(null, List.of(text(TEXT, value)), false);
+            default -> new PredictRequest(null, texts(value), true);
+        };
+    }
+
+    /**
+     * Refuses the request unless it holds what {@code spec}'s model takes: features for a dense model, texts for a
+     * text model.
+     */
+    public void requireInputOf(ModelSpec spec) {
+        if (spec.inputKind() == inputKind()) {
+            return;
         }
-        if (rows.isEmpty()) {
-            throw HttpError.badRequest(INSTANCES + ": expected at least one instance, got an empty array");
+        String field = texts == null ? (batch ? INSTANCES : FEATURES) : (batch ? TEXTS : TEXT);
+        if (spec.inputKind() == InputKind.TOKENS) {
+            throw HttpError.badRequest(field + ": model " + spec.toText() + " takes text; expected \"" + TEXT
+                    + "\":\"...\" (one text) or \"" + TEXTS + "\":[\"...\", ...] (a batch)");
         }
-        float[][] instances = new float[rows.size()][];
-        for (int i = 0; i < instances.length; i++) {
-            instances[i] = floats(INSTANCES + "[" + i + "]", rows.get(i));
-        }
-        return new PredictRequest(instances, true);
+        throw HttpError.badRequest(field + ": model " + spec.toText() + " takes " + spec.inputWidth()
+                + " features, not text; expected \"" + FEATURES + "\":[" + spec.inputWidth() + " numbers] (one "
+                + "example) or \"" + INSTANCES + "\":[[...], ...] (a batch)");
     }
 
     /** Refuses the request unless every instance has {@code expected} features. */
@@ -97,6 +142,62 @@ public final class PredictRequest {
             System.arraycopy(instances[n], 0, all, n * f, f);
         }
         return all;
+    }
+
+    private static float[][] instances(Object value) {
+        if (!(value instanceof List<?> rows)) {
+            throw HttpError.badRequest(INSTANCES + ": expected an array of feature arrays, got " + describe(value));
+        }
+        if (rows.isEmpty()) {
+            throw HttpError.badRequest(INSTANCES + ": expected at least one instance, got an empty array");
+        }
+        float[][] instances = new float[rows.size()][];
+        for (int i = 0; i < instances.length; i++) {
+            if (rows.get(i) instanceof String) {
+                throw HttpError.badRequest(INSTANCES + "[" + i + "]: expected an array of numbers, got "
+                        + describe(rows.get(i)) + "; a batch of texts goes in \"" + TEXTS + "\"");
+            }
+            instances[i] = floats(INSTANCES + "[" + i + "]", rows.get(i));
+        }
+        return instances;
+    }
+
+    private static List<String> texts(Object value) {
+        if (!(value instanceof List<?> list)) {
+            throw HttpError.badRequest(TEXTS + ": expected an array of strings, got " + describe(value)
+                    + (value instanceof String ? "; one text goes in \"" + TEXT + "\"" : ""));
+        }
+        if (list.isEmpty()) {
+            throw HttpError.badRequest(TEXTS + ": expected at least one text, got an empty array");
+        }
+        if (list.size() > MAX_TEXTS) {
+            throw HttpError.badRequest(TEXTS + ": expected at most " + MAX_TEXTS + " texts, got " + list.size()
+                    + "; send larger batches in several requests");
+        }
+        List<String> texts = new ArrayList<>(list.size());
+        for (int i = 0; i < list.size(); i++) {
+            texts.add(text(TEXTS + "[" + i + "]", list.get(i)));
+        }
+        return List.copyOf(texts);
+    }
+
+    /** A string of valid Unicode (no unpaired surrogate); emptiness and length are the tokenizer's to judge. */
+    private static String text(String field, Object value) {
+        if (!(value instanceof String s)) {
+            throw HttpError.badRequest(field + ": expected a string, got " + describe(value)
+                    + (TEXT.equals(field) && value instanceof List ? "; a batch of texts goes in \"" + TEXTS + "\""
+                            : ""));
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw HttpError.badRequest(field + ": expected valid Unicode, got an unpaired surrogate U+"
+                        + String.format("%04X", (int) c) + " at char " + i);
+            }
+        }
+        return s;
     }
 
     private static float[] floats(String field, Object value) {

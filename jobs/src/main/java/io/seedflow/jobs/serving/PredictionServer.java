@@ -18,8 +18,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * endpoints), on the JDK's built-in HTTP server with a bounded pool of request threads.
  *
  * <p>Lifecycle: {@link #start} binds and serves; {@link #close()} refuses new requests (503), waits up to
- * {@link ServerOptions#shutdownGrace()} for the ones in flight, then stops the listener and the threads. Closing the
- * server does not close the model.
+ * {@link ServerOptions#shutdownGrace()} for the ones in flight, then stops the listener and the threads and closes the
+ * tokenizers of text models. Closing the server does not close the model.
  */
 public final class PredictionServer implements AutoCloseable {
     /** Queued requests per request thread before the accepting thread runs requests itself. */
@@ -28,6 +28,7 @@ public final class PredictionServer implements AutoCloseable {
     private final ServerOptions options;
     private final HttpServer http;
     private final ThreadPoolExecutor executor;
+    private final ServingHttpHandler handler;
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicLong predictRequests = new AtomicLong();
     private final AtomicLong predictions = new AtomicLong();
@@ -59,7 +60,8 @@ public final class PredictionServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 }, new ThreadPoolExecutor.CallerRunsPolicy());
-        http.createContext("/", new ServingHttpHandler(this, model, options.maxBodyBytes()));
+        handler = new ServingHttpHandler(this, model, options.maxBodyBytes());
+        http.createContext("/", handler);
         http.setExecutor(executor);
     }
 
@@ -117,6 +119,7 @@ public final class PredictionServer implements AutoCloseable {
         // no delay here: the JDK's HttpServer.stop(n) waits the full n seconds even when nothing is in flight
         http.stop(0);
         executor.shutdownNow();
+        handler.close(); // a request still running past the grace closes its tokenizer when it ends
     }
 
     // --------------------------------------------------------------------------------- called by the handler

@@ -18,7 +18,7 @@ import org.slf4j.LoggerFactory;
  * Routes requests to the endpoints and turns their results and {@link HttpError}s into JSON responses. Unknown path:
  * 404; known path, wrong method: 405 with {@code Allow}; a body over the limit: 413; anything unexpected: 500 (logged).
  */
-final class ServingHttpHandler implements HttpHandler {
+final class ServingHttpHandler implements HttpHandler, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServingHttpHandler.class);
     static final String ENDPOINTS = "POST /v1/predict, GET /v1/model, GET /health, GET /ready";
     /** Bytes of an over-limit body read and dropped so the client sees the 413 rather than a reset connection. */
@@ -34,6 +34,12 @@ final class ServingHttpHandler implements HttpHandler {
         this.predict = new PredictEndpoint(model);
         this.status = new StatusEndpoints(model);
         this.maxBodyBytes = maxBodyBytes;
+    }
+
+    /** Releases what the endpoints hold (the tokenizers); call once no request runs any more. */
+    @Override
+    public void close() {
+        predict.close();
     }
 
     @Override

@@ -3,6 +3,9 @@ package io.seedflow.jobs.serving;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.seedflow.core.model.InputKind;
+import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.ModelSpecs;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -37,6 +40,54 @@ class PredictRequestTest {
         assertThatThrownBy(() -> batch.requireFeatureCount(2)).hasMessage("instances[1]: expected 2 features, got 1");
     }
 
+    @Test
+    void oneText() {
+        PredictRequest r = PredictRequest.parse("{\"text\": \"Win a \\u20ac1000 prize \\ud83d\\ude00\"}");
+        assertThat(r.batch()).isFalse();
+        assertThat(r.inputKind()).isEqualTo(InputKind.TOKENS);
+        assertThat(r.count()).isEqualTo(1);
+        assertThat(r.texts()).containsExactly("Win a \u20ac1000 prize \ud83d\ude00");
+        assertThat(r.textField(0)).isEqualTo("text");
+    }
+
+    @Test
+    void aBatchOfTexts() {
+        PredictRequest r = PredictRequest.parse("{\"texts\": [\"one\", \"\", \" two \"]}");
+        assertThat(r.batch()).isTrue();
+        assertThat(r.count()).isEqualTo(3);
+        assertThat(r.texts()).containsExactly("one", "", " two "); // empty texts are the tokenizer's to refuse
+        assertThat(r.textField(2)).isEqualTo("texts[2]");
+    }
+
+    @Test
+    void atMostMaxTextsInOneRequest() {
+        String texts = "\"a\",".repeat(PredictRequest.MAX_TEXTS);
+        assertThat(PredictRequest.parse("{\"texts\": [" + texts.substring(0, texts.length() - 1) + "]}").count())
+                .isEqualTo(PredictRequest.MAX_TEXTS);
+        assertThatThrownBy(() -> PredictRequest.parse("{\"texts\": [" + texts + "\"a\"]}"))
+                .hasMessage("texts: expected at most 64 texts, got 65; send larger batches in several requests");
+    }
+
+    @Test
+    void theInputKindIsCheckedAgainstTheModel() {
+        ModelSpec mlp = ModelSpecs.parse("mlp:6x5x3:relu");
+        ModelSpec encoder = ModelSpecs.parse("encoder:all-minilm-l6-v2:2");
+        PredictRequest features = PredictRequest.parse("{\"features\": [1, 2, 3, 4, 5, 6]}");
+        features.requireInputOf(mlp);
+        assertThatThrownBy(() -> features.requireInputOf(encoder)).isInstanceOf(HttpError.class)
+                .hasMessage("features: model encoder:all-minilm-l6-v2:2 takes text; expected \"text\":\"...\" (one "
+                        + "text) or \"texts\":[\"...\", ...] (a batch)");
+        assertThatThrownBy(() -> PredictRequest.parse("{\"instances\": [[1]]}").requireInputOf(encoder))
+                .hasMessageStartingWith("instances: model encoder:all-minilm-l6-v2:2 takes text; ");
+        PredictRequest text = PredictRequest.parse("{\"text\": \"hello\"}");
+        text.requireInputOf(encoder);
+        assertThatThrownBy(() -> text.requireInputOf(mlp)).isInstanceOf(HttpError.class)
+                .hasMessage("text: model mlp:6x5x3:relu takes 6 features, not text; expected \"features\":[6 "
+                        + "numbers] (one example) or \"instances\":[[...], ...] (a batch)");
+        assertThatThrownBy(() -> PredictRequest.parse("{\"texts\": [\"a\"]}").requireInputOf(mlp))
+                .hasMessageStartingWith("texts: model mlp:6x5x3:relu takes 6 features, not text; ");
+    }
+
     @ParameterizedTest(name = "[{index}] {0}")
     @CsvSource(delimiterString = " => ", quoteCharacter = '`', value = {
         "`{\"features\": [1, NaN]}` => features[1]: expected a finite number within the float32 range "
@@ -52,11 +103,28 @@ class PredictRequestTest {
         "`{\"instances\": [1, 2]}` => instances[0]: expected an array of numbers, got the number 1",
         "`{\"instances\": {}}` => instances: expected an array of feature arrays, got an object",
         "`{\"instances\": []}` => instances: expected at least one instance, got an empty array",
-        "`{\"feature\": [1]}` => unknown field \"feature\"; expected \"features\" (one example) or \"instances\" (a batch)",
-        "`{\"features\": [1], \"instances\": [[1]]}` => give either \"features\" or \"instances\", not both",
-        "`{}` => request body: expected a field \"features\" (one example) or \"instances\" (a batch), got an empty object",
-        "`[1, 2]` => request body: expected a JSON object with \"features\" (one example) or \"instances\" (a batch), "
-                + "got an array of 2 values",
+        "`{\"feature\": [1]}` => unknown field \"feature\"; expected \"features\" (one example) or \"instances\" "
+                + "(a batch) for a model of features, \"text\" (one text) or \"texts\" (a batch) for a text model",
+        "`{\"features\": [1], \"instances\": [[1]]}` => give one of \"features\", \"instances\", \"text\" or "
+                + "\"texts\", got \"features\" and \"instances\"",
+        "`{\"text\": \"a\", \"features\": [1]}` => give one of \"features\", \"instances\", \"text\" or "
+                + "\"texts\", got \"text\" and \"features\"",
+        "`{}` => request body: expected a field " + PredictRequest.FORMS + ", got an empty object",
+        "`[1, 2]` => request body: expected a JSON object with " + PredictRequest.FORMS + ", got an array of 2 values",
+        "`{\"text\": 5}` => text: expected a string, got the number 5",
+        "`{\"text\": null}` => text: expected a string, got null",
+        "`{\"text\": [\"a\", \"b\"]}` => text: expected a string, got an array of 2 values; a batch of texts goes "
+                + "in \"texts\"",
+        "`{\"texts\": \"a b\"}` => texts: expected an array of strings, got a string \"a b\"; one text goes in "
+                + "\"text\"",
+        "`{\"texts\": []}` => texts: expected at least one text, got an empty array",
+        "`{\"texts\": [\"a\", 3]}` => texts[1]: expected a string, got the number 3",
+        "`{\"texts\": [\"a\", [\"b\"]]}` => texts[1]: expected a string, got an array of 1 values",
+        "`{\"text\": \"ab\\ud800c\"}` => text: expected valid Unicode, got an unpaired surrogate U+D800 at char 2",
+        "`{\"texts\": [\"\\udc00\"]}` => texts[0]: expected valid Unicode, got an unpaired surrogate U+DC00 at "
+                + "char 0",
+        "`{\"instances\": [\"free money\", \"hi\"]}` => instances[0]: expected an array of numbers, got a string "
+                + "\"free money\"; a batch of texts goes in \"texts\"",
         "`{\"features\": [1,, 2]}` => malformed JSON at position 16: unexpected ','; expected a value",
     })
     void badRequestsNameTheValueAndWhatIsExpected(String body, String message) {

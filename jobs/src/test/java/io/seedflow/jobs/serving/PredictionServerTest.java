@@ -1,16 +1,19 @@
 package io.seedflow.jobs.serving;
 
+import static io.seedflow.jobs.serving.ServingClient.floats;
+import static io.seedflow.jobs.serving.ServingClient.integer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.jobs.serving.JsonReader.JsonNumber;
+import io.seedflow.jobs.serving.ServingClient.Response;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
@@ -21,6 +24,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +35,6 @@ import org.junit.jupiter.api.Test;
 @SuppressWarnings("unchecked") // casts of parsed JSON values
 class PredictionServerTest {
     private static final String SPEC = "mlp:6x5x3:relu";
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A model whose state the test sets. */
     static final class FixedModel implements ServedModel {
@@ -48,9 +51,12 @@ class PredictionServerTest {
 
         /** Runs once inside the next read, then disarms (lets a test hold a request in flight). */
         final AtomicReference<Runnable> nextRead = new AtomicReference<>();
+        /** Reads so far (a request is computed on one version when it reads once). */
+        final AtomicInteger reads = new AtomicInteger();
 
         @Override
         public <R> Optional<R> read(Function<ModelState, R> reader) {
+            reads.incrementAndGet();
             Runnable hook = nextRead.getAndSet(null);
             if (hook != null) {
                 hook.run();
@@ -75,16 +81,6 @@ class PredictionServerTest {
         }
     }
 
-    record Response(int status, String body, Map<String, List<String>> headers) {
-        Map<Object, Object> json() {
-            return (Map<Object, Object>) JsonReader.parse(body);
-        }
-
-        String message() {
-            return (String) json().get("message");
-        }
-    }
-
     private final FixedModel model = new FixedModel();
     private final Mlp mlp = new Mlp(MlpSpec.parse(SPEC));
     private PredictionServer server;
@@ -100,12 +96,7 @@ class PredictionServerTest {
     }
 
     private Response send(String method, String path, byte[] body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + path))
-                .timeout(Duration.ofSeconds(10));
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofByteArray(body));
-        HttpResponse<String> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Response(r.statusCode(), r.body(), r.headers().map());
+        return ServingClient.send(server, method, path, body);
     }
 
     private Response get(String path) throws Exception {
@@ -113,20 +104,7 @@ class PredictionServerTest {
     }
 
     private Response post(String path, String body) throws Exception {
-        return send("POST", path, body.getBytes(StandardCharsets.UTF_8));
-    }
-
-    private static float[] floats(Object jsonArray) {
-        List<Object> l = (List<Object>) jsonArray;
-        float[] f = new float[l.size()];
-        for (int i = 0; i < f.length; i++) {
-            f[i] = ((JsonNumber) l.get(i)).floatValue();
-        }
-        return f;
-    }
-
-    private static long integer(Object jsonNumber) {
-        return Long.parseLong(((JsonNumber) jsonNumber).text());
+        return ServingClient.post(server, path, body);
     }
 
     @Test
@@ -222,7 +200,8 @@ class PredictionServerTest {
                 + "batches in several requests");
         // without a Content-Length (chunked) the limit applies while reading
         String chunked = "{\"features\": [" + "0,".repeat(2000) + "0]}";
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port()
+        HttpResponse<String> r = ServingClient.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                + server.port()
                 + "/v1/predict")).POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
                         chunked.getBytes(StandardCharsets.UTF_8)))).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(413);
@@ -246,7 +225,7 @@ class PredictionServerTest {
         Response r = post("/v1/predict", "{\"features\": [1, 2, 3, 4, 5, 6]}");
         assertThat(r.status()).isEqualTo(500);
         assertThat(r.message()).startsWith("model 'm-fixed' cannot be served: snapshot abc has model spec "
-                + "'transformer:tiny', expected an MLP spec such as mlp:784x64x10:relu");
+                + "'transformer:tiny', expected " + ModelSpecs.FORMS + " (");
     }
 
     @Test
