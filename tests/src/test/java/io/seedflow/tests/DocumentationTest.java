@@ -50,6 +50,13 @@ class DocumentationTest {
     }
 
     @Test
+    void theSettingsReferenceIsGeneratedFromTheDeclarations() throws IOException {
+        assertThat(Files.readString(ROOT.resolve("docs/settings.md")))
+                .as("docs/settings.md is stale: regenerate it with ./seedflow settings > docs/settings.md")
+                .isEqualTo(io.seedflow.core.settings.SettingsReference.markdown());
+    }
+
+    @Test
     void everyMetricTheReadmeNamesIsRegisteredByTheCode() throws IOException {
         String readme = Files.readString(ROOT.resolve("README.md"));
         String code = Files.readString(ROOT.resolve(

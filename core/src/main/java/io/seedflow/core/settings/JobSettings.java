@@ -9,12 +9,17 @@ import java.util.List;
  * settings with defaults.
  */
 public final class JobSettings {
+    /** The default topic names, also as constants for the tools' annotations (produce, broker). */
+    public static final String DEFAULT_EVENTS_TOPIC = "seedflow-events";
+    public static final String DEFAULT_UPDATES_TOPIC = "seedflow-updates";
+    public static final String DEFAULT_DEAD_LETTER_TOPIC = "seedflow-dead-letters";
+
     public static final Setting<String> EVENTS_TOPIC = topic("seedflow.job.events-topic", "--events-topic",
-            "seedflow-events", "Labeled events the trainer reads.");
+            DEFAULT_EVENTS_TOPIC, "Labeled events the trainer reads.");
     public static final Setting<String> UPDATES_TOPIC = topic("seedflow.job.updates-topic", "--updates-topic",
-            "seedflow-updates", "The update log and snapshot announcements.");
+            DEFAULT_UPDATES_TOPIC, "The update log and snapshot announcements.");
     public static final Setting<String> DEAD_LETTER_TOPIC = topic("seedflow.job.dead-letter-topic",
-            "--dead-letter-topic", "seedflow-dead-letters", "Records that cannot be trained on, with the reason.");
+            "--dead-letter-topic", DEFAULT_DEAD_LETTER_TOPIC, "Records that cannot be trained on, with the reason.");
     /** Upper bound of {@link #DEAD_LETTER_MAX_BYTES}; larger dead letters need a broker configured for them anyway. */
     public static final int DEAD_LETTER_MAX_BYTES_LIMIT = 64 << 20;
     /** 1,000,000 bytes: with the envelope, a dead letter still fits a default broker's 1 MiB message limit. */

@@ -1,5 +1,6 @@
 package io.seedflow.jobs.cli;
 
+import io.seedflow.core.settings.JobSettings;
 import io.seedflow.jobs.embedded.EmbeddedKafkaBroker;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -22,7 +23,8 @@ public final class BrokerCommand implements Callable<Integer> {
     int port;
 
     @Option(names = "--topics", split = ",",
-            defaultValue = "seedflow-events,seedflow-updates,seedflow-dead-letters",
+            defaultValue = JobSettings.DEFAULT_EVENTS_TOPIC + "," + JobSettings.DEFAULT_UPDATES_TOPIC + ","
+                    + JobSettings.DEFAULT_DEAD_LETTER_TOPIC,
             description = "Topics to create, comma-separated (default ${DEFAULT-VALUE}); others are created on first "
                     + "use with one partition.")
     List<String> topics;

@@ -1,5 +1,6 @@
 package io.seedflow.jobs.cli;
 
+import io.seedflow.core.settings.JobSettings;
 import io.seedflow.core.data.FashionMnist;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.error.SeedFlowException;
@@ -33,7 +34,7 @@ public final class ProduceCommand implements Callable<Integer> {
     @Mixin
     KafkaRegistryOptions kafka = new KafkaRegistryOptions();
 
-    @Option(names = "--topic", defaultValue = "seedflow-events",
+    @Option(names = "--topic", defaultValue = JobSettings.DEFAULT_EVENTS_TOPIC,
             description = "Topic to send to (default ${DEFAULT-VALUE}, the one `seedflow run` reads).")
     String topic;
 

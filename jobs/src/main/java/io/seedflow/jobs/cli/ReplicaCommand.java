@@ -19,7 +19,12 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import io.seedflow.core.settings.JobSettings;
+import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.IModelTransformer;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -28,15 +33,25 @@ import picocli.CommandLine.Option;
  * over HTTP ({@link PredictionServer}) until the process is stopped; a shutdown hook closes the server, then the
  * subscriber.
  */
-@Command(name = "replica", mixinStandardHelpOptions = true,
+@Command(name = "replica", mixinStandardHelpOptions = true, modelTransformer = ReplicaCommand.Flags.class,
         description = "Follow a model's updates topic and serve predictions over HTTP until stopped (SIGTERM, Ctrl-C).")
 public final class ReplicaCommand implements Callable<Integer> {
     @Mixin
     KafkaRegistryOptions kafka = new KafkaRegistryOptions();
 
-    @Option(names = "--updates-topic", defaultValue = "seedflow-updates",
-            description = "Topic of the model's update records (default ${DEFAULT-VALUE}).")
-    String updatesTopic;
+    /** The settings the replica shares with the job: the updates topic. */
+    static final SettingFlags FLAGS = SettingFlags.of(List.of(JobSettings.UPDATES_TOPIC));
+
+    /** Adds {@link #FLAGS} to the command's model. */
+    public static final class Flags implements IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            return FLAGS.addTo(spec);
+        }
+    }
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--model-id", required = true, description = "Id of the model to follow and serve.")
     String modelId;
@@ -78,6 +93,7 @@ public final class ReplicaCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        String updatesTopic = FLAGS.read(spec).get(JobSettings.UPDATES_TOPIC);
         if (statusInterval < 1) {
             throw new IllegalArgumentException("--status-interval: expected at least 1 second, got " + statusInterval);
         }

@@ -103,8 +103,8 @@ public final class RunCommand implements Callable<Integer> {
         for (Map.Entry<String, String> e : conf.entrySet()) {
             Setting<?> setting = TRAINER_KEYS.get(e.getKey());
             if (setting == null) {
-                throw new InvalidConfigurationException("--conf " + e.getKey(), e.getValue(), "unknown setting '"
-                        + e.getKey() + "'; expected one of " + TRAINER_KEYS.keySet());
+                throw new IllegalArgumentException("--conf " + e.getKey() + "=" + e.getValue() + ": unknown setting '"
+                        + e.getKey() + "'; expected one of the keys of docs/settings.md: " + TRAINER_KEYS.keySet());
             }
             try {
                 setting.parse(e.getValue());

@@ -1,5 +1,6 @@
 package io.seedflow.jobs.embedded;
 
+import io.seedflow.core.settings.JobSettings;
 import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.connectors.replica.ModelUpdateSubscriber;
@@ -43,9 +44,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * final status ({@link #lastStatus()}, {@link #summary()}) and stops everything in reverse order of starting.
  */
 public final class StreamingDemo implements AutoCloseable {
-    static final String EVENTS = "seedflow-events";
-    static final String UPDATES = "seedflow-updates";
-    static final String DEAD_LETTERS = "seedflow-dead-letters";
+    static final String EVENTS = JobSettings.DEFAULT_EVENTS_TOPIC;
+    static final String UPDATES = JobSettings.DEFAULT_UPDATES_TOPIC;
+    static final String DEAD_LETTERS = JobSettings.DEFAULT_DEAD_LETTER_TOPIC;
     static final String HOLDOUT = "seedflow-holdout";
     private static final String WEB_PORT_HINT = "pass --web-port with a free port, or --web-port 0 for any free one";
 

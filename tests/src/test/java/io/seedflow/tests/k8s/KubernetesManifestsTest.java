@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.fail;
 
 import io.seedflow.connectors.registry.RegistryClientOptions;
+import io.seedflow.core.settings.JobSettings;
+import io.seedflow.core.settings.Setting;
 import io.seedflow.jobs.SeedflowCli;
 import io.seedflow.jobs.streaming.StreamingSettings;
 import io.seedflow.operators.ZoTrainerOptions;
@@ -481,20 +483,22 @@ class KubernetesManifestsTest {
         assertThat(rep.subcommand()).as("replica args select a subcommand").isNotNull();
         assertThat(rep.subcommand().commandSpec().name()).isEqualTo("replica");
 
-        // the command line's own defaults agree with the job's (and so with the KafkaTopics)
+        // the topic flags of run and replica are the declared settings, whose defaults the job uses (and so the
+        // KafkaTopics)
         StreamingSettings defaults = jobDefaults();
         CommandSpec runSpec = cli.getSubcommands().get("run").getCommandSpec();
-        assertThat(defaultOf(runSpec, "--events-topic")).isEqualTo(defaults.eventsTopic());
-        assertThat(defaultOf(runSpec, "--updates-topic")).isEqualTo(defaults.updatesTopic());
-        assertThat(defaultOf(runSpec, "--dead-letter-topic")).isEqualTo(defaults.deadLetterTopic());
+        assertDeclared(runSpec, JobSettings.EVENTS_TOPIC, defaults.eventsTopic());
+        assertDeclared(runSpec, JobSettings.UPDATES_TOPIC, defaults.updatesTopic());
+        assertDeclared(runSpec, JobSettings.DEAD_LETTER_TOPIC, defaults.deadLetterTopic());
         CommandSpec replicaSpec = cli.getSubcommands().get("replica").getCommandSpec();
-        assertThat(defaultOf(replicaSpec, "--updates-topic")).isEqualTo(defaults.updatesTopic());
+        assertDeclared(replicaSpec, JobSettings.UPDATES_TOPIC, defaults.updatesTopic());
     }
 
-    private static String defaultOf(CommandSpec spec, String name) {
-        OptionSpec o = spec.findOption(name);
-        assertThat(o).as("option %s of %s", name, spec.name()).isNotNull();
-        return o.defaultValue() != null ? o.defaultValue() : Objects.toString(o.initialValue(), null);
+    private static void assertDeclared(CommandSpec spec, Setting<String> setting, String jobDefault) {
+        OptionSpec o = spec.findOption(setting.flag().orElseThrow());
+        assertThat(o).as("option %s of %s", setting.flag().get(), spec.name()).isNotNull();
+        assertThat(String.join(" ", o.description())).contains("Setting " + setting.key());
+        assertThat(setting.defaultValue()).contains(jobDefault);
     }
 
     // ---------------------------------------------------------------- the objects
