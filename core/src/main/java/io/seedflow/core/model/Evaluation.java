@@ -77,4 +77,19 @@ public record Evaluation(double meanLoss, int classes, long[] confusion) {
         long denominator = 2 * tp + fp + fn;
         return denominator == 0 ? 0 : 2.0 * tp / denominator;
     }
+
+    /**
+     * The F1 that summarizes this evaluation: for two classes the F1 of class 1 (e.g. spam), for more the macro
+     * average of every class's F1 (each class as the positive one).
+     */
+    public double f1() {
+        if (classes == 2) {
+            return f1(1);
+        }
+        double sum = 0;
+        for (int c = 0; c < classes; c++) {
+            sum += f1(c);
+        }
+        return sum / classes;
+    }
 }

@@ -2,6 +2,7 @@ package io.seedflow.jobs.study.text;
 
 import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.model.Evaluation;
+import io.seedflow.core.model.PrequentialScore;
 import io.seedflow.jobs.study.StudyReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -117,12 +118,35 @@ final class TextStudyReport {
         return StudyReport.meanSd(runs.stream().map(f::applyAsDouble).toList(), 3);
     }
 
+    /**
+     * F1 (class {@code positive}) of core's {@link PrequentialScore} window of {@code window} predictions at each of
+     * {@code points} positions along the stream; NaN where the window holds no example of the class and none was
+     * predicted as it (F1 is undefined there).
+     */
+    static double[][] windowF1(int[] predicted, int[] labels, int window, int points, int positive) {
+        double[][] curve = new double[points][2];
+        PrequentialScore score = new PrequentialScore(2, window);
+        int fed = 0;
+        for (int p = 0; p < points; p++) {
+            int until = (int) ((long) (p + 1) * predicted.length / points);
+            for (; fed < until; fed++) {
+                score.add(predicted[fed], labels[fed]);
+            }
+            Evaluation e = score.window();
+            boolean defined = e.count(positive, positive) + e.count(1 - positive, positive)
+                    + e.count(positive, 1 - positive) > 0;
+            curve[p][0] = until;
+            curve[p][1] = defined ? e.f1(positive) : Double.NaN;
+        }
+        return curve;
+    }
+
     /** Prequential F1 over the last {@link #WINDOW} mails along the stream, mean over seeds, per method. */
     static void writeStreamPng(Path file, List<TextStudy.Run> runs, int[] labels, int trainCount) {
         Map<String, List<double[][]>> by = new LinkedHashMap<>();
         for (TextStudy.Run r : runs) {
             if (r.predictions() != null) {
-                by.computeIfAbsent(r.method(), k -> new ArrayList<>()).add(PrequentialScore.windowF1(r.predictions(),
+                by.computeIfAbsent(r.method(), k -> new ArrayList<>()).add(windowF1(r.predictions(),
                         labels, WINDOW, CURVE_POINTS, TextStudy.SPAM));
             }
         }

@@ -21,11 +21,11 @@ class TextStudyFilesTest {
         assertThat(last.count(1, 1)).isEqualTo(1);
         assertThat(last.f1(1)).isEqualTo(2.0 / 3);
         assertThat(last.accuracy()).isEqualTo(2.0 / 3);
-        double[][] curve = PrequentialScore.windowF1(predicted, labels, 2, 3, 1);
+        double[][] curve = TextStudyReport.windowF1(predicted, labels, 2, 3, 1);
         assertThat(curve[0][0]).isEqualTo(2);
         assertThat(curve[0][1]).isZero(); // two spams missed
         assertThat(curve[2][1]).isEqualTo(1.0); // positions 4, 5: the spam found, the ham kept
-        double[][] noSpam = PrequentialScore.windowF1(new int[] {0, 0, 0}, new int[] {0, 0, 0}, 3, 1, 1);
+        double[][] noSpam = TextStudyReport.windowF1(new int[] {0, 0, 0}, new int[] {0, 0, 0}, 3, 1, 1);
         assertThat(noSpam[0][1]).as("no spam, none predicted: F1 undefined").isNaN();
     }
 
