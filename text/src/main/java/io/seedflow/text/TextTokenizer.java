@@ -1,5 +1,7 @@
 package io.seedflow.text;
 
+import io.seedflow.core.error.InvalidTextException;
+import io.seedflow.core.model.encoder.Tokenizer;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.error.InvalidConfigurationException;
@@ -22,7 +24,7 @@ import java.util.function.IntFunction;
  * {@link #encode} returns the real tokens only and truncates to its own {@code maxTokens}. Holds a native handle:
  * {@link #close()} it.
  */
-public final class TextTokenizer implements AutoCloseable {
+public final class TextTokenizer implements Tokenizer {
     /** Default limit on a text's length in UTF-16 chars: far above any event text, below pathological inputs. */
     public static final int DEFAULT_MAX_CHARS = 100_000;
 
@@ -76,6 +78,7 @@ public final class TextTokenizer implements AutoCloseable {
         }
     }
 
+    @Override
     public int maxChars() {
         return maxChars;
     }
@@ -86,6 +89,12 @@ public final class TextTokenizer implements AutoCloseable {
      *
      * @throws InvalidTextException when the text is empty or blank, has no token, or is longer than the limit
      */
+    @Override
+    public int[] tokenIds(String text, int maxTokens) {
+        return encode(text, maxTokens).ids();
+    }
+
+    /** Like {@link #tokenIds}, as a {@link TokenizedText}. */
     public TokenizedText encode(String text, int maxTokens) {
         if (maxTokens < 3) {
             throw new InvalidConfigurationException("maxTokens", maxTokens, "must be >= 3 ([CLS], a token, [SEP])");

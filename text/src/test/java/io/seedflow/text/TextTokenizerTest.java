@@ -6,9 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.error.InvalidTextException;
 import io.seedflow.core.error.PretrainedModelException;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.encoder.EncoderSpec;
+import io.seedflow.core.model.encoder.Tokenizer;
+import io.seedflow.core.model.encoder.Tokenizers;
+import io.seedflow.core.model.ModelSpecs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -175,5 +179,18 @@ class TextTokenizerTest {
         }
         ids.add(102);
         return ids.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    @Test
+    void coresTokenizerSeamFindsMiniLmsVocabularyAndRefusesAnEncoderWithout() {
+        EncoderSpec miniLm = (EncoderSpec) ModelSpecs.parse("encoder:all-minilm-l6-v2:2");
+        try (Tokenizer t = Tokenizers.forEncoder(miniLm, 50)) {
+            assertThat(t.tokenIds("hello world", 128)).containsExactly(tokenizer.encode("hello world", 128).ids());
+            assertThat(t.maxChars()).isEqualTo(50);
+            assertThatThrownBy(() -> t.tokenIds("x".repeat(51), 128)).isInstanceOf(InvalidTextException.class);
+        }
+        EncoderSpec random = (EncoderSpec) ModelSpecs.parse("encoder:bert-L2-H32-A4-F64-V100-P16:3:16");
+        assertThatThrownBy(() -> Tokenizers.forEncoder(random, 50)).isInstanceOf(InvalidConfigurationException.class)
+                .hasMessageContaining(random.toText()).hasMessageContaining("has no tokenizer");
     }
 }

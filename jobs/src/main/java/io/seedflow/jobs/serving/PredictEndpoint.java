@@ -7,7 +7,7 @@ import io.seedflow.core.model.Model;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.model.encoder.EncoderSpec;
-import io.seedflow.text.InvalidTextException;
+import io.seedflow.core.error.InvalidTextException;
 
 /**
  * {@code POST /v1/predict}: class probabilities from core's {@link Model#probabilities} for the model family the

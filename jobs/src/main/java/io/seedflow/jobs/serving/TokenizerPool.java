@@ -23,7 +23,7 @@ final class TokenizerPool implements AutoCloseable {
     /**
      * The texts as one batch for {@code spec}'s model, tokenized as training does (see {@link TextTokenizer#batch}).
      *
-     * @throws io.seedflow.text.InvalidTextException naming the first text that cannot be tokenized
+     * @throws io.seedflow.core.error.InvalidTextException naming the first text that cannot be tokenized
      * @throws io.seedflow.core.error.InvalidConfigurationException when {@code spec} has no tokenizer
      */
     Batch batch(EncoderSpec spec, List<String> texts, IntFunction<String> textName) {

@@ -1,6 +1,5 @@
-package io.seedflow.text;
+package io.seedflow.core.error;
 
-import io.seedflow.core.error.SeedFlowException;
 
 /** A text cannot be tokenized for the model; {@link #problem()} says why (for a dead-letter reason). */
 public final class InvalidTextException extends SeedFlowException {
