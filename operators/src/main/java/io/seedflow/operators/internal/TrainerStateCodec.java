@@ -1,6 +1,7 @@
 package io.seedflow.operators.internal;
 
 import io.seedflow.core.error.UnsupportedFormatVersionException;
+import io.seedflow.core.log.HeadDelta;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.PerturbationTerm;
 import io.seedflow.core.log.UpdateRecord;
@@ -42,14 +43,19 @@ import java.util.List;
  *                f32 keepFraction)] | u8 hasSubspace [i32 g | g x i32 tensor | i32 tau | tau x (i64 seed,
  *                f32 coefficient) | i32 r | r x f32 removed]
  * </pre>
- * Layout 1 records still decode (no mask, no correction).
+ * Layout 1 records still decode (no mask, no correction). Record layout 3 appends the exact head's delta (format 3):
+ * <pre>
+ * update record: u8 3 | (layout 2 fields) | u8 hasHeadDelta [i32 n | n x (i32 tensor, i32 length,
+ *                length x f32 value)]
+ * </pre>
+ * Layout 2 records still decode (no head delta).
  * The record layout is also the operator's output serializer, so it must never change in place: a new layout gets
  * a new version byte and this class keeps decoding the old ones.
  */
 public final class TrainerStateCodec {
     public static final int LAYOUT_VERSION = 1;
     /** Layout byte of records written now. */
-    public static final int RECORD_LAYOUT = 2;
+    public static final int RECORD_LAYOUT = 3;
     public static final int POINTER_LAYOUT_VERSION = 2;
 
     private TrainerStateCodec() {
@@ -119,6 +125,40 @@ public final class TrainerStateCodec {
         }
         out.writeLong(r.trainerTimeMillis());
         writeSparse(out, r);
+        writeHeadDelta(out, r.headDelta());
+    }
+
+    /** Layout 3 appends the exact head's delta (a presence byte). */
+    private static void writeHeadDelta(DataOutput out, HeadDelta h) throws IOException {
+        out.writeBoolean(h != null);
+        if (h != null) {
+            out.writeInt(h.tensors().length);
+            for (int i = 0; i < h.tensors().length; i++) {
+                out.writeInt(h.tensors()[i]);
+                float[] v = h.values()[i];
+                out.writeInt(v.length);
+                for (float x : v) {
+                    out.writeFloat(x);
+                }
+            }
+        }
+    }
+
+    private static HeadDelta readHeadDelta(DataInput in, long step) throws IOException {
+        if (!in.readBoolean()) {
+            return null;
+        }
+        int n = checkCount(in.readInt(), "head delta tensors", step);
+        int[] tensors = new int[n];
+        float[][] values = new float[n][];
+        for (int i = 0; i < n; i++) {
+            tensors[i] = in.readInt();
+            values[i] = new float[checkLength(in.readInt(), "head delta values", step)];
+            for (int e = 0; e < values[i].length; e++) {
+                values[i][e] = in.readFloat();
+            }
+        }
+        return new HeadDelta(tensors, values);
     }
 
     /** Layout 2 appends the mask and subspace sections (a presence byte each). */
@@ -191,7 +231,7 @@ public final class TrainerStateCodec {
     /** Reads one record written by {@link #writeRecord}. */
     public static UpdateRecord readRecord(DataInput in) throws IOException {
         int layout = in.readUnsignedByte();
-        if (layout != 1 && layout != RECORD_LAYOUT) {
+        if (layout < 1 || layout > RECORD_LAYOUT) {
             throw new UnsupportedFormatVersionException("update record in trainer state", layout, 1, RECORD_LAYOUT);
         }
         int formatVersion = in.readInt();
@@ -221,14 +261,24 @@ public final class TrainerStateCodec {
         long time = in.readLong();
         UpdateMask mask = layout >= 2 ? readMask(in, step) : null;
         SubspaceCorrection subspace = layout >= 2 ? readSubspace(in, step) : null;
+        HeadDelta headDelta = layout >= 3 ? readHeadDelta(in, step) : null;
         return new UpdateRecord(formatVersion, modelId, base, step, statuses[status], decay, terms, eps, lr, batchSize,
-                lineage, time, mask, subspace);
+                lineage, time, mask, subspace, headDelta);
     }
 
     private static int checkCount(int n, String what, long step) throws IOException {
         if (n < 0 || n > 1 << 20) {
             throw new IOException("update record for step " + step + ": " + what + " count " + n
                     + " is outside [0, 2^20]; the state entry is corrupt");
+        }
+        return n;
+    }
+
+    /** Element counts of one tensor are bounded by the largest tensor a model may have (2^28 floats, 1 GiB). */
+    private static int checkLength(int n, String what, long step) throws IOException {
+        if (n < 0 || n > 1 << 28) {
+            throw new IOException("update record for step " + step + ": " + what + " length " + n
+                    + " is outside [0, 2^28]; the state entry is corrupt");
         }
         return n;
     }

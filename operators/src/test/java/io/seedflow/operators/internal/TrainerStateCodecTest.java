@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.seedflow.core.error.UnsupportedFormatVersionException;
+import io.seedflow.core.log.HeadDelta;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.PerturbationTerm;
 import io.seedflow.core.log.UpdateRecord;
@@ -30,6 +31,27 @@ class TrainerStateCodecTest {
             new UpdateMask(List.of(TensorMask.magnitude(0, 0.125f), TensorMask.random(2, -3L, 0.25f))),
             new SubspaceCorrection(List.of(2, 3), List.of(1L, -2L, 3L), List.of(1e-4f, -0f, 3e-4f), List.of(5e-6f)));
 
+    static final UpdateRecord HYBRID = SPARSE.withHeadDelta(new HeadDelta(new int[] {4, 5},
+            new float[][] {{1e-3f, -0f, Float.MIN_VALUE}, {-2.5f}}));
+
+    @Test
+    void aHybridRecordKeepsItsHeadDeltaBitForBit() {
+        UpdateRecord back = TrainerStateCodec.decodeRecord(TrainerStateCodec.encodeRecord(HYBRID));
+        assertThat(back.headDelta().tensors()).containsExactly(4, 5);
+        assertThat(Float.floatToRawIntBits(back.headDelta().values()[0][1])).isEqualTo(Float.floatToRawIntBits(-0f));
+        assertThat(back.headDelta().values()[0]).containsExactly(1e-3f, -0f, Float.MIN_VALUE);
+        assertThat(back.headDelta().values()[1]).containsExactly(-2.5f);
+        assertThat(back).isEqualTo(HYBRID);
+    }
+
+    @Test
+    void layoutTwoRecordsFromOlderCheckpointsStillDecode() {
+        byte[] v3 = TrainerStateCodec.encodeRecord(SPARSE);
+        byte[] v2 = Arrays.copyOf(v3, v3.length - 1); // layout 2 = layout 3 without the head-delta presence byte
+        v2[0] = 2;
+        assertThat(TrainerStateCodec.decodeRecord(v2)).isEqualTo(SPARSE);
+    }
+
     @Test
     void recordAndPointerRoundTripExactly() {
         byte[] bytes = TrainerStateCodec.encodeRecord(RECORD);
@@ -46,7 +68,7 @@ class TrainerStateCodecTest {
     @Test
     void unknownLayoutVersionAndTrailingBytesAreRefused() {
         byte[] bytes = TrainerStateCodec.encodeRecord(RECORD);
-        bytes[0] = 3;
+        bytes[0] = (byte) (TrainerStateCodec.RECORD_LAYOUT + 1);
         assertThatThrownBy(() -> TrainerStateCodec.decodeRecord(bytes))
                 .isInstanceOf(UnsupportedFormatVersionException.class);
         byte[] longer = Arrays.copyOf(TrainerStateCodec.encodeRecord(RECORD), bytes.length + 1);
@@ -56,8 +78,8 @@ class TrainerStateCodecTest {
 
     @Test
     void layoutOneRecordsFromOlderCheckpointsStillDecode() {
-        byte[] v2 = TrainerStateCodec.encodeRecord(RECORD);
-        byte[] v1 = Arrays.copyOf(v2, v2.length - 2); // layout 1 = layout 2 without the two presence bytes
+        byte[] v3 = TrainerStateCodec.encodeRecord(RECORD);
+        byte[] v1 = Arrays.copyOf(v3, v3.length - 3); // layout 1 = layout 3 without the three presence bytes
         v1[0] = 1;
         assertThat(TrainerStateCodec.decodeRecord(v1)).isEqualTo(RECORD);
     }
