@@ -3,8 +3,6 @@ package io.seedflow.operators;
 import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.LabeledDataset;
-import io.seedflow.core.data.ExampleValidator;
-import io.seedflow.core.data.Rejection;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Evaluation;
@@ -28,7 +26,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
 import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
@@ -71,7 +68,11 @@ import org.apache.flink.util.OutputTag;
  * final watermark), and completes snapshot uploads; {@link #close} releases backends and the uploader.
  * Examples from the holdout source ({@code seedflow.trainer.holdout-source}) are kept in memory and evaluated on
  * every {@code holdout-eval-interval-steps} steps (metric {@code seedflowHoldoutAccuracy}), never trained on.
- * Examples the model cannot take go to {@link #REJECTED} (the job's decode stage should have dead-lettered them).
+ *
+ * <p>Input is validated upstream, once: the job's decode stage checks every example against the same model spec
+ * (feature count, finite values, label range) and dead-letters the bad ones. The trainer only checks, in constant
+ * time, that an example fits the spec's shape (feature count, label range), so that a job wiring a decode stage of
+ * another spec fails loudly instead of training on misaligned rows; it does not re-scan the values.
  *
  * <p>Old snapshots are retired by {@link SnapshotRetention} ({@code seedflow.snapshot.retain-*}): at each checkpoint
  * the function notes every loaded model's pointer; when that checkpoint completes, snapshots below it, outside the
@@ -85,9 +86,6 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private static final long END_OF_INPUT = Long.MAX_VALUE;
     private static final java.time.Duration END_OF_INPUT_UPLOAD_WAIT = java.time.Duration.ofMinutes(5);
 
-    /** Examples refused by {@link ExampleValidator}; they are not trained on and take no step. */
-    public static final OutputTag<TrainingExample> REJECTED =
-            new OutputTag<>("seedflow-rejected-examples", TypeInformation.of(TrainingExample.class));
     /** One announcement per stored snapshot (the base snapshot included), in step order per model. */
     public static final OutputTag<SnapshotAnnouncement> SNAPSHOTS =
             new OutputTag<>("seedflow-snapshots", TypeInformation.of(SnapshotAnnouncement.class));
@@ -96,7 +94,6 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
 
     private transient ModelSpec spec;
     private transient ZoOptions options;
-    private transient ExampleValidator validator;
     private transient int batchSize;
     private transient long maxWaitMillis;
     private transient int snapshotInterval;
@@ -131,7 +128,6 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     public void open(OpenContext openContext) {
         spec = ModelSpecs.parse(conf.get(ZoTrainerOptions.MODEL_SPEC));
         options = ZoTrainerOptions.zoOptions(conf);
-        validator = new ExampleValidator(spec.inputWidth(), spec.classes());
         batchSize = conf.get(ZoTrainerOptions.BATCH_SIZE);
         maxWaitMillis = conf.get(ZoTrainerOptions.MAX_WAIT).toMillis();
         snapshotInterval = conf.get(ZoTrainerOptions.SNAPSHOT_INTERVAL);
@@ -165,12 +161,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
 
     @Override
     public void processElement(TrainingExample example, Context ctx, Collector<UpdateRecord> out) throws Exception {
-        Optional<Rejection> rejection = validator.check(example.features, example.label);
-        if (rejection.isPresent()) {
-            metrics.rejected();
-            ctx.output(REJECTED, example);
-            return;
-        }
+        requireFitsSpec(example);
         trainer(ctx);
         completeSnapshots(ctx);
         if (holdoutSource != null && holdoutSource.equals(example.source)) {
@@ -191,6 +182,17 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             flushTimer.update(at);
             // fires on the final watermark of a bounded input, so its last partial batch is trained too
             ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+        }
+    }
+
+    /** Constant time: the values were checked by the decode stage (see the class comment). */
+    private void requireFitsSpec(TrainingExample example) {
+        if (example.features == null || example.features.length != spec.inputWidth() || example.label < 0
+                || example.label >= spec.classes()) {
+            throw new IllegalArgumentException("the trainer of model spec " + conf.get(ZoTrainerOptions.MODEL_SPEC)
+                    + " expects " + spec.inputWidth() + " features and a label in [0, " + spec.classes() + "), got "
+                    + example + " with label " + example.label + "; its input must come from a decode stage "
+                    + "that validates against the same spec");
         }
     }
 

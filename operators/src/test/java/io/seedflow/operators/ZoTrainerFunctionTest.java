@@ -212,6 +212,24 @@ class ZoTrainerFunctionTest {
         assertThat(replica.parameters().weightsSha256()).isEqualTo(expectedWeights);
     }
 
+    /** Values are the decode stage's to check; an example of another shape means a miswired job and fails it. */
+    @Test
+    void anExampleThatDoesNotFitTheSpecFailsTheTrainerNamingTheShapes() throws Exception {
+        try (var h = harness(new ZoTrainerFunction(conf(SMALL, tmp, 5, 100)))) {
+            h.open();
+            TrainingExample narrow = new TrainingExample(MODEL, new float[7], 0, "events", 0, 0);
+            TrainingExample badLabel = new TrainingExample(MODEL, new float[8], 3, "events", 0, 1);
+            for (TrainingExample e : List.of(narrow, badLabel)) {
+                assertThatThrownBy(() -> h.processElement(e, 0))
+                        .isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageContaining("expects 8 features and a label in [0, 3)")
+                        .hasMessageContaining("features=" + e.features.length)
+                        .hasMessageContaining("label " + e.label);
+            }
+            assertThat(h.extractOutputValues()).isEmpty();
+        }
+    }
+
     @Test
     void endOfInputTrainsTheLastPartialBatch() throws Exception {
         try (var h = harness(new ZoTrainerFunction(conf(SMALL, tmp, 5, 100)))) {

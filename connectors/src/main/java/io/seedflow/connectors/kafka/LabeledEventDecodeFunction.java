@@ -1,6 +1,5 @@
 package io.seedflow.connectors.kafka;
 
-import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.connectors.registry.SchemaRegistryException;
@@ -11,7 +10,6 @@ import io.seedflow.core.data.RejectionReason;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.schemas.LabeledEvent;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -21,16 +19,18 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Decodes each {@link RawEvent} as a Confluent-wire-format {@link LabeledEvent} and checks it with core's
- * {@link ExampleValidator}; good events become {@link TrainingExample}s (with topic/partition/offset as their
- * lineage), bad ones go to {@link #DEAD_LETTERS} with a {@link RejectionReason} and their original bytes.
+ * Decodes each {@link RawEvent} as a Confluent-wire-format {@link LabeledEvent} ({@link LabeledEventReader}: the
+ * features straight into a {@code float[]}) and checks it with core's {@link ExampleValidator}; good events become
+ * {@link TrainingExample}s (with topic/partition/offset as their lineage, and the decoded feature array itself, not a
+ * copy), bad ones go to {@link #DEAD_LETTERS} with a {@link RejectionReason} and their original bytes. This is the
+ * only validation on the ingest path: the trainer takes what passes here as valid for the same model spec.
  *
  * <p>Only faults of the record are dead-lettered. A {@link SchemaRegistryException} (registry unreachable or
  * refusing) is not: it propagates and fails the task, so that Flink restarts from the last checkpoint and retries
  * the record instead of losing a good event.
  *
  * <p>Lifecycle: constructed at job build time with validated settings; {@link #open} creates the registry client
- * and codec; {@link #close} closes the client.
+ * and reader; {@link #close} closes the client.
  */
 public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, TrainingExample> {
     private static final long serialVersionUID = 1L;
@@ -45,7 +45,7 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
     private final String acceptedModelId; // nullable: any model id
 
     private transient ConfluentRegistryClient client;
-    private transient ConfluentAvroCodec<LabeledEvent> codec;
+    private transient LabeledEventReader reader;
     private transient ExampleValidator validator;
     private transient Counter decoded;
     private transient Counter deadLettered;
@@ -69,7 +69,7 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
     @Override
     public void open(OpenContext openContext) {
         client = ConfluentRegistryClient.create(RegistrySettings.fromMap(registry));
-        codec = ConfluentAvroCodec.forClass(LabeledEvent.class, client);
+        reader = new LabeledEventReader(client);
         validator = new ExampleValidator(featureCount, classes);
         decoded = getRuntimeContext().getMetricGroup().counter("seedflowDecodedEvents");
         deadLettered = getRuntimeContext().getMetricGroup().counter("seedflowDeadLetteredEvents");
@@ -81,9 +81,9 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
             reject(ctx, raw, RejectionReason.UNDECODABLE, "the record has no value (a tombstone)");
             return;
         }
-        LabeledEvent event;
+        DecodedLabeledEvent event;
         try {
-            event = codec.decode(raw.value);
+            event = reader.read(raw.value);
         } catch (WireFormatException e) {
             RejectionReason reason = e.reason() == WireFormatException.Reason.UNKNOWN_SCHEMA_ID
                     ? RejectionReason.UNKNOWN_SCHEMA_ID : RejectionReason.UNDECODABLE;
@@ -91,36 +91,25 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
             return;
         }
         // SchemaRegistryException is deliberately not caught: see the class comment
-        String modelId = event.getModelId().toString();
+        String modelId = event.modelId();
         if (acceptedModelId != null && !acceptedModelId.equals(modelId)) {
             reject(ctx, raw, RejectionReason.UNKNOWN_MODEL,
                     "model id '" + modelId + "' is not trained here; expected '" + acceptedModelId + "'");
             return;
         }
-        float[] features = toArray(event.getDenseFeatures());
-        Optional<Rejection> rejection = validator.check(features, event.getLabel());
+        float[] features = event.denseFeatures();
+        Optional<Rejection> rejection = validator.check(features, event.label());
         if (rejection.isPresent()) {
             reject(ctx, raw, rejection.get().reason(), rejection.get().message());
             return;
         }
         decoded.inc();
-        out.collect(new TrainingExample(modelId, features, event.getLabel(), raw.topic, raw.partition, raw.offset));
+        out.collect(new TrainingExample(modelId, features, event.label(), raw.topic, raw.partition, raw.offset));
     }
 
     private void reject(Context ctx, RawEvent raw, RejectionReason reason, String message) {
         deadLettered.inc();
         ctx.output(DEAD_LETTERS, new DeadLetter(reason, message, raw));
-    }
-
-    private static float[] toArray(List<Float> values) {
-        if (values == null) {
-            return null;
-        }
-        float[] a = new float[values.size()];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = values.get(i);
-        }
-        return a;
     }
 
     @Override

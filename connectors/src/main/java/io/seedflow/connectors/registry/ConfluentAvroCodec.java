@@ -1,6 +1,5 @@
 package io.seedflow.connectors.registry;
 
-import io.seedflow.connectors.registry.WireFormatException.Reason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,9 +7,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.avro.Schema;
-import org.apache.avro.SchemaCompatibility;
-import org.apache.avro.SchemaCompatibility.SchemaPairCompatibility;
-import org.apache.avro.SchemaParseException;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
 import org.apache.avro.io.DecoderFactory;
@@ -35,6 +31,7 @@ public final class ConfluentAvroCodec<T extends SpecificRecord> {
     private final SpecificData data;
     private final SpecificDatumWriter<T> writer;
     private final SchemaRegistry registry;
+    private final WriterSchemas writerSchemas;
     private final Map<String, Integer> idBySubject = new ConcurrentHashMap<>();
     private final Map<Integer, SpecificDatumReader<T>> readerById = new ConcurrentHashMap<>();
 
@@ -45,6 +42,7 @@ public final class ConfluentAvroCodec<T extends SpecificRecord> {
         this.readerSchemaJson = readerSchema.toString();
         this.writer = new SpecificDatumWriter<>(readerSchema, data);
         this.registry = registry;
+        this.writerSchemas = new WriterSchemas(schema, registry);
     }
 
     /** A codec for the generated record class {@code type}; its schema is registered on first encode. */
@@ -108,61 +106,17 @@ public final class ConfluentAvroCodec<T extends SpecificRecord> {
      */
     public T decode(byte[] record) {
         int id = ConfluentWireFormat.readSchemaId(record);
-        SpecificDatumReader<T> reader = readerById.computeIfAbsent(id, this::newReader);
-        int bodyLength = record.length - ConfluentWireFormat.HEADER_LENGTH;
-        // Avro's reader trusts lengths and counts from the input (huge allocations, and an endless loop on a
-        // negative block byte count), so the bytes are checked against the writer schema first.
-        String problem = AvroBinaryValidator.problem(reader.getSchema(), record, ConfluentWireFormat.HEADER_LENGTH,
-                bodyLength);
-        if (problem != null) {
-            throw new WireFormatException(Reason.MALFORMED_PAYLOAD, "malformed Avro payload for schema id " + id
-                    + " (" + describe(reader.getSchema()) + ", " + bodyLength + " body bytes): " + problem);
-        }
+        SpecificDatumReader<T> reader = readerById.computeIfAbsent(id,
+                i -> new SpecificDatumReader<>(writerSchemas.forId(i), readerSchema, data));
+        writerSchemas.requireOneDatum(id, reader.getSchema(), record);
         BinaryDecoder decoder = DecoderFactory.get().binaryDecoder(record, ConfluentWireFormat.HEADER_LENGTH,
-                bodyLength, null);
+                record.length - ConfluentWireFormat.HEADER_LENGTH, null);
         try {
             return reader.read(null, decoder);
         } catch (IOException | RuntimeException e) {
             // not expected after validation; still a fault of this record (e.g. a string that is not UTF-8 in a
             // way the reader refuses)
-            throw new WireFormatException(Reason.MALFORMED_PAYLOAD, "malformed Avro payload for schema id " + id
-                    + " (" + describe(reader.getSchema()) + ", " + bodyLength + " body bytes): " + e, e);
+            throw WriterSchemas.malformed(id, reader.getSchema(), record, e.toString(), e);
         }
-    }
-
-    private SpecificDatumReader<T> newReader(int id) {
-        String writerJson;
-        try {
-            writerJson = registry.schemaById(id);
-        } catch (UnknownSchemaIdException e) {
-            throw new WireFormatException(Reason.UNKNOWN_SCHEMA_ID, e.getMessage(), e);
-        }
-        Schema writerSchema;
-        try {
-            writerSchema = new Schema.Parser().parse(writerJson);
-        } catch (SchemaParseException e) {
-            throw new WireFormatException(Reason.INCOMPATIBLE_SCHEMA, "schema id " + id + " in registry "
-                    + registry.location() + " is not a valid Avro schema: " + e.getMessage(), e);
-        }
-        SchemaPairCompatibility compatibility =
-                SchemaCompatibility.checkReaderWriterCompatibility(readerSchema, writerSchema);
-        if (compatibility.getType() != SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
-            throw new WireFormatException(Reason.INCOMPATIBLE_SCHEMA, "schema id " + id + " ("
-                    + describe(writerSchema) + ") cannot be read as " + describe(readerSchema) + ": "
-                    + compatibility.getResult().getIncompatibilities().get(0).getMessage() + " at "
-                    + compatibility.getResult().getIncompatibilities().get(0).getLocation());
-        }
-        return new SpecificDatumReader<>(writerSchema, readerSchema, data);
-    }
-
-    private static String describe(Schema schema) {
-        if (schema.getType() != Schema.Type.UNION) {
-            return schema.getFullName();
-        }
-        StringBuilder b = new StringBuilder("union[");
-        for (Schema branch : schema.getTypes()) {
-            b.append(b.length() > 6 ? ", " : "").append(branch.getFullName());
-        }
-        return b.append(']').toString();
     }
 }

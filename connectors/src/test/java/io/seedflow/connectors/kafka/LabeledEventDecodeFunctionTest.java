@@ -84,6 +84,18 @@ class LabeledEventDecodeFunctionTest {
         }
     }
 
+    @Test
+    void aTextEventReachingADenseModelIsDeadLetteredForItsMissingFeatures() throws Exception {
+        LabeledEvent text = LabeledEvent.newBuilder().setEventId("t").setEventTime(Instant.EPOCH).setModelId("m")
+                .setLabel(1).setText("hello").build();
+        try (var harness = harness(registryServer.clientOptions(null))) {
+            harness.processElement(raw(3, codec.encode("events-value", text)), 0);
+            assertThat(values(harness)).isEmpty();
+            assertThat(harness.getSideOutput(LabeledEventDecodeFunction.DEAD_LETTERS))
+                    .extracting(r -> r.getValue().reason).containsExactly(RejectionReason.MISSING_FEATURES);
+        }
+    }
+
     /** A registry that cannot be reached is not the record's fault: the task must fail (and Flink retry), not drop it. */
     @Test
     void unreachableRegistryFailsTheTaskInsteadOfDeadLettering() throws Exception {

@@ -11,7 +11,7 @@ import org.apache.flink.metrics.MetricGroup;
 
 /**
  * The trainer's metrics, as they appear in the Flink dashboard (operator "ZO trainer", names prefixed
- * {@code seedflow}): counters of steps, events trained, holdout events, snapshots stored and rejected examples; a
+ * {@code seedflow}): counters of steps, events trained, holdout events and snapshots stored; a
  * steps/s meter (60 s window); gauges of the smoothed loss, |g|, the model version, the snapshot age and the holdout
  * accuracy. Gauges show the model this subtask trained last (one model per trainer in the usual deployment).
  */
@@ -23,7 +23,6 @@ public final class TrainerMetrics {
     private final Counter eventsTrained;
     private final Counter holdoutEvents;
     private final Counter snapshotsStored;
-    private final Counter rejected;
     private final LongSupplier clock;
     private volatile double smoothedLoss = Double.NaN;
     private volatile double gradientNorm = Double.NaN;
@@ -37,7 +36,6 @@ public final class TrainerMetrics {
         eventsTrained = group.counter("seedflowEventsTrained");
         holdoutEvents = group.counter("seedflowHoldoutEvents");
         snapshotsStored = group.counter("seedflowSnapshotsStored");
-        rejected = group.counter("seedflowRejectedExamples");
         group.meter("seedflowStepsPerSecond", new MeterView(steps));
         group.meter("seedflowEventsTrainedPerSecond", new MeterView(eventsTrained));
         group.gauge("seedflowLoss", (Gauge<Double>) () -> smoothedLoss);
@@ -83,10 +81,6 @@ public final class TrainerMetrics {
 
     public void holdoutAccuracy(double accuracy) {
         holdoutAccuracy = accuracy;
-    }
-
-    public void rejected() {
-        rejected.inc();
     }
 
     private double snapshotAgeSeconds() {
