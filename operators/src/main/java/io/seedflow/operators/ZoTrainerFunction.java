@@ -5,7 +5,10 @@ import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.Evaluation;
+import io.seedflow.core.model.InputKind;
+import io.seedflow.core.model.PrequentialScore;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.session.BackendFactory;
@@ -14,7 +17,6 @@ import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.operators.internal.BatchAssembler;
-import io.seedflow.operators.internal.HoldoutSet;
 import io.seedflow.operators.internal.SnapshotRestore;
 import io.seedflow.operators.internal.SnapshotPointer;
 import io.seedflow.operators.internal.SnapshotRetention;
@@ -32,6 +34,8 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -66,8 +70,11 @@ import org.apache.flink.util.OutputTag;
  * metrics; {@link #processElement} buffers, trains full batches; {@link #onTimer} trains a partial batch once
  * {@code max-wait} of processing time has passed since its first example, or at the end of a bounded input (the
  * final watermark), and completes snapshot uploads; {@link #close} releases backends and the uploader.
- * Examples from the holdout source ({@code seedflow.trainer.holdout-source}) are kept in memory and evaluated on
- * every {@code holdout-eval-interval-steps} steps (metric {@code seedflowHoldoutAccuracy}), never trained on.
+ * Examples from the holdout source ({@code seedflow.trainer.holdout-source}) are kept in keyed state (the newest
+ * {@code holdout-size}) and evaluated on every {@code holdout-eval-interval-steps} steps (metric
+ * {@code seedflowHoldoutAccuracy}), never trained on; they survive restores. Every batch is first scored by the
+ * weights before they train on it (prequential, test-then-train: {@code seedflowPrequentialAccuracy} / {@code F1} over
+ * the newest {@code prequential-window} examples and in total), the score also in keyed state.
  *
  * <p>Input is validated upstream, once: the job's decode stage checks every example against the same model spec
  * (feature count, finite values, label range) and dead-letters the bad ones. The trainer only checks, in constant
@@ -100,8 +107,10 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private transient String holdoutSource;
     private transient int holdoutSize;
     private transient int holdoutEvalInterval;
+    private transient int prequentialWindow;
+    private transient volatile Evaluation lastPrequentialTotal;
+    private transient volatile double lastHoldoutAccuracy;
     private transient Map<String, TrainingSession> trainers;
-    private transient Map<String, HoldoutSet> holdouts;
     private transient SnapshotUploader uploader;
     private transient TrainerMetrics metrics;
     private transient BackendFactory backends;
@@ -117,6 +126,11 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private transient ValueState<Integer> bufferedCount;
     private transient ValueState<Long> nextStep;
     private transient ValueState<Long> flushTimer;
+    /** The newest holdout examples, a ring of holdout-size slots, and how many were ever added. */
+    private transient MapState<Integer, TrainingExample> holdoutExamples;
+    private transient ValueState<Long> holdoutAdded;
+    /** The model's {@link PrequentialScore}, as bytes. */
+    private transient ValueState<byte[]> prequential;
 
     /** @param conf the {@link ZoTrainerOptions} settings; validated here, so a bad value fails at job build time */
     public ZoTrainerFunction(Configuration conf) {
@@ -134,8 +148,9 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         holdoutSource = conf.get(ZoTrainerOptions.HOLDOUT_SOURCE);
         holdoutSize = conf.get(ZoTrainerOptions.HOLDOUT_SIZE);
         holdoutEvalInterval = conf.get(ZoTrainerOptions.HOLDOUT_EVAL_INTERVAL);
+        prequentialWindow = conf.get(ZoTrainerOptions.PREQUENTIAL_WINDOW);
+        lastHoldoutAccuracy = Double.NaN;
         trainers = new HashMap<>();
-        holdouts = new HashMap<>();
         uploader = new SnapshotUploader(new FileSystemSnapshotStore(conf.get(ZoTrainerOptions.SNAPSHOT_DIR)),
                 System::currentTimeMillis, "seedflow-snapshot-upload-"
                         + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
@@ -157,6 +172,10 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         bufferedCount = getRuntimeContext().getState(new ValueStateDescriptor<>("buffered-count", Types.INT));
         nextStep = getRuntimeContext().getState(new ValueStateDescriptor<>("next-step", Types.LONG));
         flushTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("flush-timer", Types.LONG));
+        holdoutExamples = getRuntimeContext().getMapState(new MapStateDescriptor<>("holdout-examples", Types.INT,
+                TypeInformation.of(TrainingExample.class)));
+        holdoutAdded = getRuntimeContext().getState(new ValueStateDescriptor<>("holdout-added", Types.LONG));
+        prequential = getRuntimeContext().getState(new ValueStateDescriptor<>("prequential-score", bytes));
     }
 
     @Override
@@ -165,8 +184,10 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         trainer(ctx);
         completeSnapshots(ctx);
         if (holdoutSource != null && holdoutSource.equals(example.source)) {
-            holdouts.computeIfAbsent(ctx.getCurrentKey(), k -> new HoldoutSet(holdoutSize, spec.inputWidth()))
-                    .add(example.features, example.label);
+            Long added = holdoutAdded.value();
+            long n = added == null ? 0 : added;
+            holdoutExamples.put((int) (n % holdoutSize), example);
+            holdoutAdded.update(n + 1);
             metrics.holdoutEvent();
             return;
         }
@@ -187,12 +208,16 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
 
     /** Constant time: the values were checked by the decode stage (see the class comment). */
     private void requireFitsSpec(TrainingExample example) {
-        if (example.features == null || example.features.length != spec.inputWidth() || example.label < 0
-                || example.label >= spec.classes()) {
+        boolean text = spec.inputKind() == InputKind.TOKENS;
+        boolean fits = text ? example.tokenIds != null && example.tokenIds.length >= 1
+                && example.tokenIds.length <= spec.inputWidth()
+                : example.features != null && example.features.length == spec.inputWidth();
+        if (!fits || example.label < 0 || example.label >= spec.classes()) {
             throw new IllegalArgumentException("the trainer of model spec " + conf.get(ZoTrainerOptions.MODEL_SPEC)
-                    + " expects " + spec.inputWidth() + " features and a label in [0, " + spec.classes() + "), got "
-                    + example + " with label " + example.label + "; its input must come from a decode stage "
-                    + "that validates against the same spec");
+                    + " expects " + (text ? "1 to " + spec.inputWidth() + " token ids" : spec.inputWidth()
+                    + " features") + " and a label in [0, " + spec.classes() + "), got " + example + " with label "
+                    + example.label + "; its input must come from a decode stage that validates against the same "
+                    + "spec");
         }
     }
 
@@ -230,8 +255,11 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         if (examples.isEmpty()) {
             return;
         }
-        UpdateRecord record = trainer.step(BatchAssembler.batch(examples, spec.inputWidth()),
-                BatchAssembler.lineage(examples));
+        Batch batch = BatchAssembler.batch(examples, spec);
+        if (prequentialWindow > 0) {
+            scorePrequentially(trainer, batch);
+        }
+        UpdateRecord record = trainer.step(batch, BatchAssembler.lineage(examples));
         metrics.stepped(record);
         nextStep.update(record.step() + 1);
         logTail.add(TrainerStateCodec.encodeRecord(record));
@@ -239,17 +267,35 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             submit(ctx, List.of(trainer.takeSnapshot()));
         }
         if (record.step() % holdoutEvalInterval == 0) {
-            evaluateHoldout(modelId, trainer);
+            evaluateHoldout(trainer);
         }
         out.collect(record);
     }
 
-    private void evaluateHoldout(String modelId, TrainingSession trainer) {
-        HoldoutSet holdout = holdouts.get(modelId);
-        if (holdout != null && holdout.size() > 0) {
-            Evaluation e = trainer.evaluate(new LabeledDataset("holdout", holdout.features(), holdout.labels(),
-                    holdout.size(), spec.inputWidth(), spec.classes()), holdout.size(), 256);
-            metrics.holdoutAccuracy(e.accuracy());
+    /** Test, then train: the batch scored by the weights before they train on it, kept in state. */
+    private void scorePrequentially(TrainingSession trainer, Batch batch) throws Exception {
+        byte[] stored = prequential.value();
+        PrequentialScore score = stored == null ? new PrequentialScore(spec.classes(), prequentialWindow)
+                : PrequentialScore.fromBytes(stored, prequentialWindow);
+        int[] predicted = trainer.predict(batch);
+        for (int i = 0; i < predicted.length; i++) {
+            score.add(predicted[i], batch.labels()[i]);
+        }
+        prequential.update(score.toBytes());
+        lastPrequentialTotal = score.total();
+        metrics.prequential(score.window(), lastPrequentialTotal);
+    }
+
+    /** Accuracy of the current weights on the holdout examples kept in state (they survive restores). */
+    private void evaluateHoldout(TrainingSession trainer) throws Exception {
+        List<TrainingExample> holdout = new ArrayList<>();
+        for (TrainingExample e : holdoutExamples.values()) {
+            holdout.add(e);
+        }
+        if (!holdout.isEmpty()) {
+            Evaluation e = trainer.evaluate(BatchAssembler.dataset("holdout", holdout, spec), holdout.size(), 256);
+            lastHoldoutAccuracy = e.accuracy();
+            metrics.holdoutAccuracy(lastHoldoutAccuracy);
         }
     }
 
@@ -391,6 +437,16 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     @Override
     public TypeInformation<UpdateRecord> getProducedType() {
         return new UpdateRecordTypeInfo();
+    }
+
+    /** The newest prequential score of the model last scored (total, over every example); for tests and diagnostics. */
+    public Evaluation lastPrequentialTotal() {
+        return lastPrequentialTotal;
+    }
+
+    /** The newest holdout accuracy (NaN before the first evaluation); for tests and diagnostics. */
+    public double lastHoldoutAccuracy() {
+        return lastHoldoutAccuracy;
     }
 
     /** SHA-256 of the live weights of {@code modelId} (null if not loaded); for tests and diagnostics. */

@@ -2,7 +2,6 @@ package io.seedflow.operators;
 
 import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.error.InvalidConfigurationException;
-import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.settings.Setting;
@@ -60,6 +59,7 @@ public final class ZoTrainerOptions {
     public static final ConfigOption<Double> FINAL_LEARNING_RATE_FRACTION =
             FlinkOptions.of(TrainerSettings.FINAL_LEARNING_RATE_FRACTION);
     public static final ConfigOption<Double> HEAD_LEARNING_RATE = FlinkOptions.of(TrainerSettings.HEAD_LEARNING_RATE);
+    public static final ConfigOption<Integer> PREQUENTIAL_WINDOW = FlinkOptions.of(TrainerSettings.PREQUENTIAL_WINDOW);
 
     private ZoTrainerOptions() {
     }
@@ -76,6 +76,7 @@ public final class ZoTrainerOptions {
                         conf.get(TRAINABLE_TENSORS)))
                 .subspace(new SubspaceOptions(conf.get(SUBSPACE_TENSORS), conf.get(SUBSPACE_WINDOW),
                         conf.get(SUBSPACE_THRESHOLD)))
+                .headLearningRate(conf.get(HEAD_LEARNING_RATE))
                 .build();
     }
 
@@ -93,14 +94,6 @@ public final class ZoTrainerOptions {
                     + TrainerSettings.SNAPSHOT_DIR.doc());
         }
         ModelSpec spec = ModelSpecs.parse(conf.get(MODEL_SPEC));
-        if (spec.inputKind() != InputKind.DENSE) {
-            throw new InvalidConfigurationException(MODEL_SPEC.key(), spec.toText(), "the streaming trainer takes "
-                    + "dense feature events; text events for the encoder family are not wired into it yet");
-        }
-        if (conf.get(HEAD_LEARNING_RATE) != 0) {
-            throw new InvalidConfigurationException(HEAD_LEARNING_RATE.key(), conf.get(HEAD_LEARNING_RATE),
-                    "must be 0 in the streaming trainer (an exact-gradient head is offline training only so far)");
-        }
         zoOptions(conf).checkModel(spec.tensorSpecs());
         // whether a GPU is usable is checked where the trainer runs (ZoTrainerFunction#open), not on the client
     }

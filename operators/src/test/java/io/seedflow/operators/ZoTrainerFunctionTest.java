@@ -325,4 +325,121 @@ class ZoTrainerFunctionTest {
         noDir.removeConfig(ZoTrainerOptions.SNAPSHOT_DIR);
         assertThatThrownBy(() -> new ZoTrainerFunction(noDir)).hasMessageContaining("seedflow.snapshot.dir");
     }
+
+    private static final String ENCODER = "encoder:bert-L2-H32-A4-F64-V100-P16:3:16";
+
+    /** Tokenized texts (as the decode stage emits them): [CLS]=1 … [SEP]=2, 3 to 16 ids from a vocabulary of 100. */
+    static List<TrainingExample> textExamples(int n, long seed) {
+        Random rnd = new Random(seed);
+        List<TrainingExample> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int[] ids = new int[3 + rnd.nextInt(14)];
+            ids[0] = 1;
+            for (int t = 1; t < ids.length - 1; t++) {
+                ids[t] = 3 + rnd.nextInt(97);
+            }
+            ids[ids.length - 1] = 2;
+            out.add(TrainingExample.ofTokens(MODEL, ids, rnd.nextInt(3), "texts", 0, 1000 + i));
+        }
+        return out;
+    }
+
+    static Stream<Arguments> encoderRefinements() {
+        return Stream.of(
+                Arguments.of("dense ZO", Map.of()),
+                Arguments.of("hybrid: exact head, ZO body with a magnitude mask", Map.of(
+                        "seedflow.zo.perturbations", "1", "seedflow.zo.head-learning-rate", "0.5",
+                        "seedflow.zo.sparse.mask", "MAGNITUDE", "seedflow.zo.sparse.sparsity", "0.5",
+                        "seedflow.zo.trainable-tensors", "layers.1.ffn_out.weight;layers.1.ffn_out.bias")));
+    }
+
+    /** Text events train the encoder; a restore mid-stream continues bit for bit, a replica included. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("encoderRefinements")
+    void anEncoderTrainsOnTokenizedTextAndRestoresBitExactly(String name, Map<String, String> extra)
+            throws Exception {
+        List<TrainingExample> input = textExamples(43, 9);
+        Configuration confA = conf(ENCODER, tmp.resolve("a"), 4, 3);
+        extra.forEach(confA::setString);
+        Configuration confB = conf(ENCODER, tmp.resolve("b"), 4, 3);
+        extra.forEach(confB::setString);
+        ZoTrainerFunction uninterrupted = new ZoTrainerFunction(confA);
+        List<UpdateRecord> expected;
+        String expectedWeights;
+        try (var h = harness(uninterrupted)) {
+            h.open();
+            expected = feed(h, input);
+            expectedWeights = uninterrupted.weightsSha256(MODEL);
+        }
+        assertThat(expected).hasSize(10);
+        if (extra.containsKey("seedflow.zo.head-learning-rate")) {
+            assertThat(expected).allSatisfy(r -> assertThat(r.headDelta()).isNotNull());
+        }
+        List<UpdateRecord> resumed;
+        OperatorSubtaskState state;
+        try (var h = harness(new ZoTrainerFunction(confB))) {
+            h.open();
+            resumed = new ArrayList<>(feed(h, input.subList(0, 22))); // 5 steps, 2 buffered, tail past a snapshot
+            state = h.snapshot(1L, 1L);
+        }
+        ZoTrainerFunction restored = new ZoTrainerFunction(confB);
+        try (var h = harness(restored)) {
+            h.initializeState(state);
+            h.open();
+            resumed.addAll(feed(h, input.subList(22, input.size())));
+            assertThat(restored.weightsSha256(MODEL)).isEqualTo(expectedWeights);
+        }
+        assertThat(timeless(resumed)).isEqualTo(timeless(expected));
+        String baseId = expected.get(0).baseSnapshotId();
+        Snapshot base = SnapshotStore.read(tmp.resolve("b").resolve(baseId + ".safetensors"), baseId);
+        Replica replica = new Replica(MODEL, base.parameters(), base.step());
+        resumed.forEach(replica::apply);
+        assertThat(replica.parameters().weightsSha256()).isEqualTo(expectedWeights);
+    }
+
+    /** Holdout examples and the prequential score live in keyed state: both go on after a restore. */
+    @Test
+    void holdoutAndPrequentialScoresSurviveARestore() throws Exception {
+        Configuration c = conf(SMALL, tmp, 5, 100);
+        c.set(ZoTrainerOptions.HOLDOUT_SOURCE, "holdout");
+        c.set(ZoTrainerOptions.HOLDOUT_EVAL_INTERVAL, 1);
+        c.set(ZoTrainerOptions.PREQUENTIAL_WINDOW, 7);
+        List<TrainingExample> holdout = new ArrayList<>();
+        for (TrainingExample e : examples(12, 8, 3, 21)) {
+            holdout.add(new TrainingExample(MODEL, e.features, e.label, "holdout", 0, e.offset));
+        }
+        OperatorSubtaskState state;
+        try (var h = harness(new ZoTrainerFunction(c))) {
+            h.open();
+            feed(h, holdout);
+            ZoTrainerFunction fn = (ZoTrainerFunction) ((KeyedProcessOperator<?, ?, ?>) h.getOneInputOperator())
+                    .getUserFunction();
+            assertThat(feed(h, examples(20, 8, 3, 22))).hasSize(4);
+            assertThat(fn.lastPrequentialTotal().examples()).isEqualTo(20);
+            assertThat(fn.lastHoldoutAccuracy()).isBetween(0.0, 1.0);
+            state = h.snapshot(1L, 1L);
+        }
+        ZoTrainerFunction restored = new ZoTrainerFunction(c);
+        try (var h = harness(restored)) {
+            h.initializeState(state);
+            h.open();
+            assertThat(feed(h, examples(5, 8, 3, 23))).hasSize(1); // no holdout event since the restore
+            assertThat(restored.lastHoldoutAccuracy()).as("holdout evaluated from restored state").isBetween(0.0, 1.0);
+            assertThat(restored.lastPrequentialTotal().examples()).as("prequential total continues").isEqualTo(25);
+        }
+    }
+
+    @Test
+    void aTextExampleForADenseModelAndViceVersaFailTheTrainer() throws Exception {
+        try (var h = harness(new ZoTrainerFunction(conf(SMALL, tmp.resolve("d"), 5, 100)))) {
+            h.open();
+            assertThatThrownBy(() -> h.processElement(textExamples(1, 1).get(0), 0))
+                    .hasMessageContaining("expects 8 features");
+        }
+        try (var h = harness(new ZoTrainerFunction(conf(ENCODER, tmp.resolve("t"), 5, 100)))) {
+            h.open();
+            assertThatThrownBy(() -> h.processElement(examples(1, 8, 3, 1).get(0), 0))
+                    .hasMessageContaining("expects 1 to 16 token ids");
+        }
+    }
 }

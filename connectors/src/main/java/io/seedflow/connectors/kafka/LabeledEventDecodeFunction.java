@@ -7,7 +7,16 @@ import io.seedflow.connectors.registry.WireFormatException;
 import io.seedflow.core.data.ExampleValidator;
 import io.seedflow.core.data.Rejection;
 import io.seedflow.core.data.RejectionReason;
+import io.seedflow.core.data.TextExampleValidator;
 import io.seedflow.core.data.TrainingExample;
+import io.seedflow.core.error.InvalidTextException;
+import io.seedflow.core.model.InputKind;
+import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.ModelSpecs;
+import io.seedflow.core.model.encoder.EncoderSpec;
+import io.seedflow.core.model.encoder.Tokenizer;
+import io.seedflow.core.model.encoder.Tokenizers;
+import io.seedflow.core.settings.JobSettings;
 import io.seedflow.schemas.LabeledEvent;
 import java.util.HashMap;
 import java.util.Optional;
@@ -20,7 +29,8 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Decodes each {@link RawEvent} as a Confluent-wire-format {@link LabeledEvent} ({@link LabeledEventReader}: the
- * features straight into a {@code float[]}) and checks it with core's {@link ExampleValidator}; good events become
+ * features straight into a {@code float[]}) and checks it with core's {@link ExampleValidator}, or for a text model
+ * ({@link InputKind#TOKENS}) with {@link TextExampleValidator}, tokenizing the text here, once; good events become
  * {@link TrainingExample}s (with topic/partition/offset as their lineage, and the decoded feature array itself, not a
  * copy), bad ones go to {@link #DEAD_LETTERS} with a {@link RejectionReason} and their original bytes. This is the
  * only validation on the ingest path: the trainer takes what passes here as valid for the same model spec.
@@ -40,37 +50,50 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
             new OutputTag<>("seedflow-dead-letters", TypeInformation.of(DeadLetter.class));
 
     private final HashMap<String, String> registry;
-    private final int featureCount;
-    private final int classes;
+    private final String modelSpec;
+    private final int maxTextChars;
     private final String acceptedModelId; // nullable: any model id
 
     private transient ConfluentRegistryClient client;
     private transient LabeledEventReader reader;
-    private transient ExampleValidator validator;
+    private transient ExampleValidator denseValidator; // dense models
+    private transient TextExampleValidator textValidator; // text models
+    private transient Tokenizer tokenizer; // text models
     private transient Counter decoded;
     private transient Counter deadLettered;
 
     /**
      * @param registry where the writer schemas are
-     * @param featureCount the model's input width
-     * @param classes the model's class count
+     * @param modelSpec the model the events are for: its input kind (dense features or text), width and classes
+     * @param maxTextChars the longest text accepted (text models)
      * @param acceptedModelId the only model id accepted (others are dead-lettered as {@code UNKNOWN_MODEL}), or
      *     {@code null} to accept every model id
      */
-    public LabeledEventDecodeFunction(RegistryClientOptions registry, int featureCount, int classes,
+    public LabeledEventDecodeFunction(RegistryClientOptions registry, String modelSpec, int maxTextChars,
             String acceptedModelId) {
-        new ExampleValidator(featureCount, classes); // fails now, at job build time, on a bad width or class count
+        ModelSpec spec = ModelSpecs.parse(modelSpec); // fails now, at job build time, on a bad spec
+        JobSettings.MAX_TEXT_CHARS.check(maxTextChars);
+        if (spec.inputKind() == InputKind.TOKENS) {
+            Tokenizers.forEncoder((EncoderSpec) spec, maxTextChars).close(); // and on a model without a vocabulary
+        }
         this.registry = RegistrySettings.toMap(registry);
-        this.featureCount = featureCount;
-        this.classes = classes;
+        this.modelSpec = spec.toText();
+        this.maxTextChars = maxTextChars;
         this.acceptedModelId = acceptedModelId;
     }
 
     @Override
     public void open(OpenContext openContext) {
+        ModelSpec spec = ModelSpecs.parse(modelSpec);
         client = ConfluentRegistryClient.create(RegistrySettings.fromMap(registry));
         reader = new LabeledEventReader(client);
-        validator = new ExampleValidator(featureCount, classes);
+        if (spec.inputKind() == InputKind.TOKENS) {
+            EncoderSpec encoder = (EncoderSpec) spec;
+            tokenizer = Tokenizers.forEncoder(encoder, maxTextChars);
+            textValidator = new TextExampleValidator(spec.classes(), encoder.maxTokens(), maxTextChars);
+        } else {
+            denseValidator = new ExampleValidator(spec.inputWidth(), spec.classes());
+        }
         decoded = getRuntimeContext().getMetricGroup().counter("seedflowDecodedEvents");
         deadLettered = getRuntimeContext().getMetricGroup().counter("seedflowDeadLetteredEvents");
     }
@@ -89,6 +112,9 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
                     ? RejectionReason.UNKNOWN_SCHEMA_ID : RejectionReason.UNDECODABLE;
             reject(ctx, raw, reason, e.reason() + ": " + e.getMessage());
             return;
+        } catch (InvalidTextException e) {
+            reject(ctx, raw, RejectionReason.INVALID_TEXT, e.getMessage());
+            return;
         }
         // SchemaRegistryException is deliberately not caught: see the class comment
         String modelId = event.modelId();
@@ -97,14 +123,38 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
                     "model id '" + modelId + "' is not trained here; expected '" + acceptedModelId + "'");
             return;
         }
+        TrainingExample example = textValidator != null ? textExample(event, raw, ctx) : denseExample(event, raw, ctx);
+        if (example != null) {
+            decoded.inc();
+            out.collect(example);
+        }
+    }
+
+    private TrainingExample denseExample(DecodedLabeledEvent event, RawEvent raw, Context ctx) {
         float[] features = event.denseFeatures();
-        Optional<Rejection> rejection = validator.check(features, event.label());
+        if (features == null && event.text() != null) {
+            reject(ctx, raw, RejectionReason.WRONG_PAYLOAD, "the model takes " + denseValidator.featureCount()
+                    + " dense features; the event carries text instead");
+            return null;
+        }
+        Optional<Rejection> rejection = denseValidator.check(features, event.label());
         if (rejection.isPresent()) {
             reject(ctx, raw, rejection.get().reason(), rejection.get().message());
-            return;
+            return null;
         }
-        decoded.inc();
-        out.collect(new TrainingExample(modelId, features, event.label(), raw.topic, raw.partition, raw.offset));
+        return new TrainingExample(event.modelId(), features, event.label(), raw.topic, raw.partition, raw.offset);
+    }
+
+    /** Tokenized here, once per event: the trainer and its restores never see the text. */
+    private TrainingExample textExample(DecodedLabeledEvent event, RawEvent raw, Context ctx) {
+        TextExampleValidator.Checked checked = textValidator.check(event.denseFeatures(), event.text(), event.label(),
+                tokenizer);
+        if (checked.refused().isPresent()) {
+            reject(ctx, raw, checked.rejection().reason(), checked.rejection().message());
+            return null;
+        }
+        return TrainingExample.ofTokens(event.modelId(), checked.tokenIds(), event.label(), raw.topic, raw.partition,
+                raw.offset);
     }
 
     private void reject(Context ctx, RawEvent raw, RejectionReason reason, String message) {
@@ -114,6 +164,10 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
 
     @Override
     public void close() {
+        if (tokenizer != null) {
+            tokenizer.close();
+            tokenizer = null;
+        }
         if (client != null) {
             client.close();
             client = null;

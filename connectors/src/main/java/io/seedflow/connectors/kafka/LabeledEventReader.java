@@ -5,11 +5,16 @@ import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.connectors.registry.SchemaRegistryException;
 import io.seedflow.connectors.registry.WireFormatException;
 import io.seedflow.connectors.registry.WriterSchemas;
+import io.seedflow.core.error.InvalidTextException;
 import io.seedflow.schemas.LabeledEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -34,6 +39,7 @@ import org.apache.avro.util.Utf8;
  * this class does not know is skipped, so a newer {@code LabeledEvent} schema does not break it.
  *
  * <p>Errors: {@link WireFormatException} when the bytes are not a labeled event (dead-letter them);
+ * {@link InvalidTextException} when its text is not UTF-8 (dead-letter it);
  * {@link SchemaRegistryException} when the registry cannot be reached (not the record's fault). Not thread-safe: one
  * reader per thread (per subtask), as it reuses its decoders.
  */
@@ -52,6 +58,8 @@ public final class LabeledEventReader {
     private String lastModelId;
     private Utf8 scratch = new Utf8();
     private byte[] floatBytes = new byte[0];
+    private final CharsetDecoder strictUtf8 = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
 
     public LabeledEventReader(SchemaRegistry registry) {
         this.writerSchemas = new WriterSchemas(READER_SCHEMA, registry);
@@ -74,6 +82,8 @@ public final class LabeledEventReader {
             DecodedLabeledEvent event = readFields(writer);
             writer.resolving.drain();
             return event;
+        } catch (InvalidTextException e) {
+            throw e; // a fault of the record's text, dead-lettered with its own reason
         } catch (IOException | RuntimeException e) {
             // not expected after the body check; still a fault of this record (e.g. a string that is not UTF-8)
             throw WriterSchemas.malformed(id, writer.schema, record, e.toString(), e);
@@ -95,12 +105,28 @@ public final class LabeledEventReader {
             } else if (pos == DENSE_FEATURES) {
                 dense = present(field, in) ? readFloats(in, writer.floatsAsWritten) : null;
             } else if (pos == TEXT) {
-                text = present(field, in) ? in.readString() : null;
+                text = present(field, in) ? readText(in) : null;
             } else {
                 GenericDatumReader.skip(field.schema(), in); // event id, time, attributes, fields added later
             }
         }
         return new DecodedLabeledEvent(modelId, label, dense, text);
+    }
+
+    /**
+     * Reads a string strictly: Avro's own {@code readString} replaces bytes that are not UTF-8 with U+FFFD, which
+     * would train on a text the producer never wrote.
+     *
+     * @throws InvalidTextException ({@code NOT_UTF8}) naming the first bad byte
+     */
+    private String readText(ResolvingDecoder in) throws IOException {
+        Utf8 bytes = in.readString(null);
+        try {
+            return strictUtf8.decode(ByteBuffer.wrap(bytes.getBytes(), 0, bytes.getByteLength())).toString();
+        } catch (CharacterCodingException e) {
+            throw new InvalidTextException(InvalidTextException.Problem.NOT_UTF8, "text of " + bytes.getByteLength()
+                    + " bytes is not valid UTF-8 (" + e + ")");
+        }
     }
 
     private String readModelId(ResolvingDecoder in) throws IOException {

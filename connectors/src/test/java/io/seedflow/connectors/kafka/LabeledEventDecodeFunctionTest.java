@@ -10,6 +10,7 @@ import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.connectors.registry.SchemaRegistryException;
 import io.seedflow.core.data.RejectionReason;
+import io.seedflow.core.settings.JobSettings;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.schemas.LabeledEvent;
 import java.net.ServerSocket;
@@ -141,7 +142,8 @@ class LabeledEventDecodeFunctionTest {
     private static OneInputStreamOperatorTestHarness<RawEvent, TrainingExample> harness(RegistryClientOptions options)
             throws Exception {
         var harness = new OneInputStreamOperatorTestHarness<>(
-                new ProcessOperator<>(new LabeledEventDecodeFunction(options, 4, 3, null)));
+                new ProcessOperator<>(new LabeledEventDecodeFunction(options, "mlp:4x3:relu",
+                        JobSettings.MAX_TEXT_CHARS.defaultValue().orElseThrow(), null)));
         harness.open();
         return harness;
     }

@@ -15,5 +15,13 @@ public enum RejectionReason {
     /** A feature is NaN or infinite. */
     NON_FINITE_FEATURE,
     /** The label is outside [0, classes). */
-    LABEL_OUT_OF_RANGE
+    LABEL_OUT_OF_RANGE,
+    /** The event carries the other payload kind than the model takes (features for a text model, or text for one of features). */
+    WRONG_PAYLOAD,
+    /** The text is empty, blank, or has no token in the model's vocabulary. */
+    EMPTY_TEXT,
+    /** The text is longer than the configured limit ({@code seedflow.job.max-text-chars}). */
+    TEXT_TOO_LONG,
+    /** The text's bytes are not valid UTF-8. */
+    INVALID_TEXT
 }

@@ -12,8 +12,10 @@ import java.util.Objects;
 public class TrainingExample {
     /** Key of the trainer; one model per id. */
     public String modelId;
-    /** Dense features, length = the model's input width. */
+    /** Dense features, length = the model's input width; null for a text example. */
     public float[] features;
+    /** Token ids of a text example ([CLS] … [SEP], at most the model's maxTokens); null for a dense example. */
+    public int[] tokenIds;
     /** Class label in [0, classes). */
     public int label;
     /** Where the event came from, e.g. the Kafka topic. */
@@ -35,6 +37,14 @@ public class TrainingExample {
         this.offset = offset;
     }
 
+    /** A text example: its token ids instead of dense features. */
+    public static TrainingExample ofTokens(String modelId, int[] tokenIds, int label, String source, int partition,
+            long offset) {
+        TrainingExample e = new TrainingExample(modelId, null, label, source, partition, offset);
+        e.tokenIds = tokenIds;
+        return e;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof TrainingExample e)) {
@@ -42,17 +52,20 @@ public class TrainingExample {
         }
         return label == e.label && partition == e.partition && offset == e.offset
                 && Objects.equals(modelId, e.modelId) && Arrays.equals(features, e.features)
+                && Arrays.equals(tokenIds, e.tokenIds)
                 && Objects.equals(source, e.source);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(modelId, label, source, partition, offset) * 31 + Arrays.hashCode(features);
+        return Objects.hash(modelId, label, source, partition, offset) * 31 + Arrays.hashCode(features) * 17
+                + Arrays.hashCode(tokenIds);
     }
 
     @Override
     public String toString() {
         return "TrainingExample{modelId=" + modelId + ", label=" + label + ", " + source + "/" + partition + "@"
-                + offset + ", features=" + (features == null ? "null" : features.length) + "}";
+                + offset + (tokenIds != null ? ", tokens=" + tokenIds.length : ", features=" + (features == null ? "null"
+                : features.length)) + "}";
     }
 }

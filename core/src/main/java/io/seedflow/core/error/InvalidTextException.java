@@ -8,7 +8,9 @@ public final class InvalidTextException extends SeedFlowException {
         /** Empty, only whitespace, or nothing the vocabulary has a token for. */
         EMPTY,
         /** More characters than the tokenizer's limit. */
-        TOO_LONG
+        TOO_LONG,
+        /** Bytes that are not valid UTF-8. */
+        NOT_UTF8
     }
 
     private final Problem problem;

@@ -154,6 +154,22 @@ public final class TrainingSession implements AutoCloseable {
         return model.probabilities(params, batch);
     }
 
+    /** The most probable class of every example of {@code batch} under the current weights (the first on ties). */
+    public int[] predict(Batch batch) {
+        float[][] p = probabilities(batch);
+        int[] classes = new int[p.length];
+        for (int i = 0; i < p.length; i++) {
+            int best = 0;
+            for (int c = 1; c < p[i].length; c++) {
+                if (p[i][c] > p[i][best]) {
+                    best = c;
+                }
+            }
+            classes[i] = best;
+        }
+        return classes;
+    }
+
     private static void requireLayout(ModelSpec spec, ParameterSet params, String what, String holder) {
         if (!params.specs().equals(spec.tensorSpecs())) {
             throw new TensorShapeMismatchException(what + " expects tensors " + spec.tensorSpecs() + " but " + holder

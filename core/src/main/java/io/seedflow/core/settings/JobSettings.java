@@ -30,6 +30,10 @@ public final class JobSettings {
                     + "Above the default, raise the dead-letter topic's max.message.bytes to this plus 16 KiB.")
             .check(v -> v >= 0 && v <= DEAD_LETTER_MAX_BYTES_LIMIT, "0 to " + DEAD_LETTER_MAX_BYTES_LIMIT + " bytes")
             .build();
+    public static final Setting<Integer> MAX_TEXT_CHARS = Setting.intSetting("seedflow.job.max-text-chars")
+            .flag("--max-text-chars").defaultValue(100_000)
+            .doc("Longest text of a text event, in UTF-16 chars; a longer one is dead-lettered (TEXT_TOO_LONG) before "
+                    + "it reaches the tokenizer.").check(v -> v >= 1 && v <= 10_000_000, "in [1, 10000000]").build();
     public static final Setting<String> HOLDOUT_TOPIC = Setting.stringSetting("seedflow.job.holdout-topic")
             .flag("--holdout-topic").doc("Holdout events: evaluated on, never trained on; unset = no holdout.")
             .check(s -> !s.isBlank(), "a topic name").build();
@@ -48,7 +52,7 @@ public final class JobSettings {
 
     /** Every job setting, in the order of the reference table. */
     public static final List<Setting<?>> ALL = List.of(EVENTS_TOPIC, UPDATES_TOPIC, DEAD_LETTER_TOPIC,
-            DEAD_LETTER_MAX_BYTES, HOLDOUT_TOPIC, CONSUMER_GROUP, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL);
+            DEAD_LETTER_MAX_BYTES, MAX_TEXT_CHARS, HOLDOUT_TOPIC, CONSUMER_GROUP, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL);
 
     private JobSettings() {
     }

@@ -73,7 +73,7 @@ public final class TrainerSettings {
     public static final Setting<Double> HEAD_LEARNING_RATE = Setting.doubleSetting("seedflow.zo.head-learning-rate")
             .flag("--head-learning-rate").defaultValue(0.0)
             .doc("Train the head (last weight and bias) by its exact gradient at this rate and the body by ZO "
-                    + "(records carry the head delta, format 3); 0 = the head by ZO. Offline training only.")
+                    + "(records carry the head delta, format 3); 0 = the head by ZO.")
             .check(v -> v >= 0 && Double.isFinite(v), "finite and >= 0 (0 = the head is trained by ZO)").build();
     public static final Setting<SparsityOptions.MaskKind> SPARSE_MASK = Setting
             .enumSetting("seedflow.zo.sparse.mask", SparsityOptions.MaskKind.class).flag("--mask")
@@ -142,6 +142,12 @@ public final class TrainerSettings {
     public static final Setting<Integer> HOLDOUT_SIZE = Setting.intSetting("seedflow.trainer.holdout-size")
             .flag("--holdout-size").defaultValue(1000).doc("How many of the newest holdout examples are kept.")
             .check(v -> v >= 1, ">= 1").build();
+    public static final Setting<Integer> PREQUENTIAL_WINDOW = Setting.intSetting("seedflow.trainer.prequential-window")
+            .flag("--prequential-window").defaultValue(1000)
+            .doc("Test-then-train: each batch is scored by the weights before they train on it (one more forward "
+                    + "pass per step); the metrics seedflowPrequentialAccuracy and seedflowPrequentialF1 cover the "
+                    + "newest N examples, their *Total twins every example. 0 = off.")
+            .check(v -> v >= 0 && v <= 1_000_000, "in [0, 1000000]").build();
     public static final Setting<Integer> HOLDOUT_EVAL_INTERVAL = Setting
             .intSetting("seedflow.trainer.holdout-eval-interval-steps").flag("--holdout-eval-interval-steps")
             .defaultValue(100).doc("Steps between evaluations of the holdout accuracy metric.")
@@ -153,7 +159,7 @@ public final class TrainerSettings {
             FINAL_LEARNING_RATE_FRACTION, NON_FINITE_POLICY, VARIANT, MOMENTUM, MOMENTUM_TERMS, HEAD_LEARNING_RATE,
             SPARSE_MASK, SPARSITY, SPARSE_REFRESH, TRAINABLE_TENSORS, SUBSPACE_TENSORS, SUBSPACE_WINDOW,
             SUBSPACE_THRESHOLD, COMPUTE_BACKEND, RUN_SEED, BATCH_SIZE, MAX_WAIT, SNAPSHOT_INTERVAL, SNAPSHOT_DIR,
-            SNAPSHOT_RETAIN_NEWEST, SNAPSHOT_RETAIN_MIN_AGE, HOLDOUT_SOURCE, HOLDOUT_SIZE, HOLDOUT_EVAL_INTERVAL);
+            SNAPSHOT_RETAIN_NEWEST, SNAPSHOT_RETAIN_MIN_AGE, HOLDOUT_SOURCE, HOLDOUT_SIZE, HOLDOUT_EVAL_INTERVAL, PREQUENTIAL_WINDOW);
 
     private TrainerSettings() {
     }

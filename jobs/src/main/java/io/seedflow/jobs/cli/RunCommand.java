@@ -35,8 +35,7 @@ import picocli.CommandLine.Option;
 public final class RunCommand implements Callable<Integer> {
     /** The settings {@code run} takes as flags: the job's and the streaming trainer's. */
     static final SettingFlags FLAGS = SettingFlags.of(Stream.concat(JobSettings.ALL.stream(),
-                    TrainerSettings.ALL.stream().filter(s -> s.flag().isPresent()
-                            && s != TrainerSettings.HEAD_LEARNING_RATE))
+                    TrainerSettings.ALL.stream().filter(s -> s.flag().isPresent()))
             .toList()).require(TrainerSettings.SNAPSHOT_DIR);
 
     /** Adds {@link #FLAGS} to the command's model. */
@@ -89,6 +88,7 @@ public final class RunCommand implements Callable<Integer> {
                 .eventsTopic(v.get(JobSettings.EVENTS_TOPIC)).updatesTopic(v.get(JobSettings.UPDATES_TOPIC))
                 .deadLetterTopic(v.get(JobSettings.DEAD_LETTER_TOPIC))
                 .deadLetterMaxBytes(v.get(JobSettings.DEAD_LETTER_MAX_BYTES))
+                .maxTextChars(v.get(JobSettings.MAX_TEXT_CHARS))
                 .holdoutTopic(v.value(JobSettings.HOLDOUT_TOPIC).orElse(null))
                 .consumerGroup(v.get(JobSettings.CONSUMER_GROUP))
                 .transactionalIdPrefix(v.get(JobSettings.TRANSACTIONAL_ID_PREFIX))

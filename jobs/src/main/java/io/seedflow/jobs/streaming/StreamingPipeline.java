@@ -5,7 +5,7 @@ import io.seedflow.connectors.kafka.LabeledEventDecodeFunction;
 import io.seedflow.connectors.kafka.RawEvent;
 import io.seedflow.connectors.kafka.SeedflowKafka;
 import io.seedflow.core.log.UpdateRecord;
-import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.operators.ZoTrainerFunction;
 import java.util.Objects;
@@ -54,7 +54,7 @@ public final class StreamingPipeline {
             UnaryOperator<DataStream<UpdateRecord>> beforeUpdatesSink) {
         Objects.requireNonNull(beforeUpdatesSink, "beforeUpdatesSink");
         env.enableCheckpointing(settings.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
-        MlpSpec spec = settings.modelSpec();
+        ModelSpec spec = settings.modelSpec();
 
         DataStream<RawEvent> raw = env.fromSource(
                 SeedflowKafka.labeledEventsSource(settings.bootstrapServers(), settings.eventsTopic(),
@@ -63,7 +63,8 @@ public final class StreamingPipeline {
                 .uid(SOURCE_UID);
 
         SingleOutputStreamOperator<TrainingExample> examples = raw
-                .process(new LabeledEventDecodeFunction(settings.registry(), spec.inputs(), spec.classes(), null))
+                .process(new LabeledEventDecodeFunction(settings.registry(), spec.toText(),
+                        settings.maxTextChars(), null))
                 .uid(DECODE_UID).name("decode and validate");
         DataStream<TrainingExample> trainerInput = examples;
         DataStream<DeadLetter> deadLetters = examples.getSideOutput(LabeledEventDecodeFunction.DEAD_LETTERS);
@@ -75,7 +76,8 @@ public final class StreamingPipeline {
                             settings.consumerGroup() + "-holdout", settings.bounded()),
                     WatermarkStrategy.noWatermarks(), "holdout: " + holdoutTopic)
                     .uid(HOLDOUT_SOURCE_UID)
-                    .process(new LabeledEventDecodeFunction(settings.registry(), spec.inputs(), spec.classes(), null))
+                    .process(new LabeledEventDecodeFunction(settings.registry(), spec.toText(),
+                        settings.maxTextChars(), null))
                     .uid(HOLDOUT_DECODE_UID).name("decode and validate holdout");
             trainerInput = trainerInput.union(holdout);
             deadLetters = deadLetters.union(holdout.getSideOutput(LabeledEventDecodeFunction.DEAD_LETTERS));

@@ -3,7 +3,8 @@ package io.seedflow.jobs.streaming;
 import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
 import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.registry.RegistryClientOptions;
-import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.settings.JobSettings;
 import io.seedflow.operators.ZoTrainerOptions;
 import java.time.Duration;
@@ -23,6 +24,7 @@ public final class StreamingSettings {
     private final UpdateLogEncoding updatesEncoding;
     private final String deadLetterTopic;
     private final int deadLetterMaxBytes;
+    private final int maxTextChars;
     private final String holdoutTopic; // nullable
     private final String consumerGroup;
     private final String transactionalIdPrefix;
@@ -39,6 +41,7 @@ public final class StreamingSettings {
         this.updatesEncoding = b.updatesEncoding;
         this.deadLetterTopic = b.deadLetterTopic;
         this.deadLetterMaxBytes = (int) b.deadLetterMaxBytes;
+        this.maxTextChars = b.maxTextChars;
         this.holdoutTopic = b.holdoutTopic;
         this.consumerGroup = b.consumerGroup;
         this.transactionalIdPrefix = b.transactionalIdPrefix;
@@ -99,8 +102,13 @@ public final class StreamingSettings {
         return transactionalIdPrefix;
     }
 
-    public MlpSpec modelSpec() {
-        return MlpSpec.parse(modelSpec);
+    public ModelSpec modelSpec() {
+        return ModelSpecs.parse(modelSpec);
+    }
+
+    /** The longest text of a text event (text models). */
+    public int maxTextChars() {
+        return maxTextChars;
     }
 
     /** The trainer's {@link ZoTrainerOptions} settings, with {@code seedflow.model.spec} set to the model spec. */
@@ -133,6 +141,7 @@ public final class StreamingSettings {
         private UpdateLogEncoding updatesEncoding = UpdateLogEncoding.COMPACT;
         private String deadLetterTopic = JobSettings.DEAD_LETTER_TOPIC.defaultValue().orElseThrow();
         private long deadLetterMaxBytes = JobSettings.DEAD_LETTER_MAX_BYTES.defaultValue().orElseThrow();
+        private int maxTextChars = JobSettings.MAX_TEXT_CHARS.defaultValue().orElseThrow();
         private String holdoutTopic;
         private String consumerGroup = JobSettings.CONSUMER_GROUP.defaultValue().orElseThrow();
         private String transactionalIdPrefix = JobSettings.TRANSACTIONAL_ID_PREFIX.defaultValue().orElseThrow();
@@ -184,6 +193,12 @@ public final class StreamingSettings {
          */
         public Builder deadLetterMaxBytes(long bytes) {
             this.deadLetterMaxBytes = bytes;
+            return this;
+        }
+
+        /** The longest text of a text event ({@link JobSettings#MAX_TEXT_CHARS}). */
+        public Builder maxTextChars(int chars) {
+            this.maxTextChars = chars;
             return this;
         }
 
@@ -256,7 +271,8 @@ public final class StreamingSettings {
                         + "', which is also the events, updates or dead-letter topic");
             }
             require("model spec", modelSpec, "e.g. mlp:784x64x10:relu");
-            MlpSpec.parse(modelSpec);
+            ModelSpecs.parse(modelSpec);
+            JobSettings.MAX_TEXT_CHARS.check(maxTextChars);
             Configuration withSpec = new Configuration(trainer);
             withSpec.set(ZoTrainerOptions.MODEL_SPEC, modelSpec);
             ZoTrainerOptions.validate(withSpec);

@@ -5,6 +5,7 @@ import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.log.UpdateStatus;
 import java.util.function.LongSupplier;
 import org.apache.flink.metrics.Counter;
+import io.seedflow.core.model.Evaluation;
 import org.apache.flink.metrics.Gauge;
 import org.apache.flink.metrics.MeterView;
 import org.apache.flink.metrics.MetricGroup;
@@ -30,6 +31,10 @@ public final class TrainerMetrics {
     private volatile long snapshotCreatedMillis = -1;
     private volatile double holdoutAccuracy = Double.NaN;
 
+    private volatile Evaluation prequentialWindow = NO_SCORE;
+    private volatile Evaluation prequentialTotal = NO_SCORE;
+    private static final Evaluation NO_SCORE = new Evaluation(Double.NaN, 2, new long[4]);
+
     public TrainerMetrics(MetricGroup group, LongSupplier clock) {
         this.clock = clock;
         steps = group.counter("seedflowSteps");
@@ -43,6 +48,10 @@ public final class TrainerMetrics {
         group.gauge("seedflowModelVersion", (Gauge<Long>) () -> modelVersion);
         group.gauge("seedflowSnapshotAgeSeconds", (Gauge<Double>) this::snapshotAgeSeconds);
         group.gauge("seedflowHoldoutAccuracy", (Gauge<Double>) () -> holdoutAccuracy);
+        group.gauge("seedflowPrequentialAccuracy", (Gauge<Double>) () -> prequentialWindow.accuracy());
+        group.gauge("seedflowPrequentialF1", (Gauge<Double>) () -> prequentialWindow.f1());
+        group.gauge("seedflowPrequentialAccuracyTotal", (Gauge<Double>) () -> prequentialTotal.accuracy());
+        group.gauge("seedflowPrequentialF1Total", (Gauge<Double>) () -> prequentialTotal.f1());
     }
 
     public void stepped(UpdateRecord r) {
@@ -77,6 +86,12 @@ public final class TrainerMetrics {
 
     public void holdoutEvent() {
         holdoutEvents.inc();
+    }
+
+    /** The newest prequential scores: over the window and in total (F1: class 1 of two, else macro). */
+    public void prequential(Evaluation window, Evaluation total) {
+        prequentialWindow = window;
+        prequentialTotal = total;
     }
 
     public void holdoutAccuracy(double accuracy) {
