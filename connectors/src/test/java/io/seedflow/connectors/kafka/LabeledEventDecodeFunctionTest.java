@@ -86,14 +86,14 @@ class LabeledEventDecodeFunctionTest {
     }
 
     @Test
-    void aTextEventReachingADenseModelIsDeadLetteredForItsMissingFeatures() throws Exception {
+    void aTextEventReachingADenseModelIsDeadLetteredAsTheWrongPayload() throws Exception {
         LabeledEvent text = LabeledEvent.newBuilder().setEventId("t").setEventTime(Instant.EPOCH).setModelId("m")
                 .setLabel(1).setText("hello").build();
         try (var harness = harness(registryServer.clientOptions(null))) {
             harness.processElement(raw(3, codec.encode("events-value", text)), 0);
             assertThat(values(harness)).isEmpty();
             assertThat(harness.getSideOutput(LabeledEventDecodeFunction.DEAD_LETTERS))
-                    .extracting(r -> r.getValue().reason).containsExactly(RejectionReason.MISSING_FEATURES);
+                    .extracting(r -> r.getValue().reason).containsExactly(RejectionReason.WRONG_PAYLOAD);
         }
     }
 

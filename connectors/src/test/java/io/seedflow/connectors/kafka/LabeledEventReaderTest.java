@@ -10,6 +10,7 @@ import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
 import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.connectors.registry.WireFormatException;
 import io.seedflow.connectors.registry.WireFormatException.Reason;
+import io.seedflow.core.error.InvalidTextException;
 import io.seedflow.schemas.LabeledEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -255,6 +256,9 @@ class LabeledEventReaderTest {
                 reader.read(record);
             } catch (WireFormatException e) {
                 assertThat(e.reason()).isEqualTo(Reason.MALFORMED_PAYLOAD);
+                typed++;
+            } catch (InvalidTextException e) { // a flipped byte in the text: dead-lettered as INVALID_TEXT
+                assertThat(e.problem()).isEqualTo(InvalidTextException.Problem.NOT_UTF8);
                 typed++;
             }
         }
