@@ -52,6 +52,7 @@ public final class TrainerMetrics {
         group.gauge("seedflowPrequentialF1", (Gauge<Double>) () -> prequentialWindow.f1());
         group.gauge("seedflowPrequentialAccuracyTotal", (Gauge<Double>) () -> prequentialTotal.accuracy());
         group.gauge("seedflowPrequentialF1Total", (Gauge<Double>) () -> prequentialTotal.f1());
+        group.gauge("seedflowPrequentialExamples", (Gauge<Long>) () -> (long) prequentialTotal.examples());
     }
 
     public void stepped(UpdateRecord r) {
