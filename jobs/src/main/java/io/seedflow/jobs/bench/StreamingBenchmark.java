@@ -39,7 +39,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * The streaming benchmarks of docs/benchmarks.md, in one process on the embedded stack (in-JVM Kafka, loopback
  * registry, Flink MiniCluster, parallelism 1): (1) sustained events/s and steps/s of the whole pipeline on
- * pre-produced events vs the same trainer on the same batches offline, (2) event-to-replica freshness at a fixed
+ * pre-produced events vs the same trainer on the same batches offline (warmed up first by as many steps), and the
+ * process's CPU time per step in both, (2) event-to-replica freshness at a fixed
  * event rate, (3) checkpoint size after 10k steps for a small and a 16x wider model, (4) bytes per update record.
  */
 public final class StreamingBenchmark {
@@ -51,7 +52,8 @@ public final class StreamingBenchmark {
 
     /** The figures, as printed. */
     public record Result(double streamingEventsPerSecond, double streamingStepsPerSecond,
-            double offlineStepsPerSecond, double overhead, double freshnessP50Ms, double freshnessP99Ms,
+            double offlineStepsPerSecond, double overhead, double streamingCpuMsPerStep, double offlineCpuMsPerStep,
+            double freshnessP50Ms, double freshnessP99Ms,
             int freshnessSteps, Map<String, Long> checkpointBytesByModel, double updateRecordBytesMean,
             int updateRecordBytesMin, int updateRecordBytesMax, double announcementBytesMean) {
     }
@@ -66,7 +68,8 @@ public final class StreamingBenchmark {
 
     public Result run() throws Exception {
         try (BenchEnvironment env = new BenchEnvironment()) {
-            Throughput t = new Throughput(Double.NaN, Double.NaN, Double.NaN, new Sizes(), new Sizes());
+            Throughput t = new Throughput(Double.NaN, Double.NaN, new Rate(Double.NaN, Double.NaN), Double.NaN,
+                    new Sizes(), new Sizes());
             if (s.parts().contains("throughput")) {
                 System.out.println("[throughput] " + s.throughputEvents() + " pre-produced events, batch " + s.batch());
                 t = throughput(env);
@@ -84,15 +87,20 @@ public final class StreamingBenchmark {
                     ckpt.put(m, checkpointBytes(env, m));
                 }
             }
-            return new Result(t.eventsPerSecond, t.stepsPerSecond, t.offlineStepsPerSecond,
-                    1 - t.stepsPerSecond / t.offlineStepsPerSecond, percentile(fresh, 50), percentile(fresh, 99),
+            return new Result(t.eventsPerSecond, t.stepsPerSecond, t.offline.stepsPerSecond,
+                    1 - t.stepsPerSecond / t.offline.stepsPerSecond, t.cpuMsPerStep, t.offline.cpuMsPerStep,
+                    percentile(fresh, 50), percentile(fresh, 99),
                     fresh.length, ckpt, t.recordBytes.mean(), t.recordBytes.min, t.recordBytes.max,
                     t.announcementBytes.mean());
         }
     }
 
-    private record Throughput(double eventsPerSecond, double stepsPerSecond, double offlineStepsPerSecond,
+    private record Throughput(double eventsPerSecond, double stepsPerSecond, Rate offline, double cpuMsPerStep,
             Sizes recordBytes, Sizes announcementBytes) {
+    }
+
+    /** Steps per second of wall time, and milliseconds of this process's CPU time per step. */
+    private record Rate(double stepsPerSecond, double cpuMsPerStep) {
     }
 
     private static final class Sizes {
@@ -119,9 +127,16 @@ public final class StreamingBenchmark {
         Path snapshots = Files.createDirectories(s.workDir().resolve("throughput-snapshots"));
         StreamingSettings settings = env.settings(topics, s.model(), s.batch(), snapshots, s.checkpointInterval(),
                 true, 1e-3);
-        double offlineWarmup = offlineStepsPerSecond(Math.min(200, s.throughputEvents() / s.batch()));
+        // as many steps as the streaming run will take, so that the training code is compiled (JIT) before streaming
+        // starts and the streaming figure does not pay for the warm-up that the offline figure after it skips
+        Rate offlineWarmup = offline(s.throughputEvents() / s.batch());
         long start = System.nanoTime();
-        runToEnd(settings, localConfiguration(null));
+        ProcessCpuClock cpu = new ProcessCpuClock();
+        try {
+            runToEnd(settings, localConfiguration(null));
+        } finally {
+            cpu.close();
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         List<ConsumerRecord<byte[], byte[]>> log = readAll(env, topics.updates());
         UpdatesTopic.Reader reader = new UpdatesTopic.Reader(env.client);
@@ -138,18 +153,24 @@ public final class StreamingBenchmark {
             }
         }
         // steady state: from the first record to the last, by the trainer's clock (excludes job start-up)
-        long span = updates.get(updates.size() - 1).trainerTimeMillis() - updates.get(0).trainerTimeMillis();
+        long first = updates.get(0).trainerTimeMillis();
+        long last = updates.get(updates.size() - 1).trainerTimeMillis();
+        long span = last - first;
         double steps = (updates.size() - 1) / (span / 1000.0);
         double events = (updates.size() - 1) * (double) s.batch() / (span / 1000.0);
-        double offline = offlineStepsPerSecond(updates.size());
-        System.out.printf("  streaming: %d steps in %.1f s wall (incl. start-up); steady %.0f events/s, %.1f steps/s;"
-                + " offline %.1f steps/s (warm-up run %.1f)%n", updates.size(), seconds, events, steps, offline,
-                offlineWarmup);
-        return new Throughput(events, steps, offline, records, announcements);
+        // CPU time of the whole process (broker, registry and Flink included) over the same steady window: unlike
+        // wall time, hardly changed by other processes on a shared machine
+        double cpuMsPerStep = (cpu.cpuNanosAt(last) - cpu.cpuNanosAt(first)) / 1e6 / (updates.size() - 1);
+        Rate offline = offline(updates.size());
+        System.out.printf("  streaming: %d steps in %.1f s wall (incl. start-up); steady %.0f events/s, %.1f steps/s,"
+                + " %.2f ms CPU/step; offline %.1f steps/s, %.2f ms CPU/step (warm-up run %.1f steps/s)%n",
+                updates.size(), seconds, events, steps, cpuMsPerStep, offline.stepsPerSecond, offline.cpuMsPerStep,
+                offlineWarmup.stepsPerSecond);
+        return new Throughput(events, steps, offline, cpuMsPerStep, records, announcements);
     }
 
     /** The same training session (CPU backend) on the same events in the same batches, in memory. */
-    private double offlineStepsPerSecond(int steps) {
+    private Rate offline(int steps) {
         ModelSpec spec = ModelSpecs.parse(s.model());
         ZoOptions options = ZoOptions.builder().learningRate(1e-3).epsilon(1e-3f).runSeed(42).build();
         List<Lineage> lineage = List.of(new Lineage("offline", 0, 0, s.batch()));
@@ -158,12 +179,14 @@ public final class StreamingBenchmark {
             int[] order = new int[data.count()];
             Arrays.setAll(order, i -> i);
             long start = System.nanoTime();
+            long cpuStart = ProcessCpuClock.processCpuNanos();
             for (int k = 0; k < steps; k++) {
                 int from = (k * s.batch()) % (data.count() - s.batch());
                 Batch b = data.batch(order, from, s.batch());
                 trainer.step(b, lineage);
             }
-            return steps / ((System.nanoTime() - start) / 1e9);
+            double cpuMs = (ProcessCpuClock.processCpuNanos() - cpuStart) / 1e6;
+            return new Rate(steps / ((System.nanoTime() - start) / 1e9), cpuMs / steps);
         }
     }
 

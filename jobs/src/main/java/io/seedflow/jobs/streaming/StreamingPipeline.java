@@ -11,14 +11,18 @@ import io.seedflow.operators.ZoTrainerFunction;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.functions.KeySelector;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The streaming training job's graph: Kafka events → decode/validate (bad records to the dead-letter topic) → ZO
- * trainer keyed by model id → update records and snapshot announcements to the updates topic; all sinks
+ * trainer keyed by model id (chained to decode at parallelism 1, see {@link #byModelId}) → update records and snapshot announcements to the updates topic; all sinks
  * exactly-once. With a holdout topic, its events are decoded the same way and reach the trainer as examples it
  * evaluates on but never trains on ({@code seedflow.trainer.holdout-source}).
  *
@@ -38,7 +42,11 @@ public final class StreamingPipeline {
     private StreamingPipeline() {
     }
 
-    /** Adds the job to {@code env} and enables exactly-once checkpointing at the configured interval. */
+    /**
+     * Adds the job to {@code env}, enables exactly-once checkpointing at the configured interval and enables object
+     * reuse on {@code env}'s configuration (chained operators pass records by reference; why that is safe for this
+     * job is noted where it is set).
+     */
     public static void build(StreamExecutionEnvironment env, StreamingSettings settings) {
         build(env, settings, UnaryOperator.identity());
     }
@@ -54,6 +62,12 @@ public final class StreamingPipeline {
             UnaryOperator<DataStream<UpdateRecord>> beforeUpdatesSink) {
         Objects.requireNonNull(beforeUpdatesSink, "beforeUpdatesSink");
         env.enableCheckpointing(settings.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        // Chained operators then pass records by reference instead of deep-copying each one (the event's bytes, then
+        // the example's feature array). Safe here: every function emits new objects and never changes one after
+        // emitting it, the source's deserializer makes a new RawEvent per record, and the trainer, which keeps its
+        // input examples (buffered in state), is the only holder of them once the decode stage has emitted them.
+        // Network inputs (keyBy) deserialize into new objects whatever this setting.
+        env.getConfig().enableObjectReuse();
         ModelSpec spec = settings.modelSpec();
 
         DataStream<RawEvent> raw = env.fromSource(
@@ -83,8 +97,7 @@ public final class StreamingPipeline {
             deadLetters = deadLetters.union(holdout.getSideOutput(LabeledEventDecodeFunction.DEAD_LETTERS));
         }
 
-        SingleOutputStreamOperator<UpdateRecord> updates = trainerInput
-                .keyBy(e -> e.modelId)
+        SingleOutputStreamOperator<UpdateRecord> updates = byModelId(trainerInput, env.getParallelism())
                 .process(new ZoTrainerFunction(settings.trainerConfiguration()))
                 .uid(TRAINER_UID).name("ZO trainer");
 
@@ -102,5 +115,27 @@ public final class StreamingPipeline {
         deadLetters.sinkTo(SeedflowKafka.deadLetterSink(settings.bootstrapServers(), settings.deadLetterTopic(),
                         settings.transactionalIdPrefix() + "-dead-letters", settings.deadLetterMaxBytes()))
                 .uid(DEAD_LETTER_SINK_UID).name("dead letters: " + settings.deadLetterTopic());
+    }
+
+    /**
+     * The trainer's input keyed by model id, without a network hop where none is needed.
+     *
+     * <p>At parallelism 1 every key group of every model id belongs to the one trainer subtask, so each example is
+     * already where {@code keyBy} would send it. The stream is then only reinterpreted as keyed
+     * ({@link DataStreamUtils#reinterpretAsKeyedStream}): a forward edge, so decode and trainer chain into one task,
+     * with no serialization of the 784 floats, no network buffers and no hand-off between threads. This is correct
+     * only because every key maps to that one subtask; the parallelism is the one the graph is built with, and a
+     * rescaled restore builds the graph anew (the {@code keyBy} branch). At any other parallelism, or when the
+     * environment leaves it to the cluster ({@code -1}), the examples are hash-partitioned by model id with
+     * {@code keyBy}.
+     *
+     * <p>Both forms key the same state the same way (the model id, hashed into the same key groups) under the same
+     * trainer uid, so a savepoint taken at parallelism 1 restores at a larger one and back.
+     */
+    static KeyedStream<TrainingExample, String> byModelId(DataStream<TrainingExample> examples, int parallelism) {
+        KeySelector<TrainingExample, String> modelId = e -> e.modelId;
+        return parallelism == 1
+                ? DataStreamUtils.reinterpretAsKeyedStream(examples, modelId, Types.STRING)
+                : examples.keyBy(modelId, Types.STRING);
     }
 }
