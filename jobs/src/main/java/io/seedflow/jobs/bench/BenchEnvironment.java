@@ -4,16 +4,13 @@ import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.ConfluentWireFormat;
 import io.seedflow.connectors.registry.EmbeddedSchemaRegistry;
-import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.jobs.embedded.EmbeddedKafkaBroker;
-import io.seedflow.jobs.embedded.LabeledExamples;
 import io.seedflow.jobs.streaming.StreamingSettings;
 import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.schemas.LabeledEvent;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
@@ -24,8 +21,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * What every streaming benchmark run shares: one in-JVM Kafka broker, one loopback schema registry, Fashion-MNIST
- * events encoded once in the Confluent wire format, and settings for the pipeline under test.
+ * What every streaming benchmark run shares: one in-JVM Kafka broker, one loopback schema registry, the events of a
+ * {@link BenchData} in the Confluent wire format, and settings for the pipeline under test.
  */
 final class BenchEnvironment implements AutoCloseable {
     static final String MODEL_ID = "bench-model";
@@ -57,13 +54,12 @@ final class BenchEnvironment implements AutoCloseable {
     }
 
     /** The wire-format value of example {@code i} of {@code data} as a labeled event for {@code topic}. */
-    byte[] encode(String topic, LabeledDataset data, int i) {
-        LabeledEvent e = LabeledExamples.event(data, i, MODEL_ID, 0, Instant.now());
-        return codec.encode(ConfluentWireFormat.valueSubject(topic), e);
+    byte[] encode(String topic, BenchData data, int i) {
+        return codec.encode(ConfluentWireFormat.valueSubject(topic), data.event(i, MODEL_ID));
     }
 
     /** Produces examples 0..count-1 (cycling over the data set) as fast as the broker takes them. */
-    void produceAll(String topic, LabeledDataset data, int count) throws Exception {
+    void produceAll(String topic, BenchData data, int count) throws Exception {
         try (KafkaProducer<byte[], byte[]> p = producer()) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (int i = 0; i < count; i++) {
@@ -83,11 +79,11 @@ final class BenchEnvironment implements AutoCloseable {
         return new ProducerRecord<>(topic, MODEL_ID.getBytes(StandardCharsets.UTF_8), value);
     }
 
+    /** @param recipe the trainer settings under test (rates, head); batch, snapshots and waits are set here */
     StreamingSettings settings(Topics t, String spec, int batch, Path snapshots, Duration checkpointInterval,
-            boolean bounded, double learningRate) {
-        Configuration trainer = new Configuration();
+            boolean bounded, Configuration recipe) {
+        Configuration trainer = new Configuration(recipe);
         trainer.set(ZoTrainerOptions.BATCH_SIZE, batch);
-        trainer.set(ZoTrainerOptions.LEARNING_RATE, learningRate);
         trainer.set(ZoTrainerOptions.SNAPSHOT_INTERVAL, 1000);
         trainer.set(ZoTrainerOptions.MAX_WAIT, Duration.ofSeconds(2));
         trainer.set(ZoTrainerOptions.SNAPSHOT_DIR, snapshots.toUri().toString());

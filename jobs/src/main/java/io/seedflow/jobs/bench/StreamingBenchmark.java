@@ -5,16 +5,20 @@ import io.seedflow.connectors.replica.ModelListener;
 import io.seedflow.connectors.replica.ModelUpdateSubscriber;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
+import io.seedflow.core.snapshot.Snapshot;
+import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.jobs.streaming.StreamingPipeline;
 import io.seedflow.jobs.streaming.StreamingSettings;
+import io.seedflow.operators.ZoTrainerOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -47,7 +51,7 @@ public final class StreamingBenchmark {
     /** What to run; see {@code seedflow bench-streaming --help}. */
     public record Settings(String model, int batch, int throughputEvents, double freshnessRate,
             Duration freshnessDuration, Duration checkpointInterval, long checkpointSteps, int checkpointBatch,
-            List<String> checkpointModels, Path workDir, java.util.Set<String> parts) {
+            List<String> checkpointModels, Path workDir, java.util.Set<String> parts, Configuration recipe) {
     }
 
     /** The figures, as printed. */
@@ -55,21 +59,35 @@ public final class StreamingBenchmark {
             double offlineStepsPerSecond, double overhead, double streamingCpuMsPerStep, double offlineCpuMsPerStep,
             double freshnessP50Ms, double freshnessP99Ms,
             int freshnessSteps, Map<String, Long> checkpointBytesByModel, double updateRecordBytesMean,
-            int updateRecordBytesMin, int updateRecordBytesMax, double announcementBytesMean) {
+            int updateRecordBytesMin, int updateRecordBytesMax, double announcementBytesMean, double applyP50Ms,
+            double applyP99Ms) {
     }
 
     private final Settings s;
+    private final BenchData events;
     private final LabeledDataset data;
 
+    /** Dense events (Fashion-MNIST): the MLP benchmarks. */
     public StreamingBenchmark(Settings settings, LabeledDataset data) {
+        this(settings, BenchData.dense(data));
+    }
+
+    /** Text events: the mails of {@code mails} in order, cut at {@code maxTokens} tokens (an encoder model). */
+    public static StreamingBenchmark ofTexts(Settings settings, List<io.seedflow.core.data.LabeledEmail> mails,
+            int maxTokens) {
+        return new StreamingBenchmark(settings, BenchData.texts(mails, maxTokens));
+    }
+
+    private StreamingBenchmark(Settings settings, BenchData events) {
         this.s = settings;
-        this.data = data;
+        this.events = events;
+        this.data = events.examples();
     }
 
     public Result run() throws Exception {
         try (BenchEnvironment env = new BenchEnvironment()) {
             Throughput t = new Throughput(Double.NaN, Double.NaN, new Rate(Double.NaN, Double.NaN), Double.NaN,
-                    new Sizes(), new Sizes());
+                    new Sizes(), new Sizes(), new double[0]);
             if (s.parts().contains("throughput")) {
                 System.out.println("[throughput] " + s.throughputEvents() + " pre-produced events, batch " + s.batch());
                 t = throughput(env);
@@ -91,12 +109,12 @@ public final class StreamingBenchmark {
                     1 - t.stepsPerSecond / t.offline.stepsPerSecond, t.cpuMsPerStep, t.offline.cpuMsPerStep,
                     percentile(fresh, 50), percentile(fresh, 99),
                     fresh.length, ckpt, t.recordBytes.mean(), t.recordBytes.min, t.recordBytes.max,
-                    t.announcementBytes.mean());
+                    t.announcementBytes.mean(), percentile(t.applyMs, 50), percentile(t.applyMs, 99));
         }
     }
 
     private record Throughput(double eventsPerSecond, double stepsPerSecond, Rate offline, double cpuMsPerStep,
-            Sizes recordBytes, Sizes announcementBytes) {
+            Sizes recordBytes, Sizes announcementBytes, double[] applyMs) {
     }
 
     /** Steps per second of wall time, and milliseconds of this process's CPU time per step. */
@@ -123,10 +141,10 @@ public final class StreamingBenchmark {
 
     private Throughput throughput(BenchEnvironment env) throws Exception {
         BenchEnvironment.Topics topics = env.newTopics("throughput");
-        env.produceAll(topics.events(), data, s.throughputEvents());
+        env.produceAll(topics.events(), events, s.throughputEvents());
         Path snapshots = Files.createDirectories(s.workDir().resolve("throughput-snapshots"));
         StreamingSettings settings = env.settings(topics, s.model(), s.batch(), snapshots, s.checkpointInterval(),
-                true, 1e-3);
+                true, s.recipe());
         // as many steps as the streaming run will take, so that the training code is compiled (JIT) before streaming
         // starts and the streaming figure does not pay for the warm-up that the offline figure after it skips
         Rate offlineWarmup = offline(s.throughputEvents() / s.batch());
@@ -166,13 +184,34 @@ public final class StreamingBenchmark {
                 + " %.2f ms CPU/step; offline %.1f steps/s, %.2f ms CPU/step (warm-up run %.1f steps/s)%n",
                 updates.size(), seconds, events, steps, cpuMsPerStep, offline.stepsPerSecond, offline.cpuMsPerStep,
                 offlineWarmup.stepsPerSecond);
-        return new Throughput(events, steps, offline, cpuMsPerStep, records, announcements);
+        double[] applyMs = applyTimes(snapshots, updates);
+        System.out.printf("  replica apply: p50 %.2f ms, p99 %.2f ms per record (%d records, one thread)%n",
+                percentile(applyMs, 50), percentile(applyMs, 99), applyMs.length);
+        return new Throughput(events, steps, offline, cpuMsPerStep, records, announcements, applyMs);
+    }
+
+    /**
+     * What a replica spends on each record: core's {@link Replica} applying the committed records to the trainer's
+     * base snapshot, timed one by one (sorted); checks that it ends at the trainer's weights.
+     */
+    private static double[] applyTimes(Path snapshots, List<UpdateRecord> updates) throws Exception {
+        String baseId = updates.get(0).baseSnapshotId();
+        Snapshot base = SnapshotStore.read(snapshots.resolve(baseId + ".safetensors"), baseId);
+        Replica replica = new Replica(BenchEnvironment.MODEL_ID, base.parameters(), base.step());
+        double[] ms = new double[updates.size()];
+        for (int i = 0; i < ms.length; i++) {
+            long t0 = System.nanoTime();
+            replica.apply(updates.get(i));
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        Arrays.sort(ms);
+        return ms;
     }
 
     /** The same training session (CPU backend) on the same events in the same batches, in memory. */
     private Rate offline(int steps) {
         ModelSpec spec = ModelSpecs.parse(s.model());
-        ZoOptions options = ZoOptions.builder().learningRate(1e-3).epsilon(1e-3f).runSeed(42).build();
+        ZoOptions options = ZoTrainerOptions.zoOptions(s.recipe()); // the streaming trainer's options
         List<Lineage> lineage = List.of(new Lineage("offline", 0, 0, s.batch()));
         try (TrainingSession trainer = TrainingSession.fresh(BenchEnvironment.MODEL_ID, spec, options, 1,
                 BackendFactory.cpu()).session()) {
@@ -194,7 +233,7 @@ public final class StreamingBenchmark {
         BenchEnvironment.Topics topics = env.newTopics("freshness");
         Path snapshots = Files.createDirectories(s.workDir().resolve("freshness-snapshots"));
         StreamingSettings settings = env.settings(topics, s.model(), s.batch(), snapshots, s.checkpointInterval(),
-                false, 1e-3);
+                false, s.recipe());
         Map<Long, Long> producedAt = new ConcurrentHashMap<>();
         Map<Long, Long> appliedAt = new ConcurrentHashMap<>();
         Map<Long, Long> newestOffsetOfStep = new ConcurrentHashMap<>();
@@ -218,7 +257,7 @@ public final class StreamingBenchmark {
                 if (wait > 0) {
                     TimeUnit.NANOSECONDS.sleep(wait);
                 }
-                byte[] value = env.encode(topics.events(), data, (int) (i % data.count()));
+                byte[] value = env.encode(topics.events(), events, (int) (i % events.count()));
                 producer.send(BenchEnvironment.record(topics.events(), value), (RecordMetadata m, Exception e) -> {
                     if (m != null) {
                         producedAt.put(m.offset(), System.currentTimeMillis());
@@ -258,12 +297,12 @@ public final class StreamingBenchmark {
     private long checkpointBytes(BenchEnvironment env, String model) throws Exception {
         BenchEnvironment.Topics topics = env.newTopics("checkpoint");
         int events = (int) (s.checkpointSteps() * s.checkpointBatch());
-        env.produceAll(topics.events(), data, events);
+        env.produceAll(topics.events(), this.events, events);
         String name = model.replace(':', '-');
         Path snapshots = Files.createDirectories(s.workDir().resolve("checkpoint-snapshots-" + name));
         Path checkpoints = Files.createDirectories(s.workDir().resolve("checkpoints-" + name));
         StreamingSettings settings = env.settings(topics, model, s.checkpointBatch(), snapshots,
-                s.checkpointInterval(), false, 1e-3);
+                s.checkpointInterval(), false, s.recipe());
         JobClient job = start(settings, localConfiguration(checkpoints));
         try (ModelUpdateSubscriber replica = ModelUpdateSubscriber.builder()
                 .bootstrapServers(env.kafka.bootstrapServers()).registry(env.registry.clientOptions(null))
