@@ -66,8 +66,12 @@ public final class BenchStreamingCommand implements Callable<Integer> {
             + "SpamAssassin corpus (default data/spam-assassin).")
     Path dataDir;
 
+    @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "A trainer setting by its key (repeatable) on top "
+            + "of the measured recipe, e.g. --conf seedflow.trainer.prequential-window=0.")
+    java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
+
     private static final int TEXT_EVENTS = 1_600;
-    private static final int TEXT_RATE = 16;
+    private static final int TEXT_RATE = 8;
 
     @Option(names = "--out", defaultValue = "bench/results", description = "Where the CSV goes (default ${DEFAULT-VALUE}).")
     Path out;
@@ -90,6 +94,7 @@ public final class BenchStreamingCommand implements Callable<Integer> {
         if (text) {
             recipe.set(ZoTrainerOptions.HEAD_LEARNING_RATE, Defaults.TEXT_HEAD_LR);
         }
+        TrainerConfOption.apply(conf, recipe);
         Path work = Files.createTempDirectory("seedflow-bench-streaming");
         StreamingBenchmark.Settings settings = new StreamingBenchmark.Settings(model,
                 batch != null ? batch : text ? Defaults.TEXT_BATCH : 64,

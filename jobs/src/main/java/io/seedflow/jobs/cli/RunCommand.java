@@ -1,8 +1,6 @@
 package io.seedflow.jobs.cli;
 
-import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.settings.JobSettings;
-import io.seedflow.core.settings.Setting;
 import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.jobs.streaming.StreamingPipeline;
 import io.seedflow.jobs.streaming.StreamingSettings;
@@ -11,7 +9,6 @@ import io.seedflow.operators.ZoTrainerOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
@@ -99,28 +96,12 @@ public final class RunCommand implements Callable<Integer> {
     }
 
     private Configuration trainerConfiguration(SettingFlags.Values given) {
-        Configuration c = new Configuration();
-        for (Map.Entry<String, String> e : conf.entrySet()) {
-            Setting<?> setting = TRAINER_KEYS.get(e.getKey());
-            if (setting == null) {
-                throw new IllegalArgumentException("--conf " + e.getKey() + "=" + e.getValue() + ": unknown setting '"
-                        + e.getKey() + "'; expected one of the keys of docs/settings.md: " + TRAINER_KEYS.keySet());
-            }
-            try {
-                setting.parse(e.getValue());
-            } catch (InvalidConfigurationException invalid) {
-                throw new InvalidConfigurationException("--conf " + e.getKey(), e.getValue(), invalid.allowed());
-            }
-            c.setString(e.getKey(), e.getValue());
-        }
+        Configuration c = TrainerConfOption.apply(conf, new Configuration());
         for (Map.Entry<String, String> e : given.asText()) {
-            if (TRAINER_KEYS.containsKey(e.getKey())) {
+            if (TrainerConfOption.isTrainerKey(e.getKey())) {
                 c.setString(e.getKey(), e.getValue());
             }
         }
         return c;
     }
-
-    private static final Map<String, Setting<?>> TRAINER_KEYS = TrainerSettings.ALL.stream()
-            .collect(Collectors.toMap(Setting::key, s -> s, (a, b) -> a, java.util.TreeMap::new));
 }
