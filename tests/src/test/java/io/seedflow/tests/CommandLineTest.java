@@ -126,6 +126,10 @@ class CommandLineTest {
         assertThat(noDir.err()).contains("--data-dir");
         assertOneLine(run("broker", "--port", "-2"), "--port", "got -2");
         assertOneLine(run("broker", "--port", "0", "--partitions", "0"), "--partitions", "got 0");
+        assertOneLine(run("bench-streaming", "--model", "encoder:all-minilm-l6-v2:2", "--parts", "checkpoint"),
+                "--parts", "throughput and freshness for an encoder");
+        assertOneLine(run("bench-streaming", "--conf", "seedflow.zo.nope=1"), "--conf seedflow.zo.nope=1",
+                "unknown setting");
         assertOneLine(run("demo", "--kafka-port", "70000"), "kafka-port=70000", "0 (any free port) or 1..65535");
         assertOneLine(run("demo", "--registry-port", "-1"), "registry-port=-1", "0 (any free port) or 1..65535");
     }

@@ -12,7 +12,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
@@ -24,11 +23,11 @@ import picocli.CommandLine.Option;
  * ({@link OfflineDemo}).
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, sortOptions = false,
-        modelTransformer = DemoCommand.Flags.class,
+        modelTransformer = SettingFlags.Transformer.class,
         description = {"Embedded default: Kafka + schema registry + Flink (dashboard on http://localhost:8081) training "
                 + "an MLP on streamed Fashion-MNIST with ZO-SGD, and a replica following the update log.",
             "With --offline: ZO-SGD on Fashion-MNIST in this process, then a bit-exact replay of its update log."})
-public final class DemoCommand implements Callable<Integer> {
+public final class DemoCommand implements Callable<Integer>, SettingFlags.Holder {
     @Option(names = "--offline", description = "Run the offline demo (no Kafka, no Flink) instead.")
     boolean offline;
 
@@ -44,12 +43,9 @@ public final class DemoCommand implements Callable<Integer> {
     static final SettingFlags FLAGS = SettingFlags.of(List.of(TrainerSettings.BATCH_SIZE,
             TrainerSettings.LEARNING_RATE));
 
-    /** Adds {@link #FLAGS} to the command's model. */
-    public static final class Flags implements IModelTransformer {
-        @Override
-        public CommandSpec transform(CommandSpec spec) {
-            return FLAGS.addTo(spec);
-        }
+    @Override
+    public SettingFlags settingFlags() {
+        return FLAGS;
     }
 
     @Spec

@@ -22,7 +22,6 @@ import java.util.concurrent.TimeUnit;
 import io.seedflow.core.settings.JobSettings;
 import java.util.List;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
@@ -33,21 +32,18 @@ import picocli.CommandLine.Option;
  * over HTTP ({@link PredictionServer}) until the process is stopped; a shutdown hook closes the server, then the
  * subscriber.
  */
-@Command(name = "replica", mixinStandardHelpOptions = true, modelTransformer = ReplicaCommand.Flags.class,
+@Command(name = "replica", mixinStandardHelpOptions = true, modelTransformer = SettingFlags.Transformer.class,
         description = "Follow a model's updates topic and serve predictions over HTTP until stopped (SIGTERM, Ctrl-C).")
-public final class ReplicaCommand implements Callable<Integer> {
+public final class ReplicaCommand implements Callable<Integer>, SettingFlags.Holder {
     @Mixin
     KafkaRegistryOptions kafka = new KafkaRegistryOptions();
 
     /** The settings the replica shares with the job: the updates topic. */
     static final SettingFlags FLAGS = SettingFlags.of(List.of(JobSettings.UPDATES_TOPIC));
 
-    /** Adds {@link #FLAGS} to the command's model. */
-    public static final class Flags implements IModelTransformer {
-        @Override
-        public CommandSpec transform(CommandSpec spec) {
-            return FLAGS.addTo(spec);
-        }
+    @Override
+    public SettingFlags settingFlags() {
+        return FLAGS;
     }
 
     @Spec

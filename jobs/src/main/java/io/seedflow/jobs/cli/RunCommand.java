@@ -14,7 +14,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.LocalStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Mixin;
@@ -26,21 +25,18 @@ import picocli.CommandLine.Option;
  * {@link StreamingPipeline} on the cluster's environment and blocks until the job ends (detached: until submitted);
  * started with plain {@code java -jar} it runs on a local mini cluster.
  */
-@Command(name = "run", mixinStandardHelpOptions = true, modelTransformer = RunCommand.Flags.class,
+@Command(name = "run", mixinStandardHelpOptions = true, modelTransformer = SettingFlags.Transformer.class,
         description = {"Run the streaming ZO training job (Kafka events -> trainer -> update log) on Flink.",
                 "Every setting flag below is also a key (shown with it) for --conf; docs/settings.md lists them all."})
-public final class RunCommand implements Callable<Integer> {
+public final class RunCommand implements Callable<Integer>, SettingFlags.Holder {
     /** The settings {@code run} takes as flags: the job's and the streaming trainer's. */
     static final SettingFlags FLAGS = SettingFlags.of(Stream.concat(JobSettings.ALL.stream(),
                     TrainerSettings.ALL.stream().filter(s -> s.flag().isPresent()))
             .toList()).require(TrainerSettings.SNAPSHOT_DIR);
 
-    /** Adds {@link #FLAGS} to the command's model. */
-    public static final class Flags implements IModelTransformer {
-        @Override
-        public CommandSpec transform(CommandSpec spec) {
-            return FLAGS.addTo(spec);
-        }
+    @Override
+    public SettingFlags settingFlags() {
+        return FLAGS;
     }
 
     @Spec

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
@@ -20,6 +21,25 @@ import picocli.CommandLine.Model.OptionSpec;
  * setting's own parser and rules; a bad value is reported as {@code --flag=value: expected ...}.
  */
 final class SettingFlags {
+    /** A command whose flags include declared settings: its model gets them from {@link Transformer}. */
+    interface Holder {
+        SettingFlags settingFlags();
+    }
+
+    /**
+     * The {@code modelTransformer} of every {@link Holder} command: adds its setting flags to its picocli model, however
+     * the command line is built (the {@code seedflow} entry point, tests parsing a command line).
+     */
+    public static final class Transformer implements IModelTransformer {
+        @Override
+        public CommandSpec transform(CommandSpec spec) {
+            if (!(spec.userObject() instanceof Holder holder)) {
+                throw new IllegalStateException(spec.name() + " names SettingFlags.Transformer but is no Holder");
+            }
+            return holder.settingFlags().addTo(spec);
+        }
+    }
+
     private final List<Setting<?>> settings;
     private final Map<Setting<?>, Object> commandDefaults = new HashMap<>();
     private final Map<Setting<?>, String> defaultNotes = new HashMap<>();

@@ -22,7 +22,6 @@ import java.util.List;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.IModelTransformer;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
@@ -31,12 +30,12 @@ import picocli.CommandLine.Option;
  * {@code seedflow train-offline}: ZO-SGD or backprop on Fashion-MNIST (an MLP), or ZO on the SpamAssassin corpus in
  * time order (an encoder, e.g. MiniLM), with a learning curve.
  */
-@Command(name = "train-offline", mixinStandardHelpOptions = true, modelTransformer = TrainOfflineCommand.Flags.class,
+@Command(name = "train-offline", mixinStandardHelpOptions = true, modelTransformer = SettingFlags.Transformer.class,
         description = {"Train offline with ZO-SGD (writes base snapshot + update log) or backprop (MLP only).",
                 "An MLP model trains on Fashion-MNIST; an encoder model (e.g. --model " + Defaults.TEXT_MODEL
                         + ") fine-tunes on the first 70% of the SpamAssassin mails in time order and is tested on "
                         + "the last 30% (accuracy and F1 with spam positive)."})
-public final class TrainOfflineCommand implements Callable<Integer> {
+public final class TrainOfflineCommand implements Callable<Integer>, SettingFlags.Holder {
     /** The algorithm to train with. */
     public enum Algorithm { zo, backprop }
 
@@ -63,12 +62,9 @@ public final class TrainOfflineCommand implements Callable<Integer> {
             .defaultNote(TrainerSettings.HEAD_LEARNING_RATE, "0; " + Defaults.TEXT_HEAD_LR
                     + " for an encoder, the text study's best configuration");
 
-    /** Adds {@link #FLAGS} to the command's model. */
-    public static final class Flags implements IModelTransformer {
-        @Override
-        public CommandSpec transform(CommandSpec spec) {
-            return FLAGS.addTo(spec);
-        }
+    @Override
+    public SettingFlags settingFlags() {
+        return FLAGS;
     }
 
     @Spec
