@@ -8,6 +8,7 @@ import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.operators.coordination.OperatorCoordinator;
 import org.apache.flink.runtime.operators.coordination.OperatorEventDispatcher;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperatorFactory;
+import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.CoordinatedOperatorFactory;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperatorFactory;
 import org.apache.flink.streaming.api.operators.StreamOperator;
@@ -31,6 +32,9 @@ public final class DataParallelTrainerOperatorFactory extends AbstractStreamOper
         ZoTrainerOptions.validate(conf);
         this.conf = new Configuration(conf);
         this.modelId = modelId;
+        // never chained behind its input: while it waits for a gather it runs mails of any priority, and a chained
+        // source's checkpoint mail must not run in the middle of an element (docs/scale-out.md §7)
+        setChainingStrategy(ChainingStrategy.HEAD);
     }
 
     @Override
