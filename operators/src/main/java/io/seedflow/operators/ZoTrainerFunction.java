@@ -4,6 +4,7 @@ import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.data.TrainingExample;
+import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.Evaluation;
@@ -15,6 +16,7 @@ import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
 import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
+import io.seedflow.core.zo.BatchPieces;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.operators.internal.BatchAssembler;
 import io.seedflow.operators.internal.SnapshotRestore;
@@ -102,6 +104,8 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private transient ModelSpec spec;
     private transient ZoOptions options;
     private transient int batchSize;
+    /** One subtask per model: the configured pieces (0 = 1), see {@link BatchPieces}. */
+    private transient BatchPieces pieces;
     private transient long maxWaitMillis;
     private transient int snapshotInterval;
     private transient String holdoutSource;
@@ -143,6 +147,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         spec = ModelSpecs.parse(conf.get(ZoTrainerOptions.MODEL_SPEC));
         options = ZoTrainerOptions.zoOptions(conf);
         batchSize = conf.get(ZoTrainerOptions.BATCH_SIZE);
+        pieces = BatchPieces.of(batchSize, conf.get(ZoTrainerOptions.BATCH_PIECES), 1);
         maxWaitMillis = conf.get(ZoTrainerOptions.MAX_WAIT).toMillis();
         snapshotInterval = conf.get(ZoTrainerOptions.SNAPSHOT_INTERVAL);
         holdoutSource = conf.get(ZoTrainerOptions.HOLDOUT_SOURCE);
@@ -259,7 +264,9 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         if (prequentialWindow > 0) {
             scorePrequentially(trainer, batch);
         }
-        UpdateRecord record = trainer.step(batch, BatchAssembler.lineage(examples));
+        List<Lineage> lineage = BatchAssembler.lineage(examples);
+        UpdateRecord record = pieces.pieces() == 1 ? trainer.step(batch, lineage)
+                : trainer.step(batch, lineage, pieces);
         metrics.stepped(record);
         nextStep.update(record.step() + 1);
         logTail.add(TrainerStateCodec.encodeRecord(record));

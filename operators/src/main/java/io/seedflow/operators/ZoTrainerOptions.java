@@ -47,6 +47,7 @@ public final class ZoTrainerOptions {
     public static final ConfigOption<BackendChoice> COMPUTE_BACKEND = FlinkOptions.of(TrainerSettings.COMPUTE_BACKEND);
     public static final ConfigOption<Long> RUN_SEED = FlinkOptions.of(TrainerSettings.RUN_SEED);
     public static final ConfigOption<Integer> BATCH_SIZE = FlinkOptions.of(TrainerSettings.BATCH_SIZE);
+    public static final ConfigOption<Integer> BATCH_PIECES = FlinkOptions.of(TrainerSettings.BATCH_PIECES);
     public static final ConfigOption<Duration> MAX_WAIT = FlinkOptions.of(TrainerSettings.MAX_WAIT);
     public static final ConfigOption<Integer> SNAPSHOT_INTERVAL = FlinkOptions.of(TrainerSettings.SNAPSHOT_INTERVAL);
     public static final ConfigOption<String> SNAPSHOT_DIR = FlinkOptions.of(TrainerSettings.SNAPSHOT_DIR);
@@ -92,6 +93,11 @@ public final class ZoTrainerOptions {
         if (dir == null || dir.isBlank()) {
             throw new InvalidConfigurationException(SNAPSHOT_DIR.key(), dir, "is required: "
                     + TrainerSettings.SNAPSHOT_DIR.doc());
+        }
+        if (conf.get(BATCH_PIECES) > conf.get(BATCH_SIZE)) {
+            throw new InvalidConfigurationException(BATCH_PIECES.key(), conf.get(BATCH_PIECES),
+                    "must be at most " + BATCH_SIZE.key() + " (" + conf.get(BATCH_SIZE) + "): a piece holds at least "
+                    + "one example of a full batch");
         }
         ModelSpec spec = ModelSpecs.parse(conf.get(MODEL_SPEC));
         zoOptions(conf).checkModel(spec.tensorSpecs());

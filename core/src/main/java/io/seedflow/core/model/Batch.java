@@ -53,4 +53,19 @@ public record Batch(float[] features, int[] tokenIds, int[] tokenCounts, int[] l
     public InputKind inputKind() {
         return features != null ? InputKind.DENSE : InputKind.TOKENS;
     }
+
+    /** Examples [from, to) of this batch as a batch of their own (copies; to > from). */
+    public Batch slice(int from, int to) {
+        if (from < 0 || to > size || to <= from) {
+            throw new IllegalArgumentException("slice [" + from + ", " + to + ") of a batch of " + size
+                    + " examples; needs 0 <= from < to <= " + size);
+        }
+        int[] sliceLabels = java.util.Arrays.copyOfRange(labels, from, to);
+        if (features != null) {
+            return new Batch(java.util.Arrays.copyOfRange(features, from * featureCount, to * featureCount),
+                    sliceLabels, to - from, featureCount);
+        }
+        return new Batch(null, java.util.Arrays.copyOfRange(tokenIds, from * featureCount, to * featureCount),
+                java.util.Arrays.copyOfRange(tokenCounts, from, to), sliceLabels, to - from, featureCount);
+    }
 }

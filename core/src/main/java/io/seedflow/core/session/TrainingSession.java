@@ -13,6 +13,7 @@ import io.seedflow.core.model.Model;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.tensor.ParameterSet;
+import io.seedflow.core.zo.BatchPieces;
 import io.seedflow.core.zo.ShardEvaluation;
 import io.seedflow.core.zo.StepPlan;
 import io.seedflow.core.zo.ZoOptions;
@@ -118,6 +119,24 @@ public final class TrainingSession implements AutoCloseable {
     public UpdateRecord step(Batch batch, List<Lineage> lineage) {
         checkInput(batch);
         return trainer.step(batch, lineage);
+    }
+
+    /**
+     * One whole ZO step on {@code batch} evaluated in the pieces of {@code pieces} (parallelism 1), their sums combined
+     * in piece order: the records a data-parallel trainer with the same pieces writes at any parallelism.
+     */
+    public UpdateRecord step(Batch batch, List<Lineage> lineage, BatchPieces pieces) {
+        if (pieces.parallelism() != 1) {
+            throw new IllegalArgumentException("one session steps a whole batch: pieces for parallelism 1, got "
+                    + pieces);
+        }
+        checkInput(batch);
+        StepPlan plan = trainer.plan();
+        List<ShardEvaluation> shards = new ArrayList<>(pieces.pieces());
+        for (Batch piece : pieces.cut(0, batch)) {
+            shards.add(trainer.evaluate(plan, piece));
+        }
+        return trainer.complete(plan, shards, lineage, batch);
     }
 
     /** Step part 1 (see {@link ZoSgdTrainer#plan}). */

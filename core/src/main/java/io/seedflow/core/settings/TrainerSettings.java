@@ -113,6 +113,12 @@ public final class TrainerSettings {
             .flag("--batch-size", "--batch").defaultValue(128)
             .doc("Examples per ZO step (the streaming recipe: 128, docs/benchmarks.md §1b).")
             .check(v -> v >= 1 && v <= 65_536, "in [1, 65536]").build();
+    public static final Setting<Integer> BATCH_PIECES = Setting.intSetting("seedflow.trainer.batch-pieces")
+            .flag("--batch-pieces").defaultValue(0)
+            .doc("Pieces each step's batch is evaluated in, their loss sums added in piece order (docs/scale-out.md "
+                    + "§3): records are identical at every trainer parallelism that divides it; 0 = one piece per "
+                    + "trainer subtask (at parallelism 1 the whole batch, as before).")
+            .check(v -> v >= 0 && v <= 65_536, "in [0, 65536], a multiple of the trainer parallelism").build();
     public static final Setting<Duration> MAX_WAIT = Setting.durationSetting("seedflow.trainer.max-wait")
             .flag("--max-wait").defaultValue(Duration.ofSeconds(5))
             .doc("Processing time after the first buffered example at which a partial batch trains.")
@@ -158,7 +164,8 @@ public final class TrainerSettings {
             PERTURBATIONS, WEIGHT_DECAY, GRADIENT_CLIP, SCHEDULE, TOTAL_STEPS, WARMUP_STEPS,
             FINAL_LEARNING_RATE_FRACTION, NON_FINITE_POLICY, VARIANT, MOMENTUM, MOMENTUM_TERMS, HEAD_LEARNING_RATE,
             SPARSE_MASK, SPARSITY, SPARSE_REFRESH, TRAINABLE_TENSORS, SUBSPACE_TENSORS, SUBSPACE_WINDOW,
-            SUBSPACE_THRESHOLD, COMPUTE_BACKEND, RUN_SEED, BATCH_SIZE, MAX_WAIT, SNAPSHOT_INTERVAL, SNAPSHOT_DIR,
+            SUBSPACE_THRESHOLD, COMPUTE_BACKEND, RUN_SEED, BATCH_SIZE, BATCH_PIECES,
+            MAX_WAIT, SNAPSHOT_INTERVAL, SNAPSHOT_DIR,
             SNAPSHOT_RETAIN_NEWEST, SNAPSHOT_RETAIN_MIN_AGE, HOLDOUT_SOURCE, HOLDOUT_SIZE, HOLDOUT_EVAL_INTERVAL, PREQUENTIAL_WINDOW);
 
     private TrainerSettings() {

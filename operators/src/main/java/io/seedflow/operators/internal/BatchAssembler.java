@@ -7,7 +7,6 @@ import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.data.TrainingExample;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 
 /** Turns buffered examples (dense or tokenized text) into a core {@link Batch} (in arrival order) and its lineage. */
@@ -69,23 +68,10 @@ public final class BatchAssembler {
      * between them), so a partition may get several ranges; every example is covered exactly once.
      */
     public static List<Lineage> lineage(List<TrainingExample> examples) {
-        List<TrainingExample> sorted = new ArrayList<>(examples);
-        sorted.sort(Comparator.comparing((TrainingExample e) -> e.source).thenComparingInt(e -> e.partition)
-                .thenComparingLong(e -> e.offset));
-        List<Lineage> out = new ArrayList<>();
-        int i = 0;
-        while (i < sorted.size()) {
-            TrainingExample first = sorted.get(i);
-            long until = first.offset + 1;
-            int j = i + 1;
-            while (j < sorted.size() && sorted.get(j).source.equals(first.source)
-                    && sorted.get(j).partition == first.partition && sorted.get(j).offset == until) {
-                until++;
-                j++;
-            }
-            out.add(new Lineage(first.source, first.partition, first.offset, until));
-            i = j;
+        List<Lineage> single = new ArrayList<>(examples.size());
+        for (TrainingExample e : examples) {
+            single.add(new Lineage(e.source, e.partition, e.offset, e.offset + 1));
         }
-        return out;
+        return Lineage.merged(single);
     }
 }

@@ -1,0 +1,31 @@
+package io.seedflow.operators.parallel;
+
+import org.apache.flink.runtime.operators.coordination.OperatorEvent;
+
+/**
+ * Subtask to coordinator: one subtask's share of step {@code step}, as a {@code StepShareCodec} payload (opaque to
+ * the coordinator). Flink's RPC serializes the event; the payload is our own versioned layout.
+ */
+public final class StepShareEvent implements OperatorEvent {
+    private static final long serialVersionUID = 1L;
+    private final long step;
+    private final byte[] payload;
+
+    public StepShareEvent(long step, byte[] payload) {
+        this.step = step;
+        this.payload = payload.clone();
+    }
+
+    public long step() {
+        return step;
+    }
+
+    public byte[] payload() {
+        return payload.clone();
+    }
+
+    @Override
+    public String toString() {
+        return "StepShareEvent{step=" + step + ", " + payload.length + " bytes}";
+    }
+}

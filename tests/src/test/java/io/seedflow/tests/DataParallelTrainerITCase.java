@@ -1,0 +1,148 @@
+package io.seedflow.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.seedflow.core.data.TrainingExample;
+import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.PerturbationTerm;
+import io.seedflow.core.log.Replica;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.ModelSpecs;
+import io.seedflow.core.session.BackendFactory;
+import io.seedflow.core.session.TrainingSession;
+import io.seedflow.core.tensor.ParameterSet;
+import io.seedflow.core.zo.BatchPieces;
+import io.seedflow.operators.ZoTrainerOptions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+import org.apache.flink.configuration.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The data-parallel trainer (docs/scale-out.md) on a MiniCluster at P = 1, 2 and 4 over the same ordered events,
+ * against a single {@link TrainingSession} stepping the same batches: every subtask ends with the same weights, the
+ * log is contiguous, its lineage covers every event once, a replica replays it bit for bit, and the records are
+ * exactly those of one session cutting each batch into the same pieces (§3, "when records equal a P = 1 run").
+ */
+class DataParallelTrainerITCase {
+    private static final String SPEC = "mlp:32x16x4:relu";
+    private static final int BATCH = 32;
+    /** 11 full batches and a partial one of 13, so the end of the input cuts a share short. */
+    private static final int EVENTS = 11 * BATCH + 13;
+    private static final List<TrainingExample> EXAMPLES = DataParallelRun.examples(EVENTS, 32, 4, 7);
+
+    @TempDir
+    Path snapshots;
+
+    @Test
+    void oneSubtaskWritesTheRecordsOfTheSingleSubtaskTrainer() throws Exception {
+        Configuration conf = DataParallelRun.trainerConf(SPEC, BATCH, 0, snapshots.toString());
+        DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, 1, 120);
+
+        checkLog(run, 1);
+        assertThat(withoutTime(run.records())).isEqualTo(withoutTime(reference(conf, 1, false)));
+    }
+
+    @Test
+    void twoSubtasksWriteTheRecordsOfOneSessionCuttingEachBatchInTwo() throws Exception {
+        Configuration conf = DataParallelRun.trainerConf(SPEC, BATCH, 0, snapshots.toString());
+        DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, 2, 120);
+
+        checkLog(run, 2);
+        assertThat(withoutTime(run.records())).isEqualTo(withoutTime(reference(conf, 2, true)));
+        // against the whole-batch trainer (one piece): the same steps, seeds, lineage, batch sizes and statuses are
+        // guaranteed; the sums, hence the coefficients, are not (double addition is not associative)
+        List<UpdateRecord> whole = reference(conf, 1, true);
+        assertThat(run.records()).extracting(UpdateRecord::step, UpdateRecord::status, UpdateRecord::batchSize,
+                        UpdateRecord::lineage, r -> seeds(r))
+                .containsExactlyElementsOf(whole.stream().map(r -> org.assertj.core.groups.Tuple.tuple(r.step(),
+                        r.status(), r.batchSize(), r.lineage(), seeds(r))).toList());
+    }
+
+    @Test
+    void withFixedPiecesTheRecordsDoNotDependOnTheParallelism() throws Exception {
+        Configuration conf = DataParallelRun.trainerConf(SPEC, BATCH, 4, snapshots.toString());
+        List<UpdateRecord> expected = withoutTime(reference(conf, 4, true));
+        for (int parallelism : new int[] {1, 2, 4}) {
+            DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, parallelism, 120);
+            checkLog(run, parallelism);
+            assertThat(withoutTime(run.records())).as("records at P = %d, 4 pieces", parallelism)
+                    .isEqualTo(expected);
+        }
+    }
+
+    /** Identical weights on every subtask, a contiguous log, every event trained once, a bit-exact replica. */
+    private static void checkLog(DataParallelRun.Result run, int parallelism) {
+        List<UpdateRecord> records = run.records();
+        assertThat(records).hasSize(12);
+        for (int i = 0; i < records.size(); i++) {
+            assertThat(records.get(i).step()).as("contiguous log").isEqualTo(i + 1);
+        }
+        long[] trained = new long[EVENTS];
+        for (UpdateRecord r : records) {
+            for (Lineage l : r.lineage()) {
+                for (long o = l.fromOffset(); o < l.untilOffset(); o++) {
+                    trained[(int) o]++;
+                }
+            }
+        }
+        assertThat(trained).as("every event trained exactly once").containsOnly(1L);
+
+        List<String> weights = run.finalWeights();
+        assertThat(weights).hasSize(parallelism);
+        assertThat(weights.stream().map(w -> w.substring(w.indexOf(':') + 1)).collect(Collectors.toSet()))
+                .as("every subtask holds the same version and weights: %s", weights).hasSize(1);
+
+        ModelSpec spec = ModelSpecs.parse(SPEC);
+        ParameterSet params = spec.newModel().initialize(ZoTrainerOptions.MODEL_INIT_SEED.defaultValue());
+        Replica replica = new Replica(DataParallelRun.MODEL, params, 0);
+        records.forEach(replica::apply);
+        assertThat(weights.get(0)).as("a replica replays the log bit for bit")
+                .endsWith(":" + records.size() + ":" + params.weightsSha256());
+    }
+
+    /** One session stepping the same batches of B consecutive events, each cut into {@code pieces} pieces. */
+    private static List<UpdateRecord> reference(Configuration conf, int pieces, boolean cut) {
+        ModelSpec spec = ModelSpecs.parse(conf.get(ZoTrainerOptions.MODEL_SPEC));
+        List<UpdateRecord> out = new ArrayList<>();
+        try (TrainingSession session = TrainingSession.fresh(DataParallelRun.MODEL, spec,
+                ZoTrainerOptions.zoOptions(conf), conf.get(ZoTrainerOptions.MODEL_INIT_SEED),
+                BackendFactory.of(conf.get(ZoTrainerOptions.COMPUTE_BACKEND), 0)).session()) {
+            BatchPieces batchPieces = new BatchPieces(BATCH, pieces, 1);
+            for (int from = 0; from < EVENTS; from += BATCH) {
+                List<TrainingExample> examples = EXAMPLES.subList(from, Math.min(EVENTS, from + BATCH));
+                Batch batch = batch(examples);
+                List<Lineage> lineage = List.of(new Lineage("events", 0, from, from + examples.size()));
+                out.add(cut ? session.step(batch, lineage, batchPieces) : session.step(batch, lineage));
+            }
+        }
+        return out;
+    }
+
+    private static Batch batch(List<TrainingExample> examples) {
+        int f = examples.get(0).features.length;
+        float[] x = new float[examples.size() * f];
+        int[] labels = new int[examples.size()];
+        for (int i = 0; i < examples.size(); i++) {
+            System.arraycopy(examples.get(i).features, 0, x, i * f, f);
+            labels[i] = examples.get(i).label;
+        }
+        return new Batch(x, labels, examples.size(), f);
+    }
+
+    private static List<Long> seeds(UpdateRecord r) {
+        return r.perturbations().stream().map(PerturbationTerm::seed).toList();
+    }
+
+    /** Records with the wall-clock field zeroed: everything else is compared exactly (floats by their bits). */
+    private static List<UpdateRecord> withoutTime(List<UpdateRecord> records) {
+        return records.stream().map(r -> new UpdateRecord(r.formatVersion(), r.modelId(), r.baseSnapshotId(),
+                r.step(), r.status(), r.decayFactor(), r.perturbations(), r.epsilon(), r.learningRate(),
+                r.batchSize(), r.lineage(), 0L, r.mask(), r.subspace(), r.headDelta())).toList();
+    }
+}
