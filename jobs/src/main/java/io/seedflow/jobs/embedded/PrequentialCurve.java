@@ -21,13 +21,13 @@ import java.util.Map;
  * model's on the same examples in the same window, which {@link #write} computes at the end from the streamed
  * examples and the base snapshot's weights. Written as CSV and PNG.
  */
-final class PrequentialCurve {
+public final class PrequentialCurve {
     /** One sample of the trainer's scores after {@code examples} examples. */
-    record Point(long examples, double f1, double accuracy) {
+    public record Point(long examples, double f1, double accuracy) {
     }
 
     /** Where the curves end: the trainer's and the frozen model's scores over the window and over all examples. */
-    record Result(long examples, double f1, double frozenF1, double accuracy, double frozenAccuracy,
+    public record Result(long examples, double f1, double frozenF1, double accuracy, double frozenAccuracy,
             double frozenF1Total, double frozenAccuracyTotal) {
     }
 

@@ -31,7 +31,7 @@ import java.util.Optional;
  */
 public final class SpamAssassinDemoDataset implements DemoDataset {
     static final String NAME = DemoDataset.SPAM_ASSASSIN;
-    public static final double RATE = 12;
+    public static final double RATE = 8;
     public static final int MINUTES = 5;
     public static final long POISON_EVERY = 100;
     static final String MODEL_ID = "spam-assassin-encoder";

@@ -259,8 +259,9 @@ public final class StreamingDemo implements AutoCloseable {
         if (holdout == null) {
             Optional<TrainerMetricsClient.Sample> m = trainerMetrics.read();
             if (m.isPresent()) {
-                f1 = m.get().prequentialF1();
                 prequentialAccuracy = m.get().prequentialAccuracy();
+                // before the first scored example the window's F1 reads 0; shown as "-" like the accuracy
+                f1 = Double.isNaN(prequentialAccuracy) ? Double.NaN : m.get().prequentialF1();
                 curve.add(m.get().eventsTrained(), f1, prequentialAccuracy);
             }
         }
@@ -350,6 +351,7 @@ public final class StreamingDemo implements AutoCloseable {
                     step, CATCH_UP.toSeconds()));
             return;
         }
+        sample(); // the last status with the replica caught up
         replicaWeights = replica.weightsSha256();
         Optional<SnapshotAnnouncement> trainers = monitor.announcement(step);
         closingNotes.add(String.format("replica: weights SHA-256 %s at step %,d%s", replicaWeights, step,
