@@ -95,6 +95,18 @@ class CommandLineTest {
     }
 
     @Test
+    void demoDataSetAndModelMistakesGetOneLine() {
+        assertOneLine(run("demo", "--dataset", "mnist"), "invalid value --dataset=mnist",
+                "one of fashion-mnist, spam-assassin");
+        assertOneLine(run("demo", "--dataset", "spam-assassin", "--model", "mlp:784x64x10:relu"),
+                "invalid value --model=mlp:784x64x10:relu", "a text model of 2 classes");
+        assertOneLine(run("demo", "--model", "encoder:all-minilm-l6-v2:2"), "invalid value --model=",
+                "784 dense features and 10 classes");
+        assertOneLine(run("demo", "--model", "nonsense"), "invalid value --model=nonsense", "unknown model family");
+        assertOneLine(run("demo", "--dataset", "spam-assassin", "--events", "-1"), "events=-1");
+    }
+
+    @Test
     void toolMistakesGetOneLineNamingTheFlagAndValue() throws Exception {
         String[] produce = {"produce", "--bootstrap-servers", "localhost:1", "--registry-url", "http://localhost:2"};
         assertOneLine(run(concat(produce, "--dataset", "mnist")), "--dataset: unknown data set 'mnist'",

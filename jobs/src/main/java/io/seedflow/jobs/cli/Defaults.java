@@ -3,6 +3,7 @@ package io.seedflow.jobs.cli;
 import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.core.zo.LearningRateSchedule;
 import io.seedflow.core.zo.ZoOptions;
+import io.seedflow.jobs.study.text.TextRecipe;
 
 /**
  * The offline recipes, where they differ from the declared (streaming) defaults of {@link TrainerSettings}: the
@@ -16,12 +17,12 @@ final class Defaults {
     static final double BACKPROP_LR = 0.05;
     static final LearningRateSchedule SCHEDULE = LearningRateSchedule.COSINE;
     /** The encoder recipe of the text study (docs/quality.md §6): MiniLM reading 128 tokens, batch 16. */
-    static final String TEXT_MODEL = "encoder:all-minilm-l6-v2:2";
-    static final int TEXT_BATCH = 16;
+    static final String TEXT_MODEL = TextRecipe.MODEL;
+    static final int TEXT_BATCH = TextRecipe.BATCH;
     static final long TEXT_STEPS = 265;
     /** The exact head's rate: the linear probe's choice on the time-ordered validation slice (docs/quality.md §6). */
-    static final double TEXT_HEAD_LR = 3;
-    static final double TEXT_ZO_LR = 1e-5;
+    static final double TEXT_HEAD_LR = TextRecipe.HEAD_LEARNING_RATE;
+    static final double TEXT_ZO_LR = TextRecipe.ZO_LEARNING_RATE;
     static final String TEXT_SUBSPACE_TENSORS = "layers.5.query.weight,layers.5.key.weight,layers.5.value.weight";
     static final int TEXT_SUBSPACE_WINDOW = 8;
 

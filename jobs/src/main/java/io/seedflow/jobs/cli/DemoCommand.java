@@ -2,7 +2,10 @@ package io.seedflow.jobs.cli;
 
 import io.seedflow.core.data.FashionMnist;
 import io.seedflow.core.settings.TrainerSettings;
+import io.seedflow.jobs.embedded.DemoDataset;
 import io.seedflow.jobs.embedded.DemoSettings;
+import io.seedflow.jobs.embedded.FashionMnistDemoDataset;
+import io.seedflow.jobs.embedded.SpamAssassinDemoDataset;
 import io.seedflow.jobs.embedded.LocalFlinkCluster;
 import io.seedflow.jobs.embedded.StreamingDemo;
 import java.nio.file.Path;
@@ -26,22 +29,47 @@ import picocli.CommandLine.Option;
         modelTransformer = SettingFlags.Transformer.class,
         description = {"Embedded default: Kafka + schema registry + Flink (dashboard on http://localhost:8081) training "
                 + "an MLP on streamed Fashion-MNIST with ZO-SGD, and a replica following the update log.",
+            "With --dataset spam-assassin: the SpamAssassin mails in time order as text events, fine-tuning the "
+                + "pretrained MiniLM encoder; prequential F1 on the status line and a learning curve at the end.",
             "With --offline: ZO-SGD on Fashion-MNIST in this process, then a bit-exact replay of its update log."})
 public final class DemoCommand implements Callable<Integer>, SettingFlags.Holder {
+    private static final String FASHION = DemoDataset.FASHION_MNIST;
+    private static final String SPAM = DemoDataset.SPAM_ASSASSIN;
+
     @Option(names = "--offline", description = "Run the offline demo (no Kafka, no Flink) instead.")
     boolean offline;
 
-    @Option(names = "--rate", defaultValue = "" + DemoSettings.DEFAULT_RATE,
-            description = "Streaming: training events per second, 0 = as fast as possible (default ${DEFAULT-VALUE}).")
-    double rate;
+    @Option(names = "--dataset", paramLabel = "NAME", defaultValue = FASHION,
+            description = "Streaming: what to stream, " + FASHION + " (images, an MLP) or " + SPAM + " (mails in time "
+                    + "order, the MiniLM encoder) (default ${DEFAULT-VALUE}).")
+    String dataset;
 
-    @Option(names = "--duration", defaultValue = "3m", converter = DurationConverter.class,
-            description = "Streaming: how long to run, e.g. 90s or 5m; 0 = until Ctrl-C (default ${DEFAULT-VALUE}).")
+    @Option(names = "--rate", description = "Streaming: training events per second, 0 = as fast as possible "
+            + "(default " + FashionMnistDemoDataset.RATE + "; " + SpamAssassinDemoDataset.RATE + " for " + SPAM + ").")
+    Double rate;
+
+    @Option(names = "--duration", converter = DurationConverter.class,
+            description = "Streaming: how long to run, e.g. 90s or 5m; 0 = until Ctrl-C (default " + FashionMnistDemoDataset.MINUTES + "m; "
+                    + SpamAssassinDemoDataset.MINUTES + "m for " + SPAM
+                    + ", which also ends when every mail was trained on).")
     Duration duration;
 
-    /** The trainer settings the streaming demo takes as flags. */
-    static final SettingFlags FLAGS = SettingFlags.of(List.of(TrainerSettings.BATCH_SIZE,
-            TrainerSettings.LEARNING_RATE));
+    @Option(names = "--events", paramLabel = "N", defaultValue = "0",
+            description = "Streaming: valid events to send, 0 = the data set's default (" + FASHION + ": without end; "
+                    + SPAM + ": every mail once) (default ${DEFAULT-VALUE}).")
+    long events;
+
+    /** The trainer settings the streaming demo takes as flags; their defaults are the data set's recipe. */
+    static final SettingFlags FLAGS = SettingFlags.of(List.of(TrainerSettings.MODEL_SPEC, TrainerSettings.BATCH_SIZE,
+            TrainerSettings.LEARNING_RATE, TrainerSettings.HEAD_LEARNING_RATE))
+            .defaultNote(TrainerSettings.MODEL_SPEC, TrainerSettings.MLP_MODEL + "; " + Defaults.TEXT_MODEL + " for "
+                    + SPAM + " (a shorter text: " + Defaults.TEXT_MODEL + ":32)")
+            .defaultNote(TrainerSettings.BATCH_SIZE, TrainerSettings.BATCH_SIZE.defaultText() + "; "
+                    + Defaults.TEXT_BATCH + " for " + SPAM)
+            .defaultNote(TrainerSettings.LEARNING_RATE, TrainerSettings.LEARNING_RATE.defaultText() + "; "
+                    + Defaults.TEXT_ZO_LR + " for " + SPAM)
+            .defaultNote(TrainerSettings.HEAD_LEARNING_RATE, TrainerSettings.HEAD_LEARNING_RATE.defaultText() + "; "
+                    + Defaults.TEXT_HEAD_LR + " for " + SPAM);
 
     @Override
     public SettingFlags settingFlags() {
@@ -66,15 +94,15 @@ public final class DemoCommand implements Callable<Integer>, SettingFlags.Holder
     int registryPort;
 
     @Option(names = "--run-dir", defaultValue = "runs/streaming-demo",
-            description = "Streaming: checkpoints, snapshots and Kafka logs; must be empty or an earlier demo's, "
-                    + "which is cleared; locked while the demo runs, so a second demo is refused "
+            description = "Streaming: checkpoints, snapshots, Kafka logs and the learning curve; must be empty or an "
+                    + "earlier demo's, which is cleared; locked while the demo runs, so a second demo is refused "
                     + "(default ${DEFAULT-VALUE}).")
     Path runDir;
 
-    @Option(names = "--poison-every", defaultValue = "" + DemoSettings.DEFAULT_POISON_EVERY,
-            description = "Streaming: one bad record after every N events, to show the dead-letter path; 0 = none "
-                    + "(default ${DEFAULT-VALUE}).")
-    long poisonEvery;
+    @Option(names = "--poison-every", description = "Streaming: one bad record after every N events, to show the "
+            + "dead-letter path; 0 = none (default " + FashionMnistDemoDataset.POISON_EVERY + "; " + SpamAssassinDemoDataset.POISON_EVERY
+            + " for " + SPAM + ").")
+    Long poisonEvery;
 
     @Option(names = "--steps", defaultValue = "20000", description = "Offline: training steps (default ${DEFAULT-VALUE}).")
     long steps;
@@ -82,31 +110,55 @@ public final class DemoCommand implements Callable<Integer>, SettingFlags.Holder
     @Option(names = "--out", defaultValue = "runs/demo", description = "Offline: output folder (default ${DEFAULT-VALUE}).")
     Path out;
 
-    @Option(names = "--data-dir", description = "Folder with the Fashion-MNIST IDX files (default data/fashion-mnist).")
+    @Option(names = "--data-dir", description = "Folder with the data set's files (default data/fashion-mnist, "
+            + "data/spam-assassin).")
     Path dataDir;
 
     @Override
     public Integer call() throws Exception {
-        Path data = dataDir != null ? dataDir : FashionMnist.defaultDir();
-        return offline ? OfflineDemo.run(steps, out, data) : runStreaming(data);
+        if (offline) {
+            return OfflineDemo.run(steps, out, dataDir != null ? dataDir : FashionMnist.defaultDir());
+        }
+        return runStreaming(settings());
     }
 
-    private int runStreaming(Path data) throws Exception {
+    /** The streaming demo's settings: the data set's recipe, changed by the flags given. */
+    DemoSettings settings() {
+        DemoDataset data = DemoDataset.named(dataset);
         SettingFlags.Values v = FLAGS.read(spec);
-        DemoSettings settings = new DemoSettings(rate, duration, v.get(TrainerSettings.BATCH_SIZE),
-                v.get(TrainerSettings.LEARNING_RATE), webPort, kafkaPort,
-                registryPort, runDir,
-                poisonEvery, DemoSettings.DEFAULT_HOLDOUT_SIZE, DemoSettings.DEFAULT_CHECKPOINT_INTERVAL,
-                DemoSettings.DEFAULT_REPORT_INTERVAL, data);
+        DemoSettings.Builder b = DemoSettings.builder(data).eventLimit(events)
+                .ports(webPort, kafkaPort, registryPort).runDir(runDir);
+        v.given(TrainerSettings.MODEL_SPEC).ifPresent(b::modelSpec);
+        v.given(TrainerSettings.BATCH_SIZE).ifPresent(b::batchSize);
+        v.given(TrainerSettings.LEARNING_RATE).ifPresent(b::learningRate);
+        v.given(TrainerSettings.HEAD_LEARNING_RATE).ifPresent(b::headLearningRate);
+        if (rate != null) {
+            b.eventsPerSecond(rate);
+        }
+        if (duration != null) {
+            b.duration(duration);
+        }
+        if (poisonEvery != null) {
+            b.poisonEvery(poisonEvery);
+        }
+        if (dataDir != null) {
+            b.dataDir(dataDir);
+        }
+        return b.build();
+    }
+
+    private int runStreaming(DemoSettings settings) throws Exception {
+        Duration d = settings.duration();
         System.out.println("seedflow demo: starting Kafka, the schema registry, Flink, the producer and a replica in "
-                + "this JVM" + (duration.isZero() ? " (Ctrl-C stops)" : " for " + duration.toSeconds() + " s (Ctrl-C "
+                + "this JVM" + (d.isZero() ? " (Ctrl-C stops)" : " for " + d.toSeconds() + " s (Ctrl-C "
                 + "stops earlier)"));
         StreamingDemo demo = StreamingDemo.start(settings, System.out);
         CountDownLatch stopped = new CountDownLatch(1);
         Thread onCtrlC = new Thread(() -> {
             demo.requestStop();
             try {
-                stopped.await(60, TimeUnit.SECONDS); // let the main thread stop everything before the JVM exits
+                // let the main thread stop everything (and draw the learning curve) before the JVM exits
+                stopped.await(STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -135,4 +187,7 @@ public final class DemoCommand implements Callable<Integer>, SettingFlags.Holder
         }
         return exit;
     }
+
+    /** How long Ctrl-C waits for a clean stop: the email demo scores its mails with the frozen model first. */
+    private static final Duration STOP_WAIT = Duration.ofMinutes(5);
 }

@@ -4,7 +4,9 @@ import io.seedflow.connectors.kafka.RegistryAvroSerializer;
 import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.schemas.LabeledEvent;
+import io.seedflow.core.settings.JobSettings;
 import java.time.Instant;
+import java.util.List;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.Properties;
@@ -25,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * A thread that streams {@link LabeledEvent}s from a {@link LabeledEventSource} to Kafka in the Confluent wire format
  * ({@link RegistryAvroSerializer}, subject {@code <topic>-value}), keyed by model id, at a target rate: the demo's
  * Fashion-MNIST stream (shuffled epochs without end) and {@code seedflow produce} (a data set split or a JSON-lines
- * file). The stream ends when the source has no more events, or when closed. With {@code poisonEvery = N > 0}, one
- * poison record ({@link PoisonKind}, the kinds taking turns) follows every N valid events, so that the job's
- * dead-letter path has something to do.
+ * file) and the email demo's SpamAssassin mails in time order. The stream ends when the source has no more events, or
+ * when closed. With {@code poisonEvery = N > 0}, one poison record (of the settings' {@link PoisonKind}s, taking turns)
+ * follows every N valid events, so that the job's dead-letter path has something to do.
  *
  * <p>Counts ({@link #produced()}, {@link #poisonSent()}) are of records the broker acknowledged. The send time of each
  * acknowledged record is kept by offset ({@link #sendTimeOf}) for a while, so a monitor can tell how old the newest
@@ -130,9 +132,9 @@ public final class LabeledEventProducer implements AutoCloseable {
                 send(producer, event.getModelId(), serializer.serialize(settings.topic, event), produced);
                 sent++;
                 if (settings.poisonEvery > 0 && sent % settings.poisonEvery == 0) {
-                    PoisonKind kind = PoisonKind.nth(sent / settings.poisonEvery - 1);
+                    PoisonKind kind = PoisonKind.nth(settings.poisonKinds, sent / settings.poisonEvery - 1);
                     send(producer, event.getModelId(), kind.make(event, e -> serializer.serialize(settings.topic, e),
-                            source.classes()), poisonSent);
+                            new PoisonKind.Limits(source.classes(), settings.maxTextChars)), poisonSent);
                 }
             }
             producer.flush();
@@ -177,13 +179,30 @@ public final class LabeledEventProducer implements AutoCloseable {
      * @param eventsPerSecond target rate of valid events, 0 = as fast as possible
      * @param poisonEvery one poison record after every this many valid events, 0 = none (needs a source that knows
      *     its class count)
+     * @param poisonKinds the kinds of poison record, taking turns ({@link PoisonKind#DENSE} for image events,
+     *     {@link PoisonKind#TEXT} for text events)
+     * @param maxTextChars the longest text the job accepts ({@code seedflow.job.max-text-chars}), which an oversized
+     *     text poison record exceeds by one
      * @param clientId the Kafka client id
      */
     public record Settings(String bootstrapServers, RegistryClientOptions registry, String topic,
-            LabeledEventSource source, double eventsPerSecond, long poisonEvery, String clientId) {
+            LabeledEventSource source, double eventsPerSecond, long poisonEvery, List<PoisonKind> poisonKinds,
+            int maxTextChars, String clientId) {
+        /** Settings with the poison records for dense features and the declared text limit. */
+        public Settings(String bootstrapServers, RegistryClientOptions registry, String topic,
+                LabeledEventSource source, double eventsPerSecond, long poisonEvery, String clientId) {
+            this(bootstrapServers, registry, topic, source, eventsPerSecond, poisonEvery, PoisonKind.DENSE,
+                    JobSettings.MAX_TEXT_CHARS.defaultValue().orElseThrow(), clientId);
+        }
+
         public Settings {
             Objects.requireNonNull(registry, "registry: the schema registry settings are required");
             Objects.requireNonNull(source, "source: the events to send are required");
+            poisonKinds = List.copyOf(poisonKinds);
+            if (poisonKinds.isEmpty()) {
+                throw new IllegalArgumentException("poison kinds: expected at least one kind");
+            }
+            JobSettings.MAX_TEXT_CHARS.check(maxTextChars);
             require("bootstrap servers", bootstrapServers);
             require("topic", topic);
             require("client id", clientId);

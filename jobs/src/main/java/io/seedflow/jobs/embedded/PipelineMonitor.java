@@ -4,6 +4,7 @@ import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.connectors.kafka.UpdatesTopic;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -34,13 +35,15 @@ import org.slf4j.LoggerFactory;
  * only then. The newest step seen here is therefore the trainer's own position, and the difference to a replica's
  * version is the replica's lag, checkpoint interval included. For each step the monitor keeps the last event offset
  * it trained on and the trainer's clock, so a replica's version can be turned into "how old is the newest event this
- * model learned from". Snapshot announcements on the updates topic are skipped.
+ * model learned from, and it sums the events the steps trained on (each step counted once). Of the snapshot
+ * announcements on the updates topic it keeps the newest few by step (the base snapshot is step 0).
  *
  * <p>The dead-letter topic is read committed, counted by reason (the record key).
  */
 public final class PipelineMonitor implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineMonitor.class);
     private static final int STEPS_KEPT = 100_000;
+    private static final int ANNOUNCEMENTS_KEPT = 16;
 
     /** What the trainer's record of one step says. */
     public record StepInfo(long step, long lastEventOffset, long trainerTimeMillis) {
@@ -53,6 +56,8 @@ public final class PipelineMonitor implements AutoCloseable {
     private final String modelId;
     private final Thread thread;
     private final AtomicLong trainerStep = new AtomicLong(-1);
+    private final AtomicLong eventsTrained = new AtomicLong();
+    private final ConcurrentSkipListMap<Long, SnapshotAnnouncement> announcements = new ConcurrentSkipListMap<>();
     private final ConcurrentSkipListMap<Long, StepInfo> steps = new ConcurrentSkipListMap<>();
     private final AtomicLong deadLettered = new AtomicLong();
     private final Map<String, Long> deadLettersByReason = new ConcurrentHashMap<>();
@@ -83,6 +88,16 @@ public final class PipelineMonitor implements AutoCloseable {
     /** The newest step the trainer wrote (committed or not yet), -1 before the first. */
     public long trainerStep() {
         return trainerStep.get();
+    }
+
+    /** Events the trainer's steps trained on (the steps seen so far, each counted once). */
+    public long eventsTrained() {
+        return eventsTrained.get();
+    }
+
+    /** The announcement of the trainer's snapshot of {@code step}, if the monitor saw it (0 = the base snapshot). */
+    public Optional<SnapshotAnnouncement> announcement(long step) {
+        return Optional.ofNullable(announcements.get(step));
     }
 
     /** What the trainer's record of {@code step} says, if the monitor saw it (and still keeps it). */
@@ -146,15 +161,26 @@ public final class PipelineMonitor implements AutoCloseable {
     }
 
     private void onUpdate(UpdatesTopic.Reader reader, ConsumerRecord<byte[], byte[]> r) {
-        UpdateRecord u = reader.read(r.value()).update();
-        if (u == null || !modelId.equals(u.modelId())) { // a snapshot announcement, or another model
+        UpdatesTopic.Entry entry = reader.read(r.value());
+        SnapshotAnnouncement a = entry.announcement();
+        if (a != null && modelId.equals(a.modelId)) {
+            announcements.put(a.step, a);
+            if (announcements.size() > ANNOUNCEMENTS_KEPT) {
+                announcements.remove(announcements.ceilingKey(1L)); // keeps the base snapshot, step 0
+            }
+            return;
+        }
+        UpdateRecord u = entry.update();
+        if (u == null || !modelId.equals(u.modelId())) { // another model
             return;
         }
         long lastOffset = -1;
         for (Lineage l : u.lineage()) {
             lastOffset = Math.max(lastOffset, l.untilOffset() - 1);
         }
-        steps.put(u.step(), new StepInfo(u.step(), lastOffset, u.trainerTimeMillis()));
+        if (steps.put(u.step(), new StepInfo(u.step(), lastOffset, u.trainerTimeMillis())) == null) {
+            eventsTrained.addAndGet(u.eventCount());
+        }
         trainerStep.accumulateAndGet(u.step(), Math::max);
         if (u.step() % 10_000 == 0) {
             steps.headMap(u.step() - STEPS_KEPT).clear();
