@@ -15,7 +15,7 @@ import java.util.Optional;
  * The demo's default data set: Fashion-MNIST's training images in seeded shuffled epochs without end, the MLP of the
  * measured streaming recipe (docs/benchmarks.md §1b), a replica scored on test images read from a holdout topic.
  */
-public final class FashionMnistDemoDataset implements DemoDataset {
+public final class FashionMnistDemoDataset extends NamedDemoDataset {
     static final String NAME = DemoDataset.FASHION_MNIST;
     public static final double RATE = 2000;
     public static final int MINUTES = 3;
@@ -27,29 +27,8 @@ public final class FashionMnistDemoDataset implements DemoDataset {
             TrainerSettings.HEAD_LEARNING_RATE.defaultValue().orElseThrow(), RATE,
             Duration.ofMinutes(MINUTES), POISON_EVERY);
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String describe() {
-        return "Fashion-MNIST (shuffled epochs)";
-    }
-
-    @Override
-    public String modelId() {
-        return MODEL_ID;
-    }
-
-    @Override
-    public DemoRecipe recipe() {
-        return RECIPE;
-    }
-
-    @Override
-    public Path defaultDataDir() {
-        return FashionMnist.defaultDir();
+    public FashionMnistDemoDataset() {
+        super(NAME, "Fashion-MNIST (shuffled epochs)", MODEL_ID, RECIPE, FashionMnist::defaultDir);
     }
 
     @Override

@@ -29,7 +29,7 @@ import java.util.Optional;
  * once. The model is the pretrained MiniLM encoder with a new two-class head and the text study's recipe
  * ({@link TextRecipe}); there is no holdout: every mail is scored by the trainer before it trains on it (prequential).
  */
-public final class SpamAssassinDemoDataset implements DemoDataset {
+public final class SpamAssassinDemoDataset extends NamedDemoDataset {
     static final String NAME = DemoDataset.SPAM_ASSASSIN;
     public static final double RATE = 8;
     public static final int MINUTES = 5;
@@ -40,33 +40,12 @@ public final class SpamAssassinDemoDataset implements DemoDataset {
             TextRecipe.HEAD_LEARNING_RATE, RATE,
             Duration.ofMinutes(MINUTES), POISON_EVERY);
 
+    public SpamAssassinDemoDataset() {
+        super(NAME, "SpamAssassin mails (time order, once)", MODEL_ID, RECIPE, SpamAssassinCorpus::defaultDir);
+    }
+
     private List<LabeledEmail> mails; // read once
     private Path mailsDir;
-
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String describe() {
-        return "SpamAssassin mails (time order, once)";
-    }
-
-    @Override
-    public String modelId() {
-        return MODEL_ID;
-    }
-
-    @Override
-    public DemoRecipe recipe() {
-        return RECIPE;
-    }
-
-    @Override
-    public Path defaultDataDir() {
-        return SpamAssassinCorpus.defaultDir();
-    }
 
     @Override
     public ModelSpec model(String spec) {
