@@ -5,6 +5,8 @@ import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
+import io.seedflow.core.model.encoder.EncoderSpec;
+import io.seedflow.core.model.encoder.Tokenizers;
 import io.seedflow.core.settings.JobSettings;
 import io.seedflow.operators.ZoTrainerOptions;
 import java.time.Duration;
@@ -271,8 +273,11 @@ public final class StreamingSettings {
                         + "', which is also the events, updates or dead-letter topic");
             }
             require("model spec", modelSpec, "e.g. mlp:784x64x10:relu");
-            ModelSpecs.parse(modelSpec);
+            ModelSpec spec = ModelSpecs.parse(modelSpec);
             JobSettings.MAX_TEXT_CHARS.check(maxTextChars);
+            if (spec instanceof EncoderSpec encoder) {
+                Tokenizers.forEncoder(encoder, maxTextChars).close(); // text events need the model's vocabulary
+            }
             Configuration withSpec = new Configuration(trainer);
             withSpec.set(ZoTrainerOptions.MODEL_SPEC, modelSpec);
             ZoTrainerOptions.validate(withSpec);

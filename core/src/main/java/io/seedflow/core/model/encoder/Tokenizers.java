@@ -1,6 +1,7 @@
 package io.seedflow.core.model.encoder;
 
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.settings.TrainerSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
@@ -24,7 +25,8 @@ public final class Tokenizers {
             }
             known.add(p.name());
         }
-        throw new InvalidConfigurationException("model spec", spec.toText(), "has no tokenizer: text events need "
+        throw new InvalidConfigurationException(TrainerSettings.MODEL_SPEC.key(), spec.toText(), "has no tokenizer: "
+                + "text events need "
                 + "the vocabulary of a pretrained encoder " + (known.isEmpty() ? "(no tokenizer on the class path; "
                 + "the seedflow-text module provides all-minilm-l6-v2)" : known.toString()));
     }
