@@ -1,5 +1,6 @@
 package io.seedflow.operators.parallel;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -14,21 +15,38 @@ import org.apache.flink.util.FlinkException;
  * subtask order ({@link StepGatheredEvent}). It knows nothing of models or sums: combining stays in core, run by every
  * subtask on the same list (docs/scale-out.md §3).
  *
- * <p>Checkpoints hold nothing. The gather in flight is dropped on a reset or a failed attempt: Flink delivers events
- * sent to the subtasks in checkpoint order, so every subtask's checkpoint holds the same model version, and after a
- * restore every subtask re-sends the step it had in flight (docs/scale-out.md §4). Events from an attempt other than
- * the ready one are ignored.
+ * <p>Checkpoints (docs/scale-out.md §4): the coordinator's own checkpoint is empty. Flink delivers the events it sent
+ * before its checkpoint completed to the subtasks' mailboxes before any barrier is injected, and holds back those sent
+ * after until the receiving subtask has taken the checkpoint, so every subtask's checkpoint holds the same model
+ * version; a partial gather is in no subtask's checkpoint and is dropped on a reset (every subtask re-sends its share
+ * of the step from its restored buffer). Because of that holding back, two things are done before the checkpoint
+ * completes: every subtask is told ({@link CheckpointPendingEvent}) to stop holding its input back until it has taken
+ * the checkpoint, and while a subtask drains a bounded input ({@link InputEndedEvent}; it waits in {@code endInput},
+ * where it cannot read a barrier) the checkpoint is deferred until the drain is over. Events from an attempt other
+ * than the ready one are ignored.
  *
  * <p>Threading: Flink calls every method from the JobManager's main thread for this coordinator.
  */
 public final class StepExchangeCoordinator implements OperatorCoordinator {
+    private static final byte[] NO_STATE = new byte[0];
+
     private final Context context;
     private final int parallelism;
     private final SubtaskGateway[] gateways;
     private final int[] readyAttempts;
     private final byte[][] gathered;
+    private final boolean[] drained;
     private long gatheringStep = -1;
     private int arrived;
+    /** Some subtask's input has ended and not every subtask has drained yet: checkpoints wait. */
+    private boolean draining;
+    /** Every subtask drained (a round of empty shares): training of the bounded input is over. */
+    private boolean finished;
+    /** Checkpoints triggered while draining: id and result, completed when the drain is over. */
+    private final List<Deferred> deferredCheckpoints = new ArrayList<>();
+
+    private record Deferred(long checkpointId, CompletableFuture<byte[]> result) {
+    }
 
     StepExchangeCoordinator(Context context) {
         this.context = context;
@@ -37,6 +55,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
         this.readyAttempts = new int[parallelism];
         Arrays.fill(readyAttempts, -1);
         this.gathered = new byte[parallelism][];
+        this.drained = new boolean[parallelism];
     }
 
     @Override
@@ -49,9 +68,17 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
 
     @Override
     public void handleEventFromOperator(int subtask, int attemptNumber, OperatorEvent event) {
-        if (!(event instanceof StepShareEvent share) || attemptNumber != readyAttempts[subtask]) {
-            return; // not ours, or from an attempt that failed meanwhile
+        if (attemptNumber != readyAttempts[subtask]) {
+            return; // from an attempt that failed meanwhile
         }
+        if (event instanceof InputEndedEvent) {
+            draining = !finished;
+        } else if (event instanceof StepShareEvent share) {
+            gather(subtask, share);
+        }
+    }
+
+    private void gather(int subtask, StepShareEvent share) {
         if (arrived == 0) {
             gatheringStep = share.step();
         } else if (share.step() != gatheringStep) {
@@ -66,6 +93,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
             return;
         }
         gathered[subtask] = share.payload();
+        drained[subtask] = share.drained();
         if (++arrived < parallelism) {
             return;
         }
@@ -73,18 +101,49 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
         for (SubtaskGateway gateway : gateways) {
             gateway.sendEvent(all); // a lost delivery means a failing subtask: Flink fails over, the gather restarts
         }
+        boolean allDrained = true;
+        for (boolean d : drained) {
+            allDrained &= d;
+        }
         dropGather();
+        if (allDrained) {
+            finished = true;
+            draining = false;
+            runDeferredCheckpoints();
+        }
     }
 
     private void dropGather() {
         Arrays.fill(gathered, null);
+        Arrays.fill(drained, false);
         arrived = 0;
         gatheringStep = -1;
     }
 
     @Override
     public void checkpointCoordinator(long checkpointId, CompletableFuture<byte[]> result) {
-        result.complete(new byte[0]);
+        if (draining) {
+            deferredCheckpoints.add(new Deferred(checkpointId, result));
+        } else {
+            complete(checkpointId, result);
+        }
+    }
+
+    private void complete(long checkpointId, CompletableFuture<byte[]> result) {
+        if (!finished) {
+            for (SubtaskGateway gateway : gateways) {
+                if (gateway != null) {
+                    gateway.sendEvent(new CheckpointPendingEvent(checkpointId)); // in the mailbox before the barrier
+                }
+            }
+        }
+        result.complete(NO_STATE);
+    }
+
+    private void runDeferredCheckpoints() {
+        List<Deferred> due = new ArrayList<>(deferredCheckpoints);
+        deferredCheckpoints.clear();
+        due.forEach(d -> complete(d.checkpointId(), d.result()));
     }
 
     @Override
@@ -93,12 +152,12 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
 
     @Override
     public void resetToCheckpoint(long checkpointId, byte[] checkpointData) {
-        dropGather();
+        reset();
     }
 
     @Override
     public void subtaskReset(int subtask, long checkpointId) {
-        dropGather();
+        reset();
     }
 
     @Override
@@ -107,7 +166,19 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
             readyAttempts[subtask] = -1;
             gateways[subtask] = null;
         }
+        reset();
+    }
+
+    /** Back to the state of any checkpoint: no gather, no drain (the restored subtasks announce theirs again). */
+    private void reset() {
         dropGather();
+        draining = false;
+        finished = false;
+        for (Deferred d : deferredCheckpoints) {
+            d.result().completeExceptionally(new FlinkException("data-parallel trainer reset while checkpoint "
+                    + d.checkpointId() + " waited for a drain"));
+        }
+        deferredCheckpoints.clear();
     }
 
     @Override
