@@ -27,6 +27,7 @@ import io.seedflow.operators.internal.SnapshotUploader;
 import io.seedflow.operators.internal.TrainerStateCodec;
 import io.seedflow.operators.internal.StepShare;
 import io.seedflow.operators.internal.StepShareCodec;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,6 +39,9 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.jobgraph.tasks.TaskOperatorEventGateway;
+import org.apache.flink.runtime.operators.coordination.CoordinationRequest;
 import org.apache.flink.runtime.operators.coordination.OperatorEvent;
 import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
 import org.apache.flink.runtime.operators.coordination.OperatorEventHandler;
@@ -48,6 +52,7 @@ import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.SerializedValue;
 
 /**
  * One model trained data-parallel by P subtasks (issue 13, docs/scale-out.md). Each subtask buffers its share of the
@@ -62,7 +67,9 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * by running other mails ({@link MailboxExecutor#yield}) until the step completes, except between a
  * {@link CheckpointPendingEvent} and this subtask's checkpoint (Flink then holds the gather back until the barrier has
  * been read). At the end of a bounded input the subtask keeps taking part in steps (with what it has left, possibly
- * nothing) until a round in which every subtask has ended and sent nothing.
+ * nothing) until a round in which every subtask has ended and sent nothing; while it drains it waits in
+ * {@code endInput}, where it cannot read a barrier, so it asks for each gather with a {@link GatherRequest} (its
+ * response is never held back) and ignores the event copy of a gather it already applied.
  *
  * <p>State (docs/scale-out.md §4), the same entries as {@link ZoTrainerFunction}'s and through the same code
  * ({@link TrainerStateCodec}, {@link LogTail}, {@link SnapshotRestore}, {@link SnapshotUploader}): each subtask's
@@ -86,6 +93,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private final Configuration conf;
     private final String modelId;
     private final transient OperatorEventGateway coordinator;
+    private final transient TaskOperatorEventGateway requests;
+    private final transient OperatorID operatorId;
     /** Runs any mail, the operator events included (they arrive with the task's lowest mail priority). */
     private final transient MailboxExecutor anyMail;
 
@@ -125,6 +134,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         this.conf = conf;
         this.modelId = modelId;
         this.coordinator = coordinator;
+        this.requests = parameters.getContainingTask().getEnvironment().getOperatorCoordinatorEventGateway();
+        this.operatorId = parameters.getStreamConfig().getOperatorID();
         this.anyMail = anyMail;
     }
 
@@ -235,7 +246,9 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     @Override
     public void endInput() throws Exception {
         inputEnded = true;
-        coordinator.sendEventToCoordinator(new InputEndedEvent());
+        if (inFlight != null) {
+            requestGather(inFlight.plan().step()); // sent before the input ended: its event may be held back
+        }
         startStepIfReady();
         while (!finished) {
             anyMail.yield(); // keep taking part in the others' steps until every subtask has drained
@@ -249,7 +262,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     }
 
     /** Sends this subtask's share of the next step once it has a full share (or its input has ended). */
-    private void startStepIfReady() {
+    private void startStepIfReady() throws IOException {
         int share = pieces.shareSize(subtask);
         if (inFlight != null || finished || (buffered.size() < share && !inputEnded)) {
             return;
@@ -272,6 +285,29 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         inFlight = new InFlight(plan, examples, batch, System.nanoTime());
         coordinator.sendEventToCoordinator(new StepShareEvent(plan.step(), payload,
                 inputEnded && examples.isEmpty()));
+        if (inputEnded) {
+            requestGather(plan.step());
+        }
+    }
+
+    /** Draining: asks for the gather of {@code step}; the answer is handled as a mail, like the event. */
+    private void requestGather(long step) throws IOException {
+        int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
+        requests.sendRequestToCoordinator(operatorId,
+                new SerializedValue<CoordinationRequest>(new GatherRequest(step, subtask, attempt)))
+                .whenComplete((response, failure) -> {
+                    try {
+                        anyMail.execute(() -> {
+                            if (failure != null) {
+                                throw new IllegalStateException("data-parallel trainer subtask " + subtask
+                                        + ": asking for the gather of step " + step + " failed", failure);
+                            }
+                            onGathered(GatheredResponse.read(response));
+                        }, "data-parallel gather of step %d", step);
+                    } catch (java.util.concurrent.RejectedExecutionException closed) {
+                        // the task is closing (failover or cancellation): nothing is waiting for this step any more
+                    }
+                });
     }
 
     @Override
@@ -279,10 +315,21 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         if (event instanceof CheckpointPendingEvent pending) {
             checkpointPending = true;
             pendingCheckpointId = Math.max(pendingCheckpointId, pending.checkpointId());
-            return;
-        }
-        if (!(event instanceof StepGatheredEvent gathered)) {
+        } else if (event instanceof StepGatheredEvent gathered) {
+            try {
+                onGathered(gathered);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        } else {
             throw new IllegalStateException("data-parallel trainer: unexpected operator event " + event);
+        }
+    }
+
+    /** Completes the step in flight with every subtask's share (the event or, while draining, the response). */
+    private void onGathered(StepGatheredEvent gathered) throws IOException {
+        if (finished || gathered.step() <= session.version()) {
+            return; // the second copy of a gather a draining subtask asked for and already applied
         }
         if (inFlight == null || gathered.step() != inFlight.plan().step()) {
             throw new IllegalStateException("data-parallel trainer subtask " + subtask + " got the shares of step "

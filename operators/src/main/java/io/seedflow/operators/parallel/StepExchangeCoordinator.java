@@ -5,6 +5,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.operators.coordination.CoordinationRequest;
+import org.apache.flink.runtime.operators.coordination.CoordinationRequestHandler;
+import org.apache.flink.runtime.operators.coordination.CoordinationResponse;
 import org.apache.flink.runtime.operators.coordination.OperatorCoordinator;
 import org.apache.flink.runtime.operators.coordination.OperatorEvent;
 import org.apache.flink.util.FlinkException;
@@ -19,15 +22,15 @@ import org.apache.flink.util.FlinkException;
  * before its checkpoint completed to the subtasks' mailboxes before any barrier is injected, and holds back those sent
  * after until the receiving subtask has taken the checkpoint, so every subtask's checkpoint holds the same model
  * version; a partial gather is in no subtask's checkpoint and is dropped on a reset (every subtask re-sends its share
- * of the step from its restored buffer). Because of that holding back, two things are done before the checkpoint
- * completes: every subtask is told ({@link CheckpointPendingEvent}) to stop holding its input back until it has taken
- * the checkpoint, and while a subtask drains a bounded input ({@link InputEndedEvent}; it waits in {@code endInput},
- * where it cannot read a barrier) the checkpoint is deferred until the drain is over. Events from an attempt other
- * than the ready one are ignored.
+ * of the step from its restored buffer). Because of that holding back, a subtask must never wait for a gather where it
+ * cannot read its barrier: before its checkpoint completes the coordinator tells every subtask
+ * ({@link CheckpointPendingEvent}) to stop holding its input back until it has taken the checkpoint, and a subtask
+ * draining a bounded input (it waits in {@code endInput}) asks for each gather with a {@link GatherRequest}, whose
+ * response is never held. Events and requests from an attempt other than the ready one are ignored or refused.
  *
  * <p>Threading: Flink calls every method from the JobManager's main thread for this coordinator.
  */
-public final class StepExchangeCoordinator implements OperatorCoordinator {
+public final class StepExchangeCoordinator implements OperatorCoordinator, CoordinationRequestHandler {
     private static final byte[] NO_STATE = new byte[0];
 
     private final Context context;
@@ -38,14 +41,13 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
     private final boolean[] drained;
     private long gatheringStep = -1;
     private int arrived;
-    /** Some subtask's input has ended and not every subtask has drained yet: checkpoints wait. */
-    private boolean draining;
     /** Every subtask drained (a round of empty shares): training of the bounded input is over. */
     private boolean finished;
-    /** Checkpoints triggered while draining: id and result, completed when the drain is over. */
-    private final List<Deferred> deferredCheckpoints = new ArrayList<>();
+    /** The newest completed gather (answers a request that comes after it), and requests for the one in progress. */
+    private StepGatheredEvent lastGathered;
+    private final List<Waiting> waiting = new ArrayList<>();
 
-    private record Deferred(long checkpointId, CompletableFuture<byte[]> result) {
+    private record Waiting(long step, CompletableFuture<CoordinationResponse> response) {
     }
 
     StepExchangeCoordinator(Context context) {
@@ -68,14 +70,24 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
 
     @Override
     public void handleEventFromOperator(int subtask, int attemptNumber, OperatorEvent event) {
-        if (attemptNumber != readyAttempts[subtask]) {
-            return; // from an attempt that failed meanwhile
+        if (attemptNumber == readyAttempts[subtask] && event instanceof StepShareEvent share) {
+            gather(subtask, share); // else from an attempt that failed meanwhile, or not ours
         }
-        if (event instanceof InputEndedEvent) {
-            draining = !finished;
-        } else if (event instanceof StepShareEvent share) {
-            gather(subtask, share);
+    }
+
+    @Override
+    public CompletableFuture<CoordinationResponse> handleCoordinationRequest(CoordinationRequest request) {
+        if (!(request instanceof GatherRequest ask) || ask.subtask() < 0 || ask.subtask() >= parallelism
+                || ask.attemptNumber() != readyAttempts[ask.subtask()]) {
+            return CompletableFuture.failedFuture(new FlinkException("data-parallel trainer coordinator: refused "
+                    + request + " (not ours, or from an attempt that is not the ready one)"));
         }
+        if (lastGathered != null && lastGathered.step() == ask.step()) {
+            return CompletableFuture.completedFuture(GatheredResponse.of(lastGathered));
+        }
+        CompletableFuture<CoordinationResponse> response = new CompletableFuture<>();
+        waiting.add(new Waiting(ask.step(), response));
+        return response;
     }
 
     private void gather(int subtask, StepShareEvent share) {
@@ -101,16 +113,17 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
         for (SubtaskGateway gateway : gateways) {
             gateway.sendEvent(all); // a lost delivery means a failing subtask: Flink fails over, the gather restarts
         }
+        lastGathered = all;
+        if (!waiting.isEmpty()) {
+            CoordinationResponse response = GatheredResponse.of(all);
+            waiting.removeIf(w -> w.step() == all.step() && w.response().complete(response));
+        }
         boolean allDrained = true;
         for (boolean d : drained) {
             allDrained &= d;
         }
+        finished |= allDrained;
         dropGather();
-        if (allDrained) {
-            finished = true;
-            draining = false;
-            runDeferredCheckpoints();
-        }
     }
 
     private void dropGather() {
@@ -122,14 +135,6 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
 
     @Override
     public void checkpointCoordinator(long checkpointId, CompletableFuture<byte[]> result) {
-        if (draining) {
-            deferredCheckpoints.add(new Deferred(checkpointId, result));
-        } else {
-            complete(checkpointId, result);
-        }
-    }
-
-    private void complete(long checkpointId, CompletableFuture<byte[]> result) {
         if (!finished) {
             for (SubtaskGateway gateway : gateways) {
                 if (gateway != null) {
@@ -138,12 +143,6 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
             }
         }
         result.complete(NO_STATE);
-    }
-
-    private void runDeferredCheckpoints() {
-        List<Deferred> due = new ArrayList<>(deferredCheckpoints);
-        deferredCheckpoints.clear();
-        due.forEach(d -> complete(d.checkpointId(), d.result()));
     }
 
     @Override
@@ -169,16 +168,16 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
         reset();
     }
 
-    /** Back to the state of any checkpoint: no gather, no drain (the restored subtasks announce theirs again). */
+    /** Back to the state of any checkpoint: no gather in progress or answered (the restored subtasks re-send). */
     private void reset() {
         dropGather();
-        draining = false;
         finished = false;
-        for (Deferred d : deferredCheckpoints) {
-            d.result().completeExceptionally(new FlinkException("data-parallel trainer reset while checkpoint "
-                    + d.checkpointId() + " waited for a drain"));
+        lastGathered = null;
+        for (Waiting w : waiting) {
+            w.response().completeExceptionally(new FlinkException("data-parallel trainer reset while a subtask "
+                    + "waited for the gather of step " + w.step()));
         }
-        deferredCheckpoints.clear();
+        waiting.clear();
     }
 
     @Override
