@@ -19,6 +19,7 @@ import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.zo.BatchPieces;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.operators.internal.BatchAssembler;
+import io.seedflow.operators.internal.LogTail;
 import io.seedflow.operators.internal.SnapshotRestore;
 import io.seedflow.operators.internal.SnapshotPointer;
 import io.seedflow.operators.internal.SnapshotRetention;
@@ -328,16 +329,8 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             SnapshotPointer stored = completed.get(completed.size() - 1);
             snapshotPointer.update(TrainerStateCodec.encodePointer(stored));
             pointerSteps.put(modelId, stored.step());
-            List<byte[]> kept = new ArrayList<>();
-            // records up to the snapshot are replayed no more, but the newest few are the trainer's history
-            // (mask thresholds, momentum, subspace window) that a restore needs to continue exactly
-            long keepAfter = stored.step() - trainers.get(modelId).historySteps();
-            for (byte[] b : logTail.get()) {
-                if (TrainerStateCodec.decodeRecord(b).step() > keepAfter) {
-                    kept.add(b);
-                }
-            }
-            logTail.update(kept);
+            logTail.update(LogTail.keptAfterSnapshot(logTail.get(), stored.step(),
+                    trainers.get(modelId).historySteps()));
         }
         if (uploader.pending(modelId)) {
             ctx.timerService().registerProcessingTimeTimer(
@@ -366,10 +359,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         } else {
             SnapshotPointer pointer = TrainerStateCodec.decodePointer(pointerBytes);
             pointerSteps.put(modelId, pointer.step());
-            List<UpdateRecord> tail = new ArrayList<>();
-            for (byte[] b : logTail.get()) {
-                tail.add(TrainerStateCodec.decodeRecord(b));
-            }
+            List<UpdateRecord> tail = LogTail.decoded(logTail.get());
             TrainingSession.Started started = SnapshotRestore.restore(modelId, spec, options, pointer, tail,
                     snapshotInterval, backends);
             trainer = started.session();

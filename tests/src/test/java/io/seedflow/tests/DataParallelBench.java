@@ -59,7 +59,7 @@ class DataParallelBench {
         // what Flink's RPC carries: the event Java-serialized around our payload (q = 1, one lineage range)
         byte[] share = new byte[60];
         System.out.printf("BENCH serialized StepShareEvent with a 60-byte payload: %d bytes; StepGatheredEvent of "
-                + "2 such payloads: %d bytes%n", InstantiationUtil.serializeObject(new StepShareEvent(1, share)).length,
+                + "2 such payloads: %d bytes%n", InstantiationUtil.serializeObject(new StepShareEvent(1, share, false)).length,
                 InstantiationUtil.serializeObject(new StepGatheredEvent(1, Arrays.asList(share, share))).length);
         System.out.printf("BENCH load average after: %s%n", Files.readString(Path.of("/proc/loadavg")).trim());
     }

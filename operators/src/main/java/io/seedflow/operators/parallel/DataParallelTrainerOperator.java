@@ -15,48 +15,86 @@ import io.seedflow.core.zo.ShardEvaluation;
 import io.seedflow.core.zo.StepPlan;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoVariant;
+import io.seedflow.core.snapshot.EncodedSnapshot;
+import io.seedflow.operators.FileSystemSnapshotStore;
+import io.seedflow.operators.ZoTrainerFunction;
 import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.operators.internal.BatchAssembler;
+import io.seedflow.operators.internal.LogTail;
+import io.seedflow.operators.internal.SnapshotPointer;
+import io.seedflow.operators.internal.SnapshotRestore;
+import io.seedflow.operators.internal.SnapshotUploader;
+import io.seedflow.operators.internal.TrainerStateCodec;
 import io.seedflow.operators.internal.StepShare;
 import io.seedflow.operators.internal.StepShareCodec;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.TreeSet;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.jobgraph.tasks.TaskOperatorEventGateway;
+import org.apache.flink.runtime.operators.coordination.CoordinationRequest;
 import org.apache.flink.runtime.operators.coordination.OperatorEvent;
 import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
 import org.apache.flink.runtime.operators.coordination.OperatorEventHandler;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.SerializedValue;
 
 /**
- * One model trained data-parallel by P subtasks (prototype of issue 13, docs/scale-out.md). Each subtask buffers its
- * share of the events; per step it takes its next share of the batch ({@link BatchPieces}), plans the step from its
- * own weights, evaluates its pieces ({@link TrainingSession#evaluate}) and sends their sums to the
- * {@link StepExchangeCoordinator}; when every subtask's share has come back in subtask order, it completes the step
- * with core's combine ({@link TrainingSession#complete}), so every subtask applies the same record to the same
- * weights. Subtask 0 emits the record.
+ * One model trained data-parallel by P subtasks (issue 13, docs/scale-out.md). Each subtask buffers its share of the
+ * events; per step it takes its next share of the batch ({@link BatchPieces}), plans the step from its own weights,
+ * evaluates its pieces ({@link TrainingSession#evaluate}) and sends their sums to the {@link StepExchangeCoordinator};
+ * when every subtask's share has come back in subtask order, it completes the step with core's combine
+ * ({@link TrainingSession#complete}), so every subtask applies the same record to the same weights. Subtask 0 emits
+ * the record.
  *
  * <p>Never blocks the task thread waiting for the exchange: the gathered shares arrive as a mail of the task's
  * mailbox. While a step is in flight and the next share is already buffered, the input is held back (backpressure)
- * by running other mails ({@link MailboxExecutor#yield}) until the step completes. At the end of a bounded input the
- * subtask keeps taking part in steps (with what it has left, possibly nothing) until a round in which every subtask
- * has ended and sent nothing.
+ * by running other mails ({@link MailboxExecutor#yield}) until the step completes, except between a
+ * {@link CheckpointPendingEvent} and this subtask's checkpoint (Flink then holds the gather back until the barrier has
+ * been read). At the end of a bounded input the subtask keeps taking part in steps (with what it has left, possibly
+ * nothing) until a round in which every subtask has ended and sent nothing; while it drains it waits in
+ * {@code endInput}, where it cannot read a barrier, so it asks for each gather with a {@link GatherRequest} (its
+ * response is never held back) and ignores the event copy of a gather it already applied.
  *
- * <p>Prototype limits (docs/scale-out.md §7): no checkpointed state (a restore loses the buffer and the weights), no
- * snapshot store, no max-wait flush, one model; CONSERVATIVE and the exact head are refused at P > 1.
+ * <p>State (docs/scale-out.md §4), the same entries as {@link ZoTrainerFunction}'s and through the same code
+ * ({@link TrainerStateCodec}, {@link LogTail}, {@link SnapshotRestore}, {@link SnapshotUploader}): each subtask's
+ * untrained examples (the share of the step in flight, then the buffer, in arrival order) as operator list state; the
+ * snapshot pointer and the log tail as union list state written by subtask 0 only (every subtask holds the same
+ * model, so one copy serves all, at any parallelism); and each subtask's model version, checked equal on restore.
+ * Snapshots are taken by every subtask at the same steps (the records name them by their SHA-256, which each subtask
+ * computes from the same weights), stored only by subtask 0, asynchronously; the pointer moves and the snapshot is
+ * announced on {@link ZoTrainerFunction#SNAPSHOTS} when the upload has completed. The other subtasks never need the
+ * pointer while running: a restore reads subtask 0's. The base snapshot is stored (synchronously) and announced by
+ * subtask 0 on a fresh start.
+ *
+ * <p>Limits (docs/scale-out.md §7): no max-wait flush, no snapshot retention, no prequential or holdout metrics, one
+ * model; CONSERVATIVE and the exact head are refused at P > 1.
  */
 public final class DataParallelTrainerOperator extends AbstractStreamOperator<UpdateRecord>
         implements OneInputStreamOperator<TrainingExample, UpdateRecord>, OperatorEventHandler, BoundedOneInput {
     private static final long serialVersionUID = 1L;
+    private static final java.time.Duration END_OF_INPUT_UPLOAD_WAIT = java.time.Duration.ofMinutes(5);
 
     private final Configuration conf;
     private final String modelId;
     private final transient OperatorEventGateway coordinator;
+    private final transient TaskOperatorEventGateway requests;
+    private final transient OperatorID operatorId;
     /** Runs any mail, the operator events included (they arrive with the task's lowest mail priority). */
     private final transient MailboxExecutor anyMail;
 
@@ -64,15 +102,30 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private transient int parallelism;
     private transient ModelSpec spec;
     private transient BatchPieces pieces;
+    private transient int snapshotInterval;
     private transient TrainingSession session;
     private transient ArrayDeque<TrainingExample> buffered;
     private transient InFlight inFlight;
     private transient boolean inputEnded;
     private transient boolean finished;
+    /** A checkpoint's coordinator part completed and this subtask has not taken it yet: do not hold input back. */
+    private transient boolean checkpointPending;
+    private transient long pendingCheckpointId;
     private transient ExchangeStats stats;
 
+    /** Subtask 0 only: the stored snapshot, the records since (and its history), announcements to emit. */
+    private transient SnapshotUploader uploader;
+    private transient SnapshotPointer pointer;
+    private transient List<byte[]> logTail;
+    private transient List<SnapshotPointer> toAnnounce;
+
+    private transient ListState<TrainingExample> untrainedState;
+    private transient ListState<byte[]> pointerState;
+    private transient ListState<byte[]> tailState;
+    private transient ListState<Long> versionState;
+
     /** The step this subtask sent its share of and awaits the gather of. */
-    private record InFlight(StepPlan plan, Batch share, long sentNanos) {
+    private record InFlight(StepPlan plan, List<TrainingExample> examples, Batch share, long sentNanos) {
     }
 
     DataParallelTrainerOperator(StreamOperatorParameters<UpdateRecord> parameters, Configuration conf,
@@ -81,12 +134,14 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         this.conf = conf;
         this.modelId = modelId;
         this.coordinator = coordinator;
+        this.requests = parameters.getContainingTask().getEnvironment().getOperatorCoordinatorEventGateway();
+        this.operatorId = parameters.getStreamConfig().getOperatorID();
         this.anyMail = anyMail;
     }
 
     @Override
-    public void open() throws Exception {
-        super.open();
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
         subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
         spec = ModelSpecs.parse(conf.get(ZoTrainerOptions.MODEL_SPEC));
@@ -103,11 +158,74 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         }
         pieces = BatchPieces.of(conf.get(ZoTrainerOptions.BATCH_SIZE), conf.get(ZoTrainerOptions.BATCH_PIECES),
                 parallelism);
+        snapshotInterval = conf.get(ZoTrainerOptions.SNAPSHOT_INTERVAL);
         BackendChoice choice = conf.get(ZoTrainerOptions.COMPUTE_BACKEND);
         ComputeBackends.requireUsable(choice, spec);
-        session = TrainingSession.fresh(modelId, spec, options, conf.get(ZoTrainerOptions.MODEL_INIT_SEED),
-                BackendFactory.of(choice, 0)).session();
+        BackendFactory backends = BackendFactory.of(choice, 0);
+
+        TypeInformation<byte[]> bytes = PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
+        var store = context.getOperatorStateStore();
+        untrainedState = store.getListState(new ListStateDescriptor<>("untrained-examples",
+                TypeInformation.of(TrainingExample.class)));
+        pointerState = store.getUnionListState(new ListStateDescriptor<>("snapshot-pointer", bytes));
+        tailState = store.getUnionListState(new ListStateDescriptor<>("log-tail", bytes));
+        versionState = store.getUnionListState(new ListStateDescriptor<>("model-version", Types.LONG));
+
         buffered = new ArrayDeque<>();
+        for (TrainingExample e : untrainedState.get()) {
+            buffered.add(e);
+        }
+        logTail = new ArrayList<>();
+        toAnnounce = new ArrayList<>();
+        if (subtask == 0) {
+            uploader = new SnapshotUploader(new FileSystemSnapshotStore(conf.get(ZoTrainerOptions.SNAPSHOT_DIR)),
+                    System::currentTimeMillis, "seedflow-dp-snapshot-upload");
+        }
+        List<byte[]> pointers = new ArrayList<>();
+        pointerState.get().forEach(pointers::add);
+        if (pointers.isEmpty()) {
+            TrainingSession.Started started = TrainingSession.fresh(modelId, spec, options,
+                    conf.get(ZoTrainerOptions.MODEL_INIT_SEED), backends);
+            session = started.session();
+            if (subtask == 0) {
+                pointer = uploader.storeNow(started.snapshotsToStore().get(0)); // every record names the base
+                toAnnounce.add(pointer);
+            }
+        } else {
+            restore(pointers, options, backends);
+        }
+    }
+
+    /** Every subtask: subtask 0's pointer and tail (union state), replayed; all must reach the same version. */
+    private void restore(List<byte[]> pointers, ZoOptions options, BackendFactory backends) throws Exception {
+        if (pointers.size() != 1) {
+            throw new IllegalStateException("data-parallel trainer state of model '" + modelId + "' holds "
+                    + pointers.size() + " snapshot pointers; subtask 0 writes exactly one");
+        }
+        SnapshotPointer restored = TrainerStateCodec.decodePointer(pointers.get(0));
+        List<byte[]> tail = new ArrayList<>();
+        tailState.get().forEach(tail::add);
+        TrainingSession.Started started = SnapshotRestore.restore(modelId, spec, options, restored,
+                LogTail.decoded(tail), snapshotInterval, backends);
+        session = started.session();
+        TreeSet<Long> versions = new TreeSet<>();
+        versionState.get().forEach(versions::add);
+        if (versions.size() != 1 || versions.first() != session.version()) {
+            session.close();
+            throw new IllegalStateException("data-parallel trainer state of model '" + modelId + "' is inconsistent: "
+                    + "the subtasks checkpointed model versions " + versions + " but snapshot step "
+                    + restored.step() + " + the log tail give version " + session.version());
+        }
+        if (subtask == 0) {
+            pointer = restored;
+            logTail.addAll(tail);
+            started.snapshotsToStore().forEach(uploader::submit);
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
         stats = new ExchangeStats(getRuntimeContext(), subtask);
     }
 
@@ -120,7 +238,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         }
         buffered.add(example);
         startStepIfReady();
-        while (inFlight != null && buffered.size() >= pieces.shareSize(subtask)) {
+        while (inFlight != null && buffered.size() >= pieces.shareSize(subtask) && !checkpointPending) {
             anyMail.yield(); // the next share is ready: hold the input back until this step completes
         }
     }
@@ -128,14 +246,23 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     @Override
     public void endInput() throws Exception {
         inputEnded = true;
+        if (inFlight != null) {
+            requestGather(inFlight.plan().step()); // sent before the input ended: its event may be held back
+        }
         startStepIfReady();
         while (!finished) {
             anyMail.yield(); // keep taking part in the others' steps until every subtask has drained
         }
+        if (uploader != null) {
+            // the last snapshots move the pointer and are announced before the final checkpoint
+            uploader.awaitAll(modelId, END_OF_INPUT_UPLOAD_WAIT);
+            completeUploads();
+            announce();
+        }
     }
 
     /** Sends this subtask's share of the next step once it has a full share (or its input has ended). */
-    private void startStepIfReady() {
+    private void startStepIfReady() throws IOException {
         int share = pieces.shareSize(subtask);
         if (inFlight != null || finished || (buffered.size() < share && !inputEnded)) {
             return;
@@ -155,14 +282,54 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         byte[] payload = StepShareCodec.encode(new StepShare(plan.step(), inputEnded,
                 BatchAssembler.lineage(examples), evaluated));
         stats.sent(payload.length);
-        inFlight = new InFlight(plan, batch, System.nanoTime());
-        coordinator.sendEventToCoordinator(new StepShareEvent(plan.step(), payload));
+        inFlight = new InFlight(plan, examples, batch, System.nanoTime());
+        coordinator.sendEventToCoordinator(new StepShareEvent(plan.step(), payload,
+                inputEnded && examples.isEmpty()));
+        if (inputEnded) {
+            requestGather(plan.step());
+        }
+    }
+
+    /** Draining: asks for the gather of {@code step}; the answer is handled as a mail, like the event. */
+    private void requestGather(long step) throws IOException {
+        int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
+        requests.sendRequestToCoordinator(operatorId,
+                new SerializedValue<CoordinationRequest>(new GatherRequest(step, subtask, attempt)))
+                .whenComplete((response, failure) -> {
+                    try {
+                        anyMail.execute(() -> {
+                            if (failure != null) {
+                                throw new IllegalStateException("data-parallel trainer subtask " + subtask
+                                        + ": asking for the gather of step " + step + " failed", failure);
+                            }
+                            onGathered(GatheredResponse.read(response));
+                        }, "data-parallel gather of step %d", step);
+                    } catch (java.util.concurrent.RejectedExecutionException closed) {
+                        // the task is closing (failover or cancellation): nothing is waiting for this step any more
+                    }
+                });
     }
 
     @Override
     public void handleOperatorEvent(OperatorEvent event) {
-        if (!(event instanceof StepGatheredEvent gathered)) {
+        if (event instanceof CheckpointPendingEvent pending) {
+            checkpointPending = true;
+            pendingCheckpointId = Math.max(pendingCheckpointId, pending.checkpointId());
+        } else if (event instanceof StepGatheredEvent gathered) {
+            try {
+                onGathered(gathered);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        } else {
             throw new IllegalStateException("data-parallel trainer: unexpected operator event " + event);
+        }
+    }
+
+    /** Completes the step in flight with every subtask's share (the event or, while draining, the response). */
+    private void onGathered(StepGatheredEvent gathered) throws IOException {
+        if (finished || gathered.step() <= session.version()) {
+            return; // the second copy of a gather a draining subtask asked for and already applied
         }
         if (inFlight == null || gathered.step() != inFlight.plan().step()) {
             throw new IllegalStateException("data-parallel trainer subtask " + subtask + " got the shares of step "
@@ -191,10 +358,63 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         }
         UpdateRecord record = session.complete(step.plan(), shards, Lineage.merged(ranges),
                 parallelism == 1 ? step.share() : null);
+        EncodedSnapshot snapshot = record.step() % snapshotInterval == 0 ? session.takeSnapshot() : null;
         if (subtask == 0) {
+            logTail.add(TrainerStateCodec.encodeRecord(record));
+            if (snapshot != null) {
+                uploader.submit(snapshot);
+            }
+            completeUploads();
+            announce();
             output.collect(new StreamRecord<>(record));
         }
         startStepIfReady();
+    }
+
+    /** Subtask 0: moves the pointer to the newest stored snapshot, shrinks the tail, queues the announcements. */
+    private void completeUploads() {
+        List<SnapshotPointer> completed = uploader.completed(modelId);
+        if (!completed.isEmpty()) {
+            toAnnounce.addAll(completed);
+            pointer = completed.get(completed.size() - 1);
+            logTail = LogTail.keptAfterSnapshot(logTail, pointer.step(), session.historySteps());
+        }
+    }
+
+    private void announce() {
+        for (SnapshotPointer stored : toAnnounce) {
+            output.collect(ZoTrainerFunction.SNAPSHOTS, new StreamRecord<>(stored.announcement(modelId)));
+        }
+        toAnnounce.clear();
+    }
+
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        if (uploader != null) {
+            completeUploads(); // the pointer the checkpoint holds is announced before its barrier
+            announce();
+        }
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        List<TrainingExample> untrained = new ArrayList<>(buffered.size() + pieces.shareSize(subtask));
+        if (inFlight != null) {
+            untrained.addAll(inFlight.examples()); // the step in flight re-runs after a restore
+        }
+        untrained.addAll(buffered);
+        untrainedState.update(untrained);
+        versionState.update(List.of(session.version()));
+        if (subtask == 0) {
+            pointerState.update(List.of(TrainerStateCodec.encodePointer(pointer)));
+            tailState.update(logTail);
+        } else {
+            pointerState.clear();
+            tailState.clear();
+        }
+        checkpointPending &= context.getCheckpointId() < pendingCheckpointId;
     }
 
     @Override
@@ -207,6 +427,9 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     public void close() throws Exception {
         if (session != null) {
             session.close();
+        }
+        if (uploader != null) {
+            uploader.close();
         }
         super.close();
     }

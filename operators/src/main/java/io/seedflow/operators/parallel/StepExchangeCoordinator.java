@@ -1,9 +1,13 @@
 package io.seedflow.operators.parallel;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.operators.coordination.CoordinationRequest;
+import org.apache.flink.runtime.operators.coordination.CoordinationRequestHandler;
+import org.apache.flink.runtime.operators.coordination.CoordinationResponse;
 import org.apache.flink.runtime.operators.coordination.OperatorCoordinator;
 import org.apache.flink.runtime.operators.coordination.OperatorEvent;
 import org.apache.flink.util.FlinkException;
@@ -14,21 +18,37 @@ import org.apache.flink.util.FlinkException;
  * subtask order ({@link StepGatheredEvent}). It knows nothing of models or sums: combining stays in core, run by every
  * subtask on the same list (docs/scale-out.md §3).
  *
- * <p>Checkpoints hold nothing. The gather in flight is dropped on a reset or a failed attempt: Flink delivers events
- * sent to the subtasks in checkpoint order, so every subtask's checkpoint holds the same model version, and after a
- * restore every subtask re-sends the step it had in flight (docs/scale-out.md §4). Events from an attempt other than
- * the ready one are ignored.
+ * <p>Checkpoints (docs/scale-out.md §4): the coordinator's own checkpoint is empty. Flink delivers the events it sent
+ * before its checkpoint completed to the subtasks' mailboxes before any barrier is injected, and holds back those sent
+ * after until the receiving subtask has taken the checkpoint, so every subtask's checkpoint holds the same model
+ * version; a partial gather is in no subtask's checkpoint and is dropped on a reset (every subtask re-sends its share
+ * of the step from its restored buffer). Because of that holding back, a subtask must never wait for a gather where it
+ * cannot read its barrier: before its checkpoint completes the coordinator tells every subtask
+ * ({@link CheckpointPendingEvent}) to stop holding its input back until it has taken the checkpoint, and a subtask
+ * draining a bounded input (it waits in {@code endInput}) asks for each gather with a {@link GatherRequest}, whose
+ * response is never held. Events and requests from an attempt other than the ready one are ignored or refused.
  *
  * <p>Threading: Flink calls every method from the JobManager's main thread for this coordinator.
  */
-public final class StepExchangeCoordinator implements OperatorCoordinator {
+public final class StepExchangeCoordinator implements OperatorCoordinator, CoordinationRequestHandler {
+    private static final byte[] NO_STATE = new byte[0];
+
     private final Context context;
     private final int parallelism;
     private final SubtaskGateway[] gateways;
     private final int[] readyAttempts;
     private final byte[][] gathered;
+    private final boolean[] drained;
     private long gatheringStep = -1;
     private int arrived;
+    /** Every subtask drained (a round of empty shares): training of the bounded input is over. */
+    private boolean finished;
+    /** The newest completed gather (answers a request that comes after it), and requests for the one in progress. */
+    private StepGatheredEvent lastGathered;
+    private final List<Waiting> waiting = new ArrayList<>();
+
+    private record Waiting(long step, CompletableFuture<CoordinationResponse> response) {
+    }
 
     StepExchangeCoordinator(Context context) {
         this.context = context;
@@ -37,6 +57,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
         this.readyAttempts = new int[parallelism];
         Arrays.fill(readyAttempts, -1);
         this.gathered = new byte[parallelism][];
+        this.drained = new boolean[parallelism];
     }
 
     @Override
@@ -49,9 +70,27 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
 
     @Override
     public void handleEventFromOperator(int subtask, int attemptNumber, OperatorEvent event) {
-        if (!(event instanceof StepShareEvent share) || attemptNumber != readyAttempts[subtask]) {
-            return; // not ours, or from an attempt that failed meanwhile
+        if (attemptNumber == readyAttempts[subtask] && event instanceof StepShareEvent share) {
+            gather(subtask, share); // else from an attempt that failed meanwhile, or not ours
         }
+    }
+
+    @Override
+    public CompletableFuture<CoordinationResponse> handleCoordinationRequest(CoordinationRequest request) {
+        if (!(request instanceof GatherRequest ask) || ask.subtask() < 0 || ask.subtask() >= parallelism
+                || ask.attemptNumber() != readyAttempts[ask.subtask()]) {
+            return CompletableFuture.failedFuture(new FlinkException("data-parallel trainer coordinator: refused "
+                    + request + " (not ours, or from an attempt that is not the ready one)"));
+        }
+        if (lastGathered != null && lastGathered.step() == ask.step()) {
+            return CompletableFuture.completedFuture(GatheredResponse.of(lastGathered));
+        }
+        CompletableFuture<CoordinationResponse> response = new CompletableFuture<>();
+        waiting.add(new Waiting(ask.step(), response));
+        return response;
+    }
+
+    private void gather(int subtask, StepShareEvent share) {
         if (arrived == 0) {
             gatheringStep = share.step();
         } else if (share.step() != gatheringStep) {
@@ -66,6 +105,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
             return;
         }
         gathered[subtask] = share.payload();
+        drained[subtask] = share.drained();
         if (++arrived < parallelism) {
             return;
         }
@@ -73,18 +113,36 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
         for (SubtaskGateway gateway : gateways) {
             gateway.sendEvent(all); // a lost delivery means a failing subtask: Flink fails over, the gather restarts
         }
+        lastGathered = all;
+        if (!waiting.isEmpty()) {
+            CoordinationResponse response = GatheredResponse.of(all);
+            waiting.removeIf(w -> w.step() == all.step() && w.response().complete(response));
+        }
+        boolean allDrained = true;
+        for (boolean d : drained) {
+            allDrained &= d;
+        }
+        finished |= allDrained;
         dropGather();
     }
 
     private void dropGather() {
         Arrays.fill(gathered, null);
+        Arrays.fill(drained, false);
         arrived = 0;
         gatheringStep = -1;
     }
 
     @Override
     public void checkpointCoordinator(long checkpointId, CompletableFuture<byte[]> result) {
-        result.complete(new byte[0]);
+        if (!finished) {
+            for (SubtaskGateway gateway : gateways) {
+                if (gateway != null) {
+                    gateway.sendEvent(new CheckpointPendingEvent(checkpointId)); // in the mailbox before the barrier
+                }
+            }
+        }
+        result.complete(NO_STATE);
     }
 
     @Override
@@ -93,12 +151,12 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
 
     @Override
     public void resetToCheckpoint(long checkpointId, byte[] checkpointData) {
-        dropGather();
+        reset();
     }
 
     @Override
     public void subtaskReset(int subtask, long checkpointId) {
-        dropGather();
+        reset();
     }
 
     @Override
@@ -107,7 +165,19 @@ public final class StepExchangeCoordinator implements OperatorCoordinator {
             readyAttempts[subtask] = -1;
             gateways[subtask] = null;
         }
+        reset();
+    }
+
+    /** Back to the state of any checkpoint: no gather in progress or answered (the restored subtasks re-send). */
+    private void reset() {
         dropGather();
+        finished = false;
+        lastGathered = null;
+        for (Waiting w : waiting) {
+            w.response().completeExceptionally(new FlinkException("data-parallel trainer reset while a subtask "
+                    + "waited for the gather of step " + w.step()));
+        }
+        waiting.clear();
     }
 
     @Override

@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.runtime.operators.coordination.OperatorEvent;
 
-/** Coordinator to every subtask: the payloads of all subtasks' shares of step {@code step}, in subtask order. */
+/**
+ * Coordinator to every subtask: the payloads of all subtasks' shares of step {@code step}, in subtask order. Sent as an
+ * operator event, and to a draining subtask's {@link GatherRequest} as a {@link GatheredResponse}.
+ */
 public final class StepGatheredEvent implements OperatorEvent {
     private static final long serialVersionUID = 1L;
     private final long step;

@@ -10,10 +10,17 @@ public final class StepShareEvent implements OperatorEvent {
     private static final long serialVersionUID = 1L;
     private final long step;
     private final byte[] payload;
+    private final boolean drained;
 
-    public StepShareEvent(long step, byte[] payload) {
+    /** @param drained this subtask's input has ended and it has no example left (told to the coordinator, §4) */
+    public StepShareEvent(long step, byte[] payload, boolean drained) {
         this.step = step;
         this.payload = payload.clone();
+        this.drained = drained;
+    }
+
+    public boolean drained() {
+        return drained;
     }
 
     public long step() {
@@ -26,6 +33,6 @@ public final class StepShareEvent implements OperatorEvent {
 
     @Override
     public String toString() {
-        return "StepShareEvent{step=" + step + ", " + payload.length + " bytes}";
+        return "StepShareEvent{step=" + step + ", " + payload.length + " bytes" + (drained ? ", drained" : "") + "}";
     }
 }

@@ -1,0 +1,291 @@
+package io.seedflow.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.seedflow.core.data.TrainingExample;
+import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.operators.ZoTrainerOptions;
+import io.seedflow.operators.internal.TrainerStateCodec;
+import io.seedflow.operators.internal.UpdateRecordTypeInfo;
+import io.seedflow.operators.parallel.BatchPositionPartitioner;
+import io.seedflow.operators.parallel.DataParallelTrainerOperatorFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import java.util.stream.LongStream;
+import org.apache.flink.api.common.JobExecutionResult;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The data-parallel trainer (docs/scale-out.md §4) at P = 2 on a MiniCluster with checkpoints every 100 ms and a
+ * failure injected in trainer subtask 1 (an operator chained into its task throws) right after a checkpoint completed
+ * whose model version is past a stored snapshot and not on a snapshot step, so its log tail is not empty. The job
+ * restarts from that checkpoint: both subtasks restore the same version from subtask 0's snapshot pointer and tail,
+ * re-send the step that was in flight from their restored buffers and go on. Records reach the test only through
+ * {@link CommittedRecords}, which hands a checkpoint's records on when that checkpoint completes (as a transactional
+ * sink commits them), so records of an attempt that failed after its last checkpoint are never seen. The committed log
+ * must be steps 1..N exactly once, its lineage must cover every event once, both subtasks must end with the same
+ * weights, and log and weights must equal those of the same job without the failure.
+ */
+class DataParallelRecoveryITCase {
+    private static final String SPEC = "mlp:32x16x4:relu";
+    private static final int BATCH = 16;
+    private static final int SNAPSHOT_INTERVAL = 10;
+    /** 120 full batches and a partial one of 7. */
+    private static final int EVENTS = 120 * BATCH + 7;
+    private static final int STEPS = 121;
+    private static final List<TrainingExample> EXAMPLES = DataParallelRun.examples(EVENTS, 32, 4, 11);
+
+    @TempDir
+    Path snapshots;
+
+    @Test
+    void restoresEverySubtaskAtTheSameVersionAndTrainsEveryEventOnce() throws Exception {
+        Run reference = run(false);
+        assertThat(reference.restoredSteps()).as("no failure, no restore").isEmpty();
+        checkLog(reference);
+
+        Run failed = run(true);
+        System.out.println("DataParallelRecoveryITCase: injected failures " + failed.failures() + ", restored at "
+                + "steps " + failed.restoredSteps());
+        assertThat(failed.failures()).as("injected failures").isEqualTo(1);
+        // exactly one restore: a second one would be a failover of its own, e.g. a checkpoint that timed out because a
+        // draining subtask waited for a gather held back behind a barrier it cannot read (docs/scale-out.md §4)
+        assertThat(failed.restoredSteps()).as("restored versions").hasSize(1);
+        long restored = failed.restoredSteps().get(0);
+        assertThat(restored).as("restored mid-stream, past a stored snapshot").isGreaterThan(SNAPSHOT_INTERVAL)
+                .isLessThan(STEPS);
+        assertThat(restored % SNAPSHOT_INTERVAL).as("restored off a snapshot step: a non-empty log tail").isNotZero();
+        checkLog(failed);
+
+        assertThat(withoutTime(failed.records())).as("the log equals the log without the failure")
+                .isEqualTo(withoutTime(reference.records()));
+        assertThat(failed.finalWeights()).as("final weights equal those without the failure")
+                .isEqualTo(reference.finalWeights());
+        try (var files = Files.list(snapshots)) {
+            assertThat(files.count()).as("snapshots stored (base + every %d steps)", SNAPSHOT_INTERVAL)
+                    .isGreaterThanOrEqualTo(1 + STEPS / SNAPSHOT_INTERVAL);
+        }
+    }
+
+    private record Run(List<UpdateRecord> records, List<String> finalWeights, int failures, List<Long> restoredSteps) {
+    }
+
+    private Run run(boolean injectFailure) throws Exception {
+        CommittedRecords.reset();
+        FailAfterCheckpoint.enabled = injectFailure;
+        FailAfterCheckpoint.FAILURES.set(0);
+        Configuration trainer = DataParallelRun.trainerConf(SPEC, BATCH, 0, snapshots.toString());
+        trainer.set(ZoTrainerOptions.SNAPSHOT_INTERVAL, SNAPSHOT_INTERVAL);
+
+        Configuration cluster = new Configuration();
+        cluster.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        cluster.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        cluster.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
+        cluster.set(TaskManagerOptions.MEMORY_SEGMENT_SIZE, MemorySize.parse("4kb"));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(cluster);
+        env.enableCheckpointing(100);
+        env.getCheckpointConfig().setCheckpointTimeout(30_000);
+        env.fromData(EXAMPLES).setParallelism(1)
+                .map(new Throttle()).setParallelism(1)
+                .partitionCustom(new BatchPositionPartitioner(BATCH, 0), e -> e.offset)
+                .transform("data-parallel ZO trainer", new UpdateRecordTypeInfo(),
+                        new DataParallelTrainerOperatorFactory(trainer, DataParallelRun.MODEL))
+                .uid("dp-trainer").setParallelism(2)
+                .map(new FailAfterCheckpoint()).returns(new UpdateRecordTypeInfo()).setParallelism(2)
+                .map(new CommittedRecords()).returns(new UpdateRecordTypeInfo()).setParallelism(1)
+                .sinkTo(new DiscardingSink<>()).setParallelism(1);
+        JobExecutionResult result = env.execute("data-parallel recovery, failure " + injectFailure);
+        @SuppressWarnings("unchecked")
+        List<String> weights = new ArrayList<>((List<String>) result.getAllAccumulatorResults()
+                .get("seedflow-dp-final-weights"));
+        weights.sort(null);
+        List<UpdateRecord> records = new ArrayList<>(CommittedRecords.COMMITTED);
+        return new Run(records, weights, FailAfterCheckpoint.FAILURES.get(),
+                new ArrayList<>(CommittedRecords.RESTORED_STEPS));
+    }
+
+    /** Steps 1..N once, every event once, the same version and weights on both subtasks. */
+    private static void checkLog(Run run) {
+        assertThat(run.records().stream().map(UpdateRecord::step).toList()).as("committed steps")
+                .isEqualTo(LongStream.rangeClosed(1, STEPS).boxed().toList());
+        Map<Long, Integer> trained = new TreeMap<>();
+        for (UpdateRecord r : run.records()) {
+            for (Lineage l : r.lineage()) {
+                for (long o = l.fromOffset(); o < l.untilOffset(); o++) {
+                    trained.merge(o, 1, Integer::sum);
+                }
+            }
+        }
+        assertThat(trained.keySet()).as("trained offsets")
+                .isEqualTo(LongStream.range(0, EVENTS).boxed().collect(Collectors.toSet()));
+        assertThat(trained.values()).as("times each event was trained").containsOnly(1);
+        assertThat(run.finalWeights()).as("one entry per subtask").hasSize(2);
+        assertThat(run.finalWeights().stream().map(w -> w.substring(w.indexOf(':') + 1)).distinct().toList())
+                .as("both subtasks end at the same version with the same weights: %s", run.finalWeights())
+                .containsExactly(STEPS + ":" + run.finalWeights().get(0).split(":")[2]);
+    }
+
+    private static List<UpdateRecord> withoutTime(List<UpdateRecord> records) {
+        return records.stream().map(r -> new UpdateRecord(r.formatVersion(), r.modelId(), r.baseSnapshotId(),
+                r.step(), r.status(), r.decayFactor(), r.perturbations(), r.epsilon(), r.learningRate(),
+                r.batchSize(), r.lineage(), 0L, r.mask(), r.subspace(), r.headDelta())).toList();
+    }
+
+    /** Slows the single ordered input (a few ms per batch), so that checkpoints fall mid-stream. */
+    private static final class Throttle implements MapFunction<TrainingExample, TrainingExample> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public TrainingExample map(TrainingExample e) throws InterruptedException {
+            if (e.offset % BATCH == 0) {
+                Thread.sleep(8);
+            }
+            return e;
+        }
+    }
+
+    /**
+     * Chained into each trainer subtask's task (forward, same parallelism); in subtask 1 it throws once, when a
+     * checkpoint completes whose model version (as {@link CommittedRecords} saw it at that barrier) is past the first
+     * stored snapshot and off a snapshot step.
+     */
+    private static final class FailAfterCheckpoint extends RichMapFunction<UpdateRecord, UpdateRecord>
+            implements CheckpointListener {
+        private static final long serialVersionUID = 1L;
+        static volatile boolean enabled;
+        static final AtomicInteger FAILURES = new AtomicInteger();
+
+        @Override
+        public UpdateRecord map(UpdateRecord r) {
+            return r;
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            Long version = CommittedRecords.VERSION_AT_CHECKPOINT.get(checkpointId);
+            if (enabled && getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 1 && version != null
+                    && version > SNAPSHOT_INTERVAL && version % SNAPSHOT_INTERVAL != 0 && version < STEPS - 20
+                    && FAILURES.compareAndSet(0, 1)) {
+                throw new IllegalStateException("injected failure in trainer subtask 1 after checkpoint "
+                        + checkpointId + " (model version " + version + ")");
+            }
+        }
+    }
+
+    /**
+     * An exactly-once test sink in front of a discarding one: it keeps the records of each checkpoint in its state and
+     * hands them on ({@link #COMMITTED}) only when that checkpoint completes, or on a restore from it (a recommit,
+     * skipped for checkpoints already handed on). Notes the last step seen at each barrier (the trainer's version) and
+     * at each restore.
+     */
+    private static final class CommittedRecords extends RichMapFunction<UpdateRecord, UpdateRecord>
+            implements CheckpointedFunction, CheckpointListener {
+        private static final long serialVersionUID = 1L;
+        static final List<UpdateRecord> COMMITTED = new CopyOnWriteArrayList<>();
+        static final Map<Long, Long> VERSION_AT_CHECKPOINT = new ConcurrentHashMap<>();
+        static final List<Long> RESTORED_STEPS = new CopyOnWriteArrayList<>();
+        private static final java.util.Set<Long> HANDED_ON = ConcurrentHashMap.newKeySet();
+
+        private transient List<UpdateRecord> sinceBarrier;
+        private transient TreeMap<Long, List<UpdateRecord>> uncommitted;
+        private transient long lastStep;
+        private transient ListState<Tuple2<Long, byte[]>> state;
+        private transient ListState<Long> lastStepState;
+
+        static void reset() {
+            COMMITTED.clear();
+            VERSION_AT_CHECKPOINT.clear();
+            RESTORED_STEPS.clear();
+            HANDED_ON.clear();
+        }
+
+        @Override
+        public void open(OpenContext openContext) {
+        }
+
+        @Override
+        public UpdateRecord map(UpdateRecord r) {
+            sinceBarrier.add(r);
+            lastStep = r.step();
+            return r;
+        }
+
+        @Override
+        public void snapshotState(FunctionSnapshotContext context) throws Exception {
+            uncommitted.put(context.getCheckpointId(), sinceBarrier);
+            sinceBarrier = new ArrayList<>();
+            VERSION_AT_CHECKPOINT.put(context.getCheckpointId(), lastStep);
+            List<Tuple2<Long, byte[]>> entries = new ArrayList<>();
+            uncommitted.forEach((id, records) -> records.forEach(
+                    r -> entries.add(Tuple2.of(id, TrainerStateCodec.encodeRecord(r)))));
+            state.update(entries);
+            lastStepState.update(List.of(lastStep));
+        }
+
+        @Override
+        public void initializeState(FunctionInitializationContext context) throws Exception {
+            state = context.getOperatorStateStore().getListState(new ListStateDescriptor<>("uncommitted",
+                    Types.TUPLE(Types.LONG, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO)));
+            lastStepState = context.getOperatorStateStore().getListState(
+                    new ListStateDescriptor<>("last-step", Types.LONG));
+            sinceBarrier = new ArrayList<>();
+            uncommitted = new TreeMap<>();
+            lastStep = 0;
+            if (context.isRestored()) {
+                for (Tuple2<Long, byte[]> e : state.get()) {
+                    uncommitted.computeIfAbsent(e.f0, k -> new ArrayList<>())
+                            .add(TrainerStateCodec.decodeRecord(e.f1));
+                }
+                for (long s : lastStepState.get()) {
+                    lastStep = s;
+                }
+                RESTORED_STEPS.add(lastStep);
+                handOn(Long.MAX_VALUE); // the restored checkpoint completed: its records are committed
+            }
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            handOn(checkpointId);
+        }
+
+        private void handOn(long upToCheckpoint) {
+            var due = uncommitted.headMap(upToCheckpoint, true);
+            due.forEach((id, records) -> {
+                if (HANDED_ON.add(id)) {
+                    COMMITTED.addAll(records);
+                }
+            });
+            due.clear();
+        }
+    }
+}
