@@ -2,8 +2,6 @@ package io.seedflow.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.seedflow.connectors.kafka.RegistryAvroSerializer;
-import io.seedflow.connectors.log.UpdateRecordCodec;
 import io.seedflow.connectors.replica.DirectorySnapshotSource;
 import io.seedflow.connectors.replica.ModelListener;
 import io.seedflow.connectors.replica.ModelUpdateSubscriber;
@@ -17,13 +15,12 @@ import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoSgdTrainer;
-import io.seedflow.jobs.serving.JsonReader;
 import io.seedflow.jobs.serving.JsonReader.JsonNumber;
+import io.seedflow.jobs.serving.JsonReader;
 import io.seedflow.jobs.serving.JsonWriter;
 import io.seedflow.jobs.serving.PredictionServer;
 import io.seedflow.jobs.serving.ServerOptions;
 import io.seedflow.jobs.serving.SubscriberModel;
-import io.seedflow.schemas.ModelUpdate;
 import io.seedflow.tests.kafka.KafkaRegistryTestBase;
 import io.seedflow.text.TextTokenizer;
 import java.net.URI;
@@ -35,9 +32,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -83,16 +77,7 @@ class EncoderReplicaServingITCase extends KafkaRegistryTestBase {
     }
 
     private static void publish(String topic) throws Exception {
-        try (KafkaProducer<String, ModelUpdate> producer = new KafkaProducer<>(
-                kafka.transactionalProducerProperties("tx-" + topic), new StringSerializer(),
-                RegistryAvroSerializer.forClass(ModelUpdate.class, registry))) {
-            producer.initTransactions();
-            producer.beginTransaction();
-            for (UpdateRecord r : records) {
-                producer.send(new ProducerRecord<>(topic, r.modelId(), UpdateRecordCodec.toAvro(r)));
-            }
-            producer.commitTransaction();
-        }
+        StreamingItSupport.publishInOneTransaction(kafka, registry, topic, records);
     }
 
     private static Map<Object, Object> predict(PredictionServer server, String body) throws Exception {

@@ -3,8 +3,6 @@ package io.seedflow.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.seedflow.connectors.kafka.RegistryAvroSerializer;
-import io.seedflow.connectors.log.UpdateRecordCodec;
 import io.seedflow.connectors.replica.DirectorySnapshotSource;
 import io.seedflow.connectors.replica.ModelListener;
 import io.seedflow.connectors.replica.ModelUpdateSubscriber;
@@ -19,7 +17,6 @@ import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoSgdTrainer;
-import io.seedflow.schemas.ModelUpdate;
 import io.seedflow.tests.kafka.KafkaRegistryTestBase;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,9 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -83,16 +77,7 @@ class ModelUpdateSubscriberITCase extends KafkaRegistryTestBase {
 
     private static void publish(String topic, List<UpdateRecord> records) throws Exception {
         kafka.createTopic(topic, 1);
-        try (KafkaProducer<String, ModelUpdate> producer = new KafkaProducer<>(
-                kafka.transactionalProducerProperties("tx-" + topic), new StringSerializer(),
-                RegistryAvroSerializer.forClass(ModelUpdate.class, registry))) {
-            producer.initTransactions();
-            producer.beginTransaction();
-            for (UpdateRecord r : records) {
-                producer.send(new ProducerRecord<>(topic, r.modelId(), UpdateRecordCodec.toAvro(r)));
-            }
-            producer.commitTransaction();
-        }
+        StreamingItSupport.publishInOneTransaction(kafka, registry, topic, records);
     }
 
     private static ModelUpdateSubscriber subscriber(String topic, String modelId, Path store, ModelListener l) {

@@ -2,8 +2,6 @@ package io.seedflow.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.seedflow.connectors.kafka.RegistryAvroSerializer;
-import io.seedflow.connectors.log.UpdateRecordCodec;
 import io.seedflow.connectors.replica.DirectorySnapshotSource;
 import io.seedflow.connectors.replica.ModelListener;
 import io.seedflow.connectors.replica.ModelUpdateSubscriber;
@@ -18,13 +16,12 @@ import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoSgdTrainer;
-import io.seedflow.jobs.serving.JsonReader;
 import io.seedflow.jobs.serving.JsonReader.JsonNumber;
+import io.seedflow.jobs.serving.JsonReader;
 import io.seedflow.jobs.serving.JsonWriter;
 import io.seedflow.jobs.serving.PredictionServer;
 import io.seedflow.jobs.serving.ServerOptions;
 import io.seedflow.jobs.serving.SubscriberModel;
-import io.seedflow.schemas.ModelUpdate;
 import io.seedflow.tests.kafka.KafkaRegistryTestBase;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -47,9 +44,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -159,16 +153,7 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
     }
 
     private static void publish(String topic, List<UpdateRecord> batch) throws Exception {
-        try (KafkaProducer<String, ModelUpdate> producer = new KafkaProducer<>(
-                kafka.transactionalProducerProperties("tx-" + topic), new StringSerializer(),
-                RegistryAvroSerializer.forClass(ModelUpdate.class, registry))) {
-            producer.initTransactions();
-            producer.beginTransaction();
-            for (UpdateRecord r : batch) {
-                producer.send(new ProducerRecord<>(topic, r.modelId(), UpdateRecordCodec.toAvro(r)));
-            }
-            producer.commitTransaction();
-        }
+        StreamingItSupport.publishInOneTransaction(kafka, registry, topic, batch);
     }
 
     private static Response send(PredictionServer server, String method, String path, String body) throws Exception {

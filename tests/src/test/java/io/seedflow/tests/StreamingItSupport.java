@@ -2,13 +2,16 @@ package io.seedflow.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.seedflow.connectors.kafka.RegistryAvroSerializer;
 import io.seedflow.connectors.kafka.UpdatesTopic;
+import io.seedflow.connectors.log.UpdateRecordCodec;
 import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.jobs.embedded.EmbeddedKafkaBroker;
 import io.seedflow.schemas.LabeledEvent;
+import io.seedflow.schemas.ModelUpdate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,8 +26,11 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Small helpers shared by the end-to-end streaming tests ({@link StreamingPipelineITCase}, {@link FailureRecoveryITCase}). */
 final class StreamingItSupport {
@@ -98,6 +104,21 @@ final class StreamingItSupport {
                     .map(s -> s.parameters().weightsSha256())
                     .findFirst().orElseThrow(() -> new AssertionError("no snapshot of step " + step + " in "
                             + snapshots));
+        }
+    }
+
+    /** Writes {@code records} to {@code topic} in one Kafka transaction, as the trainer's updates sink does. */
+    static void publishInOneTransaction(EmbeddedKafkaBroker kafka, SchemaRegistry registry, String topic,
+            List<UpdateRecord> records) throws Exception {
+        try (KafkaProducer<String, ModelUpdate> producer = new KafkaProducer<>(
+                kafka.transactionalProducerProperties("tx-" + topic), new StringSerializer(),
+                RegistryAvroSerializer.forClass(ModelUpdate.class, registry))) {
+            producer.initTransactions();
+            producer.beginTransaction();
+            for (UpdateRecord r : records) {
+                producer.send(new ProducerRecord<>(topic, r.modelId(), UpdateRecordCodec.toAvro(r)));
+            }
+            producer.commitTransaction();
         }
     }
 }
