@@ -110,17 +110,22 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
             return;
         }
         StepGatheredEvent all = new StepGatheredEvent(gatheringStep, List.of(gathered));
-        for (SubtaskGateway gateway : gateways) {
-            gateway.sendEvent(all); // a lost delivery means a failing subtask: Flink fails over, the gather restarts
+        boolean allDrained = true;
+        for (boolean d : drained) {
+            allDrained &= d;
         }
+        if (!allDrained) {
+            for (SubtaskGateway gateway : gateways) {
+                gateway.sendEvent(all); // a lost delivery means a failing subtask: Flink fails over, the gather restarts
+            }
+        }
+        // else the last gather of a bounded input: every subtask is draining and asked for it with a request; an event
+        // too could reach a subtask that already took the answer from its request and finished, which Flink would
+        // treat as a lost event and fail over
         lastGathered = all;
         if (!waiting.isEmpty()) {
             CoordinationResponse response = GatheredResponse.of(all);
             waiting.removeIf(w -> w.step() == all.step() && w.response().complete(response));
-        }
-        boolean allDrained = true;
-        for (boolean d : drained) {
-            allDrained &= d;
         }
         finished |= allDrained;
         dropGather();
