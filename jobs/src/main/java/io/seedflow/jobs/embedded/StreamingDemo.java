@@ -354,6 +354,13 @@ public final class StreamingDemo implements AutoCloseable {
         sample(); // the last status with the replica caught up
         replicaWeights = replica.weightsSha256();
         Optional<SnapshotAnnouncement> trainers = monitor.announcement(step);
+        if (step % settings.snapshotIntervalSteps() == 0) {
+            // a snapshot step: its snapshot is stored asynchronously and announced with a later checkpoint
+            for (long deadline = System.nanoTime() + CATCH_UP.toNanos(); trainers.isEmpty()
+                    && System.nanoTime() < deadline; trainers = monitor.announcement(step)) {
+                Thread.sleep(100);
+            }
+        }
         closingNotes.add(String.format("replica: weights SHA-256 %s at step %,d%s", replicaWeights, step,
                 trainers.isEmpty() ? "" : replicaWeights.equals(trainers.get().weightsSha256)
                         ? " = the trainer's snapshot of that step" : " DIFFERS from the trainer's snapshot of that step ("
