@@ -37,6 +37,7 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.jobgraph.OperatorID;
@@ -73,7 +74,8 @@ import org.apache.flink.util.SerializedValue;
  *
  * <p>State (docs/scale-out.md §4), the same entries as {@link ZoTrainerFunction}'s and through the same code
  * ({@link TrainerStateCodec}, {@link LogTail}, {@link SnapshotRestore}, {@link SnapshotUploader}): each subtask's
- * untrained examples (the share of the step in flight, then the buffer, in arrival order) as operator list state; the
+ * untrained examples (the share of the step in flight, then the buffer, in arrival order) as union list state, re-routed
+ * by batch position on a rescale (each subtask keeps its own at the same parallelism); the
  * snapshot pointer and the log tail as union list state written by subtask 0 only (every subtask holds the same
  * model, so one copy serves all, at any parallelism); and each subtask's model version, checked equal on restore.
  * Snapshots are taken by every subtask at the same steps (the records name them by their SHA-256, which each subtask
@@ -119,7 +121,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private transient List<byte[]> logTail;
     private transient List<SnapshotPointer> toAnnounce;
 
-    private transient ListState<TrainingExample> untrainedState;
+    /** (writing subtask, example): union state, so that a rescale can re-route examples by batch position. */
+    private transient ListState<Tuple2<Integer, TrainingExample>> untrainedState;
     private transient ListState<byte[]> pointerState;
     private transient ListState<byte[]> tailState;
     private transient ListState<Long> versionState;
@@ -165,16 +168,14 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
 
         TypeInformation<byte[]> bytes = PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
         var store = context.getOperatorStateStore();
-        untrainedState = store.getListState(new ListStateDescriptor<>("untrained-examples",
-                TypeInformation.of(TrainingExample.class)));
+        untrainedState = store.getUnionListState(new ListStateDescriptor<>("untrained-examples",
+                Types.TUPLE(Types.INT, TypeInformation.of(TrainingExample.class))));
         pointerState = store.getUnionListState(new ListStateDescriptor<>("snapshot-pointer", bytes));
         tailState = store.getUnionListState(new ListStateDescriptor<>("log-tail", bytes));
         versionState = store.getUnionListState(new ListStateDescriptor<>("model-version", Types.LONG));
 
         buffered = new ArrayDeque<>();
-        for (TrainingExample e : untrainedState.get()) {
-            buffered.add(e);
-        }
+        restoreUntrained();
         logTail = new ArrayList<>();
         toAnnounce = new ArrayList<>();
         if (subtask == 0) {
@@ -194,6 +195,33 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         } else {
             restore(pointers, options, backends);
         }
+    }
+
+    /**
+     * This subtask's untrained examples from the union of every old subtask's (docs/scale-out.md §5). At the same
+     * parallelism: its own, in their order. After a rescale: those whose position (the offset, as
+     * {@link BatchPositionPartitioner} routes one ordered input) falls into this subtask's share, in offset order.
+     * Every old subtask held the same version v, so the union is the events [vB, X) of that input that had reached the
+     * trainer before the barrier: re-routed, each new subtask holds exactly what the partitioner would have sent it,
+     * and the steps after the rescale are those of a run at the new parallelism from the start.
+     */
+    private void restoreUntrained() throws Exception {
+        int oldParallelism = 0;
+        for (Long ignored : versionState.get()) {
+            oldParallelism++; // one version entry per old subtask
+        }
+        List<TrainingExample> mine = new ArrayList<>();
+        for (Tuple2<Integer, TrainingExample> entry : untrainedState.get()) {
+            boolean keep = oldParallelism == parallelism ? entry.f0 == subtask
+                    : pieces.subtaskOf(entry.f1.offset) == subtask;
+            if (keep) {
+                mine.add(entry.f1);
+            }
+        }
+        if (oldParallelism != parallelism) {
+            mine.sort(java.util.Comparator.comparingLong(e -> e.offset)); // stable: ties keep their order
+        }
+        buffered.addAll(mine);
     }
 
     /** Every subtask: subtask 0's pointer and tail (union state), replayed; all must reach the same version. */
@@ -400,11 +428,11 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        List<TrainingExample> untrained = new ArrayList<>(buffered.size() + pieces.shareSize(subtask));
+        List<Tuple2<Integer, TrainingExample>> untrained = new ArrayList<>(buffered.size() + pieces.shareSize(subtask));
         if (inFlight != null) {
-            untrained.addAll(inFlight.examples()); // the step in flight re-runs after a restore
+            inFlight.examples().forEach(e -> untrained.add(Tuple2.of(subtask, e))); // the step in flight re-runs
         }
-        untrained.addAll(buffered);
+        buffered.forEach(e -> untrained.add(Tuple2.of(subtask, e)));
         untrainedState.update(untrained);
         versionState.update(List.of(session.version()));
         if (subtask == 0) {
