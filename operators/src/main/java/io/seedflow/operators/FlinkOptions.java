@@ -3,6 +3,7 @@ package io.seedflow.operators;
 import io.seedflow.core.settings.Setting;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.Configuration;
@@ -33,13 +34,16 @@ public final class FlinkOptions {
     }
 
     /**
-     * Checks the value {@code conf} holds for {@code setting}, if any, with the setting's own parser and rules (so a
-     * bad value is reported the same way from a Flink configuration as from a flag).
+     * Checks the value {@code conf} holds for each of {@code settings}, if any, with the setting's own parser and rules
+     * (so a bad value is reported the same way from a Flink configuration as from a flag).
      */
-    public static void check(Configuration conf, Setting<?> setting) {
-        String raw = conf.toMap().get(setting.key());
-        if (raw != null) {
-            setting.parse(raw);
+    public static void check(Configuration conf, List<Setting<?>> settings) {
+        Map<String, String> raw = conf.toMap();
+        for (Setting<?> setting : settings) {
+            String value = raw.get(setting.key());
+            if (value != null) {
+                setting.parse(value);
+            }
         }
     }
 }

@@ -116,6 +116,8 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private transient volatile Evaluation lastPrequentialTotal;
     private transient volatile double lastHoldoutAccuracy;
     private transient Map<String, TrainingSession> trainers;
+    /** Each loaded model's prequential score, mirrored in its keyed state (written after every step). */
+    private transient Map<String, PrequentialScore> prequentialScores;
     private transient SnapshotUploader uploader;
     private transient TrainerMetrics metrics;
     private transient BackendFactory backends;
@@ -157,6 +159,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         prequentialWindow = conf.get(ZoTrainerOptions.PREQUENTIAL_WINDOW);
         lastHoldoutAccuracy = Double.NaN;
         trainers = new HashMap<>();
+        prequentialScores = new HashMap<>();
         uploader = new SnapshotUploader(new FileSystemSnapshotStore(conf.get(ZoTrainerOptions.SNAPSHOT_DIR)),
                 System::currentTimeMillis, "seedflow-snapshot-upload-"
                         + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
@@ -282,9 +285,13 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
 
     /** Test, then train: the batch scored by the weights before they train on it, kept in state. */
     private void scorePrequentially(TrainingSession trainer, Batch batch) throws Exception {
-        byte[] stored = prequential.value();
-        PrequentialScore score = stored == null ? new PrequentialScore(spec.classes(), prequentialWindow)
-                : PrequentialScore.fromBytes(stored, prequentialWindow);
+        PrequentialScore score = prequentialScores.get(trainer.modelId());
+        if (score == null) { // first use of the model in this instance: from state (after a restore) or new
+            byte[] stored = prequential.value();
+            score = stored == null ? new PrequentialScore(spec.classes(), prequentialWindow)
+                    : PrequentialScore.fromBytes(stored, prequentialWindow);
+            prequentialScores.put(trainer.modelId(), score);
+        }
         int[] predicted = trainer.predict(batch);
         for (int i = 0; i < predicted.length; i++) {
             score.add(predicted[i], batch.labels()[i]);

@@ -4,7 +4,6 @@ import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
-import io.seedflow.core.settings.Setting;
 import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.core.zo.LearningRateSchedule;
 import io.seedflow.core.zo.NonFinitePolicy;
@@ -86,9 +85,7 @@ public final class ZoTrainerOptions {
      * the message names the key, the value and what is allowed.
      */
     public static void validate(Configuration conf) {
-        for (Setting<?> setting : TrainerSettings.ALL) {
-            FlinkOptions.check(conf, setting);
-        }
+        FlinkOptions.check(conf, TrainerSettings.ALL);
         String dir = conf.get(SNAPSHOT_DIR);
         if (dir == null || dir.isBlank()) {
             throw new InvalidConfigurationException(SNAPSHOT_DIR.key(), dir, "is required: "

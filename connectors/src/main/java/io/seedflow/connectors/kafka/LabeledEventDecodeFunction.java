@@ -74,7 +74,7 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
         ModelSpec spec = ModelSpecs.parse(modelSpec); // fails now, at job build time, on a bad spec
         JobSettings.MAX_TEXT_CHARS.check(maxTextChars);
         if (spec.inputKind() == InputKind.TOKENS) {
-            Tokenizers.forEncoder((EncoderSpec) spec, maxTextChars).close(); // and on a model without a vocabulary
+            Tokenizers.requireVocabulary((EncoderSpec) spec); // and on a model without a vocabulary
         }
         this.registry = RegistrySettings.toMap(registry);
         this.modelSpec = spec.toText();

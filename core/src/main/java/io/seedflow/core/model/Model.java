@@ -59,6 +59,17 @@ public interface Model {
         return new Evaluation(lossSum / count, classes, confusion);
     }
 
+    /** The most probable class of every example of {@code batch} (the largest logit, the first on ties). */
+    default int[] predict(ParameterSet params, Batch batch) {
+        int count = batch.size();
+        float[] logits = logits(params, batch);
+        int[] classes = new int[count];
+        for (int n = 0; n < count; n++) {
+            classes[n] = SoftmaxCrossEntropy.argmax(logits, spec().classes(), count, n);
+        }
+        return classes;
+    }
+
     /**
      * Softmax probabilities of every example of {@code batch} (labels ignored), one row of {@link ModelSpec#classes()}
      * values per example. An example's row does not depend on the other examples of the batch.

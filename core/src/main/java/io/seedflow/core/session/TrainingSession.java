@@ -175,18 +175,8 @@ public final class TrainingSession implements AutoCloseable {
 
     /** The most probable class of every example of {@code batch} under the current weights (the first on ties). */
     public int[] predict(Batch batch) {
-        float[][] p = probabilities(batch);
-        int[] classes = new int[p.length];
-        for (int i = 0; i < p.length; i++) {
-            int best = 0;
-            for (int c = 1; c < p[i].length; c++) {
-                if (p[i][c] > p[i][best]) {
-                    best = c;
-                }
-            }
-            classes[i] = best;
-        }
-        return classes;
+        checkInput(batch);
+        return model.predict(params, batch);
     }
 
     private static void requireLayout(ModelSpec spec, ParameterSet params, String what, String holder) {

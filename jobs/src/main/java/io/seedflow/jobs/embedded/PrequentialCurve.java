@@ -4,7 +4,6 @@ import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.Model;
 import io.seedflow.core.model.PrequentialScore;
-import io.seedflow.core.model.SoftmaxCrossEntropy;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.jobs.study.StudyReport;
 import java.io.PrintStream;
@@ -72,9 +71,9 @@ public final class PrequentialCurve {
         for (int from = 0; from < n; from += CHUNK) {
             int size = Math.min(CHUNK, n - from);
             Batch b = streamed.batch(order, from, size);
-            float[] logits = model.logits(frozen, b);
+            int[] predicted = model.predict(frozen, b);
             for (int i = 0; i < size; i++) {
-                score.add(SoftmaxCrossEntropy.argmax(logits, streamed.classes(), size, i), b.labels()[i]);
+                score.add(predicted[i], b.labels()[i]);
                 long seen = from + i + 1;
                 while (next < points.size() && points.get(next).examples() == seen) {
                     Point p = points.get(next++);

@@ -276,7 +276,7 @@ public final class StreamingSettings {
             ModelSpec spec = ModelSpecs.parse(modelSpec);
             JobSettings.MAX_TEXT_CHARS.check(maxTextChars);
             if (spec instanceof EncoderSpec encoder) {
-                Tokenizers.forEncoder(encoder, maxTextChars).close(); // text events need the model's vocabulary
+                Tokenizers.requireVocabulary(encoder); // text events need the model's vocabulary
             }
             Configuration withSpec = new Configuration(trainer);
             withSpec.set(ZoTrainerOptions.MODEL_SPEC, modelSpec);

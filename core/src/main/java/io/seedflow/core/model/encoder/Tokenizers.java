@@ -18,16 +18,28 @@ public final class Tokenizers {
      *     {@code bert-...} encoders have none; the text module must be on the class path for MiniLM)
      */
     public static Tokenizer forEncoder(EncoderSpec spec, int maxChars) {
+        return provider(spec).open(maxChars);
+    }
+
+    /**
+     * Checks that {@code spec} has a tokenizer, without opening one (which loads a vocabulary).
+     *
+     * @throws InvalidConfigurationException as {@link #forEncoder} does
+     */
+    public static void requireVocabulary(EncoderSpec spec) {
+        provider(spec);
+    }
+
+    private static TokenizerProvider provider(EncoderSpec spec) {
         List<String> known = new ArrayList<>();
         for (TokenizerProvider p : ServiceLoader.load(TokenizerProvider.class, Tokenizers.class.getClassLoader())) {
             if (p.name().equals(spec.pretrained())) {
-                return p.open(maxChars);
+                return p;
             }
             known.add(p.name());
         }
         throw new InvalidConfigurationException(TrainerSettings.MODEL_SPEC.key(), spec.toText(), "has no tokenizer: "
-                + "text events need "
-                + "the vocabulary of a pretrained encoder " + (known.isEmpty() ? "(no tokenizer on the class path; "
-                + "the seedflow-text module provides all-minilm-l6-v2)" : known.toString()));
+                + "text events need the vocabulary of a pretrained encoder " + (known.isEmpty() ? "(no tokenizer on "
+                + "the class path; the seedflow-text module provides all-minilm-l6-v2)" : known.toString()));
     }
 }

@@ -47,18 +47,7 @@ interface StreamLearner extends AutoCloseable {
         return new StreamLearner() {
             @Override
             public int[] predict(int from, int size) {
-                float[][] p = session.probabilities(batch(tokens, from, size));
-                int[] out = new int[size];
-                for (int n = 0; n < size; n++) {
-                    int best = 0;
-                    for (int c = 1; c < p[n].length; c++) {
-                        if (p[n][c] > p[n][best]) {
-                            best = c;
-                        }
-                    }
-                    out[n] = best;
-                }
-                return out;
+                return session.predict(batch(tokens, from, size));
             }
 
             @Override
