@@ -7,8 +7,7 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.operators.internal.UpdateRecordTypeInfo;
-import io.seedflow.operators.parallel.BatchPositionPartitioner;
-import io.seedflow.operators.parallel.DataParallelTrainerOperatorFactory;
+import io.seedflow.operators.parallel.DataParallelTraining;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -102,11 +101,9 @@ class DataParallelRecoveryITCase {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(cluster);
         env.enableCheckpointing(100);
         env.getCheckpointConfig().setCheckpointTimeout(30_000);
-        env.fromData(EXAMPLES).setParallelism(1)
-                .map(new Throttle()).setParallelism(1)
-                .partitionCustom(new BatchPositionPartitioner(BATCH, 0), e -> e.offset)
-                .transform("data-parallel ZO trainer", new UpdateRecordTypeInfo(),
-                        new DataParallelTrainerOperatorFactory(trainer, DataParallelRun.MODEL))
+        DataParallelTraining.train(env.fromData(EXAMPLES).setParallelism(1)
+                        .map(new Throttle()).setParallelism(1),
+                        DataParallelRun.MODEL, trainer)
                 .uid("dp-trainer").setParallelism(2)
                 .map(new FailAfterCheckpoint()).returns(new UpdateRecordTypeInfo()).setParallelism(2)
                 .map(new CommittedRecords()).returns(new UpdateRecordTypeInfo()).setParallelism(1)

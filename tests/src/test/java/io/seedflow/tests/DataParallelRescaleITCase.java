@@ -7,8 +7,7 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.operators.internal.UpdateRecordTypeInfo;
-import io.seedflow.operators.parallel.BatchPositionPartitioner;
-import io.seedflow.operators.parallel.DataParallelTrainerOperatorFactory;
+import io.seedflow.operators.parallel.DataParallelTraining;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -134,11 +133,9 @@ class DataParallelRescaleITCase {
         if (savepointAtStep <= 0) {
             env.enableCheckpointing(100); // the last run commits through its checkpoints, the final one included
         }
-        env.fromData(EXAMPLES).uid("source").setParallelism(1)
-                .map(new Throttle()).uid("throttle").setParallelism(1)
-                .partitionCustom(new BatchPositionPartitioner(BATCH, PIECES), e -> e.offset)
-                .transform("data-parallel ZO trainer", new UpdateRecordTypeInfo(),
-                        new DataParallelTrainerOperatorFactory(trainer, DataParallelRun.MODEL))
+        DataParallelTraining.train(env.fromData(EXAMPLES).uid("source").setParallelism(1)
+                        .map(new Throttle()).uid("throttle").setParallelism(1),
+                        DataParallelRun.MODEL, trainer)
                 .uid("dp-trainer").setParallelism(parallelism)
                 .map(new CommittedRecords()).uid("committed").returns(new UpdateRecordTypeInfo()).setParallelism(1)
                 .sinkTo(new DiscardingSink<>()).uid("discard").setParallelism(1);

@@ -3,9 +3,7 @@ package io.seedflow.tests;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.operators.ZoTrainerOptions;
-import io.seedflow.operators.internal.UpdateRecordTypeInfo;
-import io.seedflow.operators.parallel.BatchPositionPartitioner;
-import io.seedflow.operators.parallel.DataParallelTrainerOperatorFactory;
+import io.seedflow.operators.parallel.DataParallelTraining;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +20,7 @@ import org.apache.flink.util.CloseableIterator;
 
 /**
  * Runs the data-parallel trainer on a local MiniCluster over a bounded, ordered list of examples (one source split,
- * routed by {@link BatchPositionPartitioner}) and returns what it wrote and the exchange's accumulators.
+ * routed by {@link io.seedflow.operators.parallel.BatchPositionPartitioner}) and returns what it wrote and the exchange's accumulators.
  */
 final class DataParallelRun {
     static final String MODEL = "dp-model";
@@ -67,6 +65,8 @@ final class DataParallelRun {
         conf.set(ZoTrainerOptions.BATCH_PIECES, pieces);
         conf.set(ZoTrainerOptions.LEARNING_RATE, 1e-2);
         conf.set(ZoTrainerOptions.SNAPSHOT_DIR, snapshotDir);
+        // the runs compare records with a reference cutting the same batches: no step cut short by a slow machine
+        conf.set(ZoTrainerOptions.MAX_WAIT, java.time.Duration.ofMinutes(10));
         return conf;
     }
 
@@ -86,13 +86,7 @@ final class DataParallelRun {
             Configuration trainer, int parallelism, int seconds) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
         env.setParallelism(parallelism);
-        int batch = trainer.get(ZoTrainerOptions.BATCH_SIZE);
-        int pieces = trainer.get(ZoTrainerOptions.BATCH_PIECES);
-        CloseableIterator<UpdateRecord> out = source.apply(env)
-                .partitionCustom(new BatchPositionPartitioner(batch, pieces), e -> e.offset)
-                .transform("data-parallel ZO trainer", new UpdateRecordTypeInfo(),
-                        new DataParallelTrainerOperatorFactory(trainer, MODEL))
-                .setParallelism(parallelism)
+        CloseableIterator<UpdateRecord> out = DataParallelTraining.train(source.apply(env), MODEL, trainer)
                 .collectAsync();
         long start = System.nanoTime();
         JobClient job = env.executeAsync("data-parallel trainer P=" + parallelism);

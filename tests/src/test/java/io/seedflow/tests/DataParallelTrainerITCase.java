@@ -76,6 +76,62 @@ class DataParallelTrainerITCase {
         }
     }
 
+    /**
+     * Max-wait on an input that stays open: 36 events, then the source holds (neither ends nor sends). At P = 2 the
+     * last 4 events (offsets 32..35, batch positions 0..3) all go to subtask 0, which waits max-wait for a full share
+     * of 16, sends a short one and reports it; the coordinator asks subtask 1, which has nothing, for its share; step
+     * 2 then trains those 4 events while the input is still open. (Without max-wait the test times out.)
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(120)
+    void maxWaitTrainsAShortStepWhileTheInputStaysOpen() throws Exception {
+        Configuration conf = DataParallelRun.trainerConf(SPEC, BATCH, 0, snapshots.toString());
+        conf.set(ZoTrainerOptions.MAX_WAIT, java.time.Duration.ofMillis(300));
+        org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env =
+                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(2);
+        List<TrainingExample> first = EXAMPLES.subList(0, 36);
+        org.apache.flink.util.CloseableIterator<UpdateRecord> out = io.seedflow.operators.parallel.DataParallelTraining
+                .train(env.fromData(new ArrayList<>(first)).setParallelism(1)
+                        .flatMap(new HoldAfter(first.size())).setParallelism(1), DataParallelRun.MODEL, conf)
+                .collectAsync();
+        org.apache.flink.core.execution.JobClient job = env.executeAsync("data-parallel max-wait");
+        List<UpdateRecord> records = new ArrayList<>();
+        try (out) {
+            while (records.size() < 2 && out.hasNext()) {
+                records.add(out.next());
+            }
+        } finally {
+            job.cancel().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        assertThat(records).extracting(UpdateRecord::step, UpdateRecord::batchSize)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(1L, BATCH),
+                        org.assertj.core.groups.Tuple.tuple(2L, 4));
+        assertThat(records.get(1).lineage()).extracting(Lineage::fromOffset, Lineage::untilOffset)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(32L, 36L));
+    }
+
+    /** Passes examples on; after the {@code n}-th it holds the task (as an idle input would) until cancelled. */
+    private static final class HoldAfter implements org.apache.flink.api.common.functions.FlatMapFunction<
+            TrainingExample, TrainingExample> {
+        private static final long serialVersionUID = 1L;
+        private final int n;
+        private int seen;
+
+        HoldAfter(int n) {
+            this.n = n;
+        }
+
+        @Override
+        public void flatMap(TrainingExample e, org.apache.flink.util.Collector<TrainingExample> out)
+                throws InterruptedException {
+            out.collect(e);
+            if (++seen == n) {
+                Thread.sleep(Long.MAX_VALUE); // the network buffers are still flushed on their timeout
+            }
+        }
+    }
+
     /** Identical weights on every subtask, a contiguous log, every event trained once, a bit-exact replica. */
     private static void checkLog(DataParallelRun.Result run, int parallelism) {
         List<UpdateRecord> records = run.records();

@@ -37,6 +37,14 @@ public final class JobSettings {
     public static final Setting<String> HOLDOUT_TOPIC = Setting.stringSetting("seedflow.job.holdout-topic")
             .flag("--holdout-topic").doc("Holdout events: evaluated on, never trained on; unset = no holdout.")
             .check(s -> !s.isBlank(), "a topic name").build();
+    public static final Setting<List<String>> DATA_PARALLEL_MODELS = Setting
+            .listSetting("seedflow.job.data-parallel-models").flag("--data-parallel-models")
+            .doc("Model ids each trained by all trainer subtasks together, exchanging only loss sums per step "
+                    + "(docs/scale-out.md); their events are spread over the subtasks by position. Other model ids "
+                    + "are trained each by one subtask (keyed by model id). Empty = none.")
+            .check(ids -> ids.stream().noneMatch(String::isBlank) && ids.stream().distinct().count() == ids.size(),
+                    "distinct, non-empty model ids")
+            .build();
     public static final Setting<String> CONSUMER_GROUP = Setting.stringSetting("seedflow.job.consumer-group")
             .flag("--consumer-group").defaultValue("seedflow-trainer").doc("Kafka consumer group of the trainer.")
             .check(s -> !s.isBlank(), "not empty").build();
@@ -52,7 +60,7 @@ public final class JobSettings {
 
     /** Every job setting, in the order of the reference table. */
     public static final List<Setting<?>> ALL = List.of(EVENTS_TOPIC, UPDATES_TOPIC, DEAD_LETTER_TOPIC,
-            DEAD_LETTER_MAX_BYTES, MAX_TEXT_CHARS, HOLDOUT_TOPIC, CONSUMER_GROUP, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL);
+            DEAD_LETTER_MAX_BYTES, MAX_TEXT_CHARS, HOLDOUT_TOPIC, DATA_PARALLEL_MODELS, CONSUMER_GROUP, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL);
 
     private JobSettings() {
     }

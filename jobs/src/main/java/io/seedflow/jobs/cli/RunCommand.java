@@ -83,6 +83,7 @@ public final class RunCommand implements Callable<Integer>, SettingFlags.Holder 
                 .deadLetterMaxBytes(v.get(JobSettings.DEAD_LETTER_MAX_BYTES))
                 .maxTextChars(v.get(JobSettings.MAX_TEXT_CHARS))
                 .holdoutTopic(v.value(JobSettings.HOLDOUT_TOPIC).orElse(null))
+                .dataParallelModels(v.get(JobSettings.DATA_PARALLEL_MODELS))
                 .consumerGroup(v.get(JobSettings.CONSUMER_GROUP))
                 .transactionalIdPrefix(v.get(JobSettings.TRANSACTIONAL_ID_PREFIX))
                 .modelSpec(v.get(TrainerSettings.MODEL_SPEC))

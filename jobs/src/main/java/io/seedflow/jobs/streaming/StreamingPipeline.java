@@ -8,6 +8,9 @@ import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.operators.ZoTrainerFunction;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
+import io.seedflow.operators.parallel.DataParallelTraining;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -22,8 +25,10 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * The streaming training job's graph: Kafka events → decode/validate (bad records to the dead-letter topic) → ZO
- * trainer keyed by model id (chained to decode at parallelism 1, see {@link #byModelId}) → update records and snapshot announcements to the updates topic; all sinks
- * exactly-once. With a holdout topic, its events are decoded the same way and reach the trainer as examples it
+ * trainer keyed by model id (chained to decode at parallelism 1, see {@link #byModelId}) → update records and snapshot
+ * announcements to the updates topic; all sinks exactly-once. Each model listed in
+ * {@code seedflow.job.data-parallel-models} has a trainer of its own instead, trained by all subtasks together
+ * ({@link DataParallelTraining}, docs/scale-out.md); its records join the others' on the updates topic. With a holdout topic, its events are decoded the same way and reach the trainer as examples it
  * evaluates on but never trains on ({@code seedflow.trainer.holdout-source}).
  *
  * <p>Every operator has a stable uid ({@link #SOURCE_UID} …), so savepoints keep mapping onto the same state when
@@ -38,6 +43,11 @@ public final class StreamingPipeline {
     public static final String ANNOUNCEMENTS_SINK_UID = "seedflow-announcements-sink";
     public static final String HOLDOUT_SOURCE_UID = "seedflow-holdout-source";
     public static final String HOLDOUT_DECODE_UID = "seedflow-holdout-decode";
+    /** With data-parallel models: the filter in front of the keyed trainer (the other model ids). */
+    public static final String KEYED_ROUTE_UID = "seedflow-keyed-models";
+    /** Followed by the model id: the filter in front of that model's data-parallel trainer, and the trainer. */
+    public static final String DATA_PARALLEL_ROUTE_UID = "seedflow-data-parallel-route-";
+    public static final String DATA_PARALLEL_TRAINER_UID = "seedflow-data-parallel-trainer-";
 
     private StreamingPipeline() {
     }
@@ -97,11 +107,26 @@ public final class StreamingPipeline {
             deadLetters = deadLetters.union(holdout.getSideOutput(LabeledEventDecodeFunction.DEAD_LETTERS));
         }
 
-        SingleOutputStreamOperator<UpdateRecord> updates = byModelId(trainerInput, env.getParallelism())
+        List<String> dataParallel = settings.dataParallelModels();
+        DataStream<TrainingExample> keyedInput = dataParallel.isEmpty() ? trainerInput
+                : trainerInput.filter(new ModelIdFilter(dataParallel, false)).uid(KEYED_ROUTE_UID)
+                        .name("models trained by one subtask each");
+        SingleOutputStreamOperator<UpdateRecord> keyedUpdates = byModelId(keyedInput, env.getParallelism())
                 .process(new ZoTrainerFunction(settings.trainerConfiguration()))
                 .uid(TRAINER_UID).name("ZO trainer");
+        DataStream<UpdateRecord> updates = keyedUpdates;
+        DataStream<SnapshotAnnouncement> announcements = keyedUpdates.getSideOutput(ZoTrainerFunction.SNAPSHOTS);
+        for (String modelId : dataParallel) {
+            SingleOutputStreamOperator<UpdateRecord> trained = DataParallelTraining.train(
+                    trainerInput.filter(new ModelIdFilter(List.of(modelId), true))
+                            .uid(DATA_PARALLEL_ROUTE_UID + modelId).name("model " + modelId),
+                    modelId, settings.trainerConfiguration())
+                    .uid(DATA_PARALLEL_TRAINER_UID + modelId);
+            updates = updates.union(trained);
+            announcements = announcements.union(trained.getSideOutput(ZoTrainerFunction.SNAPSHOTS));
+        }
 
-        updates.getSideOutput(ZoTrainerFunction.SNAPSHOTS)
+        announcements
                 .sinkTo(SeedflowKafka.announcementsSink(settings.bootstrapServers(), settings.updatesTopic(),
                         settings.registry(), settings.transactionalIdPrefix() + "-announcements",
                         settings.updatesEncoding()))

@@ -10,6 +10,7 @@ import io.seedflow.core.model.encoder.Tokenizers;
 import io.seedflow.core.settings.JobSettings;
 import io.seedflow.operators.ZoTrainerOptions;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import org.apache.flink.configuration.Configuration;
 
@@ -28,6 +29,7 @@ public final class StreamingSettings {
     private final int deadLetterMaxBytes;
     private final int maxTextChars;
     private final String holdoutTopic; // nullable
+    private final List<String> dataParallelModels;
     private final String consumerGroup;
     private final String transactionalIdPrefix;
     private final String modelSpec;
@@ -45,6 +47,7 @@ public final class StreamingSettings {
         this.deadLetterMaxBytes = (int) b.deadLetterMaxBytes;
         this.maxTextChars = b.maxTextChars;
         this.holdoutTopic = b.holdoutTopic;
+        this.dataParallelModels = List.copyOf(b.dataParallelModels);
         this.consumerGroup = b.consumerGroup;
         this.transactionalIdPrefix = b.transactionalIdPrefix;
         this.modelSpec = b.modelSpec;
@@ -96,6 +99,11 @@ public final class StreamingSettings {
         return java.util.Optional.ofNullable(holdoutTopic);
     }
 
+    /** Model ids trained by all trainer subtasks together (docs/scale-out.md); empty = none. */
+    public List<String> dataParallelModels() {
+        return dataParallelModels;
+    }
+
     public String consumerGroup() {
         return consumerGroup;
     }
@@ -145,6 +153,7 @@ public final class StreamingSettings {
         private long deadLetterMaxBytes = JobSettings.DEAD_LETTER_MAX_BYTES.defaultValue().orElseThrow();
         private int maxTextChars = JobSettings.MAX_TEXT_CHARS.defaultValue().orElseThrow();
         private String holdoutTopic;
+        private List<String> dataParallelModels = List.of();
         private String consumerGroup = JobSettings.CONSUMER_GROUP.defaultValue().orElseThrow();
         private String transactionalIdPrefix = JobSettings.TRANSACTIONAL_ID_PREFIX.defaultValue().orElseThrow();
         private String modelSpec;
@@ -210,6 +219,12 @@ public final class StreamingSettings {
             return this;
         }
 
+        /** Model ids each trained by all trainer subtasks together ({@code seedflow.job.data-parallel-models}). */
+        public Builder dataParallelModels(List<String> modelIds) {
+            this.dataParallelModels = List.copyOf(modelIds);
+            return this;
+        }
+
         public Builder consumerGroup(String group) {
             this.consumerGroup = group;
             return this;
@@ -257,6 +272,12 @@ public final class StreamingSettings {
             JobSettings.DEAD_LETTER_TOPIC.check(deadLetterTopic);
             if (holdoutTopic != null) {
                 JobSettings.HOLDOUT_TOPIC.check(holdoutTopic);
+            }
+            JobSettings.DATA_PARALLEL_MODELS.check(dataParallelModels);
+            if (holdoutTopic != null && !dataParallelModels.isEmpty()) {
+                throw new IllegalArgumentException(JobSettings.HOLDOUT_TOPIC.key() + " = " + holdoutTopic + " with "
+                        + JobSettings.DATA_PARALLEL_MODELS.key() + " = " + String.join(",", dataParallelModels)
+                        + ": the data-parallel trainer has no holdout evaluation yet; expected one of the two");
             }
             JobSettings.CONSUMER_GROUP.check(consumerGroup);
             DeadLetterSerializationSchema.requireValidLimit(deadLetterMaxBytes,

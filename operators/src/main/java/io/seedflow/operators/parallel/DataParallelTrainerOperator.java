@@ -84,8 +84,14 @@ import org.apache.flink.util.SerializedValue;
  * pointer while running: a restore reads subtask 0's. The base snapshot is stored (synchronously) and announced by
  * subtask 0 on a fresh start.
  *
- * <p>Limits (docs/scale-out.md §7): no max-wait flush, no snapshot retention, no prequential or holdout metrics, one
- * model; CONSERVATIVE and the exact head are refused at P > 1.
+ * <p>Max-wait: a subtask that has waited {@code seedflow.trainer.max-wait} for a full share sends a short one; one
+ * whose share has waited that long for the others' tells the coordinator ({@link MaxWaitReachedEvent}), which asks
+ * the subtasks that have not sent theirs to send what they have ({@link SendShareNowEvent}), so no step waits much
+ * longer than max-wait for a slow or idle input.
+ *
+ * <p>Limits (docs/scale-out.md §7): no snapshot retention, no prequential or holdout metrics; one model per operator
+ * (a job trains several data-parallel models with one such operator each); CONSERVATIVE at P > 1 and the exact head
+ * are refused ({@link #checkTrainable}).
  */
 public final class DataParallelTrainerOperator extends AbstractStreamOperator<UpdateRecord>
         implements OneInputStreamOperator<TrainingExample, UpdateRecord>, OperatorEventHandler, BoundedOneInput {
@@ -114,6 +120,12 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private transient boolean checkpointPending;
     private transient long pendingCheckpointId;
     private transient ExchangeStats stats;
+    private transient long maxWaitMillis;
+    /** When the current wait (for a full share, or for the gather of the step in flight) began. */
+    private transient long waitingSinceMillis;
+    private transient boolean maxWaitTimerSet;
+    /** The current wait has already been reported to the coordinator. */
+    private transient boolean maxWaitReported;
 
     /** Subtask 0 only: the stored snapshot, the records since (and its history), announcements to emit. */
     private transient SnapshotUploader uploader;
@@ -149,16 +161,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
         spec = ModelSpecs.parse(conf.get(ZoTrainerOptions.MODEL_SPEC));
         ZoOptions options = ZoTrainerOptions.zoOptions(conf);
-        if (parallelism > 1 && options.variant() == ZoVariant.CONSERVATIVE) {
-            throw new IllegalArgumentException("seedflow.zo.variant CONSERVATIVE evaluates its candidate steps on the "
-                    + "whole batch, which no subtask holds at trainer parallelism " + parallelism + "; use SGD, SIGN "
-                    + "or MOMENTUM, or parallelism 1");
-        }
-        if (options.exactHead()) {
-            throw new IllegalArgumentException("the data-parallel trainer does not take an exact head yet ("
-                    + ZoTrainerOptions.HEAD_LEARNING_RATE.key() + " = " + conf.get(ZoTrainerOptions.HEAD_LEARNING_RATE)
-                    + "); set it to 0");
-        }
+        checkTrainable(conf, parallelism);
+        maxWaitMillis = conf.get(ZoTrainerOptions.MAX_WAIT).toMillis();
         pieces = BatchPieces.of(conf.get(ZoTrainerOptions.BATCH_SIZE), conf.get(ZoTrainerOptions.BATCH_PIECES),
                 parallelism);
         snapshotInterval = conf.get(ZoTrainerOptions.SNAPSHOT_INTERVAL);
@@ -251,10 +255,35 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         }
     }
 
+    /**
+     * Refuses, with the setting and its value, what the data-parallel trainer cannot train at {@code parallelism}
+     * subtasks (0 or less: not known yet, the cluster decides): the CONSERVATIVE variant at P other than 1 (it
+     * evaluates candidate steps on the whole batch, which no subtask holds) and an exact head (its gradient sums do
+     * not travel yet). Called when the job is built and again by each subtask (a savepoint may be restored at another
+     * parallelism).
+     */
+    public static void checkTrainable(Configuration conf, int parallelism) {
+        ZoOptions options = ZoTrainerOptions.zoOptions(conf);
+        if (parallelism != 1 && options.variant() == ZoVariant.CONSERVATIVE) {
+            throw new IllegalArgumentException(ZoTrainerOptions.VARIANT.key() + " = CONSERVATIVE evaluates its "
+                    + "candidate steps on the whole batch, which no subtask holds at trainer parallelism "
+                    + (parallelism > 0 ? parallelism : "chosen by the cluster") + "; expected SGD, SIGN or "
+                    + "MOMENTUM for a data-parallel model, or parallelism 1");
+        }
+        if (options.exactHead()) {
+            throw new IllegalArgumentException(ZoTrainerOptions.HEAD_LEARNING_RATE.key() + " = "
+                    + conf.get(ZoTrainerOptions.HEAD_LEARNING_RATE) + ": the data-parallel trainer does not take an "
+                    + "exact head yet; expected 0 for a data-parallel model");
+        }
+    }
+
     @Override
     public void open() throws Exception {
         super.open();
         stats = new ExchangeStats(getRuntimeContext(), subtask);
+        if (!buffered.isEmpty()) {
+            startWaiting(); // restored examples wait at most max-wait again
+        }
     }
 
     @Override
@@ -265,7 +294,10 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
                     + "of model '" + example.modelId + "'; one such trainer trains one model");
         }
         buffered.add(example);
-        startStepIfReady();
+        if (buffered.size() == 1 && inFlight == null) {
+            startWaiting();
+        }
+        startStepIfReady(false);
         while (inFlight != null && buffered.size() >= pieces.shareSize(subtask) && !checkpointPending) {
             anyMail.yield(); // the next share is ready: hold the input back until this step completes
         }
@@ -277,7 +309,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         if (inFlight != null) {
             requestGather(inFlight.plan().step()); // sent before the input ended: its event may be held back
         }
-        startStepIfReady();
+        startStepIfReady(false);
         while (!finished) {
             anyMail.yield(); // keep taking part in the others' steps until every subtask has drained
         }
@@ -289,10 +321,13 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         }
     }
 
-    /** Sends this subtask's share of the next step once it has a full share (or its input has ended). */
-    private void startStepIfReady() throws IOException {
+    /**
+     * Sends this subtask's share of the next step once it has a full share, its input has ended, or {@code now}
+     * (max-wait passed here or at another subtask): then with what it has, possibly nothing.
+     */
+    private void startStepIfReady(boolean now) throws IOException {
         int share = pieces.shareSize(subtask);
-        if (inFlight != null || finished || (buffered.size() < share && !inputEnded)) {
+        if (inFlight != null || finished || (buffered.size() < share && !inputEnded && !now)) {
             return;
         }
         List<TrainingExample> examples = new ArrayList<>(share);
@@ -316,6 +351,44 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         if (inputEnded) {
             requestGather(plan.step());
         }
+        startWaiting();
+    }
+
+    /**
+     * Max-wait (docs/scale-out.md §3): from now on, what this subtask waits for (the gather of the step in flight, or
+     * enough examples for a full share) may take at most {@code seedflow.trainer.max-wait} of processing time.
+     */
+    private void startWaiting() {
+        waitingSinceMillis = getProcessingTimeService().getCurrentProcessingTime();
+        maxWaitReported = false;
+        if (!maxWaitTimerSet) {
+            maxWaitTimerSet = true;
+            getProcessingTimeService().registerTimer(waitingSinceMillis + maxWaitMillis, this::onMaxWaitTimer);
+        }
+    }
+
+    /**
+     * The max-wait timer (one at a time; re-set for the newest wait). A short share waited long enough: send it; a
+     * share in flight waited long enough for the others: tell the coordinator, which asks the subtasks that have not
+     * sent theirs to send what they have.
+     */
+    private void onMaxWaitTimer(long now) throws IOException {
+        maxWaitTimerSet = false;
+        if (finished || inputEnded || (inFlight == null && buffered.isEmpty()) || maxWaitReported) {
+            return;
+        }
+        long due = waitingSinceMillis + maxWaitMillis;
+        if (now < due) {
+            maxWaitTimerSet = true;
+            getProcessingTimeService().registerTimer(due, this::onMaxWaitTimer);
+            return;
+        }
+        if (inFlight == null) {
+            startStepIfReady(true);
+        }
+        maxWaitReported = true;
+        stats.maxWaitReached();
+        coordinator.sendEventToCoordinator(new MaxWaitReachedEvent(inFlight.plan().step()));
     }
 
     /** Draining: asks for the gather of {@code step}; the answer is handled as a mail, like the event. */
@@ -340,7 +413,15 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
 
     @Override
     public void handleOperatorEvent(OperatorEvent event) {
-        if (event instanceof CheckpointPendingEvent pending) {
+        if (event instanceof SendShareNowEvent now) {
+            if (!finished && inFlight == null && now.step() == session.version() + 1) {
+                try {
+                    startStepIfReady(true); // else this subtask sent its share already, or the step is over
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+        } else if (event instanceof CheckpointPendingEvent pending) {
             checkpointPending = true;
             pendingCheckpointId = Math.max(pendingCheckpointId, pending.checkpointId());
         } else if (event instanceof StepGatheredEvent gathered) {
@@ -396,7 +477,10 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             announce();
             output.collect(new StreamRecord<>(record));
         }
-        startStepIfReady();
+        startStepIfReady(false);
+        if (inFlight == null && !buffered.isEmpty()) {
+            startWaiting();
+        }
     }
 
     /** Subtask 0: moves the pointer to the newest stored snapshot, shrinks the tail, queues the announcements. */

@@ -8,7 +8,10 @@ import org.apache.flink.api.common.functions.RuntimeContext;
 /**
  * What the data-parallel trainer's exchange cost, as Flink accumulators (in the job's result, summed or listed over
  * subtasks): per subtask and step the time from sending its share to receiving all shares (µs, in step order), the
- * payload bytes sent and received, and each subtask's final version and weights SHA-256 (for tests and the bench).
+ * payload bytes sent and received, how often max-wait cut a step short, and each subtask's final version and weights
+ * SHA-256 (for tests and the bench). The per-step latencies keep the first {@link #KEPT_LATENCIES} steps only, so an
+ * unbounded job does not grow them without end; the metrics {@code seedflowExchangeMicros} (the newest step's) and
+ * {@code seedflowMaxWaitReached} show a running job's.
  */
 final class ExchangeStats {
     static final String LATENCIES = "seedflow-dp-exchange-micros";
@@ -16,6 +19,8 @@ final class ExchangeStats {
     static final String RECEIVED_BYTES = "seedflow-dp-gathered-bytes";
     static final String EVENTS = "seedflow-dp-share-events";
     static final String WEIGHTS = "seedflow-dp-final-weights";
+    static final String MAX_WAIT_REACHED = "seedflow-dp-max-wait-reached";
+    static final int KEPT_LATENCIES = 100_000;
 
     private final int subtask;
     private final ListAccumulator<String> latencies = new ListAccumulator<>();
@@ -23,7 +28,9 @@ final class ExchangeStats {
     private final LongCounter receivedBytes = new LongCounter();
     private final LongCounter events = new LongCounter();
     private final ListAccumulator<String> weights = new ListAccumulator<>();
+    private final LongCounter maxWaitReached = new LongCounter();
     private final ArrayList<Long> micros = new ArrayList<>();
+    private volatile long lastMicros;
 
     ExchangeStats(RuntimeContext context, int subtask) {
         this.subtask = subtask;
@@ -32,6 +39,9 @@ final class ExchangeStats {
         context.addAccumulator(RECEIVED_BYTES, receivedBytes);
         context.addAccumulator(EVENTS, events);
         context.addAccumulator(WEIGHTS, weights);
+        context.addAccumulator(MAX_WAIT_REACHED, maxWaitReached);
+        context.getMetricGroup().gauge("seedflowExchangeMicros", () -> lastMicros);
+        context.getMetricGroup().gauge("seedflowMaxWaitReached", maxWaitReached::getLocalValue);
     }
 
     void sent(int bytes) {
@@ -39,8 +49,15 @@ final class ExchangeStats {
         events.add(1);
     }
 
+    void maxWaitReached() {
+        maxWaitReached.add(1);
+    }
+
     void received(long nanos, int bytes) {
-        micros.add(nanos / 1000);
+        lastMicros = nanos / 1000;
+        if (micros.size() < KEPT_LATENCIES) {
+            micros.add(lastMicros);
+        }
         receivedBytes.add(bytes);
     }
 

@@ -28,6 +28,9 @@ import org.apache.flink.util.FlinkException;
  * draining a bounded input (it waits in {@code endInput}) asks for each gather with a {@link GatherRequest}, whose
  * response is never held. Events and requests from an attempt other than the ready one are ignored or refused.
  *
+ * <p>Max-wait: when a subtask reports that its share has waited max-wait ({@link MaxWaitReachedEvent}), the subtasks
+ * that have not sent their share of that step are asked to send what they have ({@link SendShareNowEvent}).
+ *
  * <p>Threading: Flink calls every method from the JobManager's main thread for this coordinator.
  */
 public final class StepExchangeCoordinator implements OperatorCoordinator, CoordinationRequestHandler {
@@ -70,9 +73,18 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
 
     @Override
     public void handleEventFromOperator(int subtask, int attemptNumber, OperatorEvent event) {
-        if (attemptNumber == readyAttempts[subtask] && event instanceof StepShareEvent share) {
-            gather(subtask, share); // else from an attempt that failed meanwhile, or not ours
+        if (attemptNumber != readyAttempts[subtask]) {
+            return; // from an attempt that failed meanwhile
         }
+        if (event instanceof StepShareEvent share) {
+            gather(subtask, share);
+        } else if (event instanceof MaxWaitReachedEvent late && arrived > 0 && late.step() == gatheringStep) {
+            for (int i = 0; i < parallelism; i++) {
+                if (gathered[i] == null && gateways[i] != null) {
+                    gateways[i].sendEvent(new SendShareNowEvent(gatheringStep)); // send what you have
+                }
+            }
+        } // else a max-wait report of a step gathered meanwhile (or dropped by a reset)
     }
 
     @Override

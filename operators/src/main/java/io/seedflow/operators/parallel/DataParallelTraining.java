@@ -1,0 +1,37 @@
+package io.seedflow.operators.parallel;
+
+import io.seedflow.core.data.TrainingExample;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.operators.ZoTrainerOptions;
+import io.seedflow.operators.internal.UpdateRecordTypeInfo;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+
+/**
+ * Adds one model's data-parallel trainer to a job graph (docs/scale-out.md): its examples are spread over the trainer
+ * subtasks by batch position ({@link BatchPositionPartitioner}, an all-to-all edge, so the trainer subtasks and their
+ * inputs form one failover region and fail over together), then trained by the {@link DataParallelTrainerOperator}s
+ * at the environment's parallelism. The records come out of subtask 0; snapshot announcements on
+ * {@link io.seedflow.operators.ZoTrainerFunction#SNAPSHOTS}.
+ */
+public final class DataParallelTraining {
+    private DataParallelTraining() {
+    }
+
+    /**
+     * @param examples only {@code modelId}'s examples (the trainer fails on another model's)
+     * @param conf the trainer settings ({@link ZoTrainerOptions}), checked here, at job build time, against the
+     *        environment's parallelism ({@link DataParallelTrainerOperator#checkTrainable})
+     * @return the trainer; the caller names it and gives it a stable uid
+     */
+    public static SingleOutputStreamOperator<UpdateRecord> train(DataStream<TrainingExample> examples, String modelId,
+            Configuration conf) {
+        DataParallelTrainerOperator.checkTrainable(conf, examples.getExecutionEnvironment().getParallelism());
+        return examples
+                .partitionCustom(new BatchPositionPartitioner(conf.get(ZoTrainerOptions.BATCH_SIZE),
+                        conf.get(ZoTrainerOptions.BATCH_PIECES)), e -> e.offset)
+                .transform("ZO trainer, data-parallel: " + modelId, new UpdateRecordTypeInfo(),
+                        new DataParallelTrainerOperatorFactory(conf, modelId));
+    }
+}
