@@ -8,6 +8,7 @@ import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.core.zo.LearningRateSchedule;
 import io.seedflow.core.zo.NonFinitePolicy;
 import io.seedflow.core.zo.SparsityOptions;
+import io.seedflow.core.zo.StepLayout;
 import io.seedflow.core.zo.SubspaceOptions;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoVariant;
@@ -47,6 +48,7 @@ public final class ZoTrainerOptions {
     public static final ConfigOption<Long> RUN_SEED = FlinkOptions.of(TrainerSettings.RUN_SEED);
     public static final ConfigOption<Integer> BATCH_SIZE = FlinkOptions.of(TrainerSettings.BATCH_SIZE);
     public static final ConfigOption<Integer> BATCH_PIECES = FlinkOptions.of(TrainerSettings.BATCH_PIECES);
+    public static final ConfigOption<Integer> PROBE_GROUPS = FlinkOptions.of(TrainerSettings.PROBE_GROUPS);
     public static final ConfigOption<Duration> MAX_WAIT = FlinkOptions.of(TrainerSettings.MAX_WAIT);
     public static final ConfigOption<Integer> SNAPSHOT_INTERVAL = FlinkOptions.of(TrainerSettings.SNAPSHOT_INTERVAL);
     public static final ConfigOption<String> SNAPSHOT_DIR = FlinkOptions.of(TrainerSettings.SNAPSHOT_DIR);
@@ -97,7 +99,9 @@ public final class ZoTrainerOptions {
                     + "one example of a full batch");
         }
         ModelSpec spec = ModelSpecs.parse(conf.get(MODEL_SPEC));
-        zoOptions(conf).checkModel(spec.tensorSpecs());
+        ZoOptions options = zoOptions(conf);
+        options.checkModel(spec.tensorSpecs());
+        StepLayout.checkProbeGroups(conf.get(PROBE_GROUPS), options); // the parallelism is checked where it is known
         // whether a GPU is usable is checked where the trainer runs (ZoTrainerFunction#open), not on the client
     }
 }

@@ -324,6 +324,10 @@ class ZoTrainerFunctionTest {
         Configuration noDir = conf(SMALL, tmp, 4, 4);
         noDir.removeConfig(ZoTrainerOptions.SNAPSHOT_DIR);
         assertThatThrownBy(() -> new ZoTrainerFunction(noDir)).hasMessageContaining("seedflow.snapshot.dir");
+        Configuration probeGroups = conf(SMALL, tmp, 4, 4);
+        probeGroups.set(ZoTrainerOptions.PROBE_GROUPS, 3); // q = 2
+        assertThatThrownBy(() -> new ZoTrainerFunction(probeGroups))
+                .hasMessageContaining("seedflow.trainer.probe-groups=3: must divide seedflow.zo.perturbations (2)");
     }
 
     private static final String ENCODER = "encoder:bert-L2-H32-A4-F64-V100-P16:3:16";

@@ -150,7 +150,21 @@ public final class TrainingSession implements AutoCloseable {
         return trainer.evaluate(plan, shard);
     }
 
-    /** Step parts 3-5: combine the shards in order, record, apply (see {@link ZoSgdTrainer#complete}). */
+    /**
+     * Step part 2 on one shard for probes [{@code probeFrom}, {@code probeTo}) only: one probe group of a
+     * perturbation-parallel step ({@link io.seedflow.core.zo.StepLayout}; see {@link ZoSgdTrainer#evaluate(StepPlan,
+     * Batch, int, int)}).
+     */
+    public ShardEvaluation evaluate(StepPlan plan, Batch shard, int probeFrom, int probeTo) {
+        checkInput(shard);
+        return trainer.evaluate(plan, shard, probeFrom, probeTo);
+    }
+
+    /**
+     * Step parts 3-5: combine the shards in order, record, apply (see {@link ZoSgdTrainer#complete}). Each shard holds
+     * all probes of its piece: join a perturbation-parallel step's probe groups first
+     * ({@link io.seedflow.core.zo.StepLayout#piecesInOrder}).
+     */
     public UpdateRecord complete(StepPlan plan, List<ShardEvaluation> shards, List<Lineage> lineage, Batch localBatch) {
         return trainer.complete(plan, shards, lineage, localBatch);
     }

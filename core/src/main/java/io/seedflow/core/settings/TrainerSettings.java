@@ -119,6 +119,14 @@ public final class TrainerSettings {
                     + "§3): records are identical at every trainer parallelism that divides it; 0 = one piece per "
                     + "trainer subtask (at parallelism 1 the whole batch, as before).")
             .check(v -> v >= 0 && v <= 65_536, "in [0, 65536], a multiple of the trainer parallelism").build();
+    public static final Setting<Integer> PROBE_GROUPS = Setting.intSetting("seedflow.trainer.probe-groups")
+            .flag("--probe-groups").defaultValue(1)
+            .doc("Probe groups G (perturbation parallelism): the trainer subtasks are data groups x G; the G "
+                    + "subtasks of a data group take the same examples and each evaluates q / G of the step's "
+                    + "perturbations (docs/scale-out.md §5), with records identical to G = 1 on the same pieces. "
+                    + "Not used by a trainer operator yet: only checked against seedflow.zo.perturbations.")
+            .check(v -> v >= 1 && v <= 1024, "in [1, 1024], a divisor of seedflow.zo.perturbations and of the "
+                    + "trainer parallelism").build();
     public static final Setting<Duration> MAX_WAIT = Setting.durationSetting("seedflow.trainer.max-wait")
             .flag("--max-wait").defaultValue(Duration.ofSeconds(5))
             .doc("Processing time after the first buffered example at which a partial batch trains.")
@@ -164,7 +172,7 @@ public final class TrainerSettings {
             PERTURBATIONS, WEIGHT_DECAY, GRADIENT_CLIP, SCHEDULE, TOTAL_STEPS, WARMUP_STEPS,
             FINAL_LEARNING_RATE_FRACTION, NON_FINITE_POLICY, VARIANT, MOMENTUM, MOMENTUM_TERMS, HEAD_LEARNING_RATE,
             SPARSE_MASK, SPARSITY, SPARSE_REFRESH, TRAINABLE_TENSORS, SUBSPACE_TENSORS, SUBSPACE_WINDOW,
-            SUBSPACE_THRESHOLD, COMPUTE_BACKEND, RUN_SEED, BATCH_SIZE, BATCH_PIECES,
+            SUBSPACE_THRESHOLD, COMPUTE_BACKEND, RUN_SEED, BATCH_SIZE, BATCH_PIECES, PROBE_GROUPS,
             MAX_WAIT, SNAPSHOT_INTERVAL, SNAPSHOT_DIR,
             SNAPSHOT_RETAIN_NEWEST, SNAPSHOT_RETAIN_MIN_AGE, HOLDOUT_SOURCE, HOLDOUT_SIZE, HOLDOUT_EVAL_INTERVAL, PREQUENTIAL_WINDOW);
 

@@ -114,12 +114,26 @@ public final class ZoSgdTrainer {
      * never changes them; any subtask holding the same weights may evaluate any shard.
      */
     public ShardEvaluation evaluate(StepPlan plan, Batch shard) {
+        return evaluate(plan, shard, 0, plan.perturbations());
+    }
+
+    /**
+     * Part 2 for probes [{@code probeFrom}, {@code probeTo}) of {@code plan} only (a probe group of a
+     * perturbation-parallel step, {@link StepLayout}): probe k is perturbed by the plan's seed k and the step's mask,
+     * so its sums are exactly those of the full evaluation; the exact head's gradient is summed only by the group
+     * holding probe 0. Stops after a non-finite probe, as the full evaluation does.
+     */
+    public ShardEvaluation evaluate(StepPlan plan, Batch shard, int probeFrom, int probeTo) {
         checkCurrent(plan);
-        List<LossSums> probes = new ArrayList<>(plan.perturbations());
+        if (probeFrom < 0 || probeFrom >= probeTo || probeTo > plan.perturbations()) {
+            throw new IllegalArgumentException("probes [" + probeFrom + ", " + probeTo + ") are not a non-empty range "
+                    + "of the step's " + plan.perturbations() + " probes");
+        }
+        List<LossSums> probes = new ArrayList<>(probeTo - probeFrom);
         int t = params.size();
-        HeadGradient head = options.exactHead()
+        HeadGradient head = options.exactHead() && probeFrom == 0
                 ? new HeadGradient(params.tensor(t - 2).length, params.tensor(t - 1).length) : null;
-        for (int k = 0; k < plan.perturbations(); k++) {
+        for (int k = probeFrom; k < probeTo; k++) {
             LossSums sums = backend.perturbedLossSums(params, shard, plan.seed(k), plan.epsilon(), plan.mask(),
                     k == 0 ? head : null);
             probes.add(sums);
@@ -127,7 +141,7 @@ public final class ZoSgdTrainer {
                 break; // the step is skipped or fails: the later probes are not needed
             }
         }
-        return new ShardEvaluation(probes, head);
+        return new ShardEvaluation(probes, head, probeFrom);
     }
 
     /**
@@ -147,6 +161,7 @@ public final class ZoSgdTrainer {
         boolean finite = true;
         int examples = 0;
         for (ShardEvaluation s : shards) {
+            requireAllProbes(s, q);
             examples += s.examples();
         }
         for (int k = 0; k < q && finite; k++) {
@@ -229,6 +244,19 @@ public final class ZoSgdTrainer {
             out[i] = (float) (sums[i] * factor);
         }
         return out;
+    }
+
+    /**
+     * A shard given to {@link #complete} holds probes 0.. and either all q of them or stops at a non-finite one: a
+     * probe group alone would otherwise read as a stopped evaluation.
+     */
+    private static void requireAllProbes(ShardEvaluation s, int q) {
+        if (s.firstProbe() != 0 || (s.probes().size() < q && !s.stoppedNonFinite()) || s.probes().size() > q) {
+            throw new IllegalArgumentException("a shard holds probes [" + s.firstProbe() + ", " + s.probeEnd()
+                    + ") of the step's " + q + "; completing needs each shard's probes from 0 to " + q + " or to a "
+                    + "non-finite one: join a piece's probe groups with ShardEvaluation.joinProbes "
+                    + "(StepLayout.piecesInOrder) first");
+        }
     }
 
     /** Probe k's sums over all shards in shard order; null when a shard stopped before probe k. */

@@ -15,24 +15,28 @@ import java.util.List;
 
 /**
  * The versioned binary layout of a {@link StepShare}, the payload of the data-parallel trainer's operator events (no
- * Java serialization inside; Flink wraps the event for its RPC). Layout 1, big-endian, strings as
- * {@link java.io.DataOutput#writeUTF}:
+ * Java serialization inside; Flink wraps the event for its RPC). Big-endian, strings as
+ * {@link java.io.DataOutput#writeUTF}. Layout 2 (written):
  * <pre>
- * u8 1 | i64 step | u8 inputEnded | i32 n | n x (utf source, i32 partition, i64 from, i64 until)
- *      | i32 pieces | pieces x (i32 probes | probes x (f64 sum L+, f64 sum L-, i32 count))
+ * u8 2 | i64 step | u8 inputEnded | i32 n | n x (utf source, i32 partition, i64 from, i64 until)
+ *      | i32 pieces | pieces x (i32 firstProbe | i32 probes | probes x (f64 sum L+, f64 sum L-, i32 count))
  * </pre>
- * Doubles travel as their exact bits, so the receiver combines exactly the sums the sender computed. The exact head's
- * gradient sums have no section yet (the trainer refuses an exact head at parallelism > 1). Decoding refuses another
- * layout byte and trailing bytes.
+ * {@code firstProbe} is the piece's first evaluated probe (0, or a probe group's start in a perturbation-parallel
+ * step, {@link io.seedflow.core.zo.StepLayout}). Layout 1 (still read) is the same without {@code firstProbe}: every
+ * piece from probe 0. Doubles travel as their exact bits, so the receiver combines exactly the sums the sender
+ * computed. The exact head's gradient sums have no section yet (the trainer refuses an exact head at parallelism > 1).
+ * Decoding refuses another layout byte and trailing bytes.
  */
 public final class StepShareCodec {
-    public static final int LAYOUT = 1;
+    public static final int LAYOUT = 2;
+    /** The layout before probe groups: every piece from probe 0. */
+    public static final int LAYOUT_WITHOUT_FIRST_PROBE = 1;
 
     private StepShareCodec() {
     }
 
     public static byte[] encode(StepShare share) {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 24 * share.pieces().size());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + 28 * share.pieces().size());
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(LAYOUT);
             out.writeLong(share.step());
@@ -50,6 +54,7 @@ public final class StepShareCodec {
                     throw new IllegalArgumentException("step share layout " + LAYOUT + " carries no exact-head "
                             + "gradient; the data-parallel trainer does not take an exact head yet");
                 }
+                out.writeInt(piece.firstProbe());
                 out.writeInt(piece.probes().size());
                 for (LossSums s : piece.probes()) {
                     out.writeDouble(s.plus());
@@ -66,8 +71,8 @@ public final class StepShareCodec {
     public static StepShare decode(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(bytes))) {
             int layout = in.readUnsignedByte();
-            if (layout != LAYOUT) {
-                throw new UnsupportedFormatVersionException("step share", layout, LAYOUT);
+            if (layout != LAYOUT && layout != LAYOUT_WITHOUT_FIRST_PROBE) {
+                throw new UnsupportedFormatVersionException("step share", layout, LAYOUT_WITHOUT_FIRST_PROBE, LAYOUT);
             }
             long step = in.readLong();
             boolean ended = in.readBoolean();
@@ -79,16 +84,17 @@ public final class StepShareCodec {
             int pieces = in.readInt();
             List<ShardEvaluation> evaluations = new ArrayList<>(pieces);
             for (int p = 0; p < pieces; p++) {
+                int firstProbe = layout == LAYOUT ? in.readInt() : 0;
                 int probes = in.readInt();
                 List<LossSums> sums = new ArrayList<>(probes);
                 for (int k = 0; k < probes; k++) {
                     sums.add(new LossSums(in.readDouble(), in.readDouble(), in.readInt()));
                 }
-                evaluations.add(new ShardEvaluation(sums));
+                evaluations.add(new ShardEvaluation(sums, null, firstProbe));
             }
             if (in.available() > 0) {
                 throw new IllegalArgumentException("step share: " + in.available() + " trailing bytes after layout "
-                        + LAYOUT);
+                        + layout);
             }
             return new StepShare(step, ended, lineage, evaluations);
         } catch (IOException e) {
