@@ -41,12 +41,13 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The production job ({@link StreamingPipeline}) at parallelism 2 with two data-parallel models and one trained by a
- * single subtask (keyed), on a MiniCluster against the in-JVM Kafka broker and schema registry: events of the three
+ * The production job ({@link StreamingPipeline}) at parallelism 2 with two data-parallel models (plain, or with two
+ * probe groups) and one trained by a single subtask (keyed), on a MiniCluster against the in-JVM Kafka broker and schema registry: events of the three
  * models interleaved over a 2-partition topic with poison records among them, max-wait short enough to cut partial
  * steps mid-stream, and one failure injected in front of the transactional updates sink after a checkpoint completed.
  * Asserted per model on the committed updates topic: steps 1..N exactly once, lineage covering each of its valid
@@ -63,11 +64,17 @@ class DataParallelPipelineITCase extends KafkaRegistryTestBase {
     private static final String KEYED = "keyed-c";
     private static final int VALID = 2_400;
 
-    @Test
-    void trainsTwoDataParallelModelsAndAKeyedOneExactlyOnceThroughAFailure(@TempDir Path snapshots) throws Exception {
-        String events = "dp-events";
-        String updatesTopic = "dp-updates";
-        String deadLetterTopic = "dp-dead-letters";
+    /**
+     * @param probeGroups 1: the data-parallel models' events spread over the subtasks by position; 2: each step's
+     *     q = 2 perturbations split over the two subtasks, which both take every event of the model
+     */
+    @ParameterizedTest(name = "probe groups {0}")
+    @ValueSource(ints = {1, 2})
+    void trainsTwoDataParallelModelsAndAKeyedOneExactlyOnceThroughAFailure(int probeGroups, @TempDir Path snapshots)
+            throws Exception {
+        String events = "dp-events-" + probeGroups;
+        String updatesTopic = "dp-updates-" + probeGroups;
+        String deadLetterTopic = "dp-dead-letters-" + probeGroups;
         kafka.createTopic(events, 2);
         kafka.createTopic(updatesTopic, 1);
         kafka.createTopic(deadLetterTopic, 1);
@@ -80,10 +87,12 @@ class DataParallelPipelineITCase extends KafkaRegistryTestBase {
         trainer.set(ZoTrainerOptions.SNAPSHOT_INTERVAL, SNAPSHOT_INTERVAL);
         trainer.set(ZoTrainerOptions.MAX_WAIT, Duration.ofMillis(150));
         trainer.set(ZoTrainerOptions.SNAPSHOT_DIR, snapshots.toString());
+        trainer.set(ZoTrainerOptions.PERTURBATIONS, 2);
+        trainer.set(ZoTrainerOptions.PROBE_GROUPS, probeGroups);
         StreamingSettings settings = StreamingSettings.builder()
                 .bootstrapServers(kafka.bootstrapServers()).registry(registryServer.clientOptions(null))
                 .eventsTopic(events).updatesTopic(updatesTopic).deadLetterTopic(deadLetterTopic)
-                .consumerGroup("dp-trainer").transactionalIdPrefix("dp-it")
+                .consumerGroup("dp-trainer-" + probeGroups).transactionalIdPrefix("dp-it-" + probeGroups)
                 .modelSpec(SPEC).trainer(trainer).dataParallelModels(DATA_PARALLEL)
                 .checkpointInterval(Duration.ofMillis(100)).bounded(true)
                 .build();
@@ -126,8 +135,8 @@ class DataParallelPipelineITCase extends KafkaRegistryTestBase {
         }
         Map<String, Long> partial = new TreeMap<>();
         records.stream().filter(r -> r.eventCount() < BATCH).forEach(r -> partial.merge(r.modelId(), 1L, Long::sum));
-        System.out.printf("DataParallelPipelineITCase: %d records, partial steps per model %s%n", records.size(),
-                partial);
+        System.out.printf("DataParallelPipelineITCase, probe groups %d: %d records, partial steps per model %s%n",
+                probeGroups, records.size(), partial);
 
         List<ConsumerRecord<byte[], byte[]>> deadLetters = StreamingItSupport.readCommitted(kafka, deadLetterTopic);
         Map<String, String> deadLettered = new TreeMap<>();

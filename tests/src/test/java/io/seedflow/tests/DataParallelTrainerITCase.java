@@ -77,6 +77,26 @@ class DataParallelTrainerITCase {
     }
 
     /**
+     * Perturbation parallelism (docs/scale-out.md §5): with q = 4 and the batch cut into 2 pieces, the subtasks as
+     * 1 data group × 2 probe groups (P = 2) and as 2 × 2 (P = 4) write the records of one subtask evaluating all
+     * probes on the same pieces, bit for bit (the input is broadcast; each subtask keeps its data group's events).
+     */
+    @Test
+    void withProbeGroupsTheRecordsEqualThoseOfOneSubtask() throws Exception {
+        Configuration conf = DataParallelRun.trainerConf(SPEC, BATCH, 2, snapshots.toString());
+        conf.set(ZoTrainerOptions.PERTURBATIONS, 4);
+        List<UpdateRecord> expected = withoutTime(DataParallelRun.run(EXAMPLES, conf, 1, 120).records());
+        assertThat(expected).hasSize(12);
+        conf.set(ZoTrainerOptions.PROBE_GROUPS, 2);
+        for (int parallelism : new int[] {2, 4}) {
+            DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, parallelism, 120);
+            checkLog(run, parallelism);
+            assertThat(withoutTime(run.records())).as("records at P = %d, 2 probe groups", parallelism)
+                    .isEqualTo(expected);
+        }
+    }
+
+    /**
      * Max-wait on an input that stays open: 36 events, then the source holds (neither ends nor sends). At P = 2 the
      * last 4 events (offsets 32..35, batch positions 0..3) all go to subtask 0, which waits max-wait for a full share
      * of 16, sends a short one and reports it; the coordinator asks subtask 1, which has nothing, for its share; step

@@ -124,7 +124,7 @@ public final class TrainerSettings {
             .doc("Probe groups G (perturbation parallelism): the trainer subtasks are data groups x G; the G "
                     + "subtasks of a data group take the same examples and each evaluates q / G of the step's "
                     + "perturbations (docs/scale-out.md §5), with records identical to G = 1 on the same pieces. "
-                    + "Not used by a trainer operator yet: only checked against seedflow.zo.perturbations.")
+                    + "Used by the trainers of seedflow.job.data-parallel-models; the keyed trainer ignores it.")
             .check(v -> v >= 1 && v <= 1024, "in [1, 1024], a divisor of seedflow.zo.perturbations and of the "
                     + "trainer parallelism").build();
     public static final Setting<Duration> MAX_WAIT = Setting.durationSetting("seedflow.trainer.max-wait")

@@ -8,6 +8,7 @@ import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.operators.ZoTrainerFunction;
+import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.operators.parallel.DataParallelTraining;
 import java.util.List;
@@ -116,11 +117,17 @@ public final class StreamingPipeline {
                 .uid(TRAINER_UID).name("ZO trainer");
         DataStream<UpdateRecord> updates = keyedUpdates;
         DataStream<SnapshotAnnouncement> announcements = keyedUpdates.getSideOutput(ZoTrainerFunction.SNAPSHOTS);
+        boolean probeGroups = settings.trainerConfiguration().get(ZoTrainerOptions.PROBE_GROUPS) > 1;
         for (String modelId : dataParallel) {
-            SingleOutputStreamOperator<UpdateRecord> trained = DataParallelTraining.train(
-                    trainerInput.filter(new ModelIdFilter(List.of(modelId), true))
-                            .uid(DATA_PARALLEL_ROUTE_UID + modelId).name("model " + modelId),
-                    modelId, settings.trainerConfiguration())
+            SingleOutputStreamOperator<TrainingExample> route = trainerInput
+                    .filter(new ModelIdFilter(List.of(modelId), true))
+                    .uid(DATA_PARALLEL_ROUTE_UID + modelId).name("model " + modelId);
+            if (probeGroups) {
+                // the subtasks of a data group must see the model's events in one order: one subtask broadcasts them
+                route.setParallelism(1);
+            }
+            SingleOutputStreamOperator<UpdateRecord> trained = DataParallelTraining.train(route, modelId,
+                    settings.trainerConfiguration())
                     .uid(DATA_PARALLEL_TRAINER_UID + modelId);
             updates = updates.union(trained);
             announcements = announcements.union(trained.getSideOutput(ZoTrainerFunction.SNAPSHOTS));

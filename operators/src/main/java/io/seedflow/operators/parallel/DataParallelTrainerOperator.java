@@ -10,7 +10,7 @@ import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
-import io.seedflow.core.zo.BatchPieces;
+import io.seedflow.core.zo.StepLayout;
 import io.seedflow.core.zo.ShardEvaluation;
 import io.seedflow.core.zo.StepPlan;
 import io.seedflow.core.zo.ZoOptions;
@@ -89,6 +89,13 @@ import org.apache.flink.util.SerializedValue;
  * the subtasks that have not sent theirs to send what they have ({@link SendShareNowEvent}), so no step waits much
  * longer than max-wait for a slow or idle input.
  *
+ * <p>Probe groups ({@code seedflow.trainer.probe-groups} G > 1, {@link StepLayout}): the subtasks are D data groups
+ * × G; the input is broadcast and each subtask keeps its data group's events; subtask (d, g) evaluates its q / G
+ * probes on the share, and the gathered shares are joined per piece ({@link StepLayout#piecesInOrder}), so the record
+ * equals that of the same pieces at G = 1. The G subtasks of a data group must cut the same shares: they need one
+ * ordered input (checked per step: their lineage must be equal), and max-wait does not cut their steps short (full
+ * shares only, and the rest at the end of a bounded input).
+ *
  * <p>Limits (docs/scale-out.md §7): no snapshot retention, no prequential or holdout metrics; one model per operator
  * (a job trains several data-parallel models with one such operator each); CONSERVATIVE at P > 1 and the exact head
  * are refused ({@link #checkTrainable}).
@@ -109,7 +116,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private transient int subtask;
     private transient int parallelism;
     private transient ModelSpec spec;
-    private transient BatchPieces pieces;
+    private transient StepLayout layout;
     private transient int snapshotInterval;
     private transient TrainingSession session;
     private transient ArrayDeque<TrainingExample> buffered;
@@ -163,8 +170,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         ZoOptions options = ZoTrainerOptions.zoOptions(conf);
         checkTrainable(conf, parallelism);
         maxWaitMillis = conf.get(ZoTrainerOptions.MAX_WAIT).toMillis();
-        pieces = BatchPieces.of(conf.get(ZoTrainerOptions.BATCH_SIZE), conf.get(ZoTrainerOptions.BATCH_PIECES),
-                parallelism);
+        layout = layout(conf, options, parallelism);
         snapshotInterval = conf.get(ZoTrainerOptions.SNAPSHOT_INTERVAL);
         BackendChoice choice = conf.get(ZoTrainerOptions.COMPUTE_BACKEND);
         ComputeBackends.requireUsable(choice, spec);
@@ -215,11 +221,14 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             oldParallelism++; // one version entry per old subtask
         }
         List<TrainingExample> mine = new ArrayList<>();
+        java.util.Set<String> seen = new java.util.HashSet<>(); // with probe groups a data group's subtasks hold copies
         for (Tuple2<Integer, TrainingExample> entry : untrainedState.get()) {
+            TrainingExample e = entry.f1;
             boolean keep = oldParallelism == parallelism ? entry.f0 == subtask
-                    : pieces.subtaskOf(entry.f1.offset) == subtask;
+                    : layout.dataGroupOfPosition(e.offset) == layout.dataGroupOf(subtask)
+                            && seen.add(e.source + "/" + e.partition + "@" + e.offset);
             if (keep) {
-                mine.add(entry.f1);
+                mine.add(e);
             }
         }
         if (oldParallelism != parallelism) {
@@ -264,6 +273,9 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
      */
     public static void checkTrainable(Configuration conf, int parallelism) {
         ZoOptions options = ZoTrainerOptions.zoOptions(conf);
+        if (parallelism > 0) {
+            layout(conf, options, parallelism); // probe groups dividing P and q, pieces dividing the data groups
+        }
         if (parallelism != 1 && options.variant() == ZoVariant.CONSERVATIVE) {
             throw new IllegalArgumentException(ZoTrainerOptions.VARIANT.key() + " = CONSERVATIVE evaluates its "
                     + "candidate steps on the whole batch, which no subtask holds at trainer parallelism "
@@ -275,6 +287,11 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
                     + conf.get(ZoTrainerOptions.HEAD_LEARNING_RATE) + ": the data-parallel trainer does not take an "
                     + "exact head yet; expected 0 for a data-parallel model");
         }
+    }
+
+    private static StepLayout layout(Configuration conf, ZoOptions options, int parallelism) {
+        return StepLayout.of(conf.get(ZoTrainerOptions.BATCH_SIZE), conf.get(ZoTrainerOptions.BATCH_PIECES),
+                parallelism, conf.get(ZoTrainerOptions.PROBE_GROUPS), options);
     }
 
     @Override
@@ -293,12 +310,15 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             throw new IllegalArgumentException("the data-parallel trainer of model '" + modelId + "' got an example "
                     + "of model '" + example.modelId + "'; one such trainer trains one model");
         }
+        if (layout.probeGroups() > 1 && layout.dataGroupOfPosition(example.offset) != layout.dataGroupOf(subtask)) {
+            return; // broadcast input: another data group's event
+        }
         buffered.add(example);
         if (buffered.size() == 1 && inFlight == null) {
             startWaiting();
         }
         startStepIfReady(false);
-        while (inFlight != null && buffered.size() >= pieces.shareSize(subtask) && !checkpointPending) {
+        while (inFlight != null && buffered.size() >= layout.shareSize(subtask) && !checkpointPending) {
             anyMail.yield(); // the next share is ready: hold the input back until this step completes
         }
     }
@@ -326,7 +346,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
      * (max-wait passed here or at another subtask): then with what it has, possibly nothing.
      */
     private void startStepIfReady(boolean now) throws IOException {
-        int share = pieces.shareSize(subtask);
+        int share = layout.shareSize(subtask);
         if (inFlight != null || finished || (buffered.size() < share && !inputEnded && !now)) {
             return;
         }
@@ -336,10 +356,10 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         }
         StepPlan plan = session.plan();
         Batch batch = examples.isEmpty() ? null : BatchAssembler.batch(examples, spec);
-        List<ShardEvaluation> evaluated = new ArrayList<>(pieces.piecesPerSubtask());
+        List<ShardEvaluation> evaluated = new ArrayList<>();
         if (batch != null) {
-            for (Batch piece : pieces.cut(subtask, batch)) {
-                evaluated.add(session.evaluate(plan, piece));
+            for (Batch piece : layout.cut(subtask, batch)) {
+                evaluated.add(session.evaluate(plan, piece, layout.probeFrom(subtask), layout.probeTo(subtask)));
             }
         }
         byte[] payload = StepShareCodec.encode(new StepShare(plan.step(), inputEnded,
@@ -359,6 +379,9 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
      * enough examples for a full share) may take at most {@code seedflow.trainer.max-wait} of processing time.
      */
     private void startWaiting() {
+        if (layout.probeGroups() > 1) {
+            return; // a data group's subtasks must cut the same shares: full ones, or the rest at the end of input
+        }
         waitingSinceMillis = getProcessingTimeService().getCurrentProcessingTime();
         maxWaitReported = false;
         if (!maxWaitTimerSet) {
@@ -446,15 +469,28 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
                     + " in flight");
         }
         stats.received(System.nanoTime() - inFlight.sentNanos(), gathered.payloadBytes());
-        List<ShardEvaluation> shards = new ArrayList<>();
+        List<List<ShardEvaluation>> bySubtask = new ArrayList<>(parallelism);
         List<Lineage> ranges = new ArrayList<>();
         boolean allEnded = true;
-        for (byte[] payload : gathered.payloads()) {
-            StepShare share = StepShareCodec.decode(payload);
-            shards.addAll(share.pieces());
-            ranges.addAll(share.lineage());
+        List<byte[]> payloads = gathered.payloads();
+        List<Lineage> groupLineage = null;
+        for (int k = 0; k < payloads.size(); k++) {
+            StepShare share = StepShareCodec.decode(payloads.get(k));
+            bySubtask.add(share.pieces());
             allEnded &= share.inputEnded();
+            if (layout.probeGroupOf(k) == 0) {
+                ranges.addAll(share.lineage()); // the data group's events, once
+                groupLineage = share.lineage();
+            } else if (!share.lineage().equals(groupLineage)) {
+                throw new IllegalStateException("data-parallel trainer of model '" + modelId + "': subtasks "
+                        + layout.subtask(layout.dataGroupOf(k), 0) + " and " + k + " of data group "
+                        + layout.dataGroupOf(k) + " took different events for step " + gathered.step() + " ("
+                        + groupLineage + " vs " + share.lineage() + "); with " + ZoTrainerOptions.PROBE_GROUPS.key()
+                        + " > 1 every subtask of a data group must receive the same events in the same order, so the "
+                        + "trainer needs one ordered input");
+            }
         }
+        List<ShardEvaluation> shards = layout.piecesInOrder(bySubtask);
         InFlight step = inFlight;
         inFlight = null;
         if (shards.isEmpty()) {
@@ -512,7 +548,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        List<Tuple2<Integer, TrainingExample>> untrained = new ArrayList<>(buffered.size() + pieces.shareSize(subtask));
+        List<Tuple2<Integer, TrainingExample>> untrained = new ArrayList<>(buffered.size() + layout.shareSize(subtask));
         if (inFlight != null) {
             inFlight.examples().forEach(e -> untrained.add(Tuple2.of(subtask, e))); // the step in flight re-runs
         }

@@ -10,8 +10,9 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
  * Adds one model's data-parallel trainer to a job graph (docs/scale-out.md): its examples are spread over the trainer
- * subtasks by batch position ({@link BatchPositionPartitioner}, an all-to-all edge, so the trainer subtasks and their
- * inputs form one failover region and fail over together), then trained by the {@link DataParallelTrainerOperator}s
+ * subtasks by batch position ({@link BatchPositionPartitioner}), or with probe groups broadcast (each subtask keeps
+ * its data group's; the input must then be one ordered stream, e.g. one source subtask), over an all-to-all edge, so
+ * the trainer subtasks and their inputs form one failover region and fail over together; then trained by the {@link DataParallelTrainerOperator}s
  * at the environment's parallelism. The records come out of subtask 0; snapshot announcements on
  * {@link io.seedflow.operators.ZoTrainerFunction#SNAPSHOTS}.
  */
@@ -28,9 +29,10 @@ public final class DataParallelTraining {
     public static SingleOutputStreamOperator<UpdateRecord> train(DataStream<TrainingExample> examples, String modelId,
             Configuration conf) {
         DataParallelTrainerOperator.checkTrainable(conf, examples.getExecutionEnvironment().getParallelism());
-        return examples
-                .partitionCustom(new BatchPositionPartitioner(conf.get(ZoTrainerOptions.BATCH_SIZE),
-                        conf.get(ZoTrainerOptions.BATCH_PIECES)), e -> e.offset)
+        DataStream<TrainingExample> spread = conf.get(ZoTrainerOptions.PROBE_GROUPS) > 1 ? examples.broadcast()
+                : examples.partitionCustom(new BatchPositionPartitioner(conf.get(ZoTrainerOptions.BATCH_SIZE),
+                        conf.get(ZoTrainerOptions.BATCH_PIECES)), e -> e.offset);
+        return spread
                 .transform("ZO trainer, data-parallel: " + modelId, new UpdateRecordTypeInfo(),
                         new DataParallelTrainerOperatorFactory(conf, modelId));
     }
