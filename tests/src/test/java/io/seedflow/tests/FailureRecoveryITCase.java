@@ -41,8 +41,6 @@ import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
 import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
@@ -117,11 +115,7 @@ class FailureRecoveryITCase extends KafkaRegistryTestBase {
                 .checkpointInterval(Duration.ofMillis(200))
                 .bounded(true)
                 .build();
-        Configuration cluster = new Configuration();
-        cluster.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        cluster.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
-        cluster.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
-        cluster.set(TaskManagerOptions.MEMORY_SEGMENT_SIZE, MemorySize.parse("4kb"));
+        Configuration cluster = StreamingItSupport.restartingCluster(3);
         cluster.set(StateBackendOptions.STATE_BACKEND, stateBackend);
         cluster.set(CheckpointingOptions.CHECKPOINT_STORAGE, "filesystem");
         cluster.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpoints.toUri().toString());

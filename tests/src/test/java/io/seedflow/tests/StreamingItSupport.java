@@ -22,6 +22,10 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -49,6 +53,20 @@ final class StreamingItSupport {
             job.cancel().get(10, TimeUnit.SECONDS);
             throw e;
         }
+    }
+
+    /**
+     * A MiniCluster configuration for failure tests: a failed job restarts from its last checkpoint (fixed delay of
+     * 100 ms, at most {@code attempts} times) and the network buffers are 4 KiB, so that aligned checkpoints cut a
+     * small stream mid-way instead of waiting behind all of it.
+     */
+    static Configuration restartingCluster(int attempts) {
+        Configuration cluster = new Configuration();
+        cluster.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        cluster.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, attempts);
+        cluster.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
+        cluster.set(TaskManagerOptions.MEMORY_SEGMENT_SIZE, MemorySize.parse("4kb"));
+        return cluster;
     }
 
     /** A labeled event with a class-dependent mean, so that there is something to learn. */

@@ -31,8 +31,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.MemorySize;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Gauge;
@@ -100,11 +98,7 @@ class TextStreamITCase extends KafkaRegistryTestBase {
                 .maxTextChars(MAX_TEXT_CHARS).trainer(trainer).checkpointInterval(Duration.ofMillis(300))
                 .bounded(true).build();
         InMemoryReporter metrics = InMemoryReporter.createWithRetainedMetrics();
-        Configuration cluster = new Configuration();
-        cluster.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        cluster.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
-        cluster.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
-        cluster.set(TaskManagerOptions.MEMORY_SEGMENT_SIZE, MemorySize.parse("4kb"));
+        Configuration cluster = StreamingItSupport.restartingCluster(2);
         // a tokenized mail is ~200 bytes, so the default buffers between the decode stage and the trainer hold the whole
         // stream and a checkpoint barrier (aligned: the edge is a forward one at parallelism 1, where Flink does not
         // take unaligned checkpoints) would wait behind all of it; buffer debloating shrinks the buffers to ~100 ms of
