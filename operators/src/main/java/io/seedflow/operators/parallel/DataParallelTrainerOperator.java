@@ -23,6 +23,7 @@ import io.seedflow.operators.internal.BatchAssembler;
 import io.seedflow.operators.internal.LogTail;
 import io.seedflow.operators.internal.SnapshotPointer;
 import io.seedflow.operators.internal.SnapshotRestore;
+import io.seedflow.operators.internal.SnapshotRetention;
 import io.seedflow.operators.internal.SnapshotUploader;
 import io.seedflow.operators.internal.TrainerStateCodec;
 import io.seedflow.operators.internal.StepShare;
@@ -96,7 +97,9 @@ import org.apache.flink.util.SerializedValue;
  * ordered input (checked per step: their lineage must be equal), and max-wait does not cut their steps short (full
  * shares only, and the rest at the end of a bounded input).
  *
- * <p>Limits (docs/scale-out.md §7): no snapshot retention, no prequential or holdout metrics; one model per operator
+ * <p>Old snapshots are retired by subtask 0 after completed checkpoints, as {@link ZoTrainerFunction} does.
+ *
+ * <p>Limits (docs/scale-out.md §7): no prequential or holdout metrics; one model per operator
  * (a job trains several data-parallel models with one such operator each); CONSERVATIVE at P > 1 and the exact head
  * are refused ({@link #checkTrainable}).
  */
@@ -139,6 +142,9 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private transient SnapshotPointer pointer;
     private transient List<byte[]> logTail;
     private transient List<SnapshotPointer> toAnnounce;
+    private transient SnapshotRetention retention;
+    /** Subtask 0: the snapshot step each checkpoint's pointer names, until that checkpoint completes. */
+    private transient java.util.TreeMap<Long, Long> pointerStepAtCheckpoint;
 
     /** (writing subtask, example): union state, so that a rescale can re-route examples by batch position. */
     private transient ListState<Tuple2<Integer, TrainingExample>> untrainedState;
@@ -191,6 +197,9 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         if (subtask == 0) {
             uploader = new SnapshotUploader(new FileSystemSnapshotStore(conf.get(ZoTrainerOptions.SNAPSHOT_DIR)),
                     System::currentTimeMillis, "seedflow-dp-snapshot-upload");
+            retention = new SnapshotRetention(conf.get(ZoTrainerOptions.SNAPSHOT_RETAIN_NEWEST),
+                    conf.get(ZoTrainerOptions.SNAPSHOT_RETAIN_MIN_AGE));
+            pointerStepAtCheckpoint = new java.util.TreeMap<>();
         }
         List<byte[]> pointers = new ArrayList<>();
         pointerState.get().forEach(pointers::add);
@@ -558,11 +567,31 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         if (subtask == 0) {
             pointerState.update(List.of(TrainerStateCodec.encodePointer(pointer)));
             tailState.update(logTail);
+            if (retention.enabled()) {
+                pointerStepAtCheckpoint.put(context.getCheckpointId(), pointer.step());
+            }
         } else {
             pointerState.clear();
             tailState.clear();
         }
         checkpointPending &= context.getCheckpointId() < pendingCheckpointId;
+    }
+
+    /**
+     * Subtask 0 retires old snapshots as {@link ZoTrainerFunction} does ({@code seedflow.snapshot.retain-*}): once a
+     * checkpoint completes, a restore needs nothing older than the snapshot its pointer names.
+     */
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        if (pointerStepAtCheckpoint == null) {
+            return;
+        }
+        Long floor = pointerStepAtCheckpoint.get(checkpointId);
+        pointerStepAtCheckpoint.headMap(checkpointId, true).clear();
+        if (floor != null) {
+            uploader.retire(modelId, floor, retention);
+        }
     }
 
     @Override
