@@ -48,6 +48,12 @@ class CommandLineTest {
                 "expected a duration");
         assertOneLine(run(concat(base, "--holdout-topic", "seedflow-events")), "holdout topic",
                 "seedflow-events");
+        assertOneLine(run(concat(base, "--data-parallel-models", "m,m")), "invalid value --data-parallel-models=m,m",
+                "distinct");
+        assertOneLine(run(concat(base, "--data-parallel-models", "m", "--holdout-topic", "h")),
+                "invalid value --data-parallel-models=m", "no --holdout-topic");
+        assertOneLine(run(concat(base, "--data-parallel-models", "m", "--head-learning-rate", "3")),
+                "invalid value --head-learning-rate=3.0", "0 for a data-parallel model");
         assertOneLine(run(concat(base, "--conf", "seedflow.zo.sparse.mask=MAGNITUDE", "--conf",
                 "seedflow.zo.sparse.sparsity=1.0")), "--conf seedflow.zo.sparse.sparsity=1.0", "in [0, 1)");
         assertOneLine(run(concat(base, "--mask", "MAGNITUDE")), "--sparsity=0.0", "when --mask=MAGNITUDE");

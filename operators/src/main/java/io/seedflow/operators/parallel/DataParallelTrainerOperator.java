@@ -3,6 +3,7 @@ package io.seedflow.operators.parallel;
 import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.TrainingExample;
+import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
@@ -286,15 +287,15 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             layout(conf, options, parallelism); // probe groups dividing P and q, pieces dividing the data groups
         }
         if (parallelism != 1 && options.variant() == ZoVariant.CONSERVATIVE) {
-            throw new IllegalArgumentException(ZoTrainerOptions.VARIANT.key() + " = CONSERVATIVE evaluates its "
-                    + "candidate steps on the whole batch, which no subtask holds at trainer parallelism "
-                    + (parallelism > 0 ? parallelism : "chosen by the cluster") + "; expected SGD, SIGN or "
-                    + "MOMENTUM for a data-parallel model, or parallelism 1");
+            throw new InvalidConfigurationException(ZoTrainerOptions.VARIANT.key(), options.variant(),
+                    "SGD, SIGN or MOMENTUM for a data-parallel model at trainer parallelism "
+                            + (parallelism > 0 ? parallelism : "chosen by the cluster") + " (CONSERVATIVE evaluates "
+                            + "its candidate steps on the whole batch, which no subtask holds), or parallelism 1");
         }
         if (options.exactHead()) {
-            throw new IllegalArgumentException(ZoTrainerOptions.HEAD_LEARNING_RATE.key() + " = "
-                    + conf.get(ZoTrainerOptions.HEAD_LEARNING_RATE) + ": the data-parallel trainer does not take an "
-                    + "exact head yet; expected 0 for a data-parallel model");
+            throw new InvalidConfigurationException(ZoTrainerOptions.HEAD_LEARNING_RATE.key(),
+                    conf.get(ZoTrainerOptions.HEAD_LEARNING_RATE), "0 for a data-parallel model: its exact head "
+                            + "does not travel between subtasks yet");
         }
     }
 
