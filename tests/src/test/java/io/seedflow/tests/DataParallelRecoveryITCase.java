@@ -24,18 +24,19 @@ import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The data-parallel trainer (docs/scale-out.md §4) at P = 2 on a MiniCluster with checkpoints every 100 ms and a
- * failure injected in trainer subtask 1 (an operator chained into its task throws) right after a checkpoint completed
+ * The data-parallel trainer (docs/scale-out.md §4) at P = 2 and 4 on a MiniCluster with checkpoints every 100 ms and a
+ * failure injected in the last trainer subtask (an operator chained into its task throws) right after a checkpoint completed
  * whose model version is past a stored snapshot and not on a snapshot step, so its log tail is not empty. The job
- * restarts from that checkpoint: both subtasks restore the same version from subtask 0's snapshot pointer and tail,
+ * restarts from that checkpoint: all subtasks restore the same version from subtask 0's snapshot pointer and tail,
  * re-send the step that was in flight from their restored buffers and go on. Records reach the test only through
  * {@link CommittedRecords}, which hands a checkpoint's records on when that checkpoint completes (as a transactional
  * sink commits them), so records of an attempt that failed after its last checkpoint are never seen. The committed log
- * must be steps 1..N exactly once, its lineage must cover every event once, both subtasks must end with the same
+ * must be steps 1..N exactly once, its lineage must cover every event once, all subtasks must end with the same
  * weights, and log and weights must equal those of the same job without the failure.
  */
 class DataParallelRecoveryITCase {
@@ -50,13 +51,14 @@ class DataParallelRecoveryITCase {
     @TempDir
     Path snapshots;
 
-    @Test
-    void restoresEverySubtaskAtTheSameVersionAndTrainsEveryEventOnce() throws Exception {
-        Run reference = run(false);
+    @ParameterizedTest(name = "P = {0}")
+    @ValueSource(ints = {2, 4})
+    void restoresEverySubtaskAtTheSameVersionAndTrainsEveryEventOnce(int parallelism) throws Exception {
+        Run reference = run(false, parallelism);
         assertThat(reference.restoredSteps()).as("no failure, no restore").isEmpty();
-        checkLog(reference);
+        checkLog(reference, parallelism);
 
-        Run failed = run(true);
+        Run failed = run(true, parallelism);
         System.out.println("DataParallelRecoveryITCase: injected failures " + failed.failures() + ", restored at "
                 + "steps " + failed.restoredSteps());
         assertThat(failed.failures()).as("injected failures").isEqualTo(1);
@@ -67,7 +69,7 @@ class DataParallelRecoveryITCase {
         assertThat(restored).as("restored mid-stream, past a stored snapshot").isGreaterThan(SNAPSHOT_INTERVAL)
                 .isLessThan(STEPS);
         assertThat(restored % SNAPSHOT_INTERVAL).as("restored off a snapshot step: a non-empty log tail").isNotZero();
-        checkLog(failed);
+        checkLog(failed, parallelism);
 
         assertThat(withoutTime(failed.records())).as("the log equals the log without the failure")
                 .isEqualTo(withoutTime(reference.records()));
@@ -84,7 +86,7 @@ class DataParallelRecoveryITCase {
     private record Run(List<UpdateRecord> records, List<String> finalWeights, int failures, List<Long> restoredSteps) {
     }
 
-    private Run run(boolean injectFailure) throws Exception {
+    private Run run(boolean injectFailure, int parallelism) throws Exception {
         CommittedRecords.reset();
         FailAfterCheckpoint.enabled = injectFailure;
         FailAfterCheckpoint.FAILURES.set(0);
@@ -102,8 +104,8 @@ class DataParallelRecoveryITCase {
         DataParallelTraining.train(env.fromData(EXAMPLES).setParallelism(1)
                         .map(new Throttle()).setParallelism(1),
                         DataParallelRun.MODEL, trainer)
-                .uid("dp-trainer").setParallelism(2)
-                .map(new FailAfterCheckpoint()).returns(new UpdateRecordTypeInfo()).setParallelism(2)
+                .uid("dp-trainer").setParallelism(parallelism)
+                .map(new FailAfterCheckpoint()).returns(new UpdateRecordTypeInfo()).setParallelism(parallelism)
                 .map(new CommittedRecords()).returns(new UpdateRecordTypeInfo()).setParallelism(1)
                 .sinkTo(new DiscardingSink<>()).setParallelism(1);
         JobExecutionResult result = env.execute("data-parallel recovery, failure " + injectFailure);
@@ -116,8 +118,8 @@ class DataParallelRecoveryITCase {
                 new ArrayList<>(CommittedRecords.RESTORED_STEPS));
     }
 
-    /** Steps 1..N once, every event once, the same version and weights on both subtasks. */
-    private static void checkLog(Run run) {
+    /** Steps 1..N once, every event once, the same version and weights on every subtask. */
+    private static void checkLog(Run run, int parallelism) {
         assertThat(run.records().stream().map(UpdateRecord::step).toList()).as("committed steps")
                 .isEqualTo(LongStream.rangeClosed(1, STEPS).boxed().toList());
         Map<Long, Integer> trained = new TreeMap<>();
@@ -131,9 +133,9 @@ class DataParallelRecoveryITCase {
         assertThat(trained.keySet()).as("trained offsets")
                 .isEqualTo(LongStream.range(0, EVENTS).boxed().collect(Collectors.toSet()));
         assertThat(trained.values()).as("times each event was trained").containsOnly(1);
-        assertThat(run.finalWeights()).as("one entry per subtask").hasSize(2);
+        assertThat(run.finalWeights()).as("one entry per subtask").hasSize(parallelism);
         assertThat(run.finalWeights().stream().map(w -> w.substring(w.indexOf(':') + 1)).distinct().toList())
-                .as("both subtasks end at the same version with the same weights: %s", run.finalWeights())
+                .as("every subtask ends at the same version with the same weights: %s", run.finalWeights())
                 .containsExactly(STEPS + ":" + run.finalWeights().get(0).split(":")[2]);
     }
 
@@ -157,7 +159,7 @@ class DataParallelRecoveryITCase {
     }
 
     /**
-     * Chained into each trainer subtask's task (forward, same parallelism); in subtask 1 it throws once, when a
+     * Chained into each trainer subtask's task (forward, same parallelism); in the last subtask it throws once, when a
      * checkpoint completes whose model version (as {@link CommittedRecords} saw it at that barrier) is past the first
      * stored snapshot and off a snapshot step.
      */
@@ -175,10 +177,11 @@ class DataParallelRecoveryITCase {
         @Override
         public void notifyCheckpointComplete(long checkpointId) {
             Long version = CommittedRecords.VERSION_AT_CHECKPOINT.get(checkpointId);
-            if (enabled && getRuntimeContext().getTaskInfo().getIndexOfThisSubtask() == 1 && version != null
+            var task = getRuntimeContext().getTaskInfo();
+            if (enabled && task.getIndexOfThisSubtask() == task.getNumberOfParallelSubtasks() - 1 && version != null
                     && version > SNAPSHOT_INTERVAL && version % SNAPSHOT_INTERVAL != 0 && version < STEPS - 20
                     && FAILURES.compareAndSet(0, 1)) {
-                throw new IllegalStateException("injected failure in trainer subtask 1 after checkpoint "
+                throw new IllegalStateException("injected failure in the last trainer subtask after checkpoint "
                         + checkpointId + " (model version " + version + ")");
             }
         }
