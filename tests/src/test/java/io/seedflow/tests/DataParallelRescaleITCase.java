@@ -37,8 +37,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Rescaling the data-parallel trainer 2 → 4 → 1 from savepoints (docs/scale-out.md §4, §5). With fixed pieces S = 4
  * (P = 1, 2, 4 all divide it), the job runs at P = 2 on a throttled ordered input, a savepoint is taken mid-stream
- * (with events buffered in the trainers: the input pauses mid-batch) and the job cancelled; it is restored at P = 4,
- * savepointed and cancelled again, and restored at P = 1, which runs to the end. Records reach the test only through
+ * (with events buffered in the trainers: the input pauses mid-batch) by stopping the job with a savepoint; it is
+ * restored at P = 4, savepointed (triggered, then the job cancelled), and restored at P = 1, which runs to the end. Records reach the test only through
  * {@link CommittedRecords} (a checkpoint's records are handed on when it completes or on a restore from it). The
  * committed log must be steps 1..N exactly once, its lineage must cover every event once, and log and final weights
  * must equal a run of the same events at P = 2 without rescaling: the re-routed untrained examples put every event into
@@ -115,7 +115,8 @@ class DataParallelRescaleITCase {
 
     /**
      * Runs at {@code parallelism}, restored from {@code restoreFrom} if not null; with {@code savepointAtStep} > 0,
-     * takes a savepoint once that step was written, cancels and returns the savepoint's path; else runs to the end
+     * takes a savepoint once that step was written (at P = 2 by stop-with-savepoint, else triggered, then the job
+     * cancelled) and returns the savepoint's path; else runs to the end
      * and puts the final weights ("version:sha256" per subtask) into {@code weights}.
      */
     private String run(int parallelism, String restoreFrom, long savepointAtStep, List<String> weights)
@@ -152,13 +153,21 @@ class DataParallelRescaleITCase {
             assertThat(System.nanoTime()).as("step %d reached in time", savepointAtStep).isLessThan(deadline);
             Thread.sleep(5);
         }
-        String path = job.triggerSavepoint(savepoints.toString(), SavepointFormatType.CANONICAL)
-                .get(60, TimeUnit.SECONDS);
-        job.cancel().get(60, TimeUnit.SECONDS);
-        try {
+        String path;
+        if (parallelism == 2) {
+            // stop-with-savepoint: a synchronous savepoint, after which the tasks end without draining the input
+            path = job.stopWithSavepoint(false, savepoints.toString(), SavepointFormatType.CANONICAL)
+                    .get(60, TimeUnit.SECONDS);
             job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
-        } catch (Exception cancelled) {
-            // expected: the job was cancelled after its savepoint
+        } else {
+            path = job.triggerSavepoint(savepoints.toString(), SavepointFormatType.CANONICAL)
+                    .get(60, TimeUnit.SECONDS);
+            job.cancel().get(60, TimeUnit.SECONDS);
+            try {
+                job.getJobExecutionResult().get(60, TimeUnit.SECONDS);
+            } catch (Exception cancelled) {
+                // expected: the job was cancelled after its savepoint
+            }
         }
         long savepointId = Throttle.POSITION_AT_CHECKPOINT.keySet().stream().mapToLong(Long::longValue).max()
                 .orElseThrow();
