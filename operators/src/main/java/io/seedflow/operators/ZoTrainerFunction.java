@@ -308,8 +308,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             holdout.add(e);
         }
         if (!holdout.isEmpty()) {
-            Evaluation e = trainer.evaluate(BatchAssembler.dataset("holdout", holdout, spec), holdout.size(), 256);
-            lastHoldoutAccuracy = e.accuracy();
+            lastHoldoutAccuracy = BatchAssembler.accuracy(trainer, holdout, spec);
             metrics.holdoutAccuracy(lastHoldoutAccuracy);
         }
     }

@@ -50,8 +50,6 @@ class CommandLineTest {
                 "seedflow-events");
         assertOneLine(run(concat(base, "--data-parallel-models", "m,m")), "invalid value --data-parallel-models=m,m",
                 "distinct");
-        assertOneLine(run(concat(base, "--data-parallel-models", "m", "--holdout-topic", "h")),
-                "invalid value --data-parallel-models=m", "no --holdout-topic");
         assertOneLine(run(concat(base, "--data-parallel-models", "m", "--head-learning-rate", "3")),
                 "invalid value --head-learning-rate=3.0", "0 for a data-parallel model");
         assertOneLine(run(concat(base, "--conf", "seedflow.zo.sparse.mask=MAGNITUDE", "--conf",

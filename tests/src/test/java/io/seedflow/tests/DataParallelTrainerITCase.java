@@ -97,6 +97,58 @@ class DataParallelTrainerITCase {
     }
 
     /**
+     * Holdout and metrics at P = 2: 40 holdout examples (source {@code holdout}) among the events go to subtask 0 only,
+     * are never trained on (the records and weights equal those of the same events without them) and are evaluated
+     * every 2 steps; subtask 0 reports the trainer's metrics as the keyed trainer does.
+     */
+    @Test
+    void subtaskZeroKeepsTheHoldoutAndTheTrainerMetrics() throws Exception {
+        Configuration conf = DataParallelRun.trainerConf(SPEC, BATCH, 0, snapshots.toString());
+        List<UpdateRecord> without = withoutTime(DataParallelRun.run(EXAMPLES, conf, 2, 120).records());
+        conf.set(ZoTrainerOptions.HOLDOUT_SOURCE, "holdout");
+        conf.set(ZoTrainerOptions.HOLDOUT_EVAL_INTERVAL, 2);
+        List<TrainingExample> holdout = DataParallelRun.examples(40, 32, 4, 99);
+        List<TrainingExample> mixed = new ArrayList<>();
+        for (int i = 0; i < EXAMPLES.size(); i++) {
+            mixed.add(EXAMPLES.get(i));
+            if (i % 9 == 0 && i / 9 < holdout.size()) {
+                TrainingExample h = holdout.get(i / 9);
+                mixed.add(new TrainingExample(DataParallelRun.MODEL, h.features, h.label, "holdout", 0, i / 9));
+            }
+        }
+        org.apache.flink.runtime.testutils.InMemoryReporter reporter =
+                org.apache.flink.runtime.testutils.InMemoryReporter.createWithRetainedMetrics();
+        org.apache.flink.runtime.minicluster.MiniCluster cluster = new org.apache.flink.runtime.minicluster.MiniCluster(
+                new org.apache.flink.runtime.minicluster.MiniClusterConfiguration.Builder()
+                        .setConfiguration(reporter.addToConfiguration(new Configuration()
+                                .set(org.apache.flink.configuration.RestOptions.BIND_PORT, "0")))
+                        .setNumTaskManagers(1).setNumSlotsPerTaskManager(4).build());
+        cluster.start();
+        try {
+            org.apache.flink.streaming.util.TestStreamEnvironment.setAsContext(cluster, 2);
+            DataParallelRun.Result run = DataParallelRun.run(mixed, conf, 2, 120);
+            checkLog(run, 2);
+            assertThat(withoutTime(run.records())).as("the holdout is never trained on").isEqualTo(without);
+            assertTrainerMetricsOnSubtaskZero(reporter); // before the cluster closes its reporter
+        } finally {
+            org.apache.flink.streaming.util.TestStreamEnvironment.unsetAsContext();
+            cluster.close();
+        }
+    }
+
+    private static void assertTrainerMetricsOnSubtaskZero(org.apache.flink.runtime.testutils.InMemoryReporter reporter) {
+        java.util.Map<String, org.apache.flink.metrics.Metric> trainer = reporter.getMetricsByGroup().values().stream()
+                .filter(m -> m.containsKey("seedflowHoldoutAccuracy")).findFirst().orElseThrow();
+        assertThat(((org.apache.flink.metrics.Counter) trainer.get("seedflowHoldoutEvents")).getCount()).isEqualTo(40);
+        assertThat((Double) ((org.apache.flink.metrics.Gauge<?>) trainer.get("seedflowHoldoutAccuracy")).getValue())
+                .isBetween(0.0, 1.0);
+        assertThat(((org.apache.flink.metrics.Gauge<?>) trainer.get("seedflowModelVersion")).getValue())
+                .isEqualTo(12L);
+        assertThat(reporter.getMetricsByGroup().values().stream().filter(m -> m.containsKey("seedflowModelVersion")))
+                .as("trainer metrics on subtask 0 only").hasSize(1);
+    }
+
+    /**
      * Max-wait on an input that stays open: 36 events, then the source holds (neither ends nor sends). At P = 2 the
      * last 4 events (offsets 32..35, batch positions 0..3) all go to subtask 0, which waits max-wait for a full share
      * of 16, sends a short one and reports it; the coordinator asks subtask 1, which has nothing, for its share; step

@@ -3,7 +3,6 @@ package io.seedflow.jobs.streaming;
 import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
 import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.registry.RegistryClientOptions;
-import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.model.encoder.EncoderSpec;
@@ -275,11 +274,6 @@ public final class StreamingSettings {
                 JobSettings.HOLDOUT_TOPIC.check(holdoutTopic);
             }
             JobSettings.DATA_PARALLEL_MODELS.check(dataParallelModels);
-            if (holdoutTopic != null && !dataParallelModels.isEmpty()) {
-                throw new InvalidConfigurationException(JobSettings.DATA_PARALLEL_MODELS.key(),
-                        String.join(",", dataParallelModels), "no " + JobSettings.HOLDOUT_TOPIC.key() + " with it (got "
-                        + holdoutTopic + "): the data-parallel trainer has no holdout evaluation yet");
-            }
             JobSettings.CONSUMER_GROUP.check(consumerGroup);
             DeadLetterSerializationSchema.requireValidLimit(deadLetterMaxBytes,
                     JobSettings.DEAD_LETTER_MAX_BYTES.key());

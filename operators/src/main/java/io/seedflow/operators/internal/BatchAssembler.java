@@ -23,6 +23,12 @@ public final class BatchAssembler {
         return batch(examples, spec.inputWidth());
     }
 
+    /** Accuracy of {@code session}'s current weights on held-out examples (not empty), 256 at a time. */
+    public static double accuracy(io.seedflow.core.session.TrainingSession session, List<TrainingExample> examples,
+            ModelSpec spec) {
+        return session.evaluate(dataset("holdout", examples, spec), examples.size(), 256).accuracy();
+    }
+
     /** The examples as a labeled data set for {@code spec} (for evaluation). */
     public static LabeledDataset dataset(String name, List<TrainingExample> examples, ModelSpec spec) {
         if (spec.inputKind() == InputKind.TOKENS) {

@@ -26,6 +26,7 @@ import io.seedflow.operators.internal.SnapshotPointer;
 import io.seedflow.operators.internal.SnapshotRestore;
 import io.seedflow.operators.internal.SnapshotRetention;
 import io.seedflow.operators.internal.SnapshotUploader;
+import io.seedflow.operators.internal.TrainerMetrics;
 import io.seedflow.operators.internal.TrainerStateCodec;
 import io.seedflow.operators.internal.StepShare;
 import io.seedflow.operators.internal.StepShareCodec;
@@ -100,7 +101,11 @@ import org.apache.flink.util.SerializedValue;
  *
  * <p>Old snapshots are retired by subtask 0 after completed checkpoints, as {@link ZoTrainerFunction} does.
  *
- * <p>Limits (docs/scale-out.md §7): no prequential or holdout metrics; one model per operator
+ * <p>Subtask 0 keeps the trainer's metrics ({@link TrainerMetrics}: loss, version, snapshot age) and the holdout:
+ * examples of {@code seedflow.trainer.holdout-source} are routed to it, kept (the newest {@code holdout-size}, in
+ * union state written by it alone) and evaluated on every {@code holdout-eval-interval-steps} steps.
+ *
+ * <p>Limits (docs/scale-out.md §7): no prequential score; one model per operator
  * (a job trains several data-parallel models with one such operator each); CONSERVATIVE at P > 1 and the exact head
  * are refused ({@link #checkTrainable}).
  */
@@ -152,6 +157,14 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private transient ListState<byte[]> pointerState;
     private transient ListState<byte[]> tailState;
     private transient ListState<Long> versionState;
+    /** Subtask 0: the newest holdout examples (evaluated on, never trained on), union state written by it alone. */
+    private transient ListState<TrainingExample> holdoutState;
+    private transient String holdoutSource;
+    private transient int holdoutSize;
+    private transient int holdoutEvalInterval;
+    private transient ArrayDeque<TrainingExample> holdout;
+    /** Subtask 0: the trainer's metrics (loss, version, snapshot age, holdout accuracy), as the keyed trainer's. */
+    private transient TrainerMetrics metrics;
 
     /** The step this subtask sent its share of and awaits the gather of. */
     private record InFlight(StepPlan plan, List<TrainingExample> examples, Batch share, long sentNanos) {
@@ -190,6 +203,15 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         pointerState = store.getUnionListState(new ListStateDescriptor<>("snapshot-pointer", bytes));
         tailState = store.getUnionListState(new ListStateDescriptor<>("log-tail", bytes));
         versionState = store.getUnionListState(new ListStateDescriptor<>("model-version", Types.LONG));
+        holdoutState = store.getUnionListState(new ListStateDescriptor<>("holdout-examples",
+                TypeInformation.of(TrainingExample.class)));
+        holdoutSource = conf.get(ZoTrainerOptions.HOLDOUT_SOURCE);
+        holdoutSize = conf.get(ZoTrainerOptions.HOLDOUT_SIZE);
+        holdoutEvalInterval = conf.get(ZoTrainerOptions.HOLDOUT_EVAL_INTERVAL);
+        holdout = new ArrayDeque<>();
+        if (subtask == 0) {
+            holdoutState.get().forEach(this::keepHoldout); // only the old subtask 0 wrote any, oldest first
+        }
 
         buffered = new ArrayDeque<>();
         restoreUntrained();
@@ -308,6 +330,10 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     public void open() throws Exception {
         super.open();
         stats = new ExchangeStats(getRuntimeContext(), subtask);
+        if (subtask == 0) {
+            metrics = new TrainerMetrics(getMetricGroup(), System::currentTimeMillis);
+            metrics.restored(session.version(), pointer);
+        }
         if (!buffered.isEmpty()) {
             startWaiting(); // restored examples wait at most max-wait again
         }
@@ -316,6 +342,15 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     @Override
     public void processElement(StreamRecord<TrainingExample> element) throws Exception {
         TrainingExample example = element.getValue();
+        if (holdoutSource != null && holdoutSource.equals(example.source)) {
+            if (subtask != 0) {
+                throw new IllegalStateException("data-parallel trainer subtask " + subtask + " got a holdout example "
+                        + "of model '" + modelId + "'; holdout examples are routed to subtask 0 (DataParallelTraining)");
+            }
+            keepHoldout(example);
+            metrics.holdoutEvent();
+            return;
+        }
         if (!modelId.equals(example.modelId)) {
             throw new IllegalArgumentException("the data-parallel trainer of model '" + modelId + "' got an example "
                     + "of model '" + example.modelId + "'; one such trainer trains one model");
@@ -348,6 +383,14 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             uploader.awaitAll(modelId, END_OF_INPUT_UPLOAD_WAIT);
             completeUploads();
             announce();
+        }
+    }
+
+    /** Subtask 0: keeps the newest {@code holdout-size} holdout examples. */
+    private void keepHoldout(TrainingExample example) {
+        holdout.add(example);
+        if (holdout.size() > holdoutSize) {
+            holdout.poll();
         }
     }
 
@@ -515,6 +558,10 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
                 parallelism == 1 ? step.share() : null);
         EncodedSnapshot snapshot = record.step() % snapshotInterval == 0 ? session.takeSnapshot() : null;
         if (subtask == 0) {
+            metrics.stepped(record);
+            if (!holdout.isEmpty() && record.step() % holdoutEvalInterval == 0) {
+                metrics.holdoutAccuracy(BatchAssembler.accuracy(session, new ArrayList<>(holdout), spec));
+            }
             logTail.add(TrainerStateCodec.encodeRecord(record));
             if (snapshot != null) {
                 uploader.submit(snapshot);
@@ -533,6 +580,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private void completeUploads() {
         List<SnapshotPointer> completed = uploader.completed(modelId);
         if (!completed.isEmpty()) {
+            completed.forEach(stored -> metrics.snapshotStored(stored, true));
             toAnnounce.addAll(completed);
             pointer = completed.get(completed.size() - 1);
             logTail = LogTail.keptAfterSnapshot(logTail, pointer.step(), session.historySteps());
@@ -568,12 +616,14 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         if (subtask == 0) {
             pointerState.update(List.of(TrainerStateCodec.encodePointer(pointer)));
             tailState.update(logTail);
+            holdoutState.update(new ArrayList<>(holdout));
             if (retention.enabled()) {
                 pointerStepAtCheckpoint.put(context.getCheckpointId(), pointer.step());
             }
         } else {
             pointerState.clear();
             tailState.clear();
+            holdoutState.clear();
         }
         checkpointPending &= context.getCheckpointId() < pendingCheckpointId;
     }

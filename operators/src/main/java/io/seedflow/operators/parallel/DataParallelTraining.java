@@ -29,9 +29,19 @@ public final class DataParallelTraining {
     public static SingleOutputStreamOperator<UpdateRecord> train(DataStream<TrainingExample> examples, String modelId,
             Configuration conf) {
         DataParallelTrainerOperator.checkTrainable(conf, examples.getExecutionEnvironment().getParallelism());
-        DataStream<TrainingExample> spread = conf.get(ZoTrainerOptions.PROBE_GROUPS) > 1 ? examples.broadcast()
-                : examples.partitionCustom(new BatchPositionPartitioner(conf.get(ZoTrainerOptions.BATCH_SIZE),
+        String holdoutSource = conf.get(ZoTrainerOptions.HOLDOUT_SOURCE);
+        // the filters run at their input's parallelism, so they keep its order (forward, chained)
+        DataStream<TrainingExample> training = holdoutSource == null ? examples
+                : examples.filter(e -> !holdoutSource.equals(e.source)).name("training examples of " + modelId)
+                        .setParallelism(examples.getParallelism());
+        DataStream<TrainingExample> spread = conf.get(ZoTrainerOptions.PROBE_GROUPS) > 1 ? training.broadcast()
+                : training.partitionCustom(new BatchPositionPartitioner(conf.get(ZoTrainerOptions.BATCH_SIZE),
                         conf.get(ZoTrainerOptions.BATCH_PIECES)), e -> e.offset);
+        if (holdoutSource != null) {
+            spread = spread.union(examples.filter(e -> holdoutSource.equals(e.source)).name("holdout of " + modelId)
+                    .setParallelism(examples.getParallelism())
+                    .partitionCustom((key, subtasks) -> 0, e -> 0)); // kept and evaluated by subtask 0
+        }
         return spread
                 .transform("ZO trainer, data-parallel: " + modelId, new UpdateRecordTypeInfo(),
                         new DataParallelTrainerOperatorFactory(conf, modelId));
