@@ -50,8 +50,8 @@ class CommandLineTest {
                 "seedflow-events");
         assertOneLine(run(concat(base, "--data-parallel-models", "m,m")), "invalid value --data-parallel-models=m,m",
                 "distinct");
-        assertOneLine(run(concat(base, "--data-parallel-models", "m", "--head-learning-rate", "3")),
-                "invalid value --head-learning-rate=3.0", "0 for a data-parallel model");
+        assertOneLine(run(concat(base, "--data-parallel-models", "m", "--variant", "conservative")),
+                "invalid value --variant=CONSERVATIVE", "which no subtask holds at trainer parallelism");
         assertOneLine(run(concat(base, "--conf", "seedflow.zo.sparse.mask=MAGNITUDE", "--conf",
                 "seedflow.zo.sparse.sparsity=1.0")), "--conf seedflow.zo.sparse.sparsity=1.0", "in [0, 1)");
         assertOneLine(run(concat(base, "--mask", "MAGNITUDE")), "--sparsity=0.0", "when --mask=MAGNITUDE");

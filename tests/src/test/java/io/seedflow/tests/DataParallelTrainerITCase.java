@@ -149,6 +149,41 @@ class DataParallelTrainerITCase {
     }
 
     /**
+     * The hybrid (docs/scale-out.md §3): the head trained by its exact gradient, the body by ZO. Its gradient sums
+     * travel with each piece's loss sums, so with 4 fixed pieces P = 1, 2 and 4 write the records of one session
+     * cutting each batch into the same pieces, head deltas included, bit for bit; so do probe groups (q = 2, 2
+     * pieces: 1 x 2 at P = 2 and 2 x 2 at P = 4), where only the subtask holding probe 0 of a data group sums the head.
+     */
+    @Test
+    void anExactHeadTravelsWithTheSumsAndGivesTheRecordsOfOneSession() throws Exception {
+        Configuration conf = DataParallelRun.trainerConf(SPEC, BATCH, 4, snapshots.toString());
+        conf.set(ZoTrainerOptions.HEAD_LEARNING_RATE, 0.1);
+        List<UpdateRecord> expected = withoutTime(reference(conf, 4, true));
+        assertThat(expected).allSatisfy(r -> {
+            assertThat(r.formatVersion()).isEqualTo(3);
+            assertThat(r.headDelta().tensors()).containsExactly(2, 3);
+        });
+        for (int parallelism : new int[] {1, 2, 4}) {
+            DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, parallelism, 120);
+            checkLog(run, parallelism);
+            assertThat(withoutTime(run.records())).as("records with an exact head at P = %d, 4 pieces", parallelism)
+                    .isEqualTo(expected);
+        }
+
+        conf.set(ZoTrainerOptions.BATCH_PIECES, 2);
+        conf.set(ZoTrainerOptions.PERTURBATIONS, 2);
+        List<UpdateRecord> expectedWithTwoProbes = withoutTime(reference(conf, 2, true));
+        assertThat(expectedWithTwoProbes).allSatisfy(r -> assertThat(r.headDelta()).isNotNull());
+        conf.set(ZoTrainerOptions.PROBE_GROUPS, 2);
+        for (int parallelism : new int[] {2, 4}) {
+            DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, parallelism, 120);
+            checkLog(run, parallelism);
+            assertThat(withoutTime(run.records())).as("records with an exact head at P = %d, 2 probe groups",
+                    parallelism).isEqualTo(expectedWithTwoProbes);
+        }
+    }
+
+    /**
      * Max-wait on an input that stays open: 36 events, then the source holds (neither ends nor sends). At P = 2 the
      * last 4 events (offsets 32..35, batch positions 0..3) all go to subtask 0, which waits max-wait for a full share
      * of 16, sends a short one and reports it; the coordinator asks subtask 1, which has nothing, for its share; step

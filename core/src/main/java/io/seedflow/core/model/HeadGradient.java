@@ -15,6 +15,22 @@ public final class HeadGradient {
         this.bias = new double[biasElements];
     }
 
+    /**
+     * A gradient holding exactly these sums (copied, every double kept bit for bit) and pass count: another
+     * evaluation's {@link #weight()}, {@link #bias()} and {@link #passes()}, e.g. decoded from a data-parallel
+     * subtask's share, so that it adds as the original would.
+     */
+    public static HeadGradient ofSums(double[] weightSums, double[] biasSums, int passes) {
+        if (passes < 0) {
+            throw new IllegalArgumentException("head gradient: passes must be >= 0, got " + passes);
+        }
+        HeadGradient g = new HeadGradient(weightSums.length, biasSums.length);
+        System.arraycopy(weightSums, 0, g.weight, 0, weightSums.length);
+        System.arraycopy(biasSums, 0, g.bias, 0, biasSums.length);
+        g.passes = passes;
+        return g;
+    }
+
     /** The live sums of d loss / d head.weight, in the weight's element order. */
     public double[] weight() {
         return weight;
@@ -57,8 +73,17 @@ public final class HeadGradient {
         }
     }
 
-    /** This shard's sums followed by {@code next}'s, added element-wise in that order. */
+    /**
+     * This shard's sums followed by {@code next}'s, added element-wise in that order.
+     *
+     * @throws IllegalArgumentException when {@code next} is the gradient of a head of another shape
+     */
     public void add(HeadGradient next) {
+        if (next.weight.length != weight.length || next.bias.length != bias.length) {
+            throw new IllegalArgumentException("head gradient: cannot add the sums of a head with " + next.weight.length
+                    + " weight and " + next.bias.length + " bias elements to one with " + weight.length + " and "
+                    + bias.length);
+        }
         for (int i = 0; i < weight.length; i++) {
             weight[i] += next.weight[i];
         }

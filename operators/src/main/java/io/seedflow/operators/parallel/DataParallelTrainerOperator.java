@@ -105,9 +105,13 @@ import org.apache.flink.util.SerializedValue;
  * examples of {@code seedflow.trainer.holdout-source} are routed to it, kept (the newest {@code holdout-size}, in
  * union state written by it alone) and evaluated on every {@code holdout-eval-interval-steps} steps.
  *
- * <p>Limits (docs/scale-out.md §7): no prequential score; one model per operator
- * (a job trains several data-parallel models with one such operator each); CONSERVATIVE at P > 1 and the exact head
- * are refused ({@link #checkTrainable}).
+ * <p>An exact head ({@code seedflow.zo.head-learning-rate} > 0) is trained at any P: each piece's share carries the
+ * sums of the head's gradient (from the subtask holding probe 0 of its data group), every subtask adds the gathered
+ * sums in piece order in {@link TrainingSession#complete}, and so applies the same head delta as one subtask
+ * evaluating the same pieces.
+ *
+ * <p>Limits (docs/scale-out.md §7): no prequential score; one model per operator (a job trains several data-parallel
+ * models with one such operator each); CONSERVATIVE at P > 1 is refused ({@link #checkTrainable}).
  */
 public final class DataParallelTrainerOperator extends AbstractStreamOperator<UpdateRecord>
         implements OneInputStreamOperator<TrainingExample, UpdateRecord>, OperatorEventHandler, BoundedOneInput {
@@ -299,8 +303,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     /**
      * Refuses, with the setting and its value, what the data-parallel trainer cannot train at {@code parallelism}
      * subtasks (0 or less: not known yet, the cluster decides): the CONSERVATIVE variant at P other than 1 (it
-     * evaluates candidate steps on the whole batch, which no subtask holds) and an exact head (its gradient sums do
-     * not travel yet). Called when the job is built and again by each subtask (a savepoint may be restored at another
+     * evaluates candidate steps on the whole batch, which no subtask holds), and a layout that does not fit P (probe
+     * groups, pieces). Called when the job is built and again by each subtask (a savepoint may be restored at another
      * parallelism).
      */
     public static void checkTrainable(Configuration conf, int parallelism) {
@@ -313,11 +317,6 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
                     "SGD, SIGN or MOMENTUM for a data-parallel model at trainer parallelism "
                             + (parallelism > 0 ? parallelism : "chosen by the cluster") + " (CONSERVATIVE evaluates "
                             + "its candidate steps on the whole batch, which no subtask holds), or parallelism 1");
-        }
-        if (options.exactHead()) {
-            throw new InvalidConfigurationException(ZoTrainerOptions.HEAD_LEARNING_RATE.key(),
-                    conf.get(ZoTrainerOptions.HEAD_LEARNING_RATE), "0 for a data-parallel model: its exact head "
-                            + "does not travel between subtasks yet");
         }
     }
 
