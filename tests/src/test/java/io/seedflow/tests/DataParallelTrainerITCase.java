@@ -99,7 +99,8 @@ class DataParallelTrainerITCase {
     /**
      * Holdout and metrics at P = 2: 40 holdout examples (source {@code holdout}) among the events go to subtask 0 only,
      * are never trained on (the records and weights equal those of the same events without them) and are evaluated
-     * every 2 steps; subtask 0 reports the trainer's metrics as the keyed trainer does.
+     * every 2 steps; subtask 0 reports the trainer's metrics as the keyed trainer does, the prequential score of every
+     * subtask's shares included.
      */
     @Test
     void subtaskZeroKeepsTheHoldoutAndTheTrainerMetrics() throws Exception {
@@ -144,6 +145,11 @@ class DataParallelTrainerITCase {
                 .isBetween(0.0, 1.0);
         assertThat(((org.apache.flink.metrics.Gauge<?>) trainer.get("seedflowModelVersion")).getValue())
                 .isEqualTo(12L);
+        // every trained event was scored once before training, on the subtask that held it
+        assertThat(((org.apache.flink.metrics.Gauge<?>) trainer.get("seedflowPrequentialExamples")).getValue())
+                .isEqualTo((long) EVENTS);
+        assertThat((Double) ((org.apache.flink.metrics.Gauge<?>) trainer.get("seedflowPrequentialAccuracyTotal"))
+                .getValue()).isBetween(0.0, 1.0);
         assertThat(reporter.getMetricsByGroup().values().stream().filter(m -> m.containsKey("seedflowModelVersion")))
                 .as("trainer metrics on subtask 0 only").hasSize(1);
     }

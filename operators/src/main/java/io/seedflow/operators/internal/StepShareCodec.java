@@ -17,13 +17,16 @@ import java.util.List;
 /**
  * The versioned binary layout of a {@link StepShare}, the payload of the data-parallel trainer's operator events (no
  * Java serialization inside; Flink wraps the event for its RPC). Big-endian, strings as
- * {@link java.io.DataOutput#writeUTF}. Layout 3 (written):
+ * {@link java.io.DataOutput#writeUTF}. Layout 4 (written):
  * <pre>
- * u8 3 | i64 step | u8 inputEnded | i32 n | n x (utf source, i32 partition, i64 from, i64 until)
+ * u8 4 | i64 step | u8 inputEnded | i32 n | n x (utf source, i32 partition, i64 from, i64 until)
  *      | i32 pieces | pieces x (i32 firstProbe | i32 probes | probes x (f64 sum L+, f64 sum L-, i32 count)
  *                               | u8 hasHead [i32 w | i32 b | w x i64 weight sum bits | b x i64 bias sum bits
  *                                             | i32 passes])
+ *      | i32 scored | scored x i32 (label * classes + predicted)
  * </pre>
+ * {@code scored} are the share's test-then-train predictions ({@link StepShare#scored}). Layout 3 (still read) is
+ * layout 4 without them.
  * {@code firstProbe} is the piece's first evaluated probe (0, or a probe group's start in a perturbation-parallel
  * step, {@link io.seedflow.core.zo.StepLayout}). The head section ({@code hasHead} 1) carries the exact head's
  * gradient sums of the piece ({@link HeadGradient}: w weight and b bias elements, each double as its raw IEEE-754
@@ -34,7 +37,9 @@ import java.util.List;
  * a truncated payload and trailing bytes.
  */
 public final class StepShareCodec {
-    public static final int LAYOUT = 3;
+    public static final int LAYOUT = 4;
+    /** The layout before the prequential predictions. */
+    public static final int LAYOUT_WITHOUT_SCORED = 3;
     /** The layout before the exact head: no head section. */
     public static final int LAYOUT_WITHOUT_HEAD = 2;
     /** The layout before probe groups: every piece from probe 0, no head section. */
@@ -67,6 +72,10 @@ public final class StepShareCodec {
                 }
                 writeHead(out, piece.head());
             }
+            out.writeInt(share.scored().size());
+            for (int cell : share.scored()) {
+                out.writeInt(cell);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -86,7 +95,8 @@ public final class StepShareCodec {
             for (int i = 0; i < n; i++) {
                 lineage.add(new Lineage(in.readUTF(), in.readInt(), in.readLong(), in.readLong()));
             }
-            int pieces = count(in, "pieces", 4 + (layout >= LAYOUT_WITHOUT_HEAD ? 4 : 0) + (layout >= LAYOUT ? 1 : 0));
+            int pieces = count(in, "pieces", 4 + (layout >= LAYOUT_WITHOUT_HEAD ? 4 : 0)
+                    + (layout >= LAYOUT_WITHOUT_SCORED ? 1 : 0));
             List<ShardEvaluation> evaluations = new ArrayList<>(pieces);
             for (int p = 0; p < pieces; p++) {
                 int firstProbe = layout >= LAYOUT_WITHOUT_HEAD ? in.readInt() : 0;
@@ -95,14 +105,21 @@ public final class StepShareCodec {
                 for (int k = 0; k < probes; k++) {
                     sums.add(new LossSums(in.readDouble(), in.readDouble(), in.readInt()));
                 }
-                HeadGradient head = layout >= LAYOUT ? readHead(in) : null;
+                HeadGradient head = layout >= LAYOUT_WITHOUT_SCORED ? readHead(in) : null;
                 evaluations.add(new ShardEvaluation(sums, head, firstProbe)); // refuses a head from another probe
+            }
+            List<Integer> scored = new ArrayList<>();
+            if (layout >= LAYOUT) {
+                int n2 = count(in, "scored examples", 4);
+                for (int i = 0; i < n2; i++) {
+                    scored.add(in.readInt());
+                }
             }
             if (in.available() > 0) {
                 throw new IllegalArgumentException("step share: " + in.available() + " trailing bytes after layout "
                         + layout);
             }
-            return new StepShare(step, ended, lineage, evaluations);
+            return new StepShare(step, ended, lineage, evaluations, scored);
         } catch (IOException e) {
             throw new UncheckedIOException("step share: truncated or malformed (" + bytes.length + " bytes)", e);
         }

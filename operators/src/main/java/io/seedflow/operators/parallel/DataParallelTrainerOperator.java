@@ -9,6 +9,7 @@ import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
+import io.seedflow.core.model.PrequentialScore;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
 import io.seedflow.core.zo.StepLayout;
@@ -101,7 +102,8 @@ import org.apache.flink.util.SerializedValue;
  *
  * <p>Old snapshots are retired by subtask 0 after completed checkpoints, as {@link ZoTrainerFunction} does.
  *
- * <p>Subtask 0 keeps the trainer's metrics ({@link TrainerMetrics}: loss, version, snapshot age) and the holdout:
+ * <p>Subtask 0 keeps the trainer's metrics ({@link TrainerMetrics}: loss, version, snapshot age, and the prequential
+ * score of every share, predicted by the subtask holding it before the step, {@link #testThenTrain}) and the holdout:
  * examples of {@code seedflow.trainer.holdout-source} are routed to it, kept (the newest {@code holdout-size}, in
  * union state written by it alone) and evaluated on every {@code holdout-eval-interval-steps} steps.
  *
@@ -110,7 +112,7 @@ import org.apache.flink.util.SerializedValue;
  * sums in piece order in {@link TrainingSession#complete}, and so applies the same head delta as one subtask
  * evaluating the same pieces.
  *
- * <p>Limits (docs/scale-out.md §7): no prequential score; one model per operator (a job trains several data-parallel
+ * <p>Limits (docs/scale-out.md §7): one model per operator (a job trains several data-parallel
  * models with one such operator each); CONSERVATIVE at P > 1 is refused ({@link #checkTrainable}).
  */
 public final class DataParallelTrainerOperator extends AbstractStreamOperator<UpdateRecord>
@@ -167,6 +169,10 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private transient int holdoutSize;
     private transient int holdoutEvalInterval;
     private transient ArrayDeque<TrainingExample> holdout;
+    /** Subtask 0: the prequential score of every subtask's shares, union state written by it alone. */
+    private transient ListState<byte[]> prequentialState;
+    private transient int prequentialWindow;
+    private transient PrequentialScore prequential;
     /** Subtask 0: the trainer's metrics (loss, version, snapshot age, holdout accuracy), as the keyed trainer's. */
     private transient TrainerMetrics metrics;
 
@@ -213,8 +219,16 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         holdoutSize = conf.get(ZoTrainerOptions.HOLDOUT_SIZE);
         holdoutEvalInterval = conf.get(ZoTrainerOptions.HOLDOUT_EVAL_INTERVAL);
         holdout = new ArrayDeque<>();
+        prequentialState = store.getUnionListState(new ListStateDescriptor<>("prequential-score", bytes));
+        prequentialWindow = conf.get(ZoTrainerOptions.PREQUENTIAL_WINDOW);
         if (subtask == 0) {
             holdoutState.get().forEach(this::keepHoldout); // only the old subtask 0 wrote any, oldest first
+            if (prequentialWindow > 0) {
+                prequential = new PrequentialScore(spec.classes(), prequentialWindow);
+                for (byte[] stored : prequentialState.get()) {
+                    prequential = PrequentialScore.fromBytes(stored, prequentialWindow); // old subtask 0's only
+                }
+            }
         }
 
         buffered = new ArrayDeque<>();
@@ -415,7 +429,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             }
         }
         byte[] payload = StepShareCodec.encode(new StepShare(plan.step(), inputEnded,
-                BatchAssembler.lineage(examples), evaluated));
+                BatchAssembler.lineage(examples), evaluated, testThenTrain(batch)));
         stats.sent(payload.length);
         inFlight = new InFlight(plan, examples, batch, System.nanoTime());
         coordinator.sendEventToCoordinator(new StepShareEvent(plan.step(), payload,
@@ -464,6 +478,24 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         maxWaitReported = true;
         stats.maxWaitReached();
         coordinator.sendEventToCoordinator(new MaxWaitReachedEvent(inFlight.plan().step()));
+    }
+
+    /**
+     * Prequential (test, then train): the share's examples as predicted by the weights before the step, as
+     * {@code label * classes + predicted}; scored by the first subtask of each data group only, and only when the
+     * prequential score is on. Subtask 0 counts every share's in subtask order, so the score is that of the whole
+     * batch, as the keyed trainer's.
+     */
+    private List<Integer> testThenTrain(Batch share) {
+        if (prequentialWindow == 0 || share == null || layout.probeGroupOf(subtask) != 0) {
+            return List.of();
+        }
+        int[] predicted = session.predict(share);
+        List<Integer> cells = new ArrayList<>(predicted.length);
+        for (int i = 0; i < predicted.length; i++) {
+            cells.add(share.labels()[i] * spec.classes() + predicted[i]);
+        }
+        return cells;
     }
 
     /** Draining: asks for the gather of {@code step}; the answer is handled as a mail, like the event. */
@@ -526,9 +558,11 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         boolean allEnded = true;
         List<byte[]> payloads = gathered.payloads();
         List<Lineage> groupLineage = null;
+        List<Integer> scored = new ArrayList<>();
         for (int k = 0; k < payloads.size(); k++) {
             StepShare share = StepShareCodec.decode(payloads.get(k));
             bySubtask.add(share.pieces());
+            scored.addAll(share.scored());
             allEnded &= share.inputEnded();
             if (layout.probeGroupOf(k) == 0) {
                 ranges.addAll(share.lineage()); // the data group's events, once
@@ -558,6 +592,10 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         EncodedSnapshot snapshot = record.step() % snapshotInterval == 0 ? session.takeSnapshot() : null;
         if (subtask == 0) {
             metrics.stepped(record);
+            if (prequential != null) {
+                scored.forEach(cell -> prequential.add(cell % spec.classes(), cell / spec.classes()));
+                metrics.prequential(prequential.window(), prequential.total());
+            }
             if (!holdout.isEmpty() && record.step() % holdoutEvalInterval == 0) {
                 metrics.holdoutAccuracy(BatchAssembler.accuracy(session, new ArrayList<>(holdout), spec));
             }
@@ -616,6 +654,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             pointerState.update(List.of(TrainerStateCodec.encodePointer(pointer)));
             tailState.update(logTail);
             holdoutState.update(new ArrayList<>(holdout));
+            prequentialState.update(prequential == null ? List.of() : List.of(prequential.toBytes()));
             if (retention.enabled()) {
                 pointerStepAtCheckpoint.put(context.getCheckpointId(), pointer.step());
             }
@@ -623,6 +662,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             pointerState.clear();
             tailState.clear();
             holdoutState.clear();
+            prequentialState.clear();
         }
         checkpointPending &= context.getCheckpointId() < pendingCheckpointId;
     }

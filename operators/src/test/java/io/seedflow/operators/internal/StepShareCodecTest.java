@@ -28,6 +28,25 @@ class StepShareCodecTest {
     }
 
     @Test
+    void carriesTheSharesTestThenTrainPredictions() {
+        StepShare share = new StepShare(5, false, List.of(new Lineage("events", 0, 0, 3)),
+                List.of(new ShardEvaluation(List.of(new LossSums(1, 2, 3)))), List.of(0, 5, 8));
+        StepShare back = StepShareCodec.decode(StepShareCodec.encode(share));
+        assertThat(back).isEqualTo(share);
+        assertThat(back.scored()).containsExactly(0, 5, 8);
+    }
+
+    @Test
+    void stillReadsLayoutThreeWithoutPredictions() {
+        StepShare share = new StepShare(5, false, List.of(new Lineage("events", 0, 0, 3)),
+                List.of(new ShardEvaluation(List.of(new LossSums(1, 2, 3)))));
+        byte[] layout4 = StepShareCodec.encode(share);
+        assertThat(StepShareCodec.decode(asLayoutThree(layout4))).isEqualTo(share);
+        byte[] truncated = java.util.Arrays.copyOf(layout4, layout4.length - 1);
+        assertThatThrownBy(() -> StepShareCodec.decode(truncated)).hasMessageContaining("step share");
+    }
+
+    @Test
     void carriesEachPiecesFirstProbe() {
         StepShare share = new StepShare(7, false, List.of(new Lineage("events", 0, 0, 8)),
                 List.of(new ShardEvaluation(List.of(new LossSums(1.5, 2.5, 4), new LossSums(3, 4, 4)), null, 2),
@@ -48,7 +67,7 @@ class StepShareCodecTest {
                 List.of(new ShardEvaluation(List.of(new LossSums(1.5, 2.5, 12), new LossSums(3, 4, 12)), head, 0),
                         new ShardEvaluation(List.of(new LossSums(5, 6, 4)), null, 2)));
         byte[] bytes = StepShareCodec.encode(share);
-        assertThat(bytes[0]).isEqualTo((byte) 3);
+        assertThat(bytes[0]).isEqualTo((byte) StepShareCodec.LAYOUT);
         StepShare back = StepShareCodec.decode(bytes);
         assertThat(back.step()).isEqualTo(9);
         assertThat(back.lineage()).isEqualTo(share.lineage());
@@ -67,7 +86,7 @@ class StepShareCodecTest {
     void refusesAHeadSectionWithWrongCountsOrCutShort() {
         StepShare share = new StepShare(9, false, List.of(), List.of(new ShardEvaluation(
                 List.of(new LossSums(1.5, 2.5, 12)), HeadGradient.ofSums(new double[6], new double[2], 24), 0)));
-        byte[] bytes = StepShareCodec.encode(share);
+        byte[] bytes = asLayoutThree(StepShareCodec.encode(share)); // the head section ends the payload
         int head = bytes.length - (1 + 4 + 4 + 8 * 8 + 4); // the piece's head section: flag, counts, sums, passes
         assertThat(bytes[head]).isEqualTo((byte) 1);
 
@@ -174,9 +193,16 @@ class StepShareCodecTest {
         byte[] other = bytes.clone();
         other[0] = 9;
         assertThatThrownBy(() -> StepShareCodec.decode(other)).isInstanceOf(UnsupportedFormatVersionException.class)
-                .hasMessageContaining("format version 9 but this build supports versions 1 to 3");
+                .hasMessageContaining("format version 9 but this build supports versions 1 to 4");
         byte[] longer = java.util.Arrays.copyOf(bytes, bytes.length + 1);
         assertThatThrownBy(() -> StepShareCodec.decode(longer)).hasMessageContaining("trailing");
+    }
+
+    /** A layout-4 payload without predictions as layout 3: the same bytes without the (zero) predictions count. */
+    private static byte[] asLayoutThree(byte[] layout4) {
+        byte[] layout3 = java.util.Arrays.copyOf(layout4, layout4.length - 4);
+        layout3[0] = (byte) StepShareCodec.LAYOUT_WITHOUT_SCORED;
+        return layout3;
     }
 
     private static long[] bits(double[] v) {
