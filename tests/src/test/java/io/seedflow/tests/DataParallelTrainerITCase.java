@@ -193,13 +193,18 @@ class DataParallelTrainerITCase {
      * Max-wait on an input that stays open: 36 events, then the source holds (neither ends nor sends). At P = 2 the
      * last 4 events (offsets 32..35, batch positions 0..3) all go to subtask 0, which waits max-wait for a full share
      * of 16, sends a short one and reports it; the coordinator asks subtask 1, which has nothing, for its share; step
-     * 2 then trains those 4 events while the input is still open. (Without max-wait the test times out.)
+     * 2 then trains those 4 events while the input is still open. (Without max-wait the test times out.) With 2 probe
+     * groups (q = 2) both subtasks hold all 36 events; subtask 0 leads, cuts step 2 short after max-wait, and subtask
+     * 1 takes the count of its leader's share (ShareCountRequest), so both evaluate the same 4 events.
      */
-    @Test
+    @org.junit.jupiter.params.ParameterizedTest(name = "probe groups {0}")
+    @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
     @org.junit.jupiter.api.Timeout(120)
-    void maxWaitTrainsAShortStepWhileTheInputStaysOpen() throws Exception {
+    void maxWaitTrainsAShortStepWhileTheInputStaysOpen(int probeGroups) throws Exception {
         Configuration conf = DataParallelRun.trainerConf(SPEC, BATCH, 0, snapshots.toString());
         conf.set(ZoTrainerOptions.MAX_WAIT, java.time.Duration.ofMillis(300));
+        conf.set(ZoTrainerOptions.PERTURBATIONS, 2);
+        conf.set(ZoTrainerOptions.PROBE_GROUPS, probeGroups);
         org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env =
                 org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(2);

@@ -96,9 +96,10 @@ import org.apache.flink.util.SerializedValue;
  * <p>Probe groups ({@code seedflow.trainer.probe-groups} G > 1, {@link StepLayout}): the subtasks are D data groups
  * × G; the input is broadcast and each subtask keeps its data group's events; subtask (d, g) evaluates its q / G
  * probes on the share, and the gathered shares are joined per piece ({@link StepLayout#piecesInOrder}), so the record
- * equals that of the same pieces at G = 1. The G subtasks of a data group must cut the same shares: they need one
- * ordered input (checked per step: their lineage must be equal), and max-wait does not cut their steps short (full
- * shares only, and the rest at the end of a bounded input).
+ * equals that of the same pieces at G = 1. The first subtask of a data group leads: it cuts its shares as at G = 1
+ * (full, max-wait, end of input); the others take as many examples as it did ({@link ShareCountRequest}), which are
+ * the same ones because they receive the same events in the same order: the trainer needs one ordered input (checked
+ * per step: a data group's lineage must be equal).
  *
  * <p>Old snapshots are retired by subtask 0 after completed checkpoints, as {@link ZoTrainerFunction} does.
  *
@@ -176,6 +177,11 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     /** Subtask 0: the trainer's metrics (loss, version, snapshot age, holdout accuracy), as the keyed trainer's. */
     private transient TrainerMetrics metrics;
 
+    /** Probe groups, not the leader: the leader's example count of the next step (-1: not known yet). */
+    private transient int leaderCount;
+    /** The step whose leader count was asked for and not answered yet (-1: none). */
+    private transient long countAskedFor;
+
     /** The step this subtask sent its share of and awaits the gather of. */
     private record InFlight(StepPlan plan, List<TrainingExample> examples, Batch share, long sentNanos) {
     }
@@ -232,6 +238,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         }
 
         buffered = new ArrayDeque<>();
+        leaderCount = -1;
+        countAskedFor = -1;
         restoreUntrained();
         logTail = new ArrayList<>();
         toAnnounce = new ArrayList<>();
@@ -412,12 +420,26 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
      * (max-wait passed here or at another subtask): then with what it has, possibly nothing.
      */
     private void startStepIfReady(boolean now) throws IOException {
-        int share = layout.shareSize(subtask);
-        if (inFlight != null || finished || (buffered.size() < share && !inputEnded && !now)) {
+        if (inFlight != null || finished) {
             return;
         }
-        List<TrainingExample> examples = new ArrayList<>(share);
-        while (examples.size() < share && !buffered.isEmpty()) {
+        int count;
+        if (followsLeader()) {
+            if (leaderCount < 0 || buffered.size() < leaderCount) {
+                askLeaderCount(); // the count is unknown, or the leader's examples have not all arrived here yet
+                return;
+            }
+            count = leaderCount;
+            leaderCount = -1;
+        } else {
+            int share = layout.shareSize(subtask);
+            if (buffered.size() < share && !inputEnded && !now) {
+                return;
+            }
+            count = Math.min(share, buffered.size());
+        }
+        List<TrainingExample> examples = new ArrayList<>(count);
+        while (examples.size() < count) {
             examples.add(buffered.poll());
         }
         StepPlan plan = session.plan();
@@ -433,7 +455,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         stats.sent(payload.length);
         inFlight = new InFlight(plan, examples, batch, System.nanoTime());
         coordinator.sendEventToCoordinator(new StepShareEvent(plan.step(), payload,
-                inputEnded && examples.isEmpty()));
+                inputEnded && examples.isEmpty(), examples.size()));
         if (inputEnded) {
             requestGather(plan.step());
         }
@@ -445,8 +467,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
      * enough examples for a full share) may take at most {@code seedflow.trainer.max-wait} of processing time.
      */
     private void startWaiting() {
-        if (layout.probeGroups() > 1) {
-            return; // a data group's subtasks must cut the same shares: full ones, or the rest at the end of input
+        if (followsLeader()) {
+            return; // it takes its leader's count, whatever cut the leader's share short
         }
         waitingSinceMillis = getProcessingTimeService().getCurrentProcessingTime();
         maxWaitReported = false;
@@ -498,6 +520,46 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         return cells;
     }
 
+    /**
+     * With probe groups, every subtask but the first of its data group takes the same examples as that first one, the
+     * leader: it receives the same events in the same order, and takes as many as the leader put into its share
+     * (§5), so a full share, max-wait or the end of the leader's input cut the group's share alike.
+     */
+    private boolean followsLeader() {
+        return layout.probeGroupOf(subtask) != 0;
+    }
+
+    /** Asks the coordinator for the leader's example count of the next step, once (the answer comes as a mail). */
+    private void askLeaderCount() throws IOException {
+        long step = session.version() + 1;
+        if (leaderCount >= 0 || countAskedFor == step) {
+            return;
+        }
+        countAskedFor = step;
+        int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
+        requests.sendRequestToCoordinator(operatorId,
+                new SerializedValue<CoordinationRequest>(new ShareCountRequest(step, subtask, attempt)))
+                .whenComplete((response, failure) -> {
+                    try {
+                        anyMail.execute(() -> {
+                            if (failure != null) {
+                                throw new IllegalStateException("data-parallel trainer subtask " + subtask
+                                        + ": asking for its data group's share count of step " + step + " failed",
+                                        failure);
+                            }
+                            ShareCountResponse.Count count = ShareCountResponse.read(response);
+                            if (count.step() == session.version() + 1 && inFlight == null && !finished) {
+                                leaderCount = count.examples();
+                                countAskedFor = -1;
+                                startStepIfReady(false);
+                            }
+                        }, "data-parallel share count of step %d", step);
+                    } catch (java.util.concurrent.RejectedExecutionException closed) {
+                        // the task is closing (failover or cancellation): nothing is waiting for this count any more
+                    }
+                });
+    }
+
     /** Draining: asks for the gather of {@code step}; the answer is handled as a mail, like the event. */
     private void requestGather(long step) throws IOException {
         int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
@@ -521,7 +583,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     @Override
     public void handleOperatorEvent(OperatorEvent event) {
         if (event instanceof SendShareNowEvent now) {
-            if (!finished && inFlight == null && now.step() == session.version() + 1) {
+            if (!finished && inFlight == null && now.step() == session.version() + 1 && !followsLeader()) {
                 try {
                     startStepIfReady(true); // else this subtask sent its share already, or the step is over
                 } catch (IOException e) {
@@ -580,11 +642,12 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         InFlight step = inFlight;
         inFlight = null;
         if (shards.isEmpty()) {
-            if (!allEnded) {
-                throw new IllegalStateException("step " + step.plan().step() + " gathered no example although a "
-                        + "subtask's input has not ended");
+            if (allEnded) {
+                finished = true; // every subtask drained: no step, training of this bounded input is over
+            } else {
+                // a leader drained while a follower's end of input has not arrived yet: nothing to train, again
+                startStepIfReady(false);
             }
-            finished = true; // every subtask drained: no step, training of this bounded input is over
             return;
         }
         UpdateRecord record = session.complete(step.plan(), shards, Lineage.merged(ranges),

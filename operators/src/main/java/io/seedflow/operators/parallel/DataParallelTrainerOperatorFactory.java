@@ -52,7 +52,7 @@ public final class DataParallelTrainerOperatorFactory extends AbstractStreamOper
 
     @Override
     public OperatorCoordinator.Provider getCoordinatorProvider(String operatorName, OperatorID operatorId) {
-        return new StepExchangeCoordinator.Provider(operatorId);
+        return new StepExchangeCoordinator.Provider(operatorId, conf.get(ZoTrainerOptions.PROBE_GROUPS));
     }
 
     @Override

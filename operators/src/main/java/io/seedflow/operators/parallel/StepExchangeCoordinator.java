@@ -31,6 +31,9 @@ import org.apache.flink.util.FlinkException;
  * <p>Max-wait: when a subtask reports that its share has waited max-wait ({@link MaxWaitReachedEvent}), the subtasks
  * that have not sent their share of that step are asked to send what they have ({@link SendShareNowEvent}).
  *
+ * <p>Probe groups: a subtask that does not lead its data group asks for its leader's example count of a step
+ * ({@link ShareCountRequest}); the answer comes when the leader's share has arrived.
+ *
  * <p>Threading: Flink calls every method from the JobManager's main thread for this coordinator.
  */
 public final class StepExchangeCoordinator implements OperatorCoordinator, CoordinationRequestHandler {
@@ -41,6 +44,9 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     private final SubtaskGateway[] gateways;
     private final int[] readyAttempts;
     private final byte[][] gathered;
+    private final int[] examples;
+    /** G: subtasks k with k mod G = 0 lead their data group; the others take their leader's example count. */
+    private final int probeGroups;
     private final boolean[] drained;
     private long gatheringStep = -1;
     private int arrived;
@@ -49,13 +55,20 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     /** The newest completed gather (answers a request that comes after it), and requests for the one in progress. */
     private StepGatheredEvent lastGathered;
     private final List<Waiting> waiting = new ArrayList<>();
+    /** Requests for the example count of a leader's share that has not arrived yet. */
+    private final List<WaitingCount> waitingCounts = new ArrayList<>();
 
     private record Waiting(long step, CompletableFuture<CoordinationResponse> response) {
     }
 
-    StepExchangeCoordinator(Context context) {
+    private record WaitingCount(long step, int leader, CompletableFuture<CoordinationResponse> response) {
+    }
+
+    StepExchangeCoordinator(Context context, int probeGroups) {
         this.context = context;
+        this.probeGroups = probeGroups;
         this.parallelism = context.currentParallelism();
+        this.examples = new int[parallelism];
         this.gateways = new SubtaskGateway[parallelism];
         this.readyAttempts = new int[parallelism];
         Arrays.fill(readyAttempts, -1);
@@ -89,6 +102,10 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
 
     @Override
     public CompletableFuture<CoordinationResponse> handleCoordinationRequest(CoordinationRequest request) {
+        if (request instanceof ShareCountRequest count && count.subtask() >= 0 && count.subtask() < parallelism
+                && count.attemptNumber() == readyAttempts[count.subtask()]) {
+            return shareCount(count);
+        }
         if (!(request instanceof GatherRequest ask) || ask.subtask() < 0 || ask.subtask() >= parallelism
                 || ask.attemptNumber() != readyAttempts[ask.subtask()]) {
             return CompletableFuture.failedFuture(new FlinkException("data-parallel trainer coordinator: refused "
@@ -99,6 +116,17 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         }
         CompletableFuture<CoordinationResponse> response = new CompletableFuture<>();
         waiting.add(new Waiting(ask.step(), response));
+        return response;
+    }
+
+    /** The example count of the share of {@code ask}'s data group leader, now or when it arrives. */
+    private CompletableFuture<CoordinationResponse> shareCount(ShareCountRequest ask) {
+        int leader = ask.subtask() - ask.subtask() % probeGroups;
+        if (arrived > 0 && gatheringStep == ask.step() && gathered[leader] != null) {
+            return CompletableFuture.completedFuture(ShareCountResponse.of(ask.step(), examples[leader]));
+        }
+        CompletableFuture<CoordinationResponse> response = new CompletableFuture<>();
+        waitingCounts.add(new WaitingCount(ask.step(), leader, response));
         return response;
     }
 
@@ -118,6 +146,12 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         }
         gathered[subtask] = share.payload();
         drained[subtask] = share.drained();
+        examples[subtask] = share.examples();
+        if (!waitingCounts.isEmpty()) {
+            CoordinationResponse count = ShareCountResponse.of(gatheringStep, share.examples());
+            waitingCounts.removeIf(w -> w.leader() == subtask && w.step() == gatheringStep
+                    && w.response().complete(count));
+        }
         if (++arrived < parallelism) {
             return;
         }
@@ -195,6 +229,11 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
                     + "waited for the gather of step " + w.step()));
         }
         waiting.clear();
+        for (WaitingCount w : waitingCounts) {
+            w.response().completeExceptionally(new FlinkException("data-parallel trainer reset while a subtask "
+                    + "waited for its data group's share count of step " + w.step()));
+        }
+        waitingCounts.clear();
     }
 
     @Override
@@ -207,9 +246,11 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     public static final class Provider implements OperatorCoordinator.Provider {
         private static final long serialVersionUID = 1L;
         private final OperatorID operatorId;
+        private final int probeGroups;
 
-        public Provider(OperatorID operatorId) {
+        public Provider(OperatorID operatorId, int probeGroups) {
             this.operatorId = operatorId;
+            this.probeGroups = probeGroups;
         }
 
         @Override
@@ -219,7 +260,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
 
         @Override
         public OperatorCoordinator create(Context context) {
-            return new StepExchangeCoordinator(context);
+            return new StepExchangeCoordinator(context, probeGroups);
         }
     }
 }

@@ -11,12 +11,21 @@ public final class StepShareEvent implements OperatorEvent {
     private final long step;
     private final byte[] payload;
     private final boolean drained;
+    private final int examples;
 
-    /** @param drained this subtask's input has ended and it has no example left (told to the coordinator, §4) */
-    public StepShareEvent(long step, byte[] payload, boolean drained) {
+    /**
+     * @param drained this subtask's input has ended and it has no example left (told to the coordinator, §4)
+     * @param examples how many examples the share holds (told to the other subtasks of a data group, §5)
+     */
+    public StepShareEvent(long step, byte[] payload, boolean drained, int examples) {
         this.step = step;
         this.payload = payload.clone();
         this.drained = drained;
+        this.examples = examples;
+    }
+
+    public int examples() {
+        return examples;
     }
 
     public boolean drained() {
@@ -33,6 +42,6 @@ public final class StepShareEvent implements OperatorEvent {
 
     @Override
     public String toString() {
-        return "StepShareEvent{step=" + step + ", " + payload.length + " bytes" + (drained ? ", drained" : "") + "}";
+        return "StepShareEvent{step=" + step + ", " + examples + " examples, " + payload.length + " bytes" + (drained ? ", drained" : "") + "}";
     }
 }
