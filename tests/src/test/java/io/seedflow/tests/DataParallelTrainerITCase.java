@@ -68,12 +68,7 @@ class DataParallelTrainerITCase {
     void withFixedPiecesTheRecordsDoNotDependOnTheParallelism() throws Exception {
         Configuration conf = DataParallelRun.trainerConf(SPEC, BATCH, 4, snapshots.toString());
         List<UpdateRecord> expected = withoutTime(reference(conf, 4, true));
-        for (int parallelism : new int[] {1, 2, 4}) {
-            DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, parallelism, 120);
-            checkLog(run, parallelism);
-            assertThat(withoutTime(run.records())).as("records at P = %d, 4 pieces", parallelism)
-                    .isEqualTo(expected);
-        }
+        assertRecordsAt(conf, new int[] {1, 2, 4}, expected, "4 pieces");
     }
 
     /**
@@ -88,12 +83,7 @@ class DataParallelTrainerITCase {
         List<UpdateRecord> expected = withoutTime(DataParallelRun.run(EXAMPLES, conf, 1, 120).records());
         assertThat(expected).hasSize(12);
         conf.set(ZoTrainerOptions.PROBE_GROUPS, 2);
-        for (int parallelism : new int[] {2, 4}) {
-            DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, parallelism, 120);
-            checkLog(run, parallelism);
-            assertThat(withoutTime(run.records())).as("records at P = %d, 2 probe groups", parallelism)
-                    .isEqualTo(expected);
-        }
+        assertRecordsAt(conf, new int[] {2, 4}, expected, "2 probe groups");
     }
 
     /**
@@ -169,24 +159,14 @@ class DataParallelTrainerITCase {
             assertThat(r.formatVersion()).isEqualTo(3);
             assertThat(r.headDelta().tensors()).containsExactly(2, 3);
         });
-        for (int parallelism : new int[] {1, 2, 4}) {
-            DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, parallelism, 120);
-            checkLog(run, parallelism);
-            assertThat(withoutTime(run.records())).as("records with an exact head at P = %d, 4 pieces", parallelism)
-                    .isEqualTo(expected);
-        }
+        assertRecordsAt(conf, new int[] {1, 2, 4}, expected, "an exact head, 4 pieces");
 
         conf.set(ZoTrainerOptions.BATCH_PIECES, 2);
         conf.set(ZoTrainerOptions.PERTURBATIONS, 2);
         List<UpdateRecord> expectedWithTwoProbes = withoutTime(reference(conf, 2, true));
         assertThat(expectedWithTwoProbes).allSatisfy(r -> assertThat(r.headDelta()).isNotNull());
         conf.set(ZoTrainerOptions.PROBE_GROUPS, 2);
-        for (int parallelism : new int[] {2, 4}) {
-            DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, parallelism, 120);
-            checkLog(run, parallelism);
-            assertThat(withoutTime(run.records())).as("records with an exact head at P = %d, 2 probe groups",
-                    parallelism).isEqualTo(expectedWithTwoProbes);
-        }
+        assertRecordsAt(conf, new int[] {2, 4}, expectedWithTwoProbes, "an exact head, 2 probe groups");
     }
 
     /**
@@ -247,6 +227,16 @@ class DataParallelTrainerITCase {
             if (++seen == n) {
                 Thread.sleep(Long.MAX_VALUE); // the network buffers are still flushed on their timeout
             }
+        }
+    }
+
+    /** Runs the events at each parallelism: a good log (checkLog) whose records equal {@code expected}. */
+    private void assertRecordsAt(Configuration conf, int[] parallelisms, List<UpdateRecord> expected, String what)
+            throws Exception {
+        for (int parallelism : parallelisms) {
+            DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, parallelism, 120);
+            checkLog(run, parallelism);
+            assertThat(withoutTime(run.records())).as("records at P = %d, %s", parallelism, what).isEqualTo(expected);
         }
     }
 

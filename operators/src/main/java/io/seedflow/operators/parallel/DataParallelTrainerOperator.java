@@ -47,6 +47,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.jobgraph.tasks.TaskOperatorEventGateway;
 import org.apache.flink.runtime.operators.coordination.CoordinationRequest;
+import org.apache.flink.runtime.operators.coordination.CoordinationResponse;
 import org.apache.flink.runtime.operators.coordination.OperatorEvent;
 import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
 import org.apache.flink.runtime.operators.coordination.OperatorEventHandler;
@@ -537,45 +538,42 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         }
         countAskedFor = step;
         int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
-        requests.sendRequestToCoordinator(operatorId,
-                new SerializedValue<CoordinationRequest>(new ShareCountRequest(step, subtask, attempt)))
-                .whenComplete((response, failure) -> {
-                    try {
-                        anyMail.execute(() -> {
-                            if (failure != null) {
-                                throw new IllegalStateException("data-parallel trainer subtask " + subtask
-                                        + ": asking for its data group's share count of step " + step + " failed",
-                                        failure);
-                            }
-                            ShareCountResponse.Count count = ShareCountResponse.read(response);
-                            if (count.step() == session.version() + 1 && inFlight == null && !finished) {
-                                leaderCount = count.examples();
-                                countAskedFor = -1;
-                                startStepIfReady(false);
-                            }
-                        }, "data-parallel share count of step %d", step);
-                    } catch (java.util.concurrent.RejectedExecutionException closed) {
-                        // the task is closing (failover or cancellation): nothing is waiting for this count any more
-                    }
-                });
+        ask(new ShareCountRequest(step, subtask, attempt), "its data group's share count of step " + step, response -> {
+            ShareCountResponse.Count count = ShareCountResponse.read(response);
+            if (count.step() == session.version() + 1 && inFlight == null && !finished) {
+                leaderCount = count.examples();
+                countAskedFor = -1;
+                startStepIfReady(false);
+            }
+        });
     }
 
     /** Draining: asks for the gather of {@code step}; the answer is handled as a mail, like the event. */
     private void requestGather(long step) throws IOException {
         int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
-        requests.sendRequestToCoordinator(operatorId,
-                new SerializedValue<CoordinationRequest>(new GatherRequest(step, subtask, attempt)))
+        ask(new GatherRequest(step, subtask, attempt), "the gather of step " + step,
+                response -> onGathered(GatheredResponse.read(response)));
+    }
+
+    /**
+     * Sends {@code request} to the coordinator and hands its answer to {@code onAnswer} as a mail of this task (a
+     * failed request fails the task; a task already closing, in a failover or cancellation, waits for nothing).
+     */
+    private void ask(CoordinationRequest request, String what,
+            org.apache.flink.util.function.ThrowingConsumer<CoordinationResponse, Exception> onAnswer)
+            throws IOException {
+        requests.sendRequestToCoordinator(operatorId, new SerializedValue<>(request))
                 .whenComplete((response, failure) -> {
                     try {
                         anyMail.execute(() -> {
                             if (failure != null) {
                                 throw new IllegalStateException("data-parallel trainer subtask " + subtask
-                                        + ": asking for the gather of step " + step + " failed", failure);
+                                        + ": asking for " + what + " failed", failure);
                             }
-                            onGathered(GatheredResponse.read(response));
-                        }, "data-parallel gather of step %d", step);
+                            onAnswer.accept(response);
+                        }, "data-parallel answer: %s", what);
                     } catch (java.util.concurrent.RejectedExecutionException closed) {
-                        // the task is closing (failover or cancellation): nothing is waiting for this step any more
+                        // the task is closing: nothing is waiting for this answer any more
                     }
                 });
     }
