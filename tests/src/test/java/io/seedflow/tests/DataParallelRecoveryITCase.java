@@ -103,8 +103,8 @@ class DataParallelRecoveryITCase {
         env.getCheckpointConfig().setCheckpointTimeout(30_000);
         DataParallelTraining.train(env.fromData(EXAMPLES).setParallelism(1)
                         .map(new Throttle()).setParallelism(1),
-                        DataParallelRun.MODEL, trainer)
-                .uid("dp-trainer").setParallelism(parallelism)
+                        DataParallelRun.MODEL, trainer, "dp-trainer")
+                .setParallelism(parallelism)
                 .map(new FailAfterCheckpoint()).returns(new UpdateRecordTypeInfo()).setParallelism(parallelism)
                 .map(new CommittedRecords()).returns(new UpdateRecordTypeInfo()).setParallelism(1)
                 .sinkTo(new DiscardingSink<>()).setParallelism(1);

@@ -136,8 +136,8 @@ class DataParallelRescaleITCase {
         }
         DataParallelTraining.train(env.fromData(EXAMPLES).uid("source").setParallelism(1)
                         .map(new Throttle()).uid("throttle").setParallelism(1),
-                        DataParallelRun.MODEL, trainer)
-                .uid("dp-trainer").setParallelism(parallelism)
+                        DataParallelRun.MODEL, trainer, "dp-trainer")
+                .setParallelism(parallelism)
                 .map(new CommittedRecords()).uid("committed").returns(new UpdateRecordTypeInfo()).setParallelism(1)
                 .sinkTo(new DiscardingSink<>()).uid("discard").setParallelism(1);
         JobClient job = env.executeAsync("data-parallel rescale, P = " + parallelism);

@@ -86,7 +86,8 @@ final class DataParallelRun {
             Configuration trainer, int parallelism, int seconds) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
         env.setParallelism(parallelism);
-        CloseableIterator<UpdateRecord> out = DataParallelTraining.train(source.apply(env), MODEL, trainer)
+        CloseableIterator<UpdateRecord> out = DataParallelTraining.train(source.apply(env), MODEL, trainer,
+                "dp-trainer")
                 .collectAsync();
         long start = System.nanoTime();
         JobClient job = env.executeAsync("data-parallel trainer P=" + parallelism);

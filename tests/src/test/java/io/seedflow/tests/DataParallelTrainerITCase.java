@@ -191,7 +191,8 @@ class DataParallelTrainerITCase {
         List<TrainingExample> first = EXAMPLES.subList(0, 36);
         org.apache.flink.util.CloseableIterator<UpdateRecord> out = io.seedflow.operators.parallel.DataParallelTraining
                 .train(env.fromData(new ArrayList<>(first)).setParallelism(1)
-                        .flatMap(new HoldAfter(first.size())).setParallelism(1), DataParallelRun.MODEL, conf)
+                        .flatMap(new HoldAfter(first.size())).setParallelism(1), DataParallelRun.MODEL, conf,
+                        "dp-trainer")
                 .collectAsync();
         org.apache.flink.core.execution.JobClient job = env.executeAsync("data-parallel max-wait");
         List<UpdateRecord> records = new ArrayList<>();

@@ -24,6 +24,11 @@ public class TrainingExample {
     public int partition;
     /** Offset within {@link #partition}. */
     public long offset;
+    /**
+     * The example's place in its model's stream of training examples, 0, 1, 2, … without gaps, as numbered for a
+     * data-parallel trainer (which routes and cuts batches by it); -1 where nothing numbered it.
+     */
+    public long position = -1;
 
     public TrainingExample() {
     }
@@ -45,12 +50,20 @@ public class TrainingExample {
         return e;
     }
 
+    /** This example numbered {@code position} (a copy; the arrays are shared, never changed). */
+    public TrainingExample withPosition(long position) {
+        TrainingExample e = new TrainingExample(modelId, features, label, source, partition, offset);
+        e.tokenIds = tokenIds;
+        e.position = position;
+        return e;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (!(o instanceof TrainingExample e)) {
             return false;
         }
-        return label == e.label && partition == e.partition && offset == e.offset
+        return label == e.label && partition == e.partition && offset == e.offset && position == e.position
                 && Objects.equals(modelId, e.modelId) && Arrays.equals(features, e.features)
                 && Arrays.equals(tokenIds, e.tokenIds)
                 && Objects.equals(source, e.source);
@@ -65,7 +78,7 @@ public class TrainingExample {
     @Override
     public String toString() {
         return "TrainingExample{modelId=" + modelId + ", label=" + label + ", " + source + "/" + partition + "@"
-                + offset + (tokenIds != null ? ", tokens=" + tokenIds.length : ", features=" + (features == null ? "null"
+                + offset + (position >= 0 ? " #" + position : "") + (tokenIds != null ? ", tokens=" + tokenIds.length : ", features=" + (features == null ? "null"
                 : features.length)) + "}";
     }
 }

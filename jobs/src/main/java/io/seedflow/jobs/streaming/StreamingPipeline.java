@@ -8,7 +8,6 @@ import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.operators.ZoTrainerFunction;
-import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.operators.parallel.DataParallelTraining;
 import java.util.List;
@@ -46,7 +45,10 @@ public final class StreamingPipeline {
     public static final String HOLDOUT_DECODE_UID = "seedflow-holdout-decode";
     /** With data-parallel models: the filter in front of the keyed trainer (the other model ids). */
     public static final String KEYED_ROUTE_UID = "seedflow-keyed-models";
-    /** Followed by the model id: the filter in front of that model's data-parallel trainer, and the trainer. */
+    /**
+     * Followed by the model id: the filter in front of that model's data-parallel trainer, and the trainer (its batch
+     * position assigner: the trainer's uid + "-positions").
+     */
     public static final String DATA_PARALLEL_ROUTE_UID = "seedflow-data-parallel-route-";
     public static final String DATA_PARALLEL_TRAINER_UID = "seedflow-data-parallel-trainer-";
 
@@ -117,18 +119,11 @@ public final class StreamingPipeline {
                 .uid(TRAINER_UID).name("ZO trainer");
         DataStream<UpdateRecord> updates = keyedUpdates;
         DataStream<SnapshotAnnouncement> announcements = keyedUpdates.getSideOutput(ZoTrainerFunction.SNAPSHOTS);
-        boolean probeGroups = settings.trainerConfiguration().get(ZoTrainerOptions.PROBE_GROUPS) > 1;
         for (String modelId : dataParallel) {
-            SingleOutputStreamOperator<TrainingExample> route = trainerInput
+            SingleOutputStreamOperator<UpdateRecord> trained = DataParallelTraining.train(trainerInput
                     .filter(new ModelIdFilter(List.of(modelId), true))
-                    .uid(DATA_PARALLEL_ROUTE_UID + modelId).name("model " + modelId);
-            if (probeGroups) {
-                // the subtasks of a data group must see the model's events in one order: one subtask broadcasts them
-                route.setParallelism(1);
-            }
-            SingleOutputStreamOperator<UpdateRecord> trained = DataParallelTraining.train(route, modelId,
-                    settings.trainerConfiguration())
-                    .uid(DATA_PARALLEL_TRAINER_UID + modelId);
+                    .uid(DATA_PARALLEL_ROUTE_UID + modelId).name("model " + modelId),
+                    modelId, settings.trainerConfiguration(), DATA_PARALLEL_TRAINER_UID + modelId);
             updates = updates.union(trained);
             announcements = announcements.union(trained.getSideOutput(ZoTrainerFunction.SNAPSHOTS));
         }

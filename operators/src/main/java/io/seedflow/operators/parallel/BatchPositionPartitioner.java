@@ -4,10 +4,10 @@ import io.seedflow.core.zo.BatchPieces;
 import org.apache.flink.api.common.functions.Partitioner;
 
 /**
- * Routes the event at position g of one ordered input (e.g. the offset of a single-partition topic) to the trainer
- * subtask whose share of a step holds batch position g mod B ({@link BatchPieces}). Step n then trains exactly events
- * [nB, (n+1)B) at any parallelism that divides the pieces, so records equal those of a run at another such parallelism
- * (docs/scale-out.md §3). Positions must start at 0 at a batch boundary, without gaps.
+ * Routes the example at position g (numbered by a {@link BatchPositionAssigner}: 0, 1, 2, … without gaps) to the
+ * trainer subtask whose share of a step holds batch position g mod B ({@link BatchPieces}). Without steps cut short
+ * by max-wait, step n then trains exactly positions [nB, (n+1)B) at any parallelism that divides the pieces, so
+ * records equal those of a run at another such parallelism (docs/scale-out.md §3).
  */
 public final class BatchPositionPartitioner implements Partitioner<Long> {
     private static final long serialVersionUID = 1L;

@@ -99,8 +99,8 @@ import org.apache.flink.util.SerializedValue;
  * probes on the share, and the gathered shares are joined per piece ({@link StepLayout#piecesInOrder}), so the record
  * equals that of the same pieces at G = 1. The first subtask of a data group leads: it cuts its shares as at G = 1
  * (full, max-wait, end of input); the others take as many examples as it did ({@link ShareCountRequest}), which are
- * the same ones because they receive the same events in the same order: the trainer needs one ordered input (checked
- * per step: a data group's lineage must be equal).
+ * the same ones because they receive the same events in the same order from the one {@link BatchPositionAssigner}
+ * (checked per step: a data group's lineage must be equal).
  *
  * <p>Old snapshots are retired by subtask 0 after completed checkpoints, as {@link ZoTrainerFunction} does.
  *
@@ -268,11 +268,12 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
 
     /**
      * This subtask's untrained examples from the union of every old subtask's (docs/scale-out.md §5). At the same
-     * parallelism: its own, in their order. After a rescale: those whose position (the offset, as
-     * {@link BatchPositionPartitioner} routes one ordered input) falls into this subtask's share, in offset order.
-     * Every old subtask held the same version v, so the union is the events [vB, X) of that input that had reached the
-     * trainer before the barrier: re-routed, each new subtask holds exactly what the partitioner would have sent it,
-     * and the steps after the rescale are those of a run at the new parallelism from the start.
+     * parallelism: its own, in their order. After a rescale: those whose batch position (numbered by the
+     * {@link BatchPositionAssigner}, routed by it by {@link BatchPositionPartitioner}) falls into this subtask's
+     * share (its data group's), each once, in position order. Every old subtask held the same version v, so without
+     * steps cut short by max-wait the union is the examples at positions [vB, X) that had reached the trainer before
+     * the barrier: re-routed, each new subtask holds exactly what the partitioner would have sent it, and the steps
+     * after the rescale are those of a run at the new parallelism from the start.
      */
     private void restoreUntrained() throws Exception {
         int oldParallelism = 0;
@@ -280,18 +281,17 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             oldParallelism++; // one version entry per old subtask
         }
         List<TrainingExample> mine = new ArrayList<>();
-        java.util.Set<String> seen = new java.util.HashSet<>(); // with probe groups a data group's subtasks hold copies
+        java.util.Set<Long> seen = new java.util.HashSet<>(); // with probe groups a data group's subtasks hold copies
         for (Tuple2<Integer, TrainingExample> entry : untrainedState.get()) {
             TrainingExample e = entry.f1;
             boolean keep = oldParallelism == parallelism ? entry.f0 == subtask
-                    : layout.dataGroupOfPosition(e.offset) == layout.dataGroupOf(subtask)
-                            && seen.add(e.source + "/" + e.partition + "@" + e.offset);
+                    : layout.dataGroupOfPosition(e.position) == layout.dataGroupOf(subtask) && seen.add(e.position);
             if (keep) {
                 mine.add(e);
             }
         }
         if (oldParallelism != parallelism) {
-            mine.sort(java.util.Comparator.comparingLong(e -> e.offset)); // stable: ties keep their order
+            mine.sort(java.util.Comparator.comparingLong(e -> e.position));
         }
         buffered.addAll(mine);
     }
@@ -377,7 +377,12 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             throw new IllegalArgumentException("the data-parallel trainer of model '" + modelId + "' got an example "
                     + "of model '" + example.modelId + "'; one such trainer trains one model");
         }
-        if (layout.probeGroups() > 1 && layout.dataGroupOfPosition(example.offset) != layout.dataGroupOf(subtask)) {
+        if (example.position < 0) {
+            throw new IllegalStateException("data-parallel trainer of model '" + modelId + "' got an example without a "
+                    + "batch position (" + example + "); its input must be numbered by a BatchPositionAssigner "
+                    + "(DataParallelTraining adds one)");
+        }
+        if (layout.probeGroups() > 1 && layout.dataGroupOfPosition(example.position) != layout.dataGroupOf(subtask)) {
             return; // broadcast input: another data group's event
         }
         buffered.add(example);
@@ -632,8 +637,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
                         + layout.subtask(layout.dataGroupOf(k), 0) + " and " + k + " of data group "
                         + layout.dataGroupOf(k) + " took different events for step " + gathered.step() + " ("
                         + groupLineage + " vs " + share.lineage() + "); with " + ZoTrainerOptions.PROBE_GROUPS.key()
-                        + " > 1 every subtask of a data group must receive the same events in the same order, so the "
-                        + "trainer needs one ordered input");
+                        + " > 1 every subtask of a data group must receive the same events in the same order, from "
+                        + "one BatchPositionAssigner (DataParallelTraining)");
             }
         }
         List<ShardEvaluation> shards = layout.piecesInOrder(bySubtask);

@@ -9,12 +9,12 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 
 /**
- * Adds one model's data-parallel trainer to a job graph (docs/scale-out.md): its examples are spread over the trainer
- * subtasks by batch position ({@link BatchPositionPartitioner}), or with probe groups broadcast (each subtask keeps
- * its data group's; the input must then be one ordered stream, e.g. one source subtask), over an all-to-all edge, so
- * the trainer subtasks and their inputs form one failover region and fail over together; then trained by the {@link DataParallelTrainerOperator}s
- * at the environment's parallelism. The records come out of subtask 0; snapshot announcements on
- * {@link io.seedflow.operators.ZoTrainerFunction#SNAPSHOTS}.
+ * Adds one model's data-parallel trainer to a job graph (docs/scale-out.md): its training examples are numbered in one
+ * order by a {@link BatchPositionAssigner} (one subtask), then spread over the trainer subtasks by that position
+ * ({@link BatchPositionPartitioner}) or, with probe groups, broadcast (each subtask keeps its data group's); holdout
+ * examples go to subtask 0. Every edge into the trainer is all-to-all, so the trainer subtasks and their inputs form
+ * one failover region and fail over together. The trainer runs at the environment's parallelism; the records come out
+ * of subtask 0, snapshot announcements on {@link io.seedflow.operators.ZoTrainerFunction#SNAPSHOTS}.
  */
 public final class DataParallelTraining {
     private DataParallelTraining() {
@@ -24,19 +24,22 @@ public final class DataParallelTraining {
      * @param examples only {@code modelId}'s examples (the trainer fails on another model's)
      * @param conf the trainer settings ({@link ZoTrainerOptions}), checked here, at job build time, against the
      *        environment's parallelism ({@link DataParallelTrainerOperator#checkTrainable})
-     * @return the trainer; the caller names it and gives it a stable uid
+     * @param uid the trainer's stable uid (the position assigner's is {@code uid + "-positions"}); never rename it
+     * @return the trainer, to be named by the caller
      */
     public static SingleOutputStreamOperator<UpdateRecord> train(DataStream<TrainingExample> examples, String modelId,
-            Configuration conf) {
+            Configuration conf, String uid) {
         DataParallelTrainerOperator.checkTrainable(conf, examples.getExecutionEnvironment().getParallelism());
         String holdoutSource = conf.get(ZoTrainerOptions.HOLDOUT_SOURCE);
         // the filters run at their input's parallelism, so they keep its order (forward, chained)
         DataStream<TrainingExample> training = holdoutSource == null ? examples
                 : examples.filter(e -> !holdoutSource.equals(e.source)).name("training examples of " + modelId)
                         .setParallelism(examples.getParallelism());
-        DataStream<TrainingExample> spread = conf.get(ZoTrainerOptions.PROBE_GROUPS) > 1 ? training.broadcast()
-                : training.partitionCustom(new BatchPositionPartitioner(conf.get(ZoTrainerOptions.BATCH_SIZE),
-                        conf.get(ZoTrainerOptions.BATCH_PIECES)), e -> e.offset);
+        DataStream<TrainingExample> numbered = training.process(new BatchPositionAssigner())
+                .setParallelism(1).setMaxParallelism(1).uid(uid + "-positions").name("batch positions: " + modelId);
+        DataStream<TrainingExample> spread = conf.get(ZoTrainerOptions.PROBE_GROUPS) > 1 ? numbered.broadcast()
+                : numbered.partitionCustom(new BatchPositionPartitioner(conf.get(ZoTrainerOptions.BATCH_SIZE),
+                        conf.get(ZoTrainerOptions.BATCH_PIECES)), e -> e.position);
         if (holdoutSource != null) {
             spread = spread.union(examples.filter(e -> holdoutSource.equals(e.source)).name("holdout of " + modelId)
                     .setParallelism(examples.getParallelism())
@@ -44,6 +47,7 @@ public final class DataParallelTraining {
         }
         return spread
                 .transform("ZO trainer, data-parallel: " + modelId, new UpdateRecordTypeInfo(),
-                        new DataParallelTrainerOperatorFactory(conf, modelId));
+                        new DataParallelTrainerOperatorFactory(conf, modelId))
+                .uid(uid);
     }
 }
