@@ -48,6 +48,11 @@ public final class RunCommand implements Callable<Integer>, SettingFlags.Holder 
     @Mixin
     ObjectStoreOptions objectStore = new ObjectStoreOptions();
 
+    @Option(names = "--bounded", description = "Stop at the end offsets the events topic has when the job starts "
+            + "(a backfill: every event up to then is trained, the last partial batches included, then the job "
+            + "finishes) instead of running forever.")
+    boolean bounded;
+
     @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "Any trainer setting by its key (repeatable), "
             + "e.g. --conf seedflow.zo.weight-decay=1e-4; a flag given too wins.")
     Map<String, String> conf = new LinkedHashMap<>();
@@ -89,6 +94,7 @@ public final class RunCommand implements Callable<Integer>, SettingFlags.Holder 
                 .modelSpec(v.get(TrainerSettings.MODEL_SPEC))
                 .trainer(trainerConfiguration(v))
                 .checkpointInterval(v.get(JobSettings.CHECKPOINT_INTERVAL))
+                .bounded(bounded)
                 .build();
     }
 
