@@ -106,6 +106,7 @@ class TextStreamITCase extends KafkaRegistryTestBase {
         cluster.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
         cluster.set(TaskManagerOptions.BUFFER_DEBLOAT_TARGET, Duration.ofMillis(100));
         cluster.set(TaskManagerOptions.BUFFER_DEBLOAT_PERIOD, Duration.ofMillis(50));
+        cluster.set(org.apache.flink.configuration.RestOptions.BIND_PORT, "0"); // any free port, not 8081
         MiniCluster miniCluster = new MiniCluster(new MiniClusterConfiguration.Builder()
                 .setConfiguration(metrics.addToConfiguration(cluster)).setNumTaskManagers(1)
                 .setNumSlotsPerTaskManager(1).build());
