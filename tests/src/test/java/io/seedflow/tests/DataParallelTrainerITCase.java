@@ -175,7 +175,8 @@ class DataParallelTrainerITCase {
      * of 16, sends a short one and reports it; the coordinator asks subtask 1, which has nothing, for its share; step
      * 2 then trains those 4 events while the input is still open. (Without max-wait the test times out.) With 2 probe
      * groups (q = 2) both subtasks hold all 36 events; subtask 0 leads, cuts step 2 short after max-wait, and subtask
-     * 1 takes the count of its leader's share (ShareCountRequest), so both evaluate the same 4 events.
+     * 1 takes the count of its leader's share (ShareCountRequest), so both evaluate the same 4 events. Then the input
+     * stays idle for longer than Flink's RPC timeout; the job must keep running.
      */
     @org.junit.jupiter.params.ParameterizedTest(name = "probe groups {0}")
     @org.junit.jupiter.params.provider.ValueSource(ints = {1, 2})
@@ -185,8 +186,11 @@ class DataParallelTrainerITCase {
         conf.set(ZoTrainerOptions.MAX_WAIT, java.time.Duration.ofMillis(300));
         conf.set(ZoTrainerOptions.PERTURBATIONS, 2);
         conf.set(ZoTrainerOptions.PROBE_GROUPS, probeGroups);
+        // Flink's RPC timeout at 2 s (10 s by default), so that the idle wait below outlasts it
         org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env =
-                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment();
+                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment.getExecutionEnvironment(
+                        new Configuration().set(org.apache.flink.configuration.RpcOptions.ASK_TIMEOUT_DURATION,
+                                java.time.Duration.ofSeconds(2)));
         env.setParallelism(2);
         List<TrainingExample> first = EXAMPLES.subList(0, 36);
         org.apache.flink.util.CloseableIterator<UpdateRecord> out = io.seedflow.operators.parallel.DataParallelTraining
@@ -200,6 +204,11 @@ class DataParallelTrainerITCase {
             while (records.size() < 2 && out.hasNext()) {
                 records.add(out.next());
             }
+            // then idle for 5 s: with probe groups the follower's ShareCountRequest for step 3 stays unanswered past
+            // the RPC timeout and is asked again, instead of failing the job
+            Thread.sleep(5_000);
+            assertThat(job.getJobStatus().get(30, java.util.concurrent.TimeUnit.SECONDS))
+                    .as("the job survives an idle input").isEqualTo(org.apache.flink.api.common.JobStatus.RUNNING);
         } finally {
             job.cancel().get(30, java.util.concurrent.TimeUnit.SECONDS);
         }

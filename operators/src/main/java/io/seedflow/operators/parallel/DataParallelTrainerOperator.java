@@ -561,8 +561,11 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     }
 
     /**
-     * Sends {@code request} to the coordinator and hands its answer to {@code onAnswer} as a mail of this task (a
-     * failed request fails the task; a task already closing, in a failover or cancellation, waits for nothing).
+     * Sends {@code request} to the coordinator and hands its answer to {@code onAnswer} as a mail of this task. The
+     * coordinator answers when it can (a leader's share, the last share of a gather), which may take longer than
+     * Flink's RPC timeout ({@code pekko.ask.timeout}, 10 s by default) on an idle input or a slow step: a request
+     * that timed out is sent again (the coordinator keeps only the newest per subtask). Any other failure fails the
+     * task; a task already closing, in a failover or cancellation, waits for nothing.
      */
     private void ask(CoordinationRequest request, String what,
             org.apache.flink.util.function.ThrowingConsumer<CoordinationResponse, Exception> onAnswer)
@@ -571,6 +574,12 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
                 .whenComplete((response, failure) -> {
                     try {
                         anyMail.execute(() -> {
+                            if (failure != null && org.apache.flink.util.ExceptionUtils.findThrowable(failure,
+                                    java.util.concurrent.TimeoutException.class).isPresent()) {
+                                stats.requestTimedOut();
+                                ask(request, what, onAnswer); // not answered yet: still waiting, ask again
+                                return;
+                            }
                             if (failure != null) {
                                 throw new IllegalStateException("data-parallel trainer subtask " + subtask
                                         + ": asking for " + what + " failed", failure);

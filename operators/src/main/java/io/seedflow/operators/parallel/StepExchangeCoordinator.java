@@ -58,10 +58,10 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     /** Requests for the example count of a leader's share that has not arrived yet. */
     private final List<WaitingCount> waitingCounts = new ArrayList<>();
 
-    private record Waiting(long step, CompletableFuture<CoordinationResponse> response) {
+    private record Waiting(long step, int subtask, CompletableFuture<CoordinationResponse> response) {
     }
 
-    private record WaitingCount(long step, int leader, CompletableFuture<CoordinationResponse> response) {
+    private record WaitingCount(long step, int subtask, int leader, CompletableFuture<CoordinationResponse> response) {
     }
 
     StepExchangeCoordinator(Context context, int probeGroups) {
@@ -115,7 +115,8 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
             return CompletableFuture.completedFuture(GatheredResponse.of(lastGathered));
         }
         CompletableFuture<CoordinationResponse> response = new CompletableFuture<>();
-        waiting.add(new Waiting(ask.step(), response));
+        waiting.removeIf(w -> w.subtask() == ask.subtask()); // asked again after Flink's RPC timeout
+        waiting.add(new Waiting(ask.step(), ask.subtask(), response));
         return response;
     }
 
@@ -126,7 +127,8 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
             return CompletableFuture.completedFuture(ShareCountResponse.of(ask.step(), examples[leader]));
         }
         CompletableFuture<CoordinationResponse> response = new CompletableFuture<>();
-        waitingCounts.add(new WaitingCount(ask.step(), leader, response));
+        waitingCounts.removeIf(w -> w.subtask() == ask.subtask()); // asked again after Flink's RPC timeout
+        waitingCounts.add(new WaitingCount(ask.step(), ask.subtask(), leader, response));
         return response;
     }
 
