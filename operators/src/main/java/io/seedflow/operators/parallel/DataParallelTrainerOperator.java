@@ -9,7 +9,6 @@ import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
-import io.seedflow.core.model.PrequentialScore;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
 import io.seedflow.core.zo.StepLayout;
@@ -18,16 +17,13 @@ import io.seedflow.core.zo.StepPlan;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoVariant;
 import io.seedflow.core.snapshot.EncodedSnapshot;
-import io.seedflow.operators.FileSystemSnapshotStore;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.operators.ZoTrainerFunction;
 import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.operators.internal.BatchAssembler;
 import io.seedflow.operators.internal.LogTail;
 import io.seedflow.operators.internal.SnapshotPointer;
 import io.seedflow.operators.internal.SnapshotRestore;
-import io.seedflow.operators.internal.SnapshotRetention;
-import io.seedflow.operators.internal.SnapshotUploader;
-import io.seedflow.operators.internal.TrainerMetrics;
 import io.seedflow.operators.internal.TrainerStateCodec;
 import io.seedflow.operators.internal.StepShare;
 import io.seedflow.operators.internal.StepShareCodec;
@@ -78,7 +74,8 @@ import org.apache.flink.util.SerializedValue;
  * response is never held back) and ignores the event copy of a gather it already applied.
  *
  * <p>State (docs/scale-out.md §4), the same entries as {@link ZoTrainerFunction}'s and through the same code
- * ({@link TrainerStateCodec}, {@link LogTail}, {@link SnapshotRestore}, {@link SnapshotUploader}): each subtask's
+ * ({@link TrainerStateCodec}, {@link SnapshotRestore}, and in subtask 0's {@link SnapshotKeeper} the log tail and
+ * the uploads): each subtask's
  * untrained examples (the share of the step in flight, then the buffer, in arrival order) as union list state, re-routed
  * by batch position on a rescale (each subtask keeps its own at the same parallelism); the
  * snapshot pointer and the log tail as union list state written by subtask 0 only (every subtask holds the same
@@ -104,10 +101,8 @@ import org.apache.flink.util.SerializedValue;
  *
  * <p>Old snapshots are retired by subtask 0 after completed checkpoints, as {@link ZoTrainerFunction} does.
  *
- * <p>Subtask 0 keeps the trainer's metrics ({@link TrainerMetrics}: loss, version, snapshot age, and the prequential
- * score of every share, predicted by the subtask holding it before the step, {@link #testThenTrain}) and the holdout:
- * examples of {@code seedflow.trainer.holdout-source} are routed to it, kept (the newest {@code holdout-size}, in
- * union state written by it alone) and evaluated on every {@code holdout-eval-interval-steps} steps.
+ * <p>Subtask 0 keeps the trainer's metrics, the holdout and the prequential score ({@link ModelScores}); every
+ * subtask predicts its share before the step ({@link #testThenTrain}) and the predictions travel in the shares.
  *
  * <p>An exact head ({@code seedflow.zo.head-learning-rate} > 0) is trained at any P: each piece's share carries the
  * sums of the head's gradient (from the subtask holding probe 0 of its data group), every subtask adds the gathered
@@ -151,32 +146,16 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     /** The current wait has already been reported to the coordinator. */
     private transient boolean maxWaitReported;
 
-    /** Subtask 0 only: the stored snapshot, the records since (and its history), announcements to emit. */
-    private transient SnapshotUploader uploader;
-    private transient SnapshotPointer pointer;
-    private transient List<byte[]> logTail;
-    private transient List<SnapshotPointer> toAnnounce;
-    private transient SnapshotRetention retention;
-    /** Subtask 0: the snapshot step each checkpoint's pointer names, until that checkpoint completes. */
-    private transient java.util.TreeMap<Long, Long> pointerStepAtCheckpoint;
+    /** Subtask 0 only (else null): snapshots stored, pointer and log tail, announcements, retention. */
+    private transient SnapshotKeeper keeper;
+    /** Holdout, prequential score and the trainer's metrics, kept by subtask 0. */
+    private transient ModelScores scores;
 
     /** (writing subtask, example): union state, so that a rescale can re-route examples by batch position. */
     private transient ListState<Tuple2<Integer, TrainingExample>> untrainedState;
     private transient ListState<byte[]> pointerState;
     private transient ListState<byte[]> tailState;
     private transient ListState<Long> versionState;
-    /** Subtask 0: the newest holdout examples (evaluated on, never trained on), union state written by it alone. */
-    private transient ListState<TrainingExample> holdoutState;
-    private transient String holdoutSource;
-    private transient int holdoutSize;
-    private transient int holdoutEvalInterval;
-    private transient ArrayDeque<TrainingExample> holdout;
-    /** Subtask 0: the prequential score of every subtask's shares, union state written by it alone. */
-    private transient ListState<byte[]> prequentialState;
-    private transient int prequentialWindow;
-    private transient PrequentialScore prequential;
-    /** Subtask 0: the trainer's metrics (loss, version, snapshot age, holdout accuracy), as the keyed trainer's. */
-    private transient TrainerMetrics metrics;
 
     /** Probe groups, not the leader: the leader's example count of the next step (-1: not known yet). */
     private transient int leaderCount;
@@ -220,46 +199,21 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         pointerState = store.getUnionListState(new ListStateDescriptor<>("snapshot-pointer", bytes));
         tailState = store.getUnionListState(new ListStateDescriptor<>("log-tail", bytes));
         versionState = store.getUnionListState(new ListStateDescriptor<>("model-version", Types.LONG));
-        holdoutState = store.getUnionListState(new ListStateDescriptor<>("holdout-examples",
-                TypeInformation.of(TrainingExample.class)));
-        holdoutSource = conf.get(ZoTrainerOptions.HOLDOUT_SOURCE);
-        holdoutSize = conf.get(ZoTrainerOptions.HOLDOUT_SIZE);
-        holdoutEvalInterval = conf.get(ZoTrainerOptions.HOLDOUT_EVAL_INTERVAL);
-        holdout = new ArrayDeque<>();
-        prequentialState = store.getUnionListState(new ListStateDescriptor<>("prequential-score", bytes));
-        prequentialWindow = conf.get(ZoTrainerOptions.PREQUENTIAL_WINDOW);
-        if (subtask == 0) {
-            holdoutState.get().forEach(this::keepHoldout); // only the old subtask 0 wrote any, oldest first
-            if (prequentialWindow > 0) {
-                prequential = new PrequentialScore(spec.classes(), prequentialWindow);
-                for (byte[] stored : prequentialState.get()) {
-                    prequential = PrequentialScore.fromBytes(stored, prequentialWindow); // old subtask 0's only
-                }
-            }
-        }
+        scores = new ModelScores(store, conf, spec, subtask == 0);
 
         buffered = new ArrayDeque<>();
         leaderCount = -1;
         countAskedFor = -1;
         restoreUntrained();
-        logTail = new ArrayList<>();
-        toAnnounce = new ArrayList<>();
-        if (subtask == 0) {
-            uploader = new SnapshotUploader(new FileSystemSnapshotStore(conf.get(ZoTrainerOptions.SNAPSHOT_DIR)),
-                    System::currentTimeMillis, "seedflow-dp-snapshot-upload");
-            retention = new SnapshotRetention(conf.get(ZoTrainerOptions.SNAPSHOT_RETAIN_NEWEST),
-                    conf.get(ZoTrainerOptions.SNAPSHOT_RETAIN_MIN_AGE));
-            pointerStepAtCheckpoint = new java.util.TreeMap<>();
-        }
+        keeper = subtask == 0 ? new SnapshotKeeper(modelId, conf) : null;
         List<byte[]> pointers = new ArrayList<>();
         pointerState.get().forEach(pointers::add);
         if (pointers.isEmpty()) {
             TrainingSession.Started started = TrainingSession.fresh(modelId, spec, options,
                     conf.get(ZoTrainerOptions.MODEL_INIT_SEED), backends);
             session = started.session();
-            if (subtask == 0) {
-                pointer = uploader.storeNow(started.snapshotsToStore().get(0)); // every record names the base
-                toAnnounce.add(pointer);
+            if (keeper != null) {
+                keeper.startFrom(started.snapshotsToStore().get(0)); // every record names the base
             }
         } else {
             restore(pointers, options, backends);
@@ -316,10 +270,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
                     + "the subtasks checkpointed model versions " + versions + " but snapshot step "
                     + restored.step() + " + the log tail give version " + session.version());
         }
-        if (subtask == 0) {
-            pointer = restored;
-            logTail.addAll(tail);
-            started.snapshotsToStore().forEach(uploader::submit);
+        if (keeper != null) {
+            keeper.restoredFrom(restored, tail, started.snapshotsToStore());
         }
     }
 
@@ -352,9 +304,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     public void open() throws Exception {
         super.open();
         stats = new ExchangeStats(getRuntimeContext(), subtask);
-        if (subtask == 0) {
-            metrics = new TrainerMetrics(getMetricGroup(), System::currentTimeMillis);
-            metrics.restored(session.version(), pointer);
+        if (keeper != null) {
+            scores.open(getMetricGroup(), session.version(), keeper.pointer());
         }
         if (!buffered.isEmpty()) {
             startWaiting(); // restored examples wait at most max-wait again
@@ -364,13 +315,12 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     @Override
     public void processElement(StreamRecord<TrainingExample> element) throws Exception {
         TrainingExample example = element.getValue();
-        if (holdoutSource != null && holdoutSource.equals(example.source)) {
+        if (scores.isHoldout(example)) {
             if (subtask != 0) {
                 throw new IllegalStateException("data-parallel trainer subtask " + subtask + " got a holdout example "
                         + "of model '" + modelId + "'; holdout examples are routed to subtask 0 (DataParallelTraining)");
             }
-            keepHoldout(example);
-            metrics.holdoutEvent();
+            scores.keepHoldout(example);
             return;
         }
         if (!modelId.equals(example.modelId)) {
@@ -405,19 +355,11 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         while (!finished) {
             anyMail.yield(); // keep taking part in the others' steps until every subtask has drained
         }
-        if (uploader != null) {
+        if (keeper != null) {
             // the last snapshots move the pointer and are announced before the final checkpoint
-            uploader.awaitAll(modelId, END_OF_INPUT_UPLOAD_WAIT);
+            keeper.awaitUploads(END_OF_INPUT_UPLOAD_WAIT);
             completeUploads();
             announce();
-        }
-    }
-
-    /** Subtask 0: keeps the newest {@code holdout-size} holdout examples. */
-    private void keepHoldout(TrainingExample example) {
-        holdout.add(example);
-        if (holdout.size() > holdoutSize) {
-            holdout.poll();
         }
     }
 
@@ -515,7 +457,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
      * batch, as the keyed trainer's.
      */
     private List<Integer> testThenTrain(Batch share) {
-        if (prequentialWindow == 0 || share == null || layout.probeGroupOf(subtask) != 0) {
+        if (!scores.scoresPrequentially() || share == null || layout.probeGroupOf(subtask) != 0) {
             return List.of();
         }
         int[] predicted = session.predict(share);
@@ -665,19 +607,9 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         UpdateRecord record = session.complete(step.plan(), shards, Lineage.merged(ranges),
                 parallelism == 1 ? step.share() : null);
         EncodedSnapshot snapshot = record.step() % snapshotInterval == 0 ? session.takeSnapshot() : null;
-        if (subtask == 0) {
-            metrics.stepped(record);
-            if (prequential != null) {
-                scored.forEach(cell -> prequential.add(cell % spec.classes(), cell / spec.classes()));
-                metrics.prequential(prequential.window(), prequential.total());
-            }
-            if (!holdout.isEmpty() && record.step() % holdoutEvalInterval == 0) {
-                metrics.holdoutAccuracy(BatchAssembler.accuracy(session, new ArrayList<>(holdout), spec));
-            }
-            logTail.add(TrainerStateCodec.encodeRecord(record));
-            if (snapshot != null) {
-                uploader.submit(snapshot);
-            }
+        if (keeper != null) {
+            scores.stepped(record, scored, session);
+            keeper.recorded(record, snapshot);
             completeUploads();
             announce();
             output.collect(new StreamRecord<>(record));
@@ -690,26 +622,19 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
 
     /** Subtask 0: moves the pointer to the newest stored snapshot, shrinks the tail, queues the announcements. */
     private void completeUploads() {
-        List<SnapshotPointer> completed = uploader.completed(modelId);
-        if (!completed.isEmpty()) {
-            completed.forEach(stored -> metrics.snapshotStored(stored, true));
-            toAnnounce.addAll(completed);
-            pointer = completed.get(completed.size() - 1);
-            logTail = LogTail.keptAfterSnapshot(logTail, pointer.step(), session.historySteps());
-        }
+        keeper.completeUploads(session.historySteps()).forEach(scores::snapshotStored);
     }
 
     private void announce() {
-        for (SnapshotPointer stored : toAnnounce) {
-            output.collect(ZoTrainerFunction.SNAPSHOTS, new StreamRecord<>(stored.announcement(modelId)));
+        for (SnapshotAnnouncement stored : keeper.takeAnnouncements()) {
+            output.collect(ZoTrainerFunction.SNAPSHOTS, new StreamRecord<>(stored));
         }
-        toAnnounce.clear();
     }
 
     @Override
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
-        if (uploader != null) {
+        if (keeper != null) {
             completeUploads(); // the pointer the checkpoint holds is announced before its barrier
             announce();
         }
@@ -725,20 +650,15 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         buffered.forEach(e -> untrained.add(Tuple2.of(subtask, e)));
         untrainedState.update(untrained);
         versionState.update(List.of(session.version()));
-        if (subtask == 0) {
-            pointerState.update(List.of(TrainerStateCodec.encodePointer(pointer)));
-            tailState.update(logTail);
-            holdoutState.update(new ArrayList<>(holdout));
-            prequentialState.update(prequential == null ? List.of() : List.of(prequential.toBytes()));
-            if (retention.enabled()) {
-                pointerStepAtCheckpoint.put(context.getCheckpointId(), pointer.step());
-            }
+        if (keeper != null) {
+            pointerState.update(List.of(TrainerStateCodec.encodePointer(keeper.pointer())));
+            tailState.update(keeper.logTail());
+            keeper.checkpointing(context.getCheckpointId());
         } else {
             pointerState.clear();
             tailState.clear();
-            holdoutState.clear();
-            prequentialState.clear();
         }
+        scores.snapshotState();
         checkpointPending &= context.getCheckpointId() < pendingCheckpointId;
     }
 
@@ -749,13 +669,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         super.notifyCheckpointComplete(checkpointId);
-        if (pointerStepAtCheckpoint == null) {
-            return;
-        }
-        Long floor = pointerStepAtCheckpoint.get(checkpointId);
-        pointerStepAtCheckpoint.headMap(checkpointId, true).clear();
-        if (floor != null) {
-            uploader.retire(modelId, floor, retention);
+        if (keeper != null) {
+            keeper.checkpointComplete(checkpointId);
         }
     }
 
@@ -770,8 +685,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         if (session != null) {
             session.close();
         }
-        if (uploader != null) {
-            uploader.close();
+        if (keeper != null) {
+            keeper.close();
         }
         super.close();
     }
