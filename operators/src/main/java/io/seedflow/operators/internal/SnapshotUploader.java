@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class SnapshotUploader implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(SnapshotUploader.class);
+    private static final java.time.Duration CLOSE_WAIT = java.time.Duration.ofSeconds(30);
 
     private final FileSystemSnapshotStore store;
     private final LongSupplier clock;
@@ -121,8 +122,20 @@ public final class SnapshotUploader implements AutoCloseable {
         return queue != null && !queue.isEmpty();
     }
 
+    /**
+     * Stops the upload thread: queued snapshots are dropped (a restore stores again what it needs) and the one being
+     * written, if any, is waited for up to {@link #CLOSE_WAIT}, so that nothing writes into the store after the
+     * operator has closed (a failover's next attempt, or a test cleaning its directory, would race with it).
+     */
     @Override
     public void close() {
         executor.shutdownNow();
+        try {
+            if (!executor.awaitTermination(CLOSE_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                LOG.warn("snapshot upload still running {} after close; it goes on in the background", CLOSE_WAIT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
