@@ -54,13 +54,18 @@ class DataParallelBench {
     @Test
     void exchangeLatencyAndThroughput() throws Exception {
         String model = System.getProperty("seedflow.bench.dp.model", "both");
-        if (!Set.of("mlp", "encoder", "both").contains(model)) {
-            throw new IllegalArgumentException("seedflow.bench.dp.model must be mlp, encoder or both, got " + model);
+        if (!Set.of("mlp", "encoder", "both", "variants").contains(model)) {
+            throw new IllegalArgumentException("seedflow.bench.dp.model must be mlp, encoder, both or variants, got "
+                    + model);
         }
         Path dir = Files.createTempDirectory("dp-bench");
         try {
             System.out.printf("BENCH load average before: %s (%d processors)%n", loadAverage(),
                     Runtime.getRuntime().availableProcessors());
+            if (model.equals("variants")) {
+                mlpVariants(dir);
+                return;
+            }
             if (!model.equals("encoder")) {
                 mlp(dir);
             }
@@ -96,6 +101,38 @@ class DataParallelBench {
         List<TrainingExample> examples = DataParallelRun.examples(MLP_BATCH, 784, 10, 1);
         snapshotCost("mlp", DataParallelRun.trainerConf(MLP_SPEC, MLP_BATCH, 0, dir.toString()), examples, 50);
         System.out.printf("BENCH mlp: load average at end %s%n", loadAverage());
+    }
+
+    /**
+     * The MLP at P = 2 in the configurations added after the measurements of benchmarks.md §8, side by side in one
+     * run: q = 2 with and without probe groups (the followers' extra round trip for their leader's count), an exact
+     * head (its gradient sums in every share), and the prequential pass (one more forward per example, its
+     * predictions in the shares). {@code -Dseedflow.bench.dp.model=variants}.
+     */
+    private static void mlpVariants(Path dir) throws Exception {
+        long small = Long.getLong("seedflow.bench.dp.small-steps", 50) * MLP_BATCH;
+        long large = Long.getLong("seedflow.bench.dp.large-steps", 400) * MLP_BATCH;
+        java.util.Map<String, java.util.function.Consumer<Configuration>> variants = new java.util.LinkedHashMap<>();
+        variants.put("q=1", c -> { });
+        variants.put("q=2", c -> c.set(ZoTrainerOptions.PERTURBATIONS, 2));
+        variants.put("q=2 probe-groups=2", c -> {
+            c.set(ZoTrainerOptions.PERTURBATIONS, 2);
+            c.set(ZoTrainerOptions.PROBE_GROUPS, 2);
+        });
+        variants.put("exact head", c -> c.set(ZoTrainerOptions.HEAD_LEARNING_RATE, 0.1));
+        variants.put("prequential", c -> c.set(ZoTrainerOptions.PREQUENTIAL_WINDOW, 1000));
+        System.out.printf("BENCH mlp variants at P=2, %s batch %d: load average at start %s%n", MLP_SPEC, MLP_BATCH,
+                loadAverage());
+        for (var v : variants.entrySet()) {
+            Configuration conf = DataParallelRun.trainerConf(MLP_SPEC, MLP_BATCH, 0, dir.resolve("mlp").toString());
+            conf.set(ZoTrainerOptions.PREQUENTIAL_WINDOW, 0);
+            v.getValue().accept(conf);
+            DataParallelRun.runGenerated(small, 784, 10, 1, conf, 2, 600); // warm-up (JIT)
+            DataParallelRun.Result a = DataParallelRun.runGenerated(small, 784, 10, 1, conf, 2, 600);
+            DataParallelRun.Result b = DataParallelRun.runGenerated(large, 784, 10, 1, conf, 2, 600);
+            report("mlp " + v.getKey(), 2, MLP_BATCH, small, a, large, b);
+            System.out.printf("BENCH mlp %s: load average after %s%n", v.getKey(), loadAverage());
+        }
     }
 
     private static void encoder(Path dir) throws Exception {
