@@ -48,6 +48,8 @@ class CommandLineTest {
                 "expected a duration");
         assertOneLine(run(concat(base, "--holdout-topic", "seedflow-events")), "holdout topic",
                 "seedflow-events");
+        assertOneLine(run(concat(base, "--parallelism", "0")), "invalid value --parallelism=0",
+                "expected an integer in [1, 32768]");
         assertOneLine(run(concat(base, "--data-parallel-models", "m,m")), "invalid value --data-parallel-models=m,m",
                 "distinct");
         assertOneLine(run(concat(base, "--data-parallel-models", "m", "--variant", "conservative")),

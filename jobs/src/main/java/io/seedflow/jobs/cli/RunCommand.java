@@ -1,5 +1,6 @@
 package io.seedflow.jobs.cli;
 
+import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.settings.JobSettings;
 import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.jobs.streaming.StreamingPipeline;
@@ -39,6 +40,9 @@ public final class RunCommand implements Callable<Integer>, SettingFlags.Holder 
         return FLAGS;
     }
 
+    /** Flink's largest max parallelism (key groups): no operator can run wider. */
+    private static final int MAX_PARALLELISM = 32_768;
+
     @Spec
     CommandSpec spec;
 
@@ -53,12 +57,21 @@ public final class RunCommand implements Callable<Integer>, SettingFlags.Holder 
             + "finishes) instead of running forever.")
     boolean bounded;
 
+    @Option(names = "--parallelism", paramLabel = "N", description = "Parallelism of the job, so the number of trainer "
+            + "subtasks a data-parallel model is trained by (default: Flink's, i.e. flink run -p, or the local "
+            + "cores).")
+    Integer parallelism;
+
     @Option(names = "--conf", paramLabel = "KEY=VALUE", description = "Any trainer setting by its key (repeatable), "
             + "e.g. --conf seedflow.zo.weight-decay=1e-4; a flag given too wins.")
     Map<String, String> conf = new LinkedHashMap<>();
 
     @Override
     public Integer call() throws Exception {
+        if (parallelism != null && (parallelism < 1 || parallelism > MAX_PARALLELISM)) {
+            throw new InvalidConfigurationException("--parallelism", parallelism,
+                    "expected an integer in [1, " + MAX_PARALLELISM + "]");
+        }
         StreamingSettings settings = settings();
         String snapshotDir = settings.trainerConfiguration().get(ZoTrainerOptions.SNAPSHOT_DIR);
         System.out.println("seedflow run: " + settings);
@@ -71,6 +84,9 @@ public final class RunCommand implements Callable<Integer>, SettingFlags.Holder 
             throw new IllegalArgumentException("--s3-endpoint / --s3-path-style-access apply to a local run only; on "
                     + "a Flink cluster set s3.endpoint and s3.path.style.access in its Flink configuration "
                     + "(flinkConfiguration of the FlinkDeployment), where the trainer's TaskManagers read them");
+        }
+        if (parallelism != null) {
+            env.setParallelism(parallelism);
         }
         StreamingPipeline.build(env, settings);
         env.execute("seedflow trainer: " + settings.eventsTopic() + " -> " + settings.updatesTopic());

@@ -138,8 +138,10 @@ public final class StreamingSettings {
     public String toString() {
         return "StreamingSettings{bootstrapServers=" + bootstrapServers + ", registry=" + registry + ", events="
                 + eventsTopic + ", updates=" + updatesTopic + " (" + updatesEncoding + ")" + ", deadLetters=" + deadLetterTopic + " (values cut at " + deadLetterMaxBytes + " bytes), group="
-                + consumerGroup + ", model=" + modelSpec + ", checkpointInterval=" + checkpointInterval
-                + ", bounded=" + bounded + "}";
+                + consumerGroup + ", model=" + modelSpec
+                + (dataParallelModels.isEmpty() ? "" : ", dataParallelModels=" + dataParallelModels)
+                + (holdoutTopic == null ? "" : ", holdout=" + holdoutTopic)
+                + ", checkpointInterval=" + checkpointInterval + ", bounded=" + bounded + "}";
     }
 
     /** Collects settings; {@link #build()} validates them all at once. */
