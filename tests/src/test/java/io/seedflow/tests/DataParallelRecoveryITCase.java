@@ -71,8 +71,8 @@ class DataParallelRecoveryITCase {
         assertThat(restored % SNAPSHOT_INTERVAL).as("restored off a snapshot step: a non-empty log tail").isNotZero();
         checkLog(failed, parallelism);
 
-        assertThat(withoutTime(failed.records())).as("the log equals the log without the failure")
-                .isEqualTo(withoutTime(reference.records()));
+        assertThat(DataParallelRun.withoutTime(failed.records())).as("the log equals the log without the failure")
+                .isEqualTo(DataParallelRun.withoutTime(reference.records()));
         assertThat(failed.finalWeights()).as("final weights equal those without the failure")
                 .isEqualTo(reference.finalWeights());
         // the failed run retires old snapshots (keep the newest 2, no minimum age) after completed checkpoints, and its
@@ -137,12 +137,6 @@ class DataParallelRecoveryITCase {
         assertThat(run.finalWeights().stream().map(w -> w.substring(w.indexOf(':') + 1)).distinct().toList())
                 .as("every subtask ends at the same version with the same weights: %s", run.finalWeights())
                 .containsExactly(STEPS + ":" + run.finalWeights().get(0).split(":")[2]);
-    }
-
-    private static List<UpdateRecord> withoutTime(List<UpdateRecord> records) {
-        return records.stream().map(r -> new UpdateRecord(r.formatVersion(), r.modelId(), r.baseSnapshotId(),
-                r.step(), r.status(), r.decayFactor(), r.perturbations(), r.epsilon(), r.learningRate(),
-                r.batchSize(), r.lineage(), 0L, r.mask(), r.subspace(), r.headDelta())).toList();
     }
 
     /** Slows the single ordered input (a few ms per batch), so that checkpoints fall mid-stream. */

@@ -100,8 +100,8 @@ class DataParallelRescaleITCase {
         assertThat(trained.keySet()).as("trained offsets")
                 .isEqualTo(LongStream.range(0, EVENTS).boxed().collect(Collectors.toSet()));
         assertThat(trained.values()).as("times each event was trained").containsOnly(1);
-        assertThat(withoutTime(records)).as("the log equals the log without rescaling")
-                .isEqualTo(withoutTime(reference.records()));
+        assertThat(DataParallelRun.withoutTime(records)).as("the log equals the log without rescaling")
+                .isEqualTo(DataParallelRun.withoutTime(reference.records()));
         assertThat(weights).as("final weights (P = 1) equal those without rescaling")
                 .containsExactly(STEPS + ":" + referenceWeights.get(0).split(":")[1]);
     }
@@ -174,12 +174,6 @@ class DataParallelRescaleITCase {
         long version = CommittedRecords.VERSION_AT_CHECKPOINT.get(savepointId);
         UNTRAINED.add(Throttle.POSITION_AT_CHECKPOINT.get(savepointId) - version * BATCH);
         return path;
-    }
-
-    private static List<UpdateRecord> withoutTime(List<UpdateRecord> records) {
-        return records.stream().map(r -> new UpdateRecord(r.formatVersion(), r.modelId(), r.baseSnapshotId(),
-                r.step(), r.status(), r.decayFactor(), r.perturbations(), r.epsilon(), r.learningRate(),
-                r.batchSize(), r.lineage(), 0L, r.mask(), r.subspace(), r.headDelta())).toList();
     }
 
     /**

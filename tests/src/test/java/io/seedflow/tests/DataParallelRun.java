@@ -54,6 +54,13 @@ final class DataParallelRun {
         }
     }
 
+    /** The records with their wall-clock field zeroed: what two runs of the same steps must agree on. */
+    static List<UpdateRecord> withoutTime(List<UpdateRecord> records) {
+        return records.stream().map(r -> new UpdateRecord(r.formatVersion(), r.modelId(), r.baseSnapshotId(),
+                r.step(), r.status(), r.decayFactor(), r.perturbations(), r.epsilon(), r.learningRate(),
+                r.batchSize(), r.lineage(), 0L, r.mask(), r.subspace(), r.headDelta())).toList();
+    }
+
     private DataParallelRun() {
     }
 

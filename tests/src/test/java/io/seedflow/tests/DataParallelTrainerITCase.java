@@ -45,7 +45,7 @@ class DataParallelTrainerITCase {
         DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, 1, 120);
 
         checkLog(run, 1);
-        assertThat(withoutTime(run.records())).isEqualTo(withoutTime(reference(conf, 1, false)));
+        assertThat(DataParallelRun.withoutTime(run.records())).isEqualTo(DataParallelRun.withoutTime(reference(conf, 1, false)));
     }
 
     @Test
@@ -54,7 +54,7 @@ class DataParallelTrainerITCase {
         DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, 2, 120);
 
         checkLog(run, 2);
-        assertThat(withoutTime(run.records())).isEqualTo(withoutTime(reference(conf, 2, true)));
+        assertThat(DataParallelRun.withoutTime(run.records())).isEqualTo(DataParallelRun.withoutTime(reference(conf, 2, true)));
         // against the whole-batch trainer (one piece): the same steps, seeds, lineage, batch sizes and statuses are
         // guaranteed; the sums, hence the coefficients, are not (double addition is not associative)
         List<UpdateRecord> whole = reference(conf, 1, true);
@@ -67,7 +67,7 @@ class DataParallelTrainerITCase {
     @Test
     void withFixedPiecesTheRecordsDoNotDependOnTheParallelism() throws Exception {
         Configuration conf = DataParallelRun.trainerConf(SPEC, BATCH, 4, snapshots.toString());
-        List<UpdateRecord> expected = withoutTime(reference(conf, 4, true));
+        List<UpdateRecord> expected = DataParallelRun.withoutTime(reference(conf, 4, true));
         assertRecordsAt(conf, new int[] {1, 2, 4}, expected, "4 pieces");
     }
 
@@ -80,7 +80,7 @@ class DataParallelTrainerITCase {
     void withProbeGroupsTheRecordsEqualThoseOfOneSubtask() throws Exception {
         Configuration conf = DataParallelRun.trainerConf(SPEC, BATCH, 2, snapshots.toString());
         conf.set(ZoTrainerOptions.PERTURBATIONS, 4);
-        List<UpdateRecord> expected = withoutTime(DataParallelRun.run(EXAMPLES, conf, 1, 120).records());
+        List<UpdateRecord> expected = DataParallelRun.withoutTime(DataParallelRun.run(EXAMPLES, conf, 1, 120).records());
         assertThat(expected).hasSize(12);
         conf.set(ZoTrainerOptions.PROBE_GROUPS, 2);
         assertRecordsAt(conf, new int[] {2, 4}, expected, "2 probe groups");
@@ -95,7 +95,7 @@ class DataParallelTrainerITCase {
     @Test
     void subtaskZeroKeepsTheHoldoutAndTheTrainerMetrics() throws Exception {
         Configuration conf = DataParallelRun.trainerConf(SPEC, BATCH, 0, snapshots.toString());
-        List<UpdateRecord> without = withoutTime(DataParallelRun.run(EXAMPLES, conf, 2, 120).records());
+        List<UpdateRecord> without = DataParallelRun.withoutTime(DataParallelRun.run(EXAMPLES, conf, 2, 120).records());
         conf.set(ZoTrainerOptions.HOLDOUT_SOURCE, "holdout");
         conf.set(ZoTrainerOptions.HOLDOUT_EVAL_INTERVAL, 2);
         List<TrainingExample> holdout = DataParallelRun.examples(40, 32, 4, 99);
@@ -119,7 +119,7 @@ class DataParallelTrainerITCase {
             org.apache.flink.streaming.util.TestStreamEnvironment.setAsContext(cluster, 2);
             DataParallelRun.Result run = DataParallelRun.run(mixed, conf, 2, 120);
             checkLog(run, 2);
-            assertThat(withoutTime(run.records())).as("the holdout is never trained on").isEqualTo(without);
+            assertThat(DataParallelRun.withoutTime(run.records())).as("the holdout is never trained on").isEqualTo(without);
             assertTrainerMetricsOnSubtaskZero(reporter); // before the cluster closes its reporter
         } finally {
             org.apache.flink.streaming.util.TestStreamEnvironment.unsetAsContext();
@@ -154,7 +154,7 @@ class DataParallelTrainerITCase {
     void anExactHeadTravelsWithTheSumsAndGivesTheRecordsOfOneSession() throws Exception {
         Configuration conf = DataParallelRun.trainerConf(SPEC, BATCH, 4, snapshots.toString());
         conf.set(ZoTrainerOptions.HEAD_LEARNING_RATE, 0.1);
-        List<UpdateRecord> expected = withoutTime(reference(conf, 4, true));
+        List<UpdateRecord> expected = DataParallelRun.withoutTime(reference(conf, 4, true));
         assertThat(expected).allSatisfy(r -> {
             assertThat(r.formatVersion()).isEqualTo(3);
             assertThat(r.headDelta().tensors()).containsExactly(2, 3);
@@ -163,7 +163,7 @@ class DataParallelTrainerITCase {
 
         conf.set(ZoTrainerOptions.BATCH_PIECES, 2);
         conf.set(ZoTrainerOptions.PERTURBATIONS, 2);
-        List<UpdateRecord> expectedWithTwoProbes = withoutTime(reference(conf, 2, true));
+        List<UpdateRecord> expectedWithTwoProbes = DataParallelRun.withoutTime(reference(conf, 2, true));
         assertThat(expectedWithTwoProbes).allSatisfy(r -> assertThat(r.headDelta()).isNotNull());
         conf.set(ZoTrainerOptions.PROBE_GROUPS, 2);
         assertRecordsAt(conf, new int[] {2, 4}, expectedWithTwoProbes, "an exact head, 2 probe groups");
@@ -246,7 +246,7 @@ class DataParallelTrainerITCase {
         for (int parallelism : parallelisms) {
             DataParallelRun.Result run = DataParallelRun.run(EXAMPLES, conf, parallelism, 120);
             checkLog(run, parallelism);
-            assertThat(withoutTime(run.records())).as("records at P = %d, %s", parallelism, what).isEqualTo(expected);
+            assertThat(DataParallelRun.withoutTime(run.records())).as("records at P = %d, %s", parallelism, what).isEqualTo(expected);
         }
     }
 
@@ -311,12 +311,5 @@ class DataParallelTrainerITCase {
 
     private static List<Long> seeds(UpdateRecord r) {
         return r.perturbations().stream().map(PerturbationTerm::seed).toList();
-    }
-
-    /** Records with the wall-clock field zeroed: everything else is compared exactly (floats by their bits). */
-    private static List<UpdateRecord> withoutTime(List<UpdateRecord> records) {
-        return records.stream().map(r -> new UpdateRecord(r.formatVersion(), r.modelId(), r.baseSnapshotId(),
-                r.step(), r.status(), r.decayFactor(), r.perturbations(), r.epsilon(), r.learningRate(),
-                r.batchSize(), r.lineage(), 0L, r.mask(), r.subspace(), r.headDelta())).toList();
     }
 }

@@ -32,13 +32,26 @@ public final class PrequentialScore {
         this.ring = new int[window];
     }
 
+    /**
+     * One prediction as a single int, {@code label * classes + predicted} (how the window keeps it, and how a
+     * data-parallel trainer's subtasks send theirs); {@link #addCell} counts it.
+     */
+    public static int cell(int predicted, int label, int classes) {
+        return label * classes + predicted;
+    }
+
+    /** Counts a prediction given as a {@link #cell}. */
+    public void addCell(int cell) {
+        add(Math.floorMod(cell, classes), Math.floorDiv(cell, classes));
+    }
+
     /** Counts one test-then-train prediction. */
     public void add(int predicted, int label) {
         if (predicted < 0 || predicted >= classes || label < 0 || label >= classes) {
             throw new IllegalArgumentException("prequential score: expected classes in [0, " + classes + "), got "
                     + "predicted " + predicted + ", label " + label);
         }
-        int cell = label * classes + predicted;
+        int cell = cell(predicted, label, classes);
         total[cell]++;
         if (size == ring.length) {
             windowed[ring[next]]--;

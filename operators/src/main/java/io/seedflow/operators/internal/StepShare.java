@@ -8,8 +8,7 @@ import java.util.List;
  * One trainer subtask's contribution to a data-parallel step: the step it planned, whether its input has ended, the
  * lineage ranges of its share, the evaluations of its share's pieces in piece order (none when it had no example),
  * and its share's test-then-train predictions ({@code scored}: per example, in share order,
- * {@code label * classes + predicted} by the weights before the step, as {@link io.seedflow.core.model.PrequentialScore}
- * counts them; empty when the prequential score is off or another subtask of its data group scores the share).
+ * {@link io.seedflow.core.model.PrequentialScore#cell}s, predicted by the weights before the step; empty when the prequential score is off or another subtask of its data group scores the share).
  */
 public record StepShare(long step, boolean inputEnded, List<Lineage> lineage, List<ShardEvaluation> pieces,
         List<Integer> scored) {

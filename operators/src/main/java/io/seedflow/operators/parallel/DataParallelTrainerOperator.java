@@ -9,6 +9,7 @@ import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
+import io.seedflow.core.model.PrequentialScore;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
 import io.seedflow.core.zo.StepLayout;
@@ -184,9 +185,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
         spec = ModelSpecs.parse(conf.get(ZoTrainerOptions.MODEL_SPEC));
         ZoOptions options = ZoTrainerOptions.zoOptions(conf);
-        checkTrainable(conf, parallelism);
+        layout = layout(conf, options, parallelism); // refuses what P cannot take (checkTrainable)
         maxWaitMillis = conf.get(ZoTrainerOptions.MAX_WAIT).toMillis();
-        layout = layout(conf, options, parallelism);
         snapshotInterval = conf.get(ZoTrainerOptions.SNAPSHOT_INTERVAL);
         BackendChoice choice = conf.get(ZoTrainerOptions.COMPUTE_BACKEND);
         ComputeBackends.requireUsable(choice, spec);
@@ -277,21 +277,20 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
 
     /**
      * Refuses, with the setting and its value, what the data-parallel trainer cannot train at {@code parallelism}
-     * subtasks (0 or less: not known yet, the cluster decides): the CONSERVATIVE variant at P other than 1 (it
-     * evaluates candidate steps on the whole batch, which no subtask holds), and a layout that does not fit P (probe
-     * groups, pieces). Called when the job is built and again by each subtask (a savepoint may be restored at another
-     * parallelism).
+     * subtasks (0 or less: not known yet, the cluster decides): a layout that does not fit P ({@link StepLayout#of}:
+     * probe groups, pieces, and CONSERVATIVE at P > 1, which evaluates candidate steps on the whole batch that no
+     * subtask holds), and CONSERVATIVE when P is not known. Called when the job is built and again by each subtask (a
+     * savepoint may be restored at another parallelism).
      */
     public static void checkTrainable(Configuration conf, int parallelism) {
         ZoOptions options = ZoTrainerOptions.zoOptions(conf);
         if (parallelism > 0) {
-            layout(conf, options, parallelism); // probe groups dividing P and q, pieces dividing the data groups
-        }
-        if (parallelism != 1 && options.variant() == ZoVariant.CONSERVATIVE) {
+            layout(conf, options, parallelism);
+        } else if (options.variant() == ZoVariant.CONSERVATIVE) {
             throw new InvalidConfigurationException(ZoTrainerOptions.VARIANT.key(), options.variant(),
-                    "SGD, SIGN or MOMENTUM for a data-parallel model at trainer parallelism "
-                            + (parallelism > 0 ? parallelism : "chosen by the cluster") + " (CONSERVATIVE evaluates "
-                            + "its candidate steps on the whole batch, which no subtask holds), or parallelism 1");
+                    "SGD, SIGN or MOMENTUM for a data-parallel model at a trainer parallelism chosen by the cluster "
+                            + "(CONSERVATIVE evaluates its candidate steps on the whole batch, which no subtask "
+                            + "holds), or parallelism 1");
         }
     }
 
@@ -452,7 +451,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
 
     /**
      * Prequential (test, then train): the share's examples as predicted by the weights before the step, as
-     * {@code label * classes + predicted}; scored by the first subtask of each data group only, and only when the
+     * {@link PrequentialScore#cell}s; scored by the first subtask of each data group only, and only when the
      * prequential score is on. Subtask 0 counts every share's in subtask order, so the score is that of the whole
      * batch, as the keyed trainer's.
      */
@@ -463,7 +462,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         int[] predicted = session.predict(share);
         List<Integer> cells = new ArrayList<>(predicted.length);
         for (int i = 0; i < predicted.length; i++) {
-            cells.add(share.labels()[i] * spec.classes() + predicted[i]);
+            cells.add(PrequentialScore.cell(predicted[i], share.labels()[i], spec.classes()));
         }
         return cells;
     }
@@ -486,7 +485,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         countAskedFor = step;
         int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
         ask(new ShareCountRequest(step, subtask, attempt), "its data group's share count of step " + step, response -> {
-            ShareCountResponse.Count count = ShareCountResponse.read(response);
+            CoordinationAnswers.ShareCount count = CoordinationAnswers.readShareCount(response);
             if (count.step() == session.version() + 1 && inFlight == null && !finished) {
                 leaderCount = count.examples();
                 countAskedFor = -1;
@@ -499,7 +498,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private void requestGather(long step) throws IOException {
         int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
         ask(new GatherRequest(step, subtask, attempt), "the gather of step " + step,
-                response -> onGathered(GatheredResponse.read(response)));
+                response -> onGathered(CoordinationAnswers.readGathered(response)));
     }
 
     /**

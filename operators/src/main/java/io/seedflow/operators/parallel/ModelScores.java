@@ -88,11 +88,11 @@ final class ModelScores {
         }
     }
 
-    /** Subtask 0, after each step: its metrics, the shares' predictions ({@code label * classes + predicted}). */
+    /** Subtask 0, after each step: its metrics, the shares' predictions ({@link PrequentialScore#cell}s). */
     void stepped(UpdateRecord record, List<Integer> scored, TrainingSession session) {
         metrics.stepped(record);
         if (prequential != null) {
-            scored.forEach(cell -> prequential.add(cell % spec.classes(), cell / spec.classes()));
+            scored.forEach(prequential::addCell);
             metrics.prequential(prequential.window(), prequential.total());
         }
         if (!holdout.isEmpty() && record.step() % holdoutEvalInterval == 0) {

@@ -102,17 +102,24 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
 
     @Override
     public CompletableFuture<CoordinationResponse> handleCoordinationRequest(CoordinationRequest request) {
-        if (request instanceof ShareCountRequest count && count.subtask() >= 0 && count.subtask() < parallelism
-                && count.attemptNumber() == readyAttempts[count.subtask()]) {
+        if (request instanceof ShareCountRequest count && fromReadyAttempt(count.subtask(), count.attemptNumber())) {
             return shareCount(count);
         }
-        if (!(request instanceof GatherRequest ask) || ask.subtask() < 0 || ask.subtask() >= parallelism
-                || ask.attemptNumber() != readyAttempts[ask.subtask()]) {
-            return CompletableFuture.failedFuture(new FlinkException("data-parallel trainer coordinator: refused "
-                    + request + " (not ours, or from an attempt that is not the ready one)"));
+        if (request instanceof GatherRequest ask && fromReadyAttempt(ask.subtask(), ask.attemptNumber())) {
+            return gatherOf(ask);
         }
+        return CompletableFuture.failedFuture(new FlinkException("data-parallel trainer coordinator: refused "
+                + request + " (not ours, or from an attempt that is not the ready one)"));
+    }
+
+    private boolean fromReadyAttempt(int subtask, int attemptNumber) {
+        return subtask >= 0 && subtask < parallelism && attemptNumber == readyAttempts[subtask];
+    }
+
+    /** The gathered shares of {@code ask}'s step, now (the newest gather) or when its last share arrives. */
+    private CompletableFuture<CoordinationResponse> gatherOf(GatherRequest ask) {
         if (lastGathered != null && lastGathered.step() == ask.step()) {
-            return CompletableFuture.completedFuture(GatheredResponse.of(lastGathered));
+            return CompletableFuture.completedFuture(CoordinationAnswers.gathered(lastGathered));
         }
         CompletableFuture<CoordinationResponse> response = new CompletableFuture<>();
         waiting.removeIf(w -> w.subtask() == ask.subtask()); // asked again after Flink's RPC timeout
@@ -124,7 +131,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     private CompletableFuture<CoordinationResponse> shareCount(ShareCountRequest ask) {
         int leader = ask.subtask() - ask.subtask() % probeGroups;
         if (arrived > 0 && gatheringStep == ask.step() && gathered[leader] != null) {
-            return CompletableFuture.completedFuture(ShareCountResponse.of(ask.step(), examples[leader]));
+            return CompletableFuture.completedFuture(CoordinationAnswers.shareCount(ask.step(), examples[leader]));
         }
         CompletableFuture<CoordinationResponse> response = new CompletableFuture<>();
         waitingCounts.removeIf(w -> w.subtask() == ask.subtask()); // asked again after Flink's RPC timeout
@@ -150,7 +157,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         drained[subtask] = share.drained();
         examples[subtask] = share.examples();
         if (!waitingCounts.isEmpty()) {
-            CoordinationResponse count = ShareCountResponse.of(gatheringStep, share.examples());
+            CoordinationResponse count = CoordinationAnswers.shareCount(gatheringStep, share.examples());
             waitingCounts.removeIf(w -> w.leader() == subtask && w.step() == gatheringStep
                     && w.response().complete(count));
         }
@@ -172,7 +179,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         // treat as a lost event and fail over
         lastGathered = all;
         if (!waiting.isEmpty()) {
-            CoordinationResponse response = GatheredResponse.of(all);
+            CoordinationResponse response = CoordinationAnswers.gathered(all);
             waiting.removeIf(w -> w.step() == all.step() && w.response().complete(response));
         }
         finished |= allDrained;

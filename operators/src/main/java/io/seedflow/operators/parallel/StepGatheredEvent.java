@@ -6,7 +6,7 @@ import org.apache.flink.runtime.operators.coordination.OperatorEvent;
 
 /**
  * Coordinator to every subtask: the payloads of all subtasks' shares of step {@code step}, in subtask order. Sent as an
- * operator event, and to a draining subtask's {@link GatherRequest} as a {@link GatheredResponse}.
+ * operator event, and to a draining subtask's {@link GatherRequest} as a {@link CoordinationAnswers#gathered} answer.
  */
 public final class StepGatheredEvent implements OperatorEvent {
     private static final long serialVersionUID = 1L;
