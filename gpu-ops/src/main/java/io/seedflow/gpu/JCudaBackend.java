@@ -86,6 +86,11 @@ public final class JCudaBackend implements ComputeBackend {
     }
 
     @Override
+    public MlpSpec spec() {
+        return spec;
+    }
+
+    @Override
     public String name() {
         return "gpu:" + deviceName;
     }

@@ -100,7 +100,7 @@ public final class ZoTrainerOptions {
         }
         ModelSpec spec = ModelSpecs.parse(conf.get(MODEL_SPEC));
         ZoOptions options = zoOptions(conf);
-        options.checkModel(spec.tensorSpecs());
+        options.checkModel(spec);
         StepLayout.checkProbeGroups(conf.get(PROBE_GROUPS), options); // the parallelism is checked where it is known
         // whether a GPU is usable is checked where the trainer runs (ZoTrainerFunction#open), not on the client
     }

@@ -8,6 +8,7 @@ import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.error.PretrainedModelException;
 import io.seedflow.core.error.TensorShapeMismatchException;
 import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.encoder.EncoderSpec;
 import java.io.IOException;
 import java.io.InputStream;
@@ -47,8 +48,8 @@ public final class TextTokenizer implements Tokenizer {
      * The tokenizer of an encoder's pretrained vocabulary: MiniLM's for {@code all-minilm-l6-v2}. The random
      * {@code bert-...} encoders (for tests) have no vocabulary and are refused, naming the spec.
      */
-    public static TextTokenizer forEncoder(EncoderSpec spec) {
-        if (!EncoderSpec.MINILM.equals(spec.pretrained())) {
+    public static TextTokenizer forEncoder(ModelSpec spec) {
+        if (!spec.vocabulary().equals(java.util.Optional.of(EncoderSpec.MINILM))) {
             throw new InvalidConfigurationException("model spec", spec.toText(), "has no tokenizer: only "
                     + EncoderSpec.MINILM + " encoders take text (the random bert-... encoders take token ids)");
         }

@@ -13,7 +13,6 @@ import io.seedflow.core.error.InvalidTextException;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
-import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.core.model.encoder.Tokenizer;
 import io.seedflow.core.model.encoder.Tokenizers;
 import io.seedflow.core.settings.JobSettings;
@@ -74,7 +73,7 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
         ModelSpec spec = ModelSpecs.parse(modelSpec); // fails now, at job build time, on a bad spec
         JobSettings.MAX_TEXT_CHARS.check(maxTextChars);
         if (spec.inputKind() == InputKind.TOKENS) {
-            Tokenizers.requireVocabulary((EncoderSpec) spec); // and on a model without a vocabulary
+            Tokenizers.requireVocabulary(spec); // and on a model without a vocabulary
         }
         this.registry = RegistrySettings.toMap(registry);
         this.modelSpec = spec.toText();
@@ -88,9 +87,8 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
         client = ConfluentRegistryClient.create(RegistrySettings.fromMap(registry));
         reader = new LabeledEventReader(client);
         if (spec.inputKind() == InputKind.TOKENS) {
-            EncoderSpec encoder = (EncoderSpec) spec;
-            tokenizer = Tokenizers.forEncoder(encoder, maxTextChars);
-            textValidator = new TextExampleValidator(spec.classes(), encoder.maxTokens(), maxTextChars);
+            tokenizer = Tokenizers.open(spec, maxTextChars);
+            textValidator = new TextExampleValidator(spec.classes(), spec.inputWidth(), maxTextChars);
         } else {
             denseValidator = new ExampleValidator(spec.inputWidth(), spec.classes());
         }

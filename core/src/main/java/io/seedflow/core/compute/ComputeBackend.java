@@ -4,6 +4,7 @@ import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.HeadGradient;
 import io.seedflow.core.model.LossSums;
+import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
 
@@ -16,6 +17,9 @@ import io.seedflow.core.tensor.ParameterSet;
 public interface ComputeBackend extends AutoCloseable {
     /** Short name for logs and metrics, e.g. "cpu". */
     String name();
+
+    /** The model this backend computes (its tensors and their roles). */
+    ModelSpec spec();
 
     /**
      * Sums over the batch of L(theta + eps z) and L(theta - eps z) for direction z of {@code seed} restricted to the

@@ -24,6 +24,11 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     @Override
+    public ModelSpec spec() {
+        return model.spec();
+    }
+
+    @Override
     public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask) {
         return model.perturbedLossSums(params, batch, seed, epsilon, mask);
     }

@@ -1,5 +1,6 @@
 package io.seedflow.core.model;
 
+import io.seedflow.core.objective.Objectives;
 import io.seedflow.core.tensor.ParameterSet;
 import java.util.stream.IntStream;
 
@@ -55,7 +56,7 @@ public final class BackpropTrainer {
                 x = pre[l];
             }
         }
-        double loss = SoftmaxCrossEntropy.lossAndGradient(pre[layers - 1], batch.labels(), spec.classes(), n,
+        double loss = Objectives.DEFAULT.meanLossAndGradient(pre[layers - 1], spec.classes(), batch.targets(), n,
                 delta[layers - 1]);
         for (int l = layers - 1; l >= 0; l--) {
             float[] in = l == 0 ? input : post[l - 1];

@@ -1,7 +1,10 @@
 package io.seedflow.core.model;
 
+import io.seedflow.core.objective.Objective;
+import io.seedflow.core.objective.Targets;
+
 /**
- * Sums of the exact gradient of the per-example loss with respect to a model's head (its last two tensors: weight
+ * Sums of the exact gradient of the per-example loss with respect to a model's head (its {@link TensorRole#HEAD} tensors: weight
  * matrix and bias, in their canonical layouts), accumulated over examples and passes in a fixed order (ElasticZO's
  * exact last layer). Sums, not means, so shards combine exactly like {@link LossSums}.
  */
@@ -47,26 +50,26 @@ public final class HeadGradient {
     }
 
     /**
-     * Adds, for each of {@code n} examples, the gradient of the softmax cross-entropy at its logits to the head whose
-     * input features are {@code features[n * width + i]}: d/dlogit = softmax - onehot; the weight gradient is its
-     * outer product with the features, in the layout {@code [in, out]} ({@code inOut}) or {@code [out, in]}.
+     * Adds, for each of {@code n} examples, the gradient of {@code objective}'s loss at its outputs to the head whose
+     * input features are {@code features[n * width + i]}: the objective's d loss / d outputs
+     * ({@link Objective#outputGradient}) goes to the bias; the weight gradient is its outer product with the features,
+     * in the layout {@code [in, out]} ({@code inOut}) or {@code [out, in]}.
      *
-     * @param logits class-major, {@code logits[c * n + e]}
+     * @param outputs output-major, {@code outputs[c * n + e]}, {@code outputWidth} per example
      */
-    public void addSoftmaxCrossEntropy(float[] features, int width, float[] logits, int[] labels, int classes, int n,
-            boolean inOut) {
-        double[] d = new double[classes];
+    public void add(Objective objective, float[] features, int width, float[] outputs, Targets targets,
+            int outputWidth, int n, boolean inOut) {
+        double[] d = new double[outputWidth];
         for (int e = 0; e < n; e++) {
-            SoftmaxCrossEntropy.softmax(logits, classes, n, e, d);
-            for (int c = 0; c < classes; c++) {
-                d[c] -= c == labels[e] ? 1 : 0;
+            objective.outputGradient(outputs, outputWidth, targets, n, e, d);
+            for (int c = 0; c < outputWidth; c++) {
                 bias[c] += d[c];
             }
             int row = e * width;
             for (int i = 0; i < width; i++) {
                 double x = features[row + i];
-                for (int c = 0; c < classes; c++) {
-                    weight[inOut ? i * classes + c : c * width + i] += x * d[c];
+                for (int c = 0; c < outputWidth; c++) {
+                    weight[inOut ? i * outputWidth + c : c * width + i] += x * d[c];
                 }
             }
             passes++;

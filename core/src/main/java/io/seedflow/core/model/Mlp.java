@@ -1,7 +1,9 @@
 package io.seedflow.core.model;
 
+import io.seedflow.core.objective.Objectives;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.error.TensorShapeMismatchException;
+import io.seedflow.core.objective.Objective;
 import io.seedflow.core.rng.PerturbationGenerator;
 import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
@@ -15,6 +17,7 @@ import java.util.List;
  */
 public final class Mlp implements Model {
     private final MlpSpec spec;
+    private final Objective objective;
     private final List<TensorSpec> tensorSpecs;
     private int bufferBatch = -1;
     private float[] input;
@@ -24,7 +27,12 @@ public final class Mlp implements Model {
     private float[] logitsMinus;
 
     public Mlp(MlpSpec spec) {
+        this(spec, Objectives.DEFAULT);
+    }
+
+    public Mlp(MlpSpec spec, Objective objective) {
         this.spec = spec;
+        this.objective = objective;
         this.tensorSpecs = spec.tensorSpecs();
     }
 
@@ -34,8 +42,8 @@ public final class Mlp implements Model {
     }
 
     @Override
-    public double lossSum(ParameterSet params, Batch batch) {
-        return SoftmaxCrossEntropy.lossSum(logits(params, batch), batch.labels(), spec.classes(), batch.size());
+    public Objective objective() {
+        return objective;
     }
 
     /** Fresh parameters: He-normal weights (std sqrt(2/in)) from z under {@code seed}, zero biases. */
@@ -87,15 +95,15 @@ public final class Mlp implements Model {
         }
         int c = spec.classes();
         int n = batch.size();
-        LossSums sums = new LossSums(SoftmaxCrossEntropy.lossSum(unblock(xp, n, logitsPlus), batch.labels(), c, n),
-                SoftmaxCrossEntropy.lossSum(unblock(xm, n, logitsMinus), batch.labels(), c, n), n);
+        LossSums sums = new LossSums(objective.lossSum(unblock(xp, n, logitsPlus), c, batch.targets(), n),
+                objective.lossSum(unblock(xm, n, logitsMinus), c, batch.targets(), n), n);
         if (head != null) {
             int last = spec.layerCount() - 1;
             int width = spec.width(last);
-            head.addSoftmaxCrossEntropy(rows(last == 0 ? input : plus[last - 1], n, width), width, logitsPlus,
-                    batch.labels(), c, n, false);
-            head.addSoftmaxCrossEntropy(rows(last == 0 ? input : minus[last - 1], n, width), width, logitsMinus,
-                    batch.labels(), c, n, false);
+            head.add(objective, rows(last == 0 ? input : plus[last - 1], n, width), width, logitsPlus,
+                    batch.targets(), c, n, false);
+            head.add(objective, rows(last == 0 ? input : minus[last - 1], n, width), width, logitsMinus,
+                    batch.targets(), c, n, false);
         }
         return sums;
     }
@@ -119,7 +127,7 @@ public final class Mlp implements Model {
                 spec.classes()), count, chunk);
     }
 
-    /** Softmax probabilities of one example (for serving). */
+    /** The objective's class probabilities of one example (for serving). */
     public float[] probabilities(ParameterSet params, float[] features) {
         return probabilities(params, features, 1)[0];
     }

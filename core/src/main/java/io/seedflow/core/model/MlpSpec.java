@@ -1,6 +1,8 @@
 package io.seedflow.core.model;
 
+import io.seedflow.core.objective.Objectives;
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.objective.Objective;
 import io.seedflow.core.tensor.TensorSpec;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -13,6 +15,8 @@ import java.util.List;
  */
 public record MlpSpec(int[] widths, Activation activation) implements ModelSpec {
     public static final String FAMILY = "mlp";
+    /** What the text form looks like. */
+    public static final String FORM = "mlp:<in>x<hidden>...x<classes>:<relu|gelu>";
 
     public MlpSpec {
         widths = widths.clone();
@@ -33,7 +37,7 @@ public record MlpSpec(int[] widths, Activation activation) implements ModelSpec 
     public static MlpSpec parse(String text) {
         String[] parts = text.split(":");
         if (parts.length != 3 || !parts[0].equals("mlp")) {
-            throw new InvalidConfigurationException("model spec", text, "expected mlp:<in>x<hidden>...x<classes>:<relu|gelu>");
+            throw new InvalidConfigurationException("model spec", text, "expected " + FORM);
         }
         String[] w = parts[1].split("x");
         int[] widths = new int[w.length];
@@ -68,7 +72,12 @@ public record MlpSpec(int[] widths, Activation activation) implements ModelSpec 
 
     @Override
     public Mlp newModel() {
-        return new Mlp(this);
+        return newModel(Objectives.DEFAULT);
+    }
+
+    @Override
+    public Mlp newModel(Objective objective) {
+        return new Mlp(this, objective);
     }
 
     public int layerCount() {
@@ -101,6 +110,18 @@ public record MlpSpec(int[] widths, Activation activation) implements ModelSpec 
             specs.add(new TensorSpec("layers." + l + ".bias", new int[] {widths[l + 1]}));
         }
         return specs;
+    }
+
+    /** The last layer is the head; the layers before it are the body. */
+    @Override
+    public List<TensorRole> tensorRoles() {
+        List<TensorRole> roles = new ArrayList<>();
+        for (int l = 0; l < layerCount(); l++) {
+            TensorRole role = l == layerCount() - 1 ? TensorRole.HEAD : TensorRole.BODY;
+            roles.add(role); // weight
+            roles.add(role); // bias
+        }
+        return roles;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.seedflow.core.model;
 
+import io.seedflow.core.objective.Objective;
 import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
 
@@ -11,6 +12,9 @@ import io.seedflow.core.tensor.ParameterSet;
 public interface Model {
     ModelSpec spec();
 
+    /** The objective that turns this model's outputs and a batch's targets into losses and predictions. */
+    Objective objective();
+
     /** Fresh weights for the start of training: random from {@code seed}, or pretrained where the family has them. */
     ParameterSet initialize(long seed);
 
@@ -18,7 +22,7 @@ public interface Model {
      * Sum over the batch of the loss at theta + eps z and at theta - eps z, z the direction of {@code seed} restricted
      * to the elements {@code mask} trains (null = all; the mask evaluated from the unperturbed theta inside the pass,
      * spec §6.2); theta is never modified. With {@code head} (null = none), also adds to it the exact gradient of every
-     * example's loss with respect to the head (the last two tensors) at both passes (the head itself must be frozen
+     * example's loss with respect to the head ({@link ModelSpec#headTensors()}) at both passes (the head itself must be frozen
      * by the mask, so both passes share it).
      */
     LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask,
@@ -30,7 +34,9 @@ public interface Model {
     }
 
     /** Sum over the batch of the loss of the unperturbed weights. */
-    double lossSum(ParameterSet params, Batch batch);
+    default double lossSum(ParameterSet params, Batch batch) {
+        return objective().lossSum(logits(params, batch), spec().classes(), batch.targets(), batch.size());
+    }
 
     /**
      * Logits of the batch, class-major: {@code logits[c * batch.size() + n]}. May return an internal buffer, valid
@@ -51,9 +57,9 @@ public interface Model {
             int n = Math.min(chunk, count - start);
             Batch b = data.batch(order, start, n);
             float[] logits = logits(params, b);
-            lossSum += SoftmaxCrossEntropy.lossSum(logits, b.labels(), classes, n);
+            lossSum += objective().lossSum(logits, classes, b.targets(), n);
             for (int i = 0; i < n; i++) {
-                confusion[b.labels()[i] * classes + SoftmaxCrossEntropy.argmax(logits, classes, n, i)]++;
+                confusion[b.labels()[i] * classes + objective().predict(logits, classes, n, i)]++;
             }
         }
         return new Evaluation(lossSum / count, classes, confusion);
@@ -65,13 +71,13 @@ public interface Model {
         float[] logits = logits(params, batch);
         int[] classes = new int[count];
         for (int n = 0; n < count; n++) {
-            classes[n] = SoftmaxCrossEntropy.argmax(logits, spec().classes(), count, n);
+            classes[n] = objective().predict(logits, spec().classes(), count, n);
         }
         return classes;
     }
 
     /**
-     * Softmax probabilities of every example of {@code batch} (labels ignored), one row of {@link ModelSpec#classes()}
+     * The objective's class probabilities of every example of {@code batch} (labels ignored), one row of {@link ModelSpec#classes()}
      * values per example. An example's row does not depend on the other examples of the batch.
      */
     default float[][] probabilities(ParameterSet params, Batch batch) {
@@ -81,7 +87,7 @@ public interface Model {
         float[][] p = new float[count][c];
         double[] row = new double[c];
         for (int n = 0; n < count; n++) {
-            SoftmaxCrossEntropy.softmax(logits, c, count, n, row);
+            objective().probabilities(logits, c, count, n, row);
             for (int k = 0; k < c; k++) {
                 p[n][k] = (float) row[k];
             }

@@ -1,5 +1,7 @@
 package io.seedflow.core.model;
 
+import io.seedflow.core.objective.Objectives;
+import io.seedflow.core.objective.Objective;
 import io.seedflow.core.tensor.TensorSpec;
 import java.util.List;
 
@@ -19,15 +21,49 @@ public interface ModelSpec {
     /** The parameters in canonical order; a tensor's position is its tensor index (keys the perturbations). */
     List<TensorSpec> tensorSpecs();
 
+    /** The role of each tensor of {@link #tensorSpecs()}, in the same order. */
+    List<TensorRole> tensorRoles();
+
+    /** The tensor indices whose role is {@code role}, ascending. */
+    default int[] tensorsWith(TensorRole role) {
+        List<TensorRole> roles = tensorRoles();
+        return java.util.stream.IntStream.range(0, roles.size()).filter(t -> roles.get(t) == role).toArray();
+    }
+
+    /**
+     * The head's tensor indices (its weight matrix, then its bias), or an empty array when the family declares no
+     * head of that shape (exactly two {@link TensorRole#HEAD} tensors, of rank 2 and 1).
+     */
+    default int[] headTensors() {
+        int[] head = tensorsWith(TensorRole.HEAD);
+        List<TensorSpec> specs = tensorSpecs();
+        boolean matrixAndBias = head.length == 2 && specs.get(head[0]).rank() == 2 && specs.get(head[1]).rank() == 1;
+        return matrixAndBias ? head : new int[0];
+    }
+
     /** What one example is. */
     InputKind inputKind();
 
     /** Dense: features per example; tokens: the most token ids per example (longer texts are truncated). */
     int inputWidth();
 
+    /**
+     * The pretrained vocabulary whose tokenizer turns text into this model's token ids (a {@code TokenizerProvider}'s
+     * name, e.g. {@code all-minilm-l6-v2}); empty for a model that takes no text (dense input, or token ids without a
+     * vocabulary).
+     */
+    default java.util.Optional<String> vocabulary() {
+        return java.util.Optional.empty();
+    }
+
     /** Number of classes the head predicts. */
     int classes();
 
-    /** A compute instance with its own buffers, for one thread. */
-    Model newModel();
+    /** A compute instance with its own buffers, for one thread, that scores its outputs by {@code objective}. */
+    Model newModel(Objective objective);
+
+    /** A compute instance trained by the default objective, softmax cross-entropy on class labels. */
+    default Model newModel() {
+        return newModel(Objectives.DEFAULT);
+    }
 }

@@ -1,13 +1,21 @@
 package io.seedflow.core.model;
 
 import io.seedflow.core.error.InvalidConfigurationException;
-import io.seedflow.core.model.encoder.EncoderSpec;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.stream.Collectors;
 
-/** Parses a model spec of any family by its prefix: {@code mlp:...} or {@code encoder:...}. */
+/**
+ * Parses a model spec of any family by its prefix ({@code mlp:...}, {@code encoder:...}): the {@link ModelFamily}
+ * plug-ins on the class path, loaded once, in the order of their registration files.
+ */
 public final class ModelSpecs {
-    /** What the text form of a spec looks like, for error messages and flag help. */
-    public static final String FORMS = "mlp:<in>x<hidden>...x<classes>:<relu|gelu> or "
-            + EncoderSpec.FORM;
+    private static final Map<String, ModelFamily> FAMILIES = load();
+
+    /** What the text form of a spec looks like, for error messages and flag help: every family's form. */
+    public static final String FORMS = FAMILIES.values().stream().map(ModelFamily::form)
+            .collect(Collectors.joining(" or "));
 
     private ModelSpecs() {
     }
@@ -16,12 +24,25 @@ public final class ModelSpecs {
         if (text == null || text.isBlank()) {
             throw new InvalidConfigurationException("model spec", text, "expected " + FORMS);
         }
-        String family = text.substring(0, Math.max(0, text.indexOf(':')));
-        return switch (family) {
-            case MlpSpec.FAMILY -> MlpSpec.parse(text);
-            case EncoderSpec.FAMILY -> EncoderSpec.parse(text);
-            default -> throw new InvalidConfigurationException("model spec", text,
-                    "unknown model family '" + family + "'; expected " + FORMS);
-        };
+        String prefix = text.substring(0, Math.max(0, text.indexOf(':')));
+        ModelFamily family = FAMILIES.get(prefix);
+        if (family == null) {
+            throw new InvalidConfigurationException("model spec", text,
+                    "unknown model family '" + prefix + "'; expected " + FORMS);
+        }
+        return family.parse(text);
+    }
+
+    /** The families on the class path by prefix (this class's loader: the job's, inside a Flink task too). */
+    private static Map<String, ModelFamily> load() {
+        Map<String, ModelFamily> families = new LinkedHashMap<>();
+        for (ModelFamily f : ServiceLoader.load(ModelFamily.class, ModelSpecs.class.getClassLoader())) {
+            ModelFamily before = families.putIfAbsent(f.prefix(), f);
+            if (before != null && before.getClass() != f.getClass()) {
+                throw new IllegalStateException("two model families claim the prefix '" + f.prefix() + "': "
+                        + before.getClass().getName() + " and " + f.getClass().getName());
+            }
+        }
+        return java.util.Collections.unmodifiableMap(families);
     }
 }

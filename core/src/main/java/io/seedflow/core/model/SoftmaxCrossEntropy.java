@@ -1,8 +1,63 @@
 package io.seedflow.core.model;
 
-/** Mean softmax cross-entropy and accuracy over class-major logits ({@code logits[c * batch + n]}). */
-public final class SoftmaxCrossEntropy {
+import io.seedflow.core.objective.ClassLabels;
+import io.seedflow.core.objective.Objective;
+import io.seedflow.core.objective.Targets;
+
+/**
+ * The classification objective: softmax cross-entropy of class-major logits ({@code logits[c * batch + n]}) against
+ * {@link ClassLabels}, predictions by the largest logit. The objective every family trains with by default; the static
+ * helpers are its arithmetic, shared by the instance methods.
+ */
+public final class SoftmaxCrossEntropy implements Objective {
+    /** The objective (stateless). */
+    public static final SoftmaxCrossEntropy OBJECTIVE = new SoftmaxCrossEntropy();
+
     private SoftmaxCrossEntropy() {
+    }
+
+    @Override
+    public String name() {
+        return "softmax-cross-entropy";
+    }
+
+    @Override
+    public boolean accepts(Targets targets) {
+        return targets instanceof ClassLabels;
+    }
+
+    @Override
+    public double lossSum(float[] outputs, int width, Targets targets, int n) {
+        return lossSum(outputs, labels(targets), width, n);
+    }
+
+    /** softmax - onehot: each class's probability, minus 1 at the label. */
+    @Override
+    public void outputGradient(float[] outputs, int width, Targets targets, int n, int e, double[] d) {
+        int label = labels(targets)[e];
+        softmax(outputs, width, n, e, d);
+        for (int c = 0; c < width; c++) {
+            d[c] -= c == label ? 1 : 0;
+        }
+    }
+
+    @Override
+    public double meanLossAndGradient(float[] outputs, int width, Targets targets, int n, float[] gradient) {
+        return lossAndGradient(outputs, labels(targets), width, n, gradient);
+    }
+
+    @Override
+    public int predict(float[] outputs, int width, int n, int e) {
+        return argmax(outputs, width, n, e);
+    }
+
+    @Override
+    public void probabilities(float[] outputs, int width, int n, int e, double[] out) {
+        softmax(outputs, width, n, e, out);
+    }
+
+    private int[] labels(Targets targets) {
+        return ClassLabels.of(targets, name());
     }
 
     /** Mean over the batch of -log softmax(logits)[label]: {@link #lossSum} / batch. */

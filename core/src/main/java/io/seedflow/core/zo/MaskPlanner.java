@@ -1,6 +1,7 @@
 package io.seedflow.core.zo;
 
 import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.rng.SeedDerivation;
 import io.seedflow.core.sparse.TensorMask;
 import io.seedflow.core.sparse.UpdateMask;
@@ -28,7 +29,8 @@ final class MaskPlanner {
     private boolean haveThresholds;
     private final boolean headFrozen;
 
-    MaskPlanner(SparsityOptions options, List<TensorSpec> specs, long runSeed, boolean exactHead) {
+    MaskPlanner(SparsityOptions options, ModelSpec model, long runSeed, boolean exactHead) {
+        List<TensorSpec> specs = model.tensorSpecs();
         this.options = options;
         this.runSeed = runSeed;
         this.trained = new boolean[specs.size()];
@@ -38,8 +40,9 @@ final class MaskPlanner {
         }
         this.headFrozen = exactHead;
         if (exactHead) {
-            trained[specs.size() - 2] = false; // the head (weight, bias) moves by its exact gradient, not by ZO
-            trained[specs.size() - 1] = false;
+            for (int h : model.headTensors()) {
+                trained[h] = false; // the head (weight, bias) moves by its exact gradient, not by ZO
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package io.seedflow.core.zo;
 
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.core.tensor.TensorSpec;
 import java.util.ArrayList;
@@ -52,7 +53,8 @@ public record ZoOptions(
      * Checks the tensor names of the sparsity and subspace settings against a model's tensors; the message names
      * the setting, the unknown name and the tensors that exist.
      */
-    public void checkModel(List<TensorSpec> specs) {
+    public void checkModel(ModelSpec model) {
+        List<TensorSpec> specs = model.tensorSpecs();
         List<String> names = new ArrayList<>();
         specs.forEach(t -> names.add(t.name()));
         for (String t : sparsity.trainableTensors()) {
@@ -62,12 +64,18 @@ public record ZoOptions(
             }
         }
         if (exactHead()) {
-            if (specs.size() < 2 || specs.get(specs.size() - 2).rank() != 2 || specs.get(specs.size() - 1).rank() != 1) {
+            int[] headTensors = model.headTensors();
+            if (headTensors.length == 0) {
                 throw new InvalidConfigurationException(TrainerSettings.HEAD_LEARNING_RATE.key(), headLearningRate,
-                        "needs a model whose last two tensors are a head weight matrix and bias");
+                        "needs a model whose head is a weight matrix and a bias; " + model.family() + " declares none");
             }
-            List<String> head = names.subList(names.size() - 2, names.size());
-            for (String t : head) {
+            if (headTensors.length == specs.size()) {
+                throw new InvalidConfigurationException(TrainerSettings.HEAD_LEARNING_RATE.key(), headLearningRate,
+                        "needs a body for ZO to train, but every tensor of " + model.toText() + " is its head; "
+                        + "train it by ZO (" + TrainerSettings.HEAD_LEARNING_RATE.key() + "=0)");
+            }
+            for (int h : headTensors) {
+                String t = names.get(h);
                 if (sparsity.trainableTensors().contains(t) || subspace.tensors().contains(t)) {
                     throw new InvalidConfigurationException(TrainerSettings.TRAINABLE_TENSORS.key(), t, "is the head, trained by "
                             + "its exact gradient with " + TrainerSettings.HEAD_LEARNING_RATE.key() + "; leave it out of the ZO settings");

@@ -44,14 +44,14 @@ public final class ZoSgdTrainer {
     /** @param version the step {@code params} are at (0 for a fresh base snapshot) */
     public ZoSgdTrainer(ComputeBackend backend, ParameterSet params, ZoOptions options, String modelId,
             String baseSnapshotId, long version) {
-        options.checkModel(params.specs());
+        options.checkModel(backend.spec());
         this.backend = backend;
         this.params = params;
         this.options = options;
         this.modelId = modelId;
         this.baseSnapshotId = baseSnapshotId;
         this.version = version;
-        this.masks = new MaskPlanner(options.sparsity(), params.specs(), options.runSeed(), options.exactHead());
+        this.masks = new MaskPlanner(options.sparsity(), backend.spec(), options.runSeed(), options.exactHead());
         this.denoiser = options.subspace().enabled() ? new SubspaceDenoiser(options.subspace(), params.specs()) : null;
     }
 
@@ -232,8 +232,7 @@ public final class ZoSgdTrainer {
             }
             total.add(s.head());
         }
-        int t = params.size();
-        return new HeadDelta(new int[] {t - 2, t - 1},
+        return new HeadDelta(backend.spec().headTensors(),
                 new float[][] {scaled(total.weight(), -headLr / total.passes()),
                         scaled(total.bias(), -headLr / total.passes())});
     }

@@ -27,7 +27,7 @@ class HeadGradientTest {
             labels[e] = r.nextInt(classes);
         }
         HeadGradient g = new HeadGradient(width * classes, classes);
-        g.addSoftmaxCrossEntropy(features, width, logits, labels, classes, n, true);
+        g.add(SoftmaxCrossEntropy.OBJECTIVE, features, width, logits, new io.seedflow.core.objective.ClassLabels(labels), classes, n, true);
         return g;
     }
 

@@ -122,7 +122,7 @@ class ExactHeadTrainingTest {
         ZoOptions o = ZoOptions.builder().headLearningRate(0.1)
                 .sparsity(new SparsityOptions(SparsityOptions.MaskKind.NONE, 0, 0, List.of("layers.1.weight")))
                 .build();
-        assertThatThrownBy(() -> o.checkModel(SPEC.tensorSpecs())).isInstanceOf(InvalidConfigurationException.class)
+        assertThatThrownBy(() -> o.checkModel(SPEC)).isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("layers.1.weight").hasMessageContaining("is the head");
         assertThatThrownBy(() -> ZoOptions.builder().headLearningRate(0.1).variant(ZoVariant.SIGN).build())
                 .hasMessageContaining("seedflow.zo.head-learning-rate").hasMessageContaining("SIGN");

@@ -243,14 +243,14 @@ class SparseSubspaceTrainingTest {
     void unknownTensorNamesAreRefusedListingTheModelsTensors() {
         ZoOptions typo = base().sparsity(new SparsityOptions(SparsityOptions.MaskKind.NONE, 0, 0,
                 List.of("layers.1.wieght"))).build();
-        assertThatThrownBy(() -> typo.checkModel(SPEC.tensorSpecs())).isInstanceOf(InvalidConfigurationException.class)
+        assertThatThrownBy(() -> typo.checkModel(SPEC)).isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining(TrainerSettings.TRAINABLE_TENSORS.key() + "=layers.1.wieght")
                 .hasMessageContaining("[layers.0.weight, layers.0.bias, layers.1.weight, layers.1.bias]");
         ZoOptions group = base().subspace(new SubspaceOptions(List.of("head"), 8, 0.1)).build();
         assertThatThrownBy(() -> new ZoSgdTrainer(new CpuBackend(SPEC), new Mlp(SPEC).initialize(1), group, "m", "b", 0))
                 .hasMessageContaining(TrainerSettings.SUBSPACE_TENSORS.key() + "=head");
         ZoOptions tooBig = base().subspace(new SubspaceOptions(List.of("layers.0.weight"), 1024, 0.1)).build();
-        assertThatThrownBy(() -> tooBig.checkModel(MlpSpec.parse("mlp:784x64x10:relu").tensorSpecs()))
+        assertThatThrownBy(() -> tooBig.checkModel(MlpSpec.parse("mlp:784x64x10:relu")))
                 .hasMessageContaining("window history must stay <= 4194304");
     }
 }

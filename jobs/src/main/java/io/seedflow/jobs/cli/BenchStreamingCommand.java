@@ -6,7 +6,6 @@ import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
-import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.operators.ZoTrainerOptions;
 import org.apache.flink.configuration.Configuration;
 import io.seedflow.jobs.bench.StreamingBenchmark;
@@ -104,7 +103,7 @@ public final class BenchStreamingCommand implements Callable<Integer> {
         System.out.println("bench-streaming: " + settings);
         StreamingBenchmark bench = text
                 ? StreamingBenchmark.ofTexts(settings, SpamAssassinCorpus.read(dataDir != null ? dataDir
-                        : SpamAssassinCorpus.defaultDir()).emails(), ((EncoderSpec) spec).maxTokens())
+                        : SpamAssassinCorpus.defaultDir()).emails(), spec.inputWidth())
                 : new StreamingBenchmark(settings, FashionMnist.train(dataDir != null ? dataDir
                         : FashionMnist.defaultDir()));
         StreamingBenchmark.Result r = bench.run();

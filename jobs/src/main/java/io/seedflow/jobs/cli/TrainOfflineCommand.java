@@ -6,7 +6,6 @@ import io.seedflow.core.data.SpamAssassinCorpus;
 import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
-import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.core.zo.SparsityOptions;
@@ -133,14 +132,14 @@ public final class TrainOfflineCommand implements Callable<Integer>, SettingFlag
                         v.get(TrainerSettings.SUBSPACE_WINDOW), v.get(TrainerSettings.SUBSPACE_THRESHOLD)))
                 .headLearningRate(v.given(TrainerSettings.HEAD_LEARNING_RATE)
                         .orElse(text ? Defaults.TEXT_HEAD_LR : 0.0)).build();
-        zo.checkModel(spec.tensorSpecs());
+        zo.checkModel(spec);
         Path dir = out != null ? out : Path.of("runs", algorithm + "-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         LabeledDataset train;
         LabeledDataset test;
         if (text) {
             SpamAssassinTokens corpus = SpamAssassinTokens.load(dataDir != null ? dataDir
-                    : SpamAssassinCorpus.defaultDir(), ((EncoderSpec) spec).maxTokens());
+                    : SpamAssassinCorpus.defaultDir(), spec.inputWidth());
             train = corpus.train();
             test = corpus.test();
         } else {

@@ -8,7 +8,6 @@ import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
-import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.core.model.encoder.Tokenizer;
 import io.seedflow.core.model.encoder.Tokenizers;
 import io.seedflow.core.settings.TrainerSettings;
@@ -105,10 +104,9 @@ public final class SpamAssassinDemoDataset extends NamedDemoDataset {
     /** The first {@code count} mails the decode stage accepts, tokenized by its validator and tokenizer. */
     @Override
     public Optional<LabeledDataset> streamed(Path dataDir, ModelSpec spec, int maxTextChars, int count) {
-        EncoderSpec encoder = (EncoderSpec) spec;
-        TextExampleValidator validator = new TextExampleValidator(spec.classes(), encoder.maxTokens(), maxTextChars);
+        TextExampleValidator validator = new TextExampleValidator(spec.classes(), spec.inputWidth(), maxTextChars);
         List<TrainingExample> examples = new ArrayList<>(count);
-        try (Tokenizer tokenizer = Tokenizers.forEncoder(encoder, maxTextChars)) {
+        try (Tokenizer tokenizer = Tokenizers.open(spec, maxTextChars)) {
             for (LabeledEmail mail : mails(dataDir)) {
                 if (examples.size() == count) {
                     break;

@@ -6,7 +6,6 @@ import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.Model;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
-import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.core.error.InvalidTextException;
 
 /**
@@ -73,11 +72,11 @@ final class PredictEndpoint implements AutoCloseable {
             request.requireFeatureCount(spec.inputWidth());
             return new Batch(request.rowMajor(), new int[n], n, spec.inputWidth());
         }
-        if (!(spec instanceof EncoderSpec encoder)) {
+        if (spec.vocabulary().isEmpty()) {
             throw cannotServe(state, "which takes text but is no encoder this server can tokenize for");
         }
         try {
-            return tokenizers.batch(encoder, request.texts(), request::textField);
+            return tokenizers.batch(spec, request.texts(), request::textField);
         } catch (InvalidTextException e) {
             throw HttpError.badRequest(e.getMessage());
         } catch (SeedFlowException e) {

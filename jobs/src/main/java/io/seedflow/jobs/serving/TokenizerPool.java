@@ -1,7 +1,7 @@
 package io.seedflow.jobs.serving;
 
 import io.seedflow.core.model.Batch;
-import io.seedflow.core.model.encoder.EncoderSpec;
+import io.seedflow.core.model.ModelSpec;
 import io.seedflow.text.TextTokenizer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -14,7 +14,7 @@ import java.util.function.IntFunction;
 /**
  * The tokenizers of the request threads: a {@link TextTokenizer} holds a native handle and is used by one thread at a
  * time, borrowed for one request and given back; there are never more than the requests that ran at once. Made on
- * first use (per pretrained vocabulary), closed by {@link #close()}, or, when in use then, as soon as they come back.
+ * first use (per vocabulary), closed by {@link #close()}, or, when in use then, as soon as they come back.
  */
 final class TokenizerPool implements AutoCloseable {
     private final Map<String, Deque<TextTokenizer>> idle = new HashMap<>();
@@ -26,21 +26,21 @@ final class TokenizerPool implements AutoCloseable {
      * @throws io.seedflow.core.error.InvalidTextException naming the first text that cannot be tokenized
      * @throws io.seedflow.core.error.InvalidConfigurationException when {@code spec} has no tokenizer
      */
-    Batch batch(EncoderSpec spec, List<String> texts, IntFunction<String> textName) {
+    Batch batch(ModelSpec spec, List<String> texts, IntFunction<String> textName) {
         TextTokenizer tokenizer = borrow(spec);
         try {
-            return tokenizer.batch(texts, spec.maxTokens(), textName);
+            return tokenizer.batch(texts, spec.inputWidth(), textName);
         } finally {
             giveBack(spec, tokenizer);
         }
     }
 
-    private TextTokenizer borrow(EncoderSpec spec) {
+    private TextTokenizer borrow(ModelSpec spec) {
         synchronized (this) {
             if (closed) {
                 throw HttpError.unavailable("the server is shutting down");
             }
-            TextTokenizer t = idle.computeIfAbsent(spec.pretrained(), k -> new ArrayDeque<>()).poll();
+            TextTokenizer t = idle.computeIfAbsent(vocabulary(spec), k -> new ArrayDeque<>()).poll();
             if (t != null) {
                 return t;
             }
@@ -48,14 +48,18 @@ final class TokenizerPool implements AutoCloseable {
         return TextTokenizer.forEncoder(spec); // outside the lock: loading one takes a while
     }
 
-    private void giveBack(EncoderSpec spec, TextTokenizer tokenizer) {
+    private void giveBack(ModelSpec spec, TextTokenizer tokenizer) {
         synchronized (this) {
             if (!closed) {
-                idle.get(spec.pretrained()).push(tokenizer);
+                idle.get(vocabulary(spec)).push(tokenizer);
                 return;
             }
         }
         tokenizer.close();
+    }
+
+    private static String vocabulary(ModelSpec spec) {
+        return spec.vocabulary().orElseThrow(() -> new IllegalArgumentException("model " + spec + " takes no text"));
     }
 
     /** Closes the idle tokenizers now and the borrowed ones when they come back; later requests are refused (503). */

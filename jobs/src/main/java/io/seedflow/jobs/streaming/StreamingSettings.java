@@ -3,9 +3,9 @@ package io.seedflow.jobs.streaming;
 import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
 import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.registry.RegistryClientOptions;
+import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
-import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.core.model.encoder.Tokenizers;
 import io.seedflow.core.settings.JobSettings;
 import io.seedflow.operators.ZoTrainerOptions;
@@ -293,8 +293,8 @@ public final class StreamingSettings {
             require("model spec", modelSpec, "e.g. mlp:784x64x10:relu");
             ModelSpec spec = ModelSpecs.parse(modelSpec);
             JobSettings.MAX_TEXT_CHARS.check(maxTextChars);
-            if (spec instanceof EncoderSpec encoder) {
-                Tokenizers.requireVocabulary(encoder); // text events need the model's vocabulary
+            if (spec.inputKind() == InputKind.TOKENS) {
+                Tokenizers.requireVocabulary(spec); // text events need the model's vocabulary
             }
             Configuration withSpec = new Configuration(trainer);
             withSpec.set(ZoTrainerOptions.MODEL_SPEC, modelSpec);

@@ -7,7 +7,8 @@ import io.seedflow.core.model.HeadGradient;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.LossSums;
 import io.seedflow.core.model.Model;
-import io.seedflow.core.model.SoftmaxCrossEntropy;
+import io.seedflow.core.objective.Objectives;
+import io.seedflow.core.objective.Objective;
 import io.seedflow.core.rng.PerturbationGenerator;
 import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
@@ -37,6 +38,7 @@ public final class EncoderModel implements Model {
     static final boolean PARALLEL = Boolean.parseBoolean(System.getProperty("seedflow.cpu.parallel", "true"));
 
     private final EncoderSpec spec;
+    private final Objective objective;
     private final List<TensorSpec> tensorSpecs;
     private final EncoderKernel kernel;
     private final EncoderLayers layers;
@@ -71,7 +73,12 @@ public final class EncoderModel implements Model {
 
     /** With an explicit kernel (tests compare the vector and scalar kernels). */
     EncoderModel(EncoderSpec spec, EncoderKernel kernel) {
+        this(spec, kernel, Objectives.DEFAULT);
+    }
+
+    EncoderModel(EncoderSpec spec, EncoderKernel kernel, Objective objective) {
         this.spec = spec;
+        this.objective = objective;
         this.tensorSpecs = spec.tensorSpecs();
         this.kernel = kernel;
         this.layers = new EncoderLayers(spec, kernel);
@@ -80,6 +87,11 @@ public final class EncoderModel implements Model {
     @Override
     public EncoderSpec spec() {
         return spec;
+    }
+
+    @Override
+    public Objective objective() {
+        return objective;
     }
 
     /**
@@ -160,14 +172,14 @@ public final class EncoderModel implements Model {
         int c = spec.classes();
         perturbedPass(params, seed, epsilon, mask, n, pooledPlus, logitsPlus);
         if (head != null) {
-            head.addSoftmaxCrossEntropy(pooledPlus, spec.hidden(), logitsPlus, batch.labels(), c, n, true);
+            head.add(objective, pooledPlus, spec.hidden(), logitsPlus, batch.targets(), c, n, true);
         }
         perturbedPass(params, seed, -epsilon, mask, n, pooledMinus, logitsMinus);
         if (head != null) {
-            head.addSoftmaxCrossEntropy(pooledMinus, spec.hidden(), logitsMinus, batch.labels(), c, n, true);
+            head.add(objective, pooledMinus, spec.hidden(), logitsMinus, batch.targets(), c, n, true);
         }
-        return new LossSums(SoftmaxCrossEntropy.lossSum(logitsPlus, batch.labels(), c, n),
-                SoftmaxCrossEntropy.lossSum(logitsMinus, batch.labels(), c, n), n);
+        return new LossSums(objective.lossSum(logitsPlus, c, batch.targets(), n),
+                objective.lossSum(logitsMinus, c, batch.targets(), n), n);
     }
 
     /** The forward at theta + s z ({@code s} = +eps or -eps) to the pooled embeddings and logits of the batch. */
@@ -189,11 +201,6 @@ public final class EncoderModel implements Model {
         pool(x, pooled, n);
         layers.head(pooled, n, headCopy.weights[0], headCopy.offsets[0], headCopy.weights[1], headCopy.offsets[1],
                 logits);
-    }
-
-    @Override
-    public double lossSum(ParameterSet params, Batch batch) {
-        return SoftmaxCrossEntropy.lossSum(logits(params, batch), batch.labels(), spec.classes(), batch.size());
     }
 
     @Override

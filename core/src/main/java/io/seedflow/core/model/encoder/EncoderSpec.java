@@ -4,6 +4,8 @@ import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.Model;
 import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.TensorRole;
+import io.seedflow.core.objective.Objective;
 import io.seedflow.core.tensor.TensorSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -149,6 +151,15 @@ public record EncoderSpec(String pretrained, int layers, int hidden, int heads, 
         return t;
     }
 
+    /** {@code head.weight} and {@code head.bias} are the head; the embeddings and blocks are the body. */
+    @Override
+    public List<TensorRole> tensorRoles() {
+        List<TensorRole> roles = new ArrayList<>(java.util.Collections.nCopies(headTensor(), TensorRole.BODY));
+        roles.add(TensorRole.HEAD);
+        roles.add(TensorRole.HEAD);
+        return roles;
+    }
+
     /** Index of the first tensor of block {@code layer} in the canonical order. */
     public int layerTensor(int layer) {
         return EMBEDDING_TENSORS + PER_LAYER * layer;
@@ -174,9 +185,15 @@ public record EncoderSpec(String pretrained, int layers, int hidden, int heads, 
         return maxTokens;
     }
 
+    /** The pretrained encoder's own vocabulary; the random {@code bert-...} encoders have none. */
     @Override
-    public Model newModel() {
-        return new EncoderModel(this);
+    public java.util.Optional<String> vocabulary() {
+        return java.util.Optional.ofNullable(pretrained);
+    }
+
+    @Override
+    public Model newModel(Objective objective) {
+        return new EncoderModel(this, EncoderKernels.get(), objective);
     }
 
     @Override

@@ -1,12 +1,13 @@
 package io.seedflow.core.model.encoder;
 
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.settings.TrainerSettings;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 
-/** Finds the tokenizer of an encoder through the {@link TokenizerProvider}s on the class path. */
+/** Finds the tokenizer of a model's vocabulary ({@link ModelSpec#vocabulary()}) among the {@link TokenizerProvider}s on the class path. */
 public final class Tokenizers {
     private Tokenizers() {
     }
@@ -17,7 +18,16 @@ public final class Tokenizers {
      * @throws InvalidConfigurationException naming the spec when no provider has its vocabulary (the random
      *     {@code bert-...} encoders have none; the text module must be on the class path for MiniLM)
      */
-    public static Tokenizer forEncoder(EncoderSpec spec, int maxChars) {
+    public static Tokenizer forEncoder(ModelSpec spec, int maxChars) {
+        return open(spec, maxChars);
+    }
+
+    /**
+     * A new tokenizer for {@code spec}'s vocabulary, refusing texts longer than {@code maxChars} UTF-16 chars.
+     *
+     * @throws InvalidConfigurationException naming the spec when it has no vocabulary or no provider has it
+     */
+    public static Tokenizer open(ModelSpec spec, int maxChars) {
         return provider(spec).open(maxChars);
     }
 
@@ -26,14 +36,14 @@ public final class Tokenizers {
      *
      * @throws InvalidConfigurationException as {@link #forEncoder} does
      */
-    public static void requireVocabulary(EncoderSpec spec) {
+    public static void requireVocabulary(ModelSpec spec) {
         provider(spec);
     }
 
-    private static TokenizerProvider provider(EncoderSpec spec) {
+    private static TokenizerProvider provider(ModelSpec spec) {
         List<String> known = new ArrayList<>();
         for (TokenizerProvider p : ServiceLoader.load(TokenizerProvider.class, Tokenizers.class.getClassLoader())) {
-            if (p.name().equals(spec.pretrained())) {
+            if (spec.vocabulary().isPresent() && p.name().equals(spec.vocabulary().get())) {
                 return p;
             }
             known.add(p.name());

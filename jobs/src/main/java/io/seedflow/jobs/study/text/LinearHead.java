@@ -6,7 +6,6 @@ import io.seedflow.core.model.BackpropTrainer;
 import io.seedflow.core.model.Evaluation;
 import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
-import io.seedflow.core.model.SoftmaxCrossEntropy;
 import io.seedflow.core.model.encoder.EncoderModel;
 import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.core.tensor.ParameterSet;
@@ -47,12 +46,7 @@ final class LinearHead {
 
     /** The predicted class of every example of the batch. */
     int[] predict(Batch batch) {
-        float[] logits = mlp.logits(params, batch);
-        int[] out = new int[batch.size()];
-        for (int n = 0; n < out.length; n++) {
-            out[n] = SoftmaxCrossEntropy.argmax(logits, classes, batch.size(), n);
-        }
-        return out;
+        return mlp.predict(params, batch);
     }
 
     Evaluation evaluate(LabeledDataset embeddings) {
