@@ -404,13 +404,18 @@ def check_model_spec(snap: Snapshot):
     if spec is None:
         return
     m = re.fullmatch(r"mlp:(\d+(?:x\d+)+)(?::([A-Za-z0-9_-]+))?", spec)
-    if not m:
-        return  # not an MLP spec: nothing in the spec tells us its canonical order; trust the file
-    widths = [int(w) for w in m.group(1).split("x")]
+    lin = re.fullmatch(r"linear:(\d+)x(\d+)", spec)
     want_names, want_shapes = [], []
-    for lyr in range(len(widths) - 1):
-        want_names += [f"layers.{lyr}.weight", f"layers.{lyr}.bias"]
-        want_shapes += [[widths[lyr + 1], widths[lyr]], [widths[lyr + 1]]]
+    if m:
+        widths = [int(w) for w in m.group(1).split("x")]
+        for lyr in range(len(widths) - 1):
+            want_names += [f"layers.{lyr}.weight", f"layers.{lyr}.bias"]
+            want_shapes += [[widths[lyr + 1], widths[lyr]], [widths[lyr + 1]]]
+    elif lin:
+        inputs, classes = int(lin.group(1)), int(lin.group(2))
+        want_names, want_shapes = ["weight", "bias"], [[classes, inputs], [classes]]
+    else:
+        return  # another family: its canonical order is checked by the names and shapes the log's records need
     if snap.names != want_names or snap.shapes != want_shapes:
         raise TensorShapeMismatchError(
             f"snapshot tensors {list(zip(snap.names, snap.shapes))} do not match {spec}")

@@ -12,6 +12,8 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.log.UpdateStatus;
 import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.core.tensor.TensorSpec;
 import io.seedflow.core.zo.SparsityOptions;
@@ -134,11 +136,23 @@ class IndependentReplicaITCase {
                 .strip());
     }
 
+    /** The third family, added through the plug-in seam: its snapshot and masked records replay in Python too. */
+    @Test
+    void pythonReplicaMatchesJavaTrainerOnTheLinearFamily(@TempDir Path dir) throws Exception {
+        ZoOfflineTraining.Result r = train(dir, ModelSpecs.parse("linear:784x10"), ZoOptions.builder()
+                .learningRate(1e-3).perturbations(2).runSeed(12)
+                .sparsity(new SparsityOptions(SparsityOptions.MaskKind.MAGNITUDE, 0.5, 40, List.of())).build());
+        assertPythonReplays(r.baseSnapshot().path(), r.updateLog(), r.finalSnapshot().weightsSha256());
+    }
+
     private static ZoOfflineTraining.Result train(Path dir, ZoOptions zo) {
+        return train(dir, MlpSpec.parse("mlp:784x12x10:relu"), zo);
+    }
+
+    private static ZoOfflineTraining.Result train(Path dir, ModelSpec spec, ZoOptions zo) {
         LabeledDataset train = FashionMnist.train(FashionMnist.defaultDir());
         LabeledDataset test = FashionMnist.test(FashionMnist.defaultDir()).head(500);
-        TrainingSettings s = new TrainingSettings("py-check", MlpSpec.parse("mlp:784x12x10:relu"), zo, 120, 16, 1, 2,
-                120, 500, dir, false);
+        TrainingSettings s = new TrainingSettings("py-check", spec, zo, 120, 16, 1, 2, 120, 500, dir, false);
         return ZoOfflineTraining.run(s, train, test);
     }
 

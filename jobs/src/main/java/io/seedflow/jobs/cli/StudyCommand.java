@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
         description = {"MLP model (default): compare ZO-SGD, sparse masks, subspace denoising, the ZO variants and "
                 + "backprop on a Fashion-MNIST stream whose labels are permuted halfway, at equal forward-pass budget.",
                 "Encoder model (e.g. --model " + Defaults.TEXT_MODEL + "): fine-tune it on the SpamAssassin corpus "
-                + "in time order, offline (first 70% train, last 30% test) and prequential (test-then-train), F1 with "
+                + "in time order, offline (first 70%% train, last 30%% test) and prequential (test-then-train), F1 with "
                 + "spam positive. Both write CSV, PNG and a markdown table."})
 public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--seeds", split = ",", defaultValue = "1,2,3", description = "Seeds (default ${DEFAULT-VALUE}).")

@@ -32,8 +32,8 @@ import picocli.CommandLine.Option;
 @Command(name = "train-offline", mixinStandardHelpOptions = true, modelTransformer = SettingFlags.Transformer.class,
         description = {"Train offline with ZO-SGD (writes base snapshot + update log) or backprop (MLP only).",
                 "An MLP model trains on Fashion-MNIST; an encoder model (e.g. --model " + Defaults.TEXT_MODEL
-                        + ") fine-tunes on the first 70% of the SpamAssassin mails in time order and is tested on "
-                        + "the last 30% (accuracy and F1 with spam positive)."})
+                        + ") fine-tunes on the first 70%% of the SpamAssassin mails in time order and is tested on "
+                        + "the last 30%% (accuracy and F1 with spam positive)."})
 public final class TrainOfflineCommand implements Callable<Integer>, SettingFlags.Holder {
     /** The algorithm to train with. */
     public enum Algorithm { zo, backprop }
