@@ -11,7 +11,6 @@ import io.seedflow.core.model.Evaluation;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.PrequentialScore;
 import io.seedflow.core.model.ModelSpec;
-import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
 import io.seedflow.core.snapshot.EncodedSnapshot;
@@ -100,7 +99,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     public static final OutputTag<SnapshotAnnouncement> SNAPSHOTS =
             new OutputTag<>("seedflow-snapshots", TypeInformation.of(SnapshotAnnouncement.class));
 
-    private final Configuration conf;
+    private final TrainerConfig config;
 
     private transient ModelSpec spec;
     private transient ZoOptions options;
@@ -139,36 +138,39 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     /** The model's {@link PrequentialScore}, as bytes. */
     private transient ValueState<byte[]> prequential;
 
-    /** @param conf the {@link ZoTrainerOptions} settings; validated here, so a bad value fails at job build time */
+    /** @param config the trainer's settings, validated when the job was built */
+    public ZoTrainerFunction(TrainerConfig config) {
+        this.config = config;
+    }
+
+    /** @param conf the {@link ZoTrainerOptions} settings; resolved here, so a bad value fails at job build time */
     public ZoTrainerFunction(Configuration conf) {
-        ZoTrainerOptions.validate(conf);
-        this.conf = new Configuration(conf);
+        this(ZoTrainerOptions.resolve(conf));
     }
 
     @Override
     public void open(OpenContext openContext) {
-        spec = ModelSpecs.parse(conf.get(ZoTrainerOptions.MODEL_SPEC));
-        options = ZoTrainerOptions.zoOptions(conf);
-        batchSize = conf.get(ZoTrainerOptions.BATCH_SIZE);
-        pieces = BatchPieces.of(batchSize, conf.get(ZoTrainerOptions.BATCH_PIECES), 1);
-        maxWaitMillis = conf.get(ZoTrainerOptions.MAX_WAIT).toMillis();
-        snapshotInterval = conf.get(ZoTrainerOptions.SNAPSHOT_INTERVAL);
-        holdoutSource = conf.get(ZoTrainerOptions.HOLDOUT_SOURCE);
-        holdoutSize = conf.get(ZoTrainerOptions.HOLDOUT_SIZE);
-        holdoutEvalInterval = conf.get(ZoTrainerOptions.HOLDOUT_EVAL_INTERVAL);
-        prequentialWindow = conf.get(ZoTrainerOptions.PREQUENTIAL_WINDOW);
+        spec = config.spec();
+        options = config.zo();
+        batchSize = config.batchSize();
+        pieces = BatchPieces.of(batchSize, config.batchPieces(), 1);
+        maxWaitMillis = config.maxWait().toMillis();
+        snapshotInterval = config.snapshotInterval();
+        holdoutSource = config.holdoutSource();
+        holdoutSize = config.holdoutSize();
+        holdoutEvalInterval = config.holdoutEvalInterval();
+        prequentialWindow = config.prequentialWindow();
         lastHoldoutAccuracy = Double.NaN;
         trainers = new HashMap<>();
         prequentialScores = new HashMap<>();
-        uploader = new SnapshotUploader(new FileSystemSnapshotStore(conf.get(ZoTrainerOptions.SNAPSHOT_DIR)),
+        uploader = new SnapshotUploader(new FileSystemSnapshotStore(config.snapshotDir()),
                 System::currentTimeMillis, "seedflow-snapshot-upload-"
                         + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
-        retention = new SnapshotRetention(conf.get(ZoTrainerOptions.SNAPSHOT_RETAIN_NEWEST),
-                conf.get(ZoTrainerOptions.SNAPSHOT_RETAIN_MIN_AGE));
+        retention = new SnapshotRetention(config.retainNewest(), config.retainMinAge());
         pointerSteps = new HashMap<>();
         pointersAtCheckpoint = new TreeMap<>();
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup(), System::currentTimeMillis);
-        BackendChoice choice = conf.get(ZoTrainerOptions.COMPUTE_BACKEND);
+        BackendChoice choice = config.backend();
         int device = gpuIndex();
         backends = BackendFactory.of(choice, device);
         ComputeBackends.requireUsable(choice, spec); // fail at start, not on the first record
@@ -222,7 +224,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
                 && example.tokenIds.length <= spec.inputWidth()
                 : example.features != null && example.features.length == spec.inputWidth();
         if (!fits || example.label < 0 || example.label >= spec.classes()) {
-            throw new IllegalArgumentException("the trainer of model spec " + conf.get(ZoTrainerOptions.MODEL_SPEC)
+            throw new IllegalArgumentException("the trainer of model spec " + spec.toText()
                     + " expects " + (text ? "1 to " + spec.inputWidth() + " token ids" : spec.inputWidth()
                     + " features") + " and a label in [0, " + spec.classes() + "), got " + example + " with label "
                     + example.label + "; its input must come from a decode stage that validates against the same "
@@ -354,7 +356,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         byte[] pointerBytes = snapshotPointer.value();
         if (pointerBytes == null) {
             TrainingSession.Started started = TrainingSession.fresh(modelId, spec, options,
-                    conf.get(ZoTrainerOptions.MODEL_INIT_SEED), backends);
+                    config.initSeed(), backends);
             SnapshotPointer base = uploader.storeNow(started.snapshotsToStore().get(0));
             snapshotPointer.update(TrainerStateCodec.encodePointer(base));
             pointerSteps.put(modelId, base.step());

@@ -18,10 +18,10 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.Configuration;
 
 /**
- * The Flink options of {@link ZoTrainerFunction}, derived from core's declarations in {@link TrainerSettings} (key,
- * type, default, doc). {@link #validate(Configuration)} checks each value with its declared rules and the rules
- * between them (core's {@link ZoOptions.Builder#build()}); it runs when the function is constructed, so a bad value
- * fails at job build time, not on the first record.
+ * The Flink options of the trainers, derived from core's declarations in {@link TrainerSettings} (key, type, default,
+ * doc). {@link #resolve(Configuration)} checks each value with its declared rules and the rules between them (core's
+ * {@link ZoOptions.Builder#build()}) and hands them on as one typed {@link TrainerConfig}; it runs when the job is
+ * built, so a bad value fails there, not on the first record.
  */
 public final class ZoTrainerOptions {
     public static final ConfigOption<String> MODEL_SPEC = FlinkOptions.of(TrainerSettings.MODEL_SPEC);
@@ -87,6 +87,15 @@ public final class ZoTrainerOptions {
      * the message names the key, the value and what is allowed.
      */
     public static void validate(Configuration conf) {
+        resolve(conf);
+    }
+
+    /**
+     * The trainer's settings from {@code conf}, each checked with its declared parser and rules, then the rules
+     * between them (the model spec parsed once, the estimator's settings checked against it); the message names the
+     * key, the value and what is allowed.
+     */
+    public static TrainerConfig resolve(Configuration conf) {
         FlinkOptions.check(conf, TrainerSettings.ALL);
         String dir = conf.get(SNAPSHOT_DIR);
         if (dir == null || dir.isBlank()) {
@@ -103,5 +112,9 @@ public final class ZoTrainerOptions {
         options.checkModel(spec);
         StepLayout.checkProbeGroups(conf.get(PROBE_GROUPS), options); // the parallelism is checked where it is known
         // whether a GPU is usable is checked where the trainer runs (ZoTrainerFunction#open), not on the client
+        return new TrainerConfig(spec, conf.get(MODEL_INIT_SEED), options, conf.get(BATCH_SIZE), conf.get(BATCH_PIECES),
+                conf.get(PROBE_GROUPS), conf.get(MAX_WAIT), conf.get(COMPUTE_BACKEND), conf.get(SNAPSHOT_INTERVAL), dir,
+                conf.get(SNAPSHOT_RETAIN_NEWEST), conf.get(SNAPSHOT_RETAIN_MIN_AGE), conf.get(HOLDOUT_SOURCE),
+                conf.get(HOLDOUT_SIZE), conf.get(HOLDOUT_EVAL_INTERVAL), conf.get(PREQUENTIAL_WINDOW));
     }
 }

@@ -49,7 +49,7 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
             new OutputTag<>("seedflow-dead-letters", TypeInformation.of(DeadLetter.class));
 
     private final HashMap<String, String> registry;
-    private final String modelSpec;
+    private final ModelSpec spec;
     private final int maxTextChars;
     private final String acceptedModelId; // nullable: any model id
 
@@ -63,27 +63,32 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
 
     /**
      * @param registry where the writer schemas are
-     * @param modelSpec the model the events are for: its input kind (dense features or text), width and classes
+     * @param spec the model the events are for (parsed once, when the job was built): its input kind (dense
+     *     features or text), width and classes
      * @param maxTextChars the longest text accepted (text models)
      * @param acceptedModelId the only model id accepted (others are dead-lettered as {@code UNKNOWN_MODEL}), or
      *     {@code null} to accept every model id
      */
-    public LabeledEventDecodeFunction(RegistryClientOptions registry, String modelSpec, int maxTextChars,
+    public LabeledEventDecodeFunction(RegistryClientOptions registry, ModelSpec spec, int maxTextChars,
             String acceptedModelId) {
-        ModelSpec spec = ModelSpecs.parse(modelSpec); // fails now, at job build time, on a bad spec
         JobSettings.MAX_TEXT_CHARS.check(maxTextChars);
         if (spec.inputKind() == InputKind.TOKENS) {
-            Tokenizers.requireVocabulary(spec); // and on a model without a vocabulary
+            Tokenizers.requireVocabulary(spec); // fails now, at job build time, on a model without a vocabulary
         }
         this.registry = RegistrySettings.toMap(registry);
-        this.modelSpec = spec.toText();
+        this.spec = spec;
         this.maxTextChars = maxTextChars;
         this.acceptedModelId = acceptedModelId;
     }
 
+    /** As above, the model given by its spec's text form (parsed here: a bad spec fails at job build time). */
+    public LabeledEventDecodeFunction(RegistryClientOptions registry, String modelSpec, int maxTextChars,
+            String acceptedModelId) {
+        this(registry, ModelSpecs.parse(modelSpec), maxTextChars, acceptedModelId);
+    }
+
     @Override
     public void open(OpenContext openContext) {
-        ModelSpec spec = ModelSpecs.parse(modelSpec);
         client = ConfluentRegistryClient.create(RegistrySettings.fromMap(registry));
         reader = new LabeledEventReader(client);
         if (spec.inputKind() == InputKind.TOKENS) {

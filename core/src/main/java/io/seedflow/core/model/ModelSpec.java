@@ -9,9 +9,9 @@ import java.util.List;
  * The architecture of one model of a family (the MLP, the pretrained encoder): the one seam through which the
  * trainer, the offline commands, the study, the benchmarks, the backends and the replicas see a model. Specs are
  * immutable values with a text form ({@link #toText()}) that {@link ModelSpecs#parse} reads back; the text form is
- * what snapshots and settings store.
+ * what snapshots and settings store. Serializable, so that a job's settings carry the parsed spec to its operators.
  */
-public interface ModelSpec {
+public interface ModelSpec extends java.io.Serializable {
     /** The family prefix of the text form: "mlp", "encoder". */
     String family();
 

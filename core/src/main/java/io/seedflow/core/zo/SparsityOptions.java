@@ -12,7 +12,8 @@ import java.util.List;
  * is recomputed every step from the unperturbed weights. {@link MaskKind#RANDOM}: a random mask of density
  * 1 - sparsity from a seed, redrawn every {@code refreshSteps} steps (0 = fixed for the run).
  */
-public record SparsityOptions(MaskKind mask, double sparsity, long refreshSteps, List<String> trainableTensors) {
+public record SparsityOptions(MaskKind mask, double sparsity, long refreshSteps, List<String> trainableTensors)
+        implements java.io.Serializable {
 
     public static final SparsityOptions NONE = new SparsityOptions(MaskKind.NONE, 0, 0, List.of());
 

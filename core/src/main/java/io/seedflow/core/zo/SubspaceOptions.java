@@ -9,7 +9,8 @@ import java.util.List;
  * directions that together explain less than {@code varianceThreshold} (ν) of its variance are removed from each
  * ZO gradient estimate. An empty group turns it off.
  */
-public record SubspaceOptions(List<String> tensors, int window, double varianceThreshold) {
+public record SubspaceOptions(List<String> tensors, int window, double varianceThreshold)
+        implements java.io.Serializable {
     /** Bound on τ x group elements (the window history is τ x d doubles: 32 MiB at the bound). */
     public static final long MAX_HISTORY_ELEMENTS = 1L << 22;
 

@@ -29,7 +29,7 @@ public record ZoOptions(
         int momentumTerms,
         SparsityOptions sparsity,
         SubspaceOptions subspace,
-        double headLearningRate) {
+        double headLearningRate) implements java.io.Serializable {
     public static Builder builder() {
         return new Builder();
     }

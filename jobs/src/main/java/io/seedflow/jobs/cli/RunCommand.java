@@ -6,7 +6,6 @@ import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.jobs.streaming.StreamingPipeline;
 import io.seedflow.jobs.streaming.StreamingSettings;
 import io.seedflow.operators.FileSystemSnapshotStore;
-import io.seedflow.operators.ZoTrainerOptions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -73,7 +72,7 @@ public final class RunCommand implements Callable<Integer>, SettingFlags.Holder 
                     "expected an integer in [1, " + MAX_PARALLELISM + "]");
         }
         StreamingSettings settings = settings();
-        String snapshotDir = settings.trainerConfiguration().get(ZoTrainerOptions.SNAPSHOT_DIR);
+        String snapshotDir = settings.trainerConfig().snapshotDir();
         System.out.println("seedflow run: " + settings);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         if (env instanceof LocalStreamEnvironment) {

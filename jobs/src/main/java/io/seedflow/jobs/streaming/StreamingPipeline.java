@@ -90,7 +90,7 @@ public final class StreamingPipeline {
                 .uid(SOURCE_UID);
 
         SingleOutputStreamOperator<TrainingExample> examples = raw
-                .process(new LabeledEventDecodeFunction(settings.registry(), spec.toText(),
+                .process(new LabeledEventDecodeFunction(settings.registry(), spec,
                         settings.maxTextChars(), null))
                 .uid(DECODE_UID).name("decode and validate");
         DataStream<TrainingExample> trainerInput = examples;
@@ -103,7 +103,7 @@ public final class StreamingPipeline {
                             settings.consumerGroup() + "-holdout", settings.bounded()),
                     WatermarkStrategy.noWatermarks(), "holdout: " + holdoutTopic)
                     .uid(HOLDOUT_SOURCE_UID)
-                    .process(new LabeledEventDecodeFunction(settings.registry(), spec.toText(),
+                    .process(new LabeledEventDecodeFunction(settings.registry(), spec,
                         settings.maxTextChars(), null))
                     .uid(HOLDOUT_DECODE_UID).name("decode and validate holdout");
             trainerInput = trainerInput.union(holdout);
@@ -115,7 +115,7 @@ public final class StreamingPipeline {
                 : trainerInput.filter(new ModelIdFilter(dataParallel, false)).uid(KEYED_ROUTE_UID)
                         .name("models trained by one subtask each");
         SingleOutputStreamOperator<UpdateRecord> keyedUpdates = byModelId(keyedInput, env.getParallelism())
-                .process(new ZoTrainerFunction(settings.trainerConfiguration()))
+                .process(new ZoTrainerFunction(settings.trainerConfig()))
                 .uid(TRAINER_UID).name("ZO trainer");
         DataStream<UpdateRecord> updates = keyedUpdates;
         DataStream<SnapshotAnnouncement> announcements = keyedUpdates.getSideOutput(ZoTrainerFunction.SNAPSHOTS);
@@ -123,7 +123,7 @@ public final class StreamingPipeline {
             SingleOutputStreamOperator<UpdateRecord> trained = DataParallelTraining.train(trainerInput
                     .filter(new ModelIdFilter(List.of(modelId), true))
                     .uid(DATA_PARALLEL_ROUTE_UID + modelId).name("model " + modelId),
-                    modelId, settings.trainerConfiguration(), DATA_PARALLEL_TRAINER_UID + modelId);
+                    modelId, settings.trainerConfig(), DATA_PARALLEL_TRAINER_UID + modelId);
             updates = updates.union(trained);
             announcements = announcements.union(trained.getSideOutput(ZoTrainerFunction.SNAPSHOTS));
         }

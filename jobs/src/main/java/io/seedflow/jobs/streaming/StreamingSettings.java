@@ -5,9 +5,9 @@ import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
-import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.model.encoder.Tokenizers;
 import io.seedflow.core.settings.JobSettings;
+import io.seedflow.operators.TrainerConfig;
 import io.seedflow.operators.ZoTrainerOptions;
 import java.time.Duration;
 import java.util.List;
@@ -32,12 +32,11 @@ public final class StreamingSettings {
     private final List<String> dataParallelModels;
     private final String consumerGroup;
     private final String transactionalIdPrefix;
-    private final String modelSpec;
-    private final Configuration trainer;
+    private final TrainerConfig trainerConfig;
     private final Duration checkpointInterval;
     private final boolean bounded;
 
-    private StreamingSettings(Builder b) {
+    private StreamingSettings(Builder b, TrainerConfig trainerConfig) {
         this.bootstrapServers = b.bootstrapServers;
         this.registry = b.registry;
         this.eventsTopic = b.eventsTopic;
@@ -50,12 +49,7 @@ public final class StreamingSettings {
         this.dataParallelModels = List.copyOf(b.dataParallelModels);
         this.consumerGroup = b.consumerGroup;
         this.transactionalIdPrefix = b.transactionalIdPrefix;
-        this.modelSpec = b.modelSpec;
-        this.trainer = new Configuration(b.trainer);
-        this.trainer.set(ZoTrainerOptions.MODEL_SPEC, b.modelSpec);
-        if (b.holdoutTopic != null) {
-            this.trainer.set(ZoTrainerOptions.HOLDOUT_SOURCE, b.holdoutTopic);
-        }
+        this.trainerConfig = trainerConfig;
         this.checkpointInterval = b.checkpointInterval;
         this.bounded = b.bounded;
     }
@@ -112,8 +106,9 @@ public final class StreamingSettings {
         return transactionalIdPrefix;
     }
 
+    /** The model, parsed once when the settings were built. */
     public ModelSpec modelSpec() {
-        return ModelSpecs.parse(modelSpec);
+        return trainerConfig.spec();
     }
 
     /** The longest text of a text event (text models). */
@@ -121,9 +116,12 @@ public final class StreamingSettings {
         return maxTextChars;
     }
 
-    /** The trainer's {@link ZoTrainerOptions} settings, with {@code seedflow.model.spec} set to the model spec. */
-    public Configuration trainerConfiguration() {
-        return new Configuration(trainer);
+    /**
+     * The trainer's settings, typed and validated once when these settings were built (the model spec, and the holdout
+     * topic as the holdout source, included): what the trainer operators receive.
+     */
+    public TrainerConfig trainerConfig() {
+        return trainerConfig;
     }
 
     public Duration checkpointInterval() {
@@ -138,7 +136,7 @@ public final class StreamingSettings {
     public String toString() {
         return "StreamingSettings{bootstrapServers=" + bootstrapServers + ", registry=" + registry + ", events="
                 + eventsTopic + ", updates=" + updatesTopic + " (" + updatesEncoding + ")" + ", deadLetters=" + deadLetterTopic + " (values cut at " + deadLetterMaxBytes + " bytes), group="
-                + consumerGroup + ", model=" + modelSpec
+                + consumerGroup + ", model=" + trainerConfig.spec().toText()
                 + (dataParallelModels.isEmpty() ? "" : ", dataParallelModels=" + dataParallelModels)
                 + (holdoutTopic == null ? "" : ", holdout=" + holdoutTopic)
                 + ", checkpointInterval=" + checkpointInterval + ", bounded=" + bounded + "}";
@@ -261,9 +259,22 @@ public final class StreamingSettings {
             return this;
         }
 
+        /**
+         * Validates every setting once: the job's here, the trainer's by {@link ZoTrainerOptions#resolve} (the model
+         * spec parsed once), then whether a text model has a vocabulary.
+         */
         public StreamingSettings build() {
             sanityCheck();
-            return new StreamingSettings(this);
+            Configuration withSpec = new Configuration(trainer);
+            withSpec.set(ZoTrainerOptions.MODEL_SPEC, modelSpec);
+            if (holdoutTopic != null) {
+                withSpec.set(ZoTrainerOptions.HOLDOUT_SOURCE, holdoutTopic);
+            }
+            TrainerConfig trainerConfig = ZoTrainerOptions.resolve(withSpec);
+            if (trainerConfig.spec().inputKind() == InputKind.TOKENS) {
+                Tokenizers.requireVocabulary(trainerConfig.spec()); // text events need the model's vocabulary
+            }
+            return new StreamingSettings(this, trainerConfig);
         }
 
         private void sanityCheck() {
@@ -291,14 +302,7 @@ public final class StreamingSettings {
                         + "', which is also the events, updates or dead-letter topic");
             }
             require("model spec", modelSpec, "e.g. mlp:784x64x10:relu");
-            ModelSpec spec = ModelSpecs.parse(modelSpec);
             JobSettings.MAX_TEXT_CHARS.check(maxTextChars);
-            if (spec.inputKind() == InputKind.TOKENS) {
-                Tokenizers.requireVocabulary(spec); // text events need the model's vocabulary
-            }
-            Configuration withSpec = new Configuration(trainer);
-            withSpec.set(ZoTrainerOptions.MODEL_SPEC, modelSpec);
-            ZoTrainerOptions.validate(withSpec);
             JobSettings.CHECKPOINT_INTERVAL.check(checkpointInterval);
         }
 

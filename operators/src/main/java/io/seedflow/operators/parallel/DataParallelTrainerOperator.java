@@ -8,26 +8,26 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.ModelSpec;
-import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.model.PrequentialScore;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
-import io.seedflow.core.zo.StepLayout;
+import io.seedflow.core.snapshot.EncodedSnapshot;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.zo.ShardEvaluation;
+import io.seedflow.core.zo.StepLayout;
 import io.seedflow.core.zo.StepPlan;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoVariant;
-import io.seedflow.core.snapshot.EncodedSnapshot;
-import io.seedflow.core.snapshot.SnapshotAnnouncement;
+import io.seedflow.operators.TrainerConfig;
 import io.seedflow.operators.ZoTrainerFunction;
 import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.operators.internal.BatchAssembler;
 import io.seedflow.operators.internal.LogTail;
 import io.seedflow.operators.internal.SnapshotPointer;
 import io.seedflow.operators.internal.SnapshotRestore;
-import io.seedflow.operators.internal.TrainerStateCodec;
 import io.seedflow.operators.internal.StepShare;
 import io.seedflow.operators.internal.StepShareCodec;
+import io.seedflow.operators.internal.TrainerStateCodec;
 import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -40,7 +40,6 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.common.operators.MailboxExecutor;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.jobgraph.tasks.TaskOperatorEventGateway;
 import org.apache.flink.runtime.operators.coordination.CoordinationRequest;
@@ -118,7 +117,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private static final long serialVersionUID = 1L;
     private static final java.time.Duration END_OF_INPUT_UPLOAD_WAIT = java.time.Duration.ofMinutes(5);
 
-    private final Configuration conf;
+    private final TrainerConfig config;
     private final String modelId;
     private final transient OperatorEventGateway coordinator;
     private final transient TaskOperatorEventGateway requests;
@@ -167,10 +166,10 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private record InFlight(StepPlan plan, List<TrainingExample> examples, Batch share, long sentNanos) {
     }
 
-    DataParallelTrainerOperator(StreamOperatorParameters<UpdateRecord> parameters, Configuration conf,
+    DataParallelTrainerOperator(StreamOperatorParameters<UpdateRecord> parameters, TrainerConfig config,
             String modelId, OperatorEventGateway coordinator, MailboxExecutor anyMail) {
         super(parameters);
-        this.conf = conf;
+        this.config = config;
         this.modelId = modelId;
         this.coordinator = coordinator;
         this.requests = parameters.getContainingTask().getEnvironment().getOperatorCoordinatorEventGateway();
@@ -183,12 +182,12 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         super.initializeState(context);
         subtask = getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
         parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
-        spec = ModelSpecs.parse(conf.get(ZoTrainerOptions.MODEL_SPEC));
-        ZoOptions options = ZoTrainerOptions.zoOptions(conf);
-        layout = layout(conf, options, parallelism); // refuses what P cannot take (checkTrainable)
-        maxWaitMillis = conf.get(ZoTrainerOptions.MAX_WAIT).toMillis();
-        snapshotInterval = conf.get(ZoTrainerOptions.SNAPSHOT_INTERVAL);
-        BackendChoice choice = conf.get(ZoTrainerOptions.COMPUTE_BACKEND);
+        spec = config.spec();
+        ZoOptions options = config.zo();
+        layout = layout(config, parallelism); // refuses what P cannot take (checkTrainable)
+        maxWaitMillis = config.maxWait().toMillis();
+        snapshotInterval = config.snapshotInterval();
+        BackendChoice choice = config.backend();
         ComputeBackends.requireUsable(choice, spec);
         BackendFactory backends = BackendFactory.of(choice, 0);
 
@@ -199,18 +198,18 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         pointerState = store.getUnionListState(new ListStateDescriptor<>("snapshot-pointer", bytes));
         tailState = store.getUnionListState(new ListStateDescriptor<>("log-tail", bytes));
         versionState = store.getUnionListState(new ListStateDescriptor<>("model-version", Types.LONG));
-        scores = new ModelScores(store, conf, spec, subtask == 0);
+        scores = new ModelScores(store, config, subtask == 0);
 
         buffered = new ArrayDeque<>();
         leaderCount = -1;
         countAskedFor = -1;
         restoreUntrained();
-        keeper = subtask == 0 ? new SnapshotKeeper(modelId, conf) : null;
+        keeper = subtask == 0 ? new SnapshotKeeper(modelId, config) : null;
         List<byte[]> pointers = new ArrayList<>();
         pointerState.get().forEach(pointers::add);
         if (pointers.isEmpty()) {
             TrainingSession.Started started = TrainingSession.fresh(modelId, spec, options,
-                    conf.get(ZoTrainerOptions.MODEL_INIT_SEED), backends);
+                    config.initSeed(), backends);
             session = started.session();
             if (keeper != null) {
                 keeper.startFrom(started.snapshotsToStore().get(0)); // every record names the base
@@ -282,10 +281,10 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
      * subtask holds), and CONSERVATIVE when P is not known. Called when the job is built and again by each subtask (a
      * savepoint may be restored at another parallelism).
      */
-    public static void checkTrainable(Configuration conf, int parallelism) {
-        ZoOptions options = ZoTrainerOptions.zoOptions(conf);
+    public static void checkTrainable(TrainerConfig config, int parallelism) {
+        ZoOptions options = config.zo();
         if (parallelism > 0) {
-            layout(conf, options, parallelism);
+            layout(config, parallelism);
         } else if (options.variant() == ZoVariant.CONSERVATIVE) {
             throw new InvalidConfigurationException(ZoTrainerOptions.VARIANT.key(), options.variant(),
                     "SGD, SIGN or MOMENTUM for a data-parallel model at a trainer parallelism chosen by the cluster "
@@ -294,9 +293,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         }
     }
 
-    private static StepLayout layout(Configuration conf, ZoOptions options, int parallelism) {
-        return StepLayout.of(conf.get(ZoTrainerOptions.BATCH_SIZE), conf.get(ZoTrainerOptions.BATCH_PIECES),
-                parallelism, conf.get(ZoTrainerOptions.PROBE_GROUPS), options);
+    private static StepLayout layout(TrainerConfig config, int parallelism) {
+        return StepLayout.of(config.batchSize(), config.batchPieces(), parallelism, config.probeGroups(), config.zo());
     }
 
     @Override

@@ -2,8 +2,7 @@ package io.seedflow.operators.parallel;
 
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.log.UpdateRecord;
-import io.seedflow.operators.ZoTrainerOptions;
-import org.apache.flink.configuration.Configuration;
+import io.seedflow.operators.TrainerConfig;
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.operators.coordination.OperatorCoordinator;
 import org.apache.flink.runtime.operators.coordination.OperatorEventDispatcher;
@@ -24,13 +23,12 @@ public final class DataParallelTrainerOperatorFactory extends AbstractStreamOper
         implements CoordinatedOperatorFactory<UpdateRecord>,
         OneInputStreamOperatorFactory<TrainingExample, UpdateRecord> {
     private static final long serialVersionUID = 1L;
-    private final Configuration conf;
+    private final TrainerConfig config;
     private final String modelId;
 
-    /** @param conf the {@link ZoTrainerOptions} settings, validated here (job build time) */
-    public DataParallelTrainerOperatorFactory(Configuration conf, String modelId) {
-        ZoTrainerOptions.validate(conf);
-        this.conf = new Configuration(conf);
+    /** @param config the trainer's settings, validated when the job was built */
+    public DataParallelTrainerOperatorFactory(TrainerConfig config, String modelId) {
+        this.config = config;
         this.modelId = modelId;
         // never chained behind its input: while it waits for a gather it runs mails of any priority, and a chained
         // source's checkpoint mail must not run in the middle of an element (docs/scale-out.md §7)
@@ -43,7 +41,7 @@ public final class DataParallelTrainerOperatorFactory extends AbstractStreamOper
             StreamOperatorParameters<UpdateRecord> parameters) {
         OperatorID id = parameters.getStreamConfig().getOperatorID();
         OperatorEventDispatcher events = parameters.getOperatorEventDispatcher();
-        DataParallelTrainerOperator operator = new DataParallelTrainerOperator(parameters, conf, modelId,
+        DataParallelTrainerOperator operator = new DataParallelTrainerOperator(parameters, config, modelId,
                 events.getOperatorEventGateway(id),
                 parameters.getContainingTask().getMailboxExecutorFactory().createExecutor(TaskMailbox.MIN_PRIORITY));
         events.registerEventHandler(id, operator);
@@ -52,7 +50,7 @@ public final class DataParallelTrainerOperatorFactory extends AbstractStreamOper
 
     @Override
     public OperatorCoordinator.Provider getCoordinatorProvider(String operatorName, OperatorID operatorId) {
-        return new StepExchangeCoordinator.Provider(operatorId, conf.get(ZoTrainerOptions.PROBE_GROUPS));
+        return new StepExchangeCoordinator.Provider(operatorId, config.probeGroups());
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.seedflow.operators.parallel;
 
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.operators.TrainerConfig;
 import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.operators.internal.UpdateRecordTypeInfo;
 import org.apache.flink.configuration.Configuration;
@@ -22,24 +23,24 @@ public final class DataParallelTraining {
 
     /**
      * @param examples only {@code modelId}'s examples (the trainer fails on another model's)
-     * @param conf the trainer settings ({@link ZoTrainerOptions}), checked here, at job build time, against the
-     *        environment's parallelism ({@link DataParallelTrainerOperator#checkTrainable})
+     * @param config the trainer's settings, checked here, at job build time, against the environment's parallelism
+     *        ({@link DataParallelTrainerOperator#checkTrainable})
      * @param uid the trainer's stable uid (the position assigner's is {@code uid + "-positions"}); never rename it
      * @return the trainer, to be named by the caller
      */
     public static SingleOutputStreamOperator<UpdateRecord> train(DataStream<TrainingExample> examples, String modelId,
-            Configuration conf, String uid) {
-        DataParallelTrainerOperator.checkTrainable(conf, examples.getExecutionEnvironment().getParallelism());
-        String holdoutSource = conf.get(ZoTrainerOptions.HOLDOUT_SOURCE);
+            TrainerConfig config, String uid) {
+        DataParallelTrainerOperator.checkTrainable(config, examples.getExecutionEnvironment().getParallelism());
+        String holdoutSource = config.holdoutSource();
         // the filters run at their input's parallelism, so they keep its order (forward, chained)
         DataStream<TrainingExample> training = holdoutSource == null ? examples
                 : examples.filter(e -> !holdoutSource.equals(e.source)).name("training examples of " + modelId)
                         .setParallelism(examples.getParallelism());
         DataStream<TrainingExample> numbered = training.process(new BatchPositionAssigner())
                 .setParallelism(1).setMaxParallelism(1).uid(uid + "-positions").name("batch positions: " + modelId);
-        DataStream<TrainingExample> spread = conf.get(ZoTrainerOptions.PROBE_GROUPS) > 1 ? numbered.broadcast()
-                : numbered.partitionCustom(new BatchPositionPartitioner(conf.get(ZoTrainerOptions.BATCH_SIZE),
-                        conf.get(ZoTrainerOptions.BATCH_PIECES)), e -> e.position);
+        DataStream<TrainingExample> spread = config.probeGroups() > 1 ? numbered.broadcast()
+                : numbered.partitionCustom(new BatchPositionPartitioner(config.batchSize(), config.batchPieces()),
+                        e -> e.position);
         if (holdoutSource != null) {
             spread = spread.union(examples.filter(e -> holdoutSource.equals(e.source)).name("holdout of " + modelId)
                     .setParallelism(examples.getParallelism())
@@ -47,7 +48,13 @@ public final class DataParallelTraining {
         }
         return spread
                 .transform("ZO trainer, data-parallel: " + modelId, new UpdateRecordTypeInfo(),
-                        new DataParallelTrainerOperatorFactory(conf, modelId))
+                        new DataParallelTrainerOperatorFactory(config, modelId))
                 .uid(uid);
+    }
+
+    /** {@link #train(DataStream, String, TrainerConfig, String)} with the settings of {@code conf}, resolved here. */
+    public static SingleOutputStreamOperator<UpdateRecord> train(DataStream<TrainingExample> examples, String modelId,
+            Configuration conf, String uid) {
+        return train(examples, modelId, ZoTrainerOptions.resolve(conf), uid);
     }
 }

@@ -5,7 +5,7 @@ import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.PrequentialScore;
 import io.seedflow.core.session.TrainingSession;
-import io.seedflow.operators.ZoTrainerOptions;
+import io.seedflow.operators.TrainerConfig;
 import io.seedflow.operators.internal.BatchAssembler;
 import io.seedflow.operators.internal.SnapshotPointer;
 import io.seedflow.operators.internal.TrainerMetrics;
@@ -17,7 +17,6 @@ import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.state.OperatorStateStore;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.configuration.Configuration;
 import org.apache.flink.metrics.MetricGroup;
 
 /**
@@ -41,13 +40,13 @@ final class ModelScores {
     private TrainerMetrics metrics;
 
     /** @param owner subtask 0: it keeps the scores; the others only clear their part of the union state */
-    ModelScores(OperatorStateStore store, Configuration conf, ModelSpec spec, boolean owner) throws Exception {
-        this.spec = spec;
+    ModelScores(OperatorStateStore store, TrainerConfig config, boolean owner) throws Exception {
+        this.spec = config.spec();
         this.owner = owner;
-        holdoutSource = conf.get(ZoTrainerOptions.HOLDOUT_SOURCE);
-        holdoutSize = conf.get(ZoTrainerOptions.HOLDOUT_SIZE);
-        holdoutEvalInterval = conf.get(ZoTrainerOptions.HOLDOUT_EVAL_INTERVAL);
-        prequentialWindow = conf.get(ZoTrainerOptions.PREQUENTIAL_WINDOW);
+        holdoutSource = config.holdoutSource();
+        holdoutSize = config.holdoutSize();
+        holdoutEvalInterval = config.holdoutEvalInterval();
+        prequentialWindow = config.prequentialWindow();
         holdoutState = store.getUnionListState(new ListStateDescriptor<>("holdout-examples",
                 TypeInformation.of(TrainingExample.class)));
         prequentialState = store.getUnionListState(new ListStateDescriptor<>("prequential-score",

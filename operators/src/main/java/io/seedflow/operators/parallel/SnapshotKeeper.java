@@ -4,7 +4,7 @@ import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.operators.FileSystemSnapshotStore;
-import io.seedflow.operators.ZoTrainerOptions;
+import io.seedflow.operators.TrainerConfig;
 import io.seedflow.operators.internal.LogTail;
 import io.seedflow.operators.internal.SnapshotPointer;
 import io.seedflow.operators.internal.SnapshotRetention;
@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
-import org.apache.flink.configuration.Configuration;
 
 /**
  * Subtask 0's part of a data-parallel model's durability (docs/scale-out.md §4): it alone stores the snapshots every
@@ -33,12 +32,11 @@ final class SnapshotKeeper implements AutoCloseable {
     private SnapshotPointer pointer;
     private List<byte[]> logTail = new ArrayList<>();
 
-    SnapshotKeeper(String modelId, Configuration conf) {
+    SnapshotKeeper(String modelId, TrainerConfig config) {
         this.modelId = modelId;
-        this.uploader = new SnapshotUploader(new FileSystemSnapshotStore(conf.get(ZoTrainerOptions.SNAPSHOT_DIR)),
+        this.uploader = new SnapshotUploader(new FileSystemSnapshotStore(config.snapshotDir()),
                 System::currentTimeMillis, "seedflow-dp-snapshot-upload");
-        this.retention = new SnapshotRetention(conf.get(ZoTrainerOptions.SNAPSHOT_RETAIN_NEWEST),
-                conf.get(ZoTrainerOptions.SNAPSHOT_RETAIN_MIN_AGE));
+        this.retention = new SnapshotRetention(config.retainNewest(), config.retainMinAge());
     }
 
     /** A fresh start: the base snapshot, stored now (every record names it) and announced. */
