@@ -72,9 +72,6 @@ final class PredictEndpoint implements AutoCloseable {
             request.requireFeatureCount(spec.inputWidth());
             return new Batch(request.rowMajor(), new int[n], n, spec.inputWidth());
         }
-        if (spec.vocabulary().isEmpty()) {
-            throw cannotServe(state, "which takes text but is no encoder this server can tokenize for");
-        }
         try {
             return tokenizers.batch(spec, request.texts(), request::textField);
         } catch (InvalidTextException e) {

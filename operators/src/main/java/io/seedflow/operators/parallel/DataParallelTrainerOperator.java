@@ -29,7 +29,6 @@ import io.seedflow.operators.internal.StepShare;
 import io.seedflow.operators.internal.StepShareCodec;
 import io.seedflow.operators.internal.TrainerStateCodec;
 import java.io.IOException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -131,20 +130,9 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private transient StepLayout layout;
     private transient int snapshotInterval;
     private transient TrainingSession session;
-    private transient ArrayDeque<TrainingExample> buffered;
-    private transient InFlight inFlight;
-    private transient boolean inputEnded;
-    private transient boolean finished;
-    /** A checkpoint's coordinator part completed and this subtask has not taken it yet: do not hold input back. */
-    private transient boolean checkpointPending;
-    private transient long pendingCheckpointId;
+    /** The step exchange's state machine: buffer, share in flight, max-wait, draining. */
+    private transient ShareExchange exchange;
     private transient ExchangeStats stats;
-    private transient long maxWaitMillis;
-    /** When the current wait (for a full share, or for the gather of the step in flight) began. */
-    private transient long waitingSinceMillis;
-    private transient boolean maxWaitTimerSet;
-    /** The current wait has already been reported to the coordinator. */
-    private transient boolean maxWaitReported;
 
     /** Subtask 0 only (else null): snapshots stored, pointer and log tail, announcements, retention. */
     private transient SnapshotKeeper keeper;
@@ -156,15 +144,6 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private transient ListState<byte[]> pointerState;
     private transient ListState<byte[]> tailState;
     private transient ListState<Long> versionState;
-
-    /** Probe groups, not the leader: the leader's example count of the next step (-1: not known yet). */
-    private transient int leaderCount;
-    /** The step whose leader count was asked for and not answered yet (-1: none). */
-    private transient long countAskedFor;
-
-    /** The step this subtask sent its share of and awaits the gather of. */
-    private record InFlight(StepPlan plan, List<TrainingExample> examples, Batch share, long sentNanos) {
-    }
 
     DataParallelTrainerOperator(StreamOperatorParameters<UpdateRecord> parameters, TrainerConfig config,
             String modelId, OperatorEventGateway coordinator, MailboxExecutor anyMail) {
@@ -185,7 +164,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         spec = config.spec();
         ZoOptions options = config.zo();
         layout = layout(config, parallelism); // refuses what P cannot take (checkTrainable)
-        maxWaitMillis = config.maxWait().toMillis();
+        exchange = new ShareExchange(new ExchangePort(), layout, subtask, config.maxWait().toMillis());
         snapshotInterval = config.snapshotInterval();
         BackendChoice choice = config.backend();
         ComputeBackends.requireUsable(choice, spec);
@@ -200,9 +179,6 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         versionState = store.getUnionListState(new ListStateDescriptor<>("model-version", Types.LONG));
         scores = new ModelScores(store, config, subtask == 0);
 
-        buffered = new ArrayDeque<>();
-        leaderCount = -1;
-        countAskedFor = -1;
         restoreUntrained();
         keeper = subtask == 0 ? new SnapshotKeeper(modelId, config) : null;
         List<byte[]> pointers = new ArrayList<>();
@@ -246,7 +222,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         if (oldParallelism != parallelism) {
             mine.sort(java.util.Comparator.comparingLong(e -> e.position));
         }
-        buffered.addAll(mine);
+        exchange.restore(mine);
     }
 
     /** Every subtask: subtask 0's pointer and tail (union state), replayed; all must reach the same version. */
@@ -304,9 +280,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         if (keeper != null) {
             scores.open(getMetricGroup(), session.version(), keeper.pointer());
         }
-        if (!buffered.isEmpty()) {
-            startWaiting(); // restored examples wait at most max-wait again
-        }
+        exchange.opened();
     }
 
     @Override
@@ -332,24 +306,16 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         if (layout.probeGroups() > 1 && layout.dataGroupOfPosition(example.position) != layout.dataGroupOf(subtask)) {
             return; // broadcast input: another data group's event
         }
-        buffered.add(example);
-        if (buffered.size() == 1 && inFlight == null) {
-            startWaiting();
-        }
-        startStepIfReady(false);
-        while (inFlight != null && buffered.size() >= layout.shareSize(subtask) && !checkpointPending) {
+        exchange.add(example);
+        while (exchange.holdsInput()) {
             anyMail.yield(); // the next share is ready: hold the input back until this step completes
         }
     }
 
     @Override
     public void endInput() throws Exception {
-        inputEnded = true;
-        if (inFlight != null) {
-            requestGather(inFlight.plan().step()); // sent before the input ended: its event may be held back
-        }
-        startStepIfReady(false);
-        while (!finished) {
+        exchange.endInput();
+        while (!exchange.finished()) {
             anyMail.yield(); // keep taking part in the others' steps until every subtask has drained
         }
         if (keeper != null) {
@@ -358,93 +324,6 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             completeUploads();
             announce();
         }
-    }
-
-    /**
-     * Sends this subtask's share of the next step once it has a full share, its input has ended, or {@code now}
-     * (max-wait passed here or at another subtask): then with what it has, possibly nothing.
-     */
-    private void startStepIfReady(boolean now) throws IOException {
-        if (inFlight != null || finished) {
-            return;
-        }
-        int count;
-        if (followsLeader()) {
-            if (leaderCount < 0 || buffered.size() < leaderCount) {
-                askLeaderCount(); // the count is unknown, or the leader's examples have not all arrived here yet
-                return;
-            }
-            count = leaderCount;
-            leaderCount = -1;
-        } else {
-            int share = layout.shareSize(subtask);
-            if (buffered.size() < share && !inputEnded && !now) {
-                return;
-            }
-            count = Math.min(share, buffered.size());
-        }
-        List<TrainingExample> examples = new ArrayList<>(count);
-        while (examples.size() < count) {
-            examples.add(buffered.poll());
-        }
-        StepPlan plan = session.plan();
-        Batch batch = examples.isEmpty() ? null : BatchAssembler.batch(examples, spec);
-        List<ShardEvaluation> evaluated = new ArrayList<>();
-        if (batch != null) {
-            for (Batch piece : layout.cut(subtask, batch)) {
-                evaluated.add(session.evaluate(plan, piece, layout.probeFrom(subtask), layout.probeTo(subtask)));
-            }
-        }
-        byte[] payload = StepShareCodec.encode(new StepShare(plan.step(), inputEnded,
-                BatchAssembler.lineage(examples), evaluated, testThenTrain(batch)));
-        stats.sent(payload.length);
-        inFlight = new InFlight(plan, examples, batch, System.nanoTime());
-        coordinator.sendEventToCoordinator(new StepShareEvent(plan.step(), payload,
-                inputEnded && examples.isEmpty(), examples.size()));
-        if (inputEnded) {
-            requestGather(plan.step());
-        }
-        startWaiting();
-    }
-
-    /**
-     * Max-wait (docs/scale-out.md §3): from now on, what this subtask waits for (the gather of the step in flight, or
-     * enough examples for a full share) may take at most {@code seedflow.trainer.max-wait} of processing time.
-     */
-    private void startWaiting() {
-        if (followsLeader()) {
-            return; // it takes its leader's count, whatever cut the leader's share short
-        }
-        waitingSinceMillis = getProcessingTimeService().getCurrentProcessingTime();
-        maxWaitReported = false;
-        if (!maxWaitTimerSet) {
-            maxWaitTimerSet = true;
-            getProcessingTimeService().registerTimer(waitingSinceMillis + maxWaitMillis, this::onMaxWaitTimer);
-        }
-    }
-
-    /**
-     * The max-wait timer (one at a time; re-set for the newest wait). A short share waited long enough: send it; a
-     * share in flight waited long enough for the others: tell the coordinator, which asks the subtasks that have not
-     * sent theirs to send what they have.
-     */
-    private void onMaxWaitTimer(long now) throws IOException {
-        maxWaitTimerSet = false;
-        if (finished || inputEnded || (inFlight == null && buffered.isEmpty()) || maxWaitReported) {
-            return;
-        }
-        long due = waitingSinceMillis + maxWaitMillis;
-        if (now < due) {
-            maxWaitTimerSet = true;
-            getProcessingTimeService().registerTimer(due, this::onMaxWaitTimer);
-            return;
-        }
-        if (inFlight == null) {
-            startStepIfReady(true);
-        }
-        maxWaitReported = true;
-        stats.maxWaitReached();
-        coordinator.sendEventToCoordinator(new MaxWaitReachedEvent(inFlight.plan().step()));
     }
 
     /**
@@ -466,40 +345,6 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     }
 
     /**
-     * With probe groups, every subtask but the first of its data group takes the same examples as that first one, the
-     * leader: it receives the same events in the same order, and takes as many as the leader put into its share
-     * (§5), so a full share, max-wait or the end of the leader's input cut the group's share alike.
-     */
-    private boolean followsLeader() {
-        return layout.probeGroupOf(subtask) != 0;
-    }
-
-    /** Asks the coordinator for the leader's example count of the next step, once (the answer comes as a mail). */
-    private void askLeaderCount() throws IOException {
-        long step = session.version() + 1;
-        if (leaderCount >= 0 || countAskedFor == step) {
-            return;
-        }
-        countAskedFor = step;
-        int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
-        ask(new ShareCountRequest(step, subtask, attempt), "its data group's share count of step " + step, response -> {
-            CoordinationAnswers.ShareCount count = CoordinationAnswers.readShareCount(response);
-            if (count.step() == session.version() + 1 && inFlight == null && !finished) {
-                leaderCount = count.examples();
-                countAskedFor = -1;
-                startStepIfReady(false);
-            }
-        });
-    }
-
-    /** Draining: asks for the gather of {@code step}; the answer is handled as a mail, like the event. */
-    private void requestGather(long step) throws IOException {
-        int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
-        ask(new GatherRequest(step, subtask, attempt), "the gather of step " + step,
-                response -> onGathered(CoordinationAnswers.readGathered(response)));
-    }
-
-    /**
      * Sends {@code request} to the coordinator and hands its answer to {@code onAnswer} as a mail of this task. The
      * coordinator answers when it can (a leader's share, the last share of a gather), which may take longer than
      * Flink's RPC timeout ({@code pekko.ask.timeout}, 10 s by default) on an idle input or a slow step: a request
@@ -507,9 +352,14 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
      * task; a task already closing, in a failover or cancellation, waits for nothing.
      */
     private void ask(CoordinationRequest request, String what,
-            org.apache.flink.util.function.ThrowingConsumer<CoordinationResponse, Exception> onAnswer)
-            throws IOException {
-        requests.sendRequestToCoordinator(operatorId, new SerializedValue<>(request))
+            org.apache.flink.util.function.ThrowingConsumer<CoordinationResponse, Exception> onAnswer) {
+        SerializedValue<CoordinationRequest> serialized;
+        try {
+            serialized = new SerializedValue<>(request);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("data-parallel trainer: cannot serialize " + request, e);
+        }
+        requests.sendRequestToCoordinator(operatorId, serialized)
                 .whenComplete((response, failure) -> {
                     try {
                         anyMail.execute(() -> {
@@ -534,38 +384,23 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     @Override
     public void handleOperatorEvent(OperatorEvent event) {
         if (event instanceof SendShareNowEvent now) {
-            if (!finished && inFlight == null && now.step() == session.version() + 1 && !followsLeader()) {
-                try {
-                    startStepIfReady(true); // else this subtask sent its share already, or the step is over
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
+            exchange.onSendShareNow(now.step());
         } else if (event instanceof CheckpointPendingEvent pending) {
-            checkpointPending = true;
-            pendingCheckpointId = Math.max(pendingCheckpointId, pending.checkpointId());
+            exchange.onCheckpointPending(pending.checkpointId());
         } else if (event instanceof StepGatheredEvent gathered) {
-            try {
-                onGathered(gathered);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
+            exchange.onGathered(gathered);
         } else {
             throw new IllegalStateException("data-parallel trainer: unexpected operator event " + event);
         }
     }
 
-    /** Completes the step in flight with every subtask's share (the event or, while draining, the response). */
-    private void onGathered(StepGatheredEvent gathered) throws IOException {
-        if (finished || gathered.step() <= session.version()) {
-            return; // the second copy of a gather a draining subtask asked for and already applied
-        }
-        if (inFlight == null || gathered.step() != inFlight.plan().step()) {
-            throw new IllegalStateException("data-parallel trainer subtask " + subtask + " got the shares of step "
-                    + gathered.step() + " but has " + (inFlight == null ? "no step" : "step " + inFlight.plan().step())
-                    + " in flight");
-        }
-        stats.received(System.nanoTime() - inFlight.sentNanos(), gathered.payloadBytes());
+    /**
+     * Completes a step with every subtask's share, in subtask order: checks that a data group's subtasks took the
+     * same events, joins the pieces ({@link StepLayout#piecesInOrder}) and lets the session combine them; subtask 0
+     * keeps the scores, the log tail and the snapshots, and emits the record.
+     */
+    private ShareExchange.Completion complete(ShareExchange.InFlight step, StepGatheredEvent gathered) {
+        stats.received(System.nanoTime() - step.sentNanos(), gathered.payloadBytes());
         List<List<ShardEvaluation>> bySubtask = new ArrayList<>(parallelism);
         List<Lineage> ranges = new ArrayList<>();
         boolean allEnded = true;
@@ -590,16 +425,10 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             }
         }
         List<ShardEvaluation> shards = layout.piecesInOrder(bySubtask);
-        InFlight step = inFlight;
-        inFlight = null;
         if (shards.isEmpty()) {
-            if (allEnded) {
-                finished = true; // every subtask drained: no step, training of this bounded input is over
-            } else {
-                // a leader drained while a follower's end of input has not arrived yet: nothing to train, again
-                startStepIfReady(false);
-            }
-            return;
+            // every subtask drained: training of this bounded input is over; or a leader drained while a follower's
+            // end of input has not arrived yet: nothing to train, again
+            return allEnded ? ShareExchange.Completion.DRAINED : ShareExchange.Completion.NOTHING;
         }
         UpdateRecord record = session.complete(step.plan(), shards, Lineage.merged(ranges),
                 parallelism == 1 ? step.share() : null);
@@ -611,9 +440,76 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             announce();
             output.collect(new StreamRecord<>(record));
         }
-        startStepIfReady(false);
-        if (inFlight == null && !buffered.isEmpty()) {
-            startWaiting();
+        return ShareExchange.Completion.TRAINED;
+    }
+
+    /** The exchange's way out: the session, the coordinator (events and requests), the processing-time timer. */
+    private final class ExchangePort implements ShareExchange.Port {
+        @Override
+        public long version() {
+            return session.version();
+        }
+
+        @Override
+        public StepPlan plan() {
+            return session.plan();
+        }
+
+        @Override
+        public ShareExchange.Share evaluate(StepPlan plan, List<TrainingExample> examples, boolean inputEnded) {
+            Batch batch = examples.isEmpty() ? null : BatchAssembler.batch(examples, spec);
+            List<ShardEvaluation> evaluated = new ArrayList<>();
+            if (batch != null) {
+                for (Batch piece : layout.cut(subtask, batch)) {
+                    evaluated.add(session.evaluate(plan, piece, layout.probeFrom(subtask), layout.probeTo(subtask)));
+                }
+            }
+            byte[] payload = StepShareCodec.encode(new StepShare(plan.step(), inputEnded,
+                    BatchAssembler.lineage(examples), evaluated, testThenTrain(batch)));
+            stats.sent(payload.length);
+            return new ShareExchange.Share(batch, payload);
+        }
+
+        @Override
+        public void send(OperatorEvent event) {
+            coordinator.sendEventToCoordinator(event);
+        }
+
+        @Override
+        public void askLeaderCount(long step) {
+            int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
+            ask(new ShareCountRequest(step, subtask, attempt), "its data group's share count of step " + step,
+                    response -> {
+                        CoordinationAnswers.ShareCount count = CoordinationAnswers.readShareCount(response);
+                        exchange.onLeaderCount(count.step(), count.examples());
+                    });
+        }
+
+        @Override
+        public void requestGather(long step) {
+            int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
+            ask(new GatherRequest(step, subtask, attempt), "the gather of step " + step,
+                    response -> exchange.onGathered(CoordinationAnswers.readGathered(response)));
+        }
+
+        @Override
+        public long now() {
+            return getProcessingTimeService().getCurrentProcessingTime();
+        }
+
+        @Override
+        public void armTimer(long dueMillis) {
+            getProcessingTimeService().registerTimer(dueMillis, exchange::onMaxWaitTimer);
+        }
+
+        @Override
+        public void maxWaitReached() {
+            stats.maxWaitReached();
+        }
+
+        @Override
+        public ShareExchange.Completion complete(ShareExchange.InFlight step, StepGatheredEvent gathered) {
+            return DataParallelTrainerOperator.this.complete(step, gathered);
         }
     }
 
@@ -640,11 +536,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        List<Tuple2<Integer, TrainingExample>> untrained = new ArrayList<>(buffered.size() + layout.shareSize(subtask));
-        if (inFlight != null) {
-            inFlight.examples().forEach(e -> untrained.add(Tuple2.of(subtask, e))); // the step in flight re-runs
-        }
-        buffered.forEach(e -> untrained.add(Tuple2.of(subtask, e)));
+        List<Tuple2<Integer, TrainingExample>> untrained = new ArrayList<>();
+        exchange.untrained().forEach(e -> untrained.add(Tuple2.of(subtask, e))); // the step in flight re-runs
         untrainedState.update(untrained);
         versionState.update(List.of(session.version()));
         if (keeper != null) {
@@ -656,7 +549,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             tailState.clear();
         }
         scores.snapshotState();
-        checkpointPending &= context.getCheckpointId() < pendingCheckpointId;
+        exchange.checkpointTaken(context.getCheckpointId());
     }
 
     /**
