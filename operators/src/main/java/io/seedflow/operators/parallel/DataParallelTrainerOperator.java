@@ -3,7 +3,6 @@ package io.seedflow.operators.parallel;
 import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.TrainingExample;
-import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
@@ -17,10 +16,8 @@ import io.seedflow.core.zo.ShardEvaluation;
 import io.seedflow.core.zo.StepLayout;
 import io.seedflow.core.zo.StepPlan;
 import io.seedflow.core.zo.ZoOptions;
-import io.seedflow.core.zo.ZoVariant;
 import io.seedflow.operators.TrainerConfig;
 import io.seedflow.operators.ZoTrainerFunction;
-import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.operators.internal.BatchAssembler;
 import io.seedflow.operators.internal.LogTail;
 import io.seedflow.operators.internal.SnapshotPointer;
@@ -28,7 +25,6 @@ import io.seedflow.operators.internal.SnapshotRestore;
 import io.seedflow.operators.internal.StepShare;
 import io.seedflow.operators.internal.StepShareCodec;
 import io.seedflow.operators.internal.TrainerStateCodec;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -41,8 +37,6 @@ import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.jobgraph.tasks.TaskOperatorEventGateway;
-import org.apache.flink.runtime.operators.coordination.CoordinationRequest;
-import org.apache.flink.runtime.operators.coordination.CoordinationResponse;
 import org.apache.flink.runtime.operators.coordination.OperatorEvent;
 import org.apache.flink.runtime.operators.coordination.OperatorEventGateway;
 import org.apache.flink.runtime.operators.coordination.OperatorEventHandler;
@@ -53,7 +47,6 @@ import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
-import org.apache.flink.util.SerializedValue;
 
 /**
  * One model trained data-parallel by P subtasks (issue 13, docs/scale-out.md). Each subtask buffers its share of the
@@ -109,7 +102,8 @@ import org.apache.flink.util.SerializedValue;
  * evaluating the same pieces.
  *
  * <p>Limits (docs/scale-out.md §7): one model per operator (a job trains several data-parallel
- * models with one such operator each); CONSERVATIVE at P > 1 is refused ({@link #checkTrainable}).
+ * models with one such operator each); CONSERVATIVE at P > 1 is refused
+ * ({@link DataParallelTraining#checkTrainable}).
  */
 public final class DataParallelTrainerOperator extends AbstractStreamOperator<UpdateRecord>
         implements OneInputStreamOperator<TrainingExample, UpdateRecord>, OperatorEventHandler, BoundedOneInput {
@@ -119,7 +113,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private final TrainerConfig config;
     private final String modelId;
     private final transient OperatorEventGateway coordinator;
-    private final transient TaskOperatorEventGateway requests;
+    private final transient TaskOperatorEventGateway requestGateway;
     private final transient OperatorID operatorId;
     /** Runs any mail, the operator events included (they arrive with the task's lowest mail priority). */
     private final transient MailboxExecutor anyMail;
@@ -133,6 +127,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     /** The step exchange's state machine: buffer, share in flight, max-wait, draining. */
     private transient ShareExchange exchange;
     private transient ExchangeStats stats;
+    private transient CoordinatorRequests requests;
 
     /** Subtask 0 only (else null): snapshots stored, pointer and log tail, announcements, retention. */
     private transient SnapshotKeeper keeper;
@@ -151,7 +146,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         this.config = config;
         this.modelId = modelId;
         this.coordinator = coordinator;
-        this.requests = parameters.getContainingTask().getEnvironment().getOperatorCoordinatorEventGateway();
+        this.requestGateway = parameters.getContainingTask().getEnvironment().getOperatorCoordinatorEventGateway();
         this.operatorId = parameters.getStreamConfig().getOperatorID();
         this.anyMail = anyMail;
     }
@@ -163,7 +158,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         parallelism = getRuntimeContext().getTaskInfo().getNumberOfParallelSubtasks();
         spec = config.spec();
         ZoOptions options = config.zo();
-        layout = layout(config, parallelism); // refuses what P cannot take (checkTrainable)
+        layout = DataParallelTraining.layout(config, parallelism); // refuses what P cannot take
         exchange = new ShareExchange(new ExchangePort(), layout, subtask, config.maxWait().toMillis());
         snapshotInterval = config.snapshotInterval();
         BackendChoice choice = config.backend();
@@ -250,33 +245,11 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         }
     }
 
-    /**
-     * Refuses, with the setting and its value, what the data-parallel trainer cannot train at {@code parallelism}
-     * subtasks (0 or less: not known yet, the cluster decides): a layout that does not fit P ({@link StepLayout#of}:
-     * probe groups, pieces, and CONSERVATIVE at P > 1, which evaluates candidate steps on the whole batch that no
-     * subtask holds), and CONSERVATIVE when P is not known. Called when the job is built and again by each subtask (a
-     * savepoint may be restored at another parallelism).
-     */
-    public static void checkTrainable(TrainerConfig config, int parallelism) {
-        ZoOptions options = config.zo();
-        if (parallelism > 0) {
-            layout(config, parallelism);
-        } else if (options.variant() == ZoVariant.CONSERVATIVE) {
-            throw new InvalidConfigurationException(ZoTrainerOptions.VARIANT.key(), options.variant(),
-                    "SGD, SIGN or MOMENTUM for a data-parallel model at a trainer parallelism chosen by the cluster "
-                            + "(CONSERVATIVE evaluates its candidate steps on the whole batch, which no subtask "
-                            + "holds), or parallelism 1");
-        }
-    }
-
-    private static StepLayout layout(TrainerConfig config, int parallelism) {
-        return StepLayout.of(config.batchSize(), config.batchPieces(), parallelism, config.probeGroups(), config.zo());
-    }
-
     @Override
     public void open() throws Exception {
         super.open();
         stats = new ExchangeStats(getRuntimeContext(), subtask);
+        requests = new CoordinatorRequests(requestGateway, operatorId, anyMail, subtask, stats::requestTimedOut);
         if (keeper != null) {
             scores.open(getMetricGroup(), session.version(), keeper.pointer());
         }
@@ -344,43 +317,6 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         return cells;
     }
 
-    /**
-     * Sends {@code request} to the coordinator and hands its answer to {@code onAnswer} as a mail of this task. The
-     * coordinator answers when it can (a leader's share, the last share of a gather), which may take longer than
-     * Flink's RPC timeout ({@code pekko.ask.timeout}, 10 s by default) on an idle input or a slow step: a request
-     * that timed out is sent again (the coordinator keeps only the newest per subtask). Any other failure fails the
-     * task; a task already closing, in a failover or cancellation, waits for nothing.
-     */
-    private void ask(CoordinationRequest request, String what,
-            org.apache.flink.util.function.ThrowingConsumer<CoordinationResponse, Exception> onAnswer) {
-        SerializedValue<CoordinationRequest> serialized;
-        try {
-            serialized = new SerializedValue<>(request);
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException("data-parallel trainer: cannot serialize " + request, e);
-        }
-        requests.sendRequestToCoordinator(operatorId, serialized)
-                .whenComplete((response, failure) -> {
-                    try {
-                        anyMail.execute(() -> {
-                            if (failure != null && org.apache.flink.util.ExceptionUtils.findThrowable(failure,
-                                    java.util.concurrent.TimeoutException.class).isPresent()) {
-                                stats.requestTimedOut();
-                                ask(request, what, onAnswer); // not answered yet: still waiting, ask again
-                                return;
-                            }
-                            if (failure != null) {
-                                throw new IllegalStateException("data-parallel trainer subtask " + subtask
-                                        + ": asking for " + what + " failed", failure);
-                            }
-                            onAnswer.accept(response);
-                        }, "data-parallel answer: %s", what);
-                    } catch (java.util.concurrent.RejectedExecutionException closed) {
-                        // the task is closing: nothing is waiting for this answer any more
-                    }
-                });
-    }
-
     @Override
     public void handleOperatorEvent(OperatorEvent event) {
         if (event instanceof SendShareNowEvent now) {
@@ -401,40 +337,17 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
      */
     private ShareExchange.Completion complete(ShareExchange.InFlight step, StepGatheredEvent gathered) {
         stats.received(System.nanoTime() - step.sentNanos(), gathered.payloadBytes());
-        List<List<ShardEvaluation>> bySubtask = new ArrayList<>(parallelism);
-        List<Lineage> ranges = new ArrayList<>();
-        boolean allEnded = true;
-        List<byte[]> payloads = gathered.payloads();
-        List<Lineage> groupLineage = null;
-        List<Integer> scored = new ArrayList<>();
-        for (int k = 0; k < payloads.size(); k++) {
-            StepShare share = StepShareCodec.decode(payloads.get(k));
-            bySubtask.add(share.pieces());
-            scored.addAll(share.scored());
-            allEnded &= share.inputEnded();
-            if (layout.probeGroupOf(k) == 0) {
-                ranges.addAll(share.lineage()); // the data group's events, once
-                groupLineage = share.lineage();
-            } else if (!share.lineage().equals(groupLineage)) {
-                throw new IllegalStateException("data-parallel trainer of model '" + modelId + "': subtasks "
-                        + layout.subtask(layout.dataGroupOf(k), 0) + " and " + k + " of data group "
-                        + layout.dataGroupOf(k) + " took different events for step " + gathered.step() + " ("
-                        + groupLineage + " vs " + share.lineage() + "); with " + ZoTrainerOptions.PROBE_GROUPS.key()
-                        + " > 1 every subtask of a data group must receive the same events in the same order, from "
-                        + "one BatchPositionAssigner (DataParallelTraining)");
-            }
-        }
-        List<ShardEvaluation> shards = layout.piecesInOrder(bySubtask);
-        if (shards.isEmpty()) {
+        GatheredShares all = GatheredShares.of(gathered, layout, modelId);
+        if (all.shards().isEmpty()) {
             // every subtask drained: training of this bounded input is over; or a leader drained while a follower's
             // end of input has not arrived yet: nothing to train, again
-            return allEnded ? ShareExchange.Completion.DRAINED : ShareExchange.Completion.NOTHING;
+            return all.allEnded() ? ShareExchange.Completion.DRAINED : ShareExchange.Completion.NOTHING;
         }
-        UpdateRecord record = session.complete(step.plan(), shards, Lineage.merged(ranges),
+        UpdateRecord record = session.complete(step.plan(), all.shards(), Lineage.merged(all.lineage()),
                 parallelism == 1 ? step.share() : null);
         EncodedSnapshot snapshot = record.step() % snapshotInterval == 0 ? session.takeSnapshot() : null;
         if (keeper != null) {
-            scores.stepped(record, scored, session);
+            scores.stepped(record, all.scored(), session);
             keeper.recorded(record, snapshot);
             completeUploads();
             announce();
@@ -478,7 +391,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         @Override
         public void askLeaderCount(long step) {
             int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
-            ask(new ShareCountRequest(step, subtask, attempt), "its data group's share count of step " + step,
+            requests.ask(new ShareCountRequest(step, subtask, attempt), "its data group's share count of step " + step,
                     response -> {
                         CoordinationAnswers.ShareCount count = CoordinationAnswers.readShareCount(response);
                         exchange.onLeaderCount(count.step(), count.examples());
@@ -488,7 +401,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         @Override
         public void requestGather(long step) {
             int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
-            ask(new GatherRequest(step, subtask, attempt), "the gather of step " + step,
+            requests.ask(new GatherRequest(step, subtask, attempt), "the gather of step " + step,
                     response -> exchange.onGathered(CoordinationAnswers.readGathered(response)));
         }
 

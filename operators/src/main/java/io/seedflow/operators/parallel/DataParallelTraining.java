@@ -1,7 +1,11 @@
 package io.seedflow.operators.parallel;
 
 import io.seedflow.core.data.TrainingExample;
+import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.zo.StepLayout;
+import io.seedflow.core.zo.ZoOptions;
+import io.seedflow.core.zo.ZoVariant;
 import io.seedflow.operators.TrainerConfig;
 import io.seedflow.operators.ZoTrainerOptions;
 import io.seedflow.operators.internal.UpdateRecordTypeInfo;
@@ -24,13 +28,13 @@ public final class DataParallelTraining {
     /**
      * @param examples only {@code modelId}'s examples (the trainer fails on another model's)
      * @param config the trainer's settings, checked here, at job build time, against the environment's parallelism
-     *        ({@link DataParallelTrainerOperator#checkTrainable})
+     *        ({@link #checkTrainable})
      * @param uid the trainer's stable uid (the position assigner's is {@code uid + "-positions"}); never rename it
      * @return the trainer, to be named by the caller
      */
     public static SingleOutputStreamOperator<UpdateRecord> train(DataStream<TrainingExample> examples, String modelId,
             TrainerConfig config, String uid) {
-        DataParallelTrainerOperator.checkTrainable(config, examples.getExecutionEnvironment().getParallelism());
+        checkTrainable(config, examples.getExecutionEnvironment().getParallelism());
         String holdoutSource = config.holdoutSource();
         // the filters run at their input's parallelism, so they keep its order (forward, chained)
         DataStream<TrainingExample> training = holdoutSource == null ? examples
@@ -56,5 +60,28 @@ public final class DataParallelTraining {
     public static SingleOutputStreamOperator<UpdateRecord> train(DataStream<TrainingExample> examples, String modelId,
             Configuration conf, String uid) {
         return train(examples, modelId, ZoTrainerOptions.resolve(conf), uid);
+    }
+
+    /**
+     * Refuses, with the setting and its value, what the data-parallel trainer cannot train at {@code parallelism}
+     * subtasks (0 or less: not known yet, the cluster decides): a layout that does not fit P ({@link StepLayout#of}:
+     * probe groups, pieces, and CONSERVATIVE at P > 1, which evaluates candidate steps on the whole batch that no
+     * subtask holds), and CONSERVATIVE when P is not known. Called when the job is built and again by each subtask (a
+     * savepoint may be restored at another parallelism).
+     */
+    public static void checkTrainable(TrainerConfig config, int parallelism) {
+        ZoOptions options = config.zo();
+        if (parallelism > 0) {
+            layout(config, parallelism);
+        } else if (options.variant() == ZoVariant.CONSERVATIVE) {
+            throw new InvalidConfigurationException(ZoTrainerOptions.VARIANT.key(), options.variant(),
+                    "SGD, SIGN or MOMENTUM for a data-parallel model at a trainer parallelism chosen by the cluster "
+                            + "(CONSERVATIVE evaluates its candidate steps on the whole batch, which no subtask "
+                            + "holds), or parallelism 1");
+        }
+    }
+
+    static StepLayout layout(TrainerConfig config, int parallelism) {
+        return StepLayout.of(config.batchSize(), config.batchPieces(), parallelism, config.probeGroups(), config.zo());
     }
 }
