@@ -2,14 +2,12 @@ package io.seedflow.operators;
 
 import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.compute.ComputeBackends;
-import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.Evaluation;
 import io.seedflow.core.model.InputKind;
-import io.seedflow.core.model.PrequentialScore;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
@@ -18,6 +16,7 @@ import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.zo.BatchPieces;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.operators.internal.BatchAssembler;
+import io.seedflow.operators.internal.GpuDevice;
 import io.seedflow.operators.internal.LogTail;
 import io.seedflow.operators.internal.SnapshotRestore;
 import io.seedflow.operators.internal.SnapshotPointer;
@@ -31,13 +30,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.flink.api.common.externalresource.ExternalResourceInfo;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.state.MapState;
-import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
@@ -108,15 +104,8 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private transient BatchPieces pieces;
     private transient long maxWaitMillis;
     private transient int snapshotInterval;
-    private transient String holdoutSource;
-    private transient int holdoutSize;
-    private transient int holdoutEvalInterval;
-    private transient int prequentialWindow;
-    private transient volatile Evaluation lastPrequentialTotal;
-    private transient volatile double lastHoldoutAccuracy;
+    private transient KeyedModelScores scores;
     private transient Map<String, TrainingSession> trainers;
-    /** Each loaded model's prequential score, mirrored in its keyed state (written after every step). */
-    private transient Map<String, PrequentialScore> prequentialScores;
     private transient SnapshotUploader uploader;
     private transient TrainerMetrics metrics;
     private transient BackendFactory backends;
@@ -132,11 +121,6 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private transient ValueState<Integer> bufferedCount;
     private transient ValueState<Long> nextStep;
     private transient ValueState<Long> flushTimer;
-    /** The newest holdout examples, a ring of holdout-size slots, and how many were ever added. */
-    private transient MapState<Integer, TrainingExample> holdoutExamples;
-    private transient ValueState<Long> holdoutAdded;
-    /** The model's {@link PrequentialScore}, as bytes. */
-    private transient ValueState<byte[]> prequential;
 
     /** @param config the trainer's settings, validated when the job was built */
     public ZoTrainerFunction(TrainerConfig config) {
@@ -156,13 +140,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         pieces = BatchPieces.of(batchSize, config.batchPieces(), 1);
         maxWaitMillis = config.maxWait().toMillis();
         snapshotInterval = config.snapshotInterval();
-        holdoutSource = config.holdoutSource();
-        holdoutSize = config.holdoutSize();
-        holdoutEvalInterval = config.holdoutEvalInterval();
-        prequentialWindow = config.prequentialWindow();
-        lastHoldoutAccuracy = Double.NaN;
         trainers = new HashMap<>();
-        prequentialScores = new HashMap<>();
         uploader = new SnapshotUploader(new FileSystemSnapshotStore(config.snapshotDir()),
                 System::currentTimeMillis, "seedflow-snapshot-upload-"
                         + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
@@ -171,8 +149,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         pointersAtCheckpoint = new TreeMap<>();
         metrics = new TrainerMetrics(getRuntimeContext().getMetricGroup(), System::currentTimeMillis);
         BackendChoice choice = config.backend();
-        int device = gpuIndex();
-        backends = BackendFactory.of(choice, device);
+        backends = BackendFactory.of(choice, GpuDevice.indexOf(getRuntimeContext()));
         ComputeBackends.requireUsable(choice, spec); // fail at start, not on the first record
 
         TypeInformation<byte[]> bytes = PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
@@ -183,10 +160,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         bufferedCount = getRuntimeContext().getState(new ValueStateDescriptor<>("buffered-count", Types.INT));
         nextStep = getRuntimeContext().getState(new ValueStateDescriptor<>("next-step", Types.LONG));
         flushTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("flush-timer", Types.LONG));
-        holdoutExamples = getRuntimeContext().getMapState(new MapStateDescriptor<>("holdout-examples", Types.INT,
-                TypeInformation.of(TrainingExample.class)));
-        holdoutAdded = getRuntimeContext().getState(new ValueStateDescriptor<>("holdout-added", Types.LONG));
-        prequential = getRuntimeContext().getState(new ValueStateDescriptor<>("prequential-score", bytes));
+        scores = new KeyedModelScores(getRuntimeContext(), config, metrics);
     }
 
     @Override
@@ -194,12 +168,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         requireFitsSpec(example);
         trainer(ctx);
         completeSnapshots(ctx);
-        if (holdoutSource != null && holdoutSource.equals(example.source)) {
-            Long added = holdoutAdded.value();
-            long n = added == null ? 0 : added;
-            holdoutExamples.put((int) (n % holdoutSize), example);
-            holdoutAdded.update(n + 1);
-            metrics.holdoutEvent();
+        if (scores.keptAsHoldout(example)) {
             return;
         }
         buffered.add(example);
@@ -267,9 +236,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             return;
         }
         Batch batch = BatchAssembler.batch(examples, spec);
-        if (prequentialWindow > 0) {
-            scorePrequentially(trainer, batch);
-        }
+        scores.scorePrequentially(trainer, batch);
         List<Lineage> lineage = BatchAssembler.lineage(examples);
         UpdateRecord record = pieces.pieces() == 1 ? trainer.step(batch, lineage)
                 : trainer.step(batch, lineage, pieces);
@@ -279,40 +246,8 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         if (record.step() % snapshotInterval == 0) {
             submit(ctx, List.of(trainer.takeSnapshot()));
         }
-        if (record.step() % holdoutEvalInterval == 0) {
-            evaluateHoldout(trainer);
-        }
+        scores.stepped(trainer, record.step());
         out.collect(record);
-    }
-
-    /** Test, then train: the batch scored by the weights before they train on it, kept in state. */
-    private void scorePrequentially(TrainingSession trainer, Batch batch) throws Exception {
-        PrequentialScore score = prequentialScores.get(trainer.modelId());
-        if (score == null) { // first use of the model in this instance: from state (after a restore) or new
-            byte[] stored = prequential.value();
-            score = stored == null ? new PrequentialScore(spec.classes(), prequentialWindow)
-                    : PrequentialScore.fromBytes(stored, prequentialWindow);
-            prequentialScores.put(trainer.modelId(), score);
-        }
-        int[] predicted = trainer.predict(batch);
-        for (int i = 0; i < predicted.length; i++) {
-            score.add(predicted[i], batch.labels()[i]);
-        }
-        prequential.update(score.toBytes());
-        lastPrequentialTotal = score.total();
-        metrics.prequential(score.window(), lastPrequentialTotal);
-    }
-
-    /** Accuracy of the current weights on the holdout examples kept in state (they survive restores). */
-    private void evaluateHoldout(TrainingSession trainer) throws Exception {
-        List<TrainingExample> holdout = new ArrayList<>();
-        for (TrainingExample e : holdoutExamples.values()) {
-            holdout.add(e);
-        }
-        if (!holdout.isEmpty()) {
-            lastHoldoutAccuracy = BatchAssembler.accuracy(trainer, holdout, spec);
-            metrics.holdoutAccuracy(lastHoldoutAccuracy);
-        }
     }
 
     private void submit(Context ctx, List<EncodedSnapshot> snapshots) {
@@ -385,24 +320,6 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         return trainer;
     }
 
-    /**
-     * The GPU of this subtask: property "index" of Flink's external resource {@code gpu} when the cluster configures
-     * it (external-resources: gpu, with the GPU discovery driver), else device 0.
-     */
-    private int gpuIndex() {
-        try {
-            for (ExternalResourceInfo info : getRuntimeContext().getExternalResourceInfos("gpu")) {
-                java.util.Optional<String> index = info.getProperty("index");
-                if (index.isPresent()) {
-                    return Integer.parseInt(index.get().trim());
-                }
-            }
-        } catch (RuntimeException e) {
-            // no external resources in this runtime (tests, local): the first device
-        }
-        return 0;
-    }
-
     @Override
     public void initializeState(FunctionInitializationContext context) {
         // all state is keyed (open); pointers are noted per checkpoint only for retirement
@@ -446,12 +363,12 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
 
     /** The newest prequential score of the model last scored (total, over every example); for tests and diagnostics. */
     public Evaluation lastPrequentialTotal() {
-        return lastPrequentialTotal;
+        return scores == null ? null : scores.lastPrequentialTotal();
     }
 
     /** The newest holdout accuracy (NaN before the first evaluation); for tests and diagnostics. */
     public double lastHoldoutAccuracy() {
-        return lastHoldoutAccuracy;
+        return scores == null ? Double.NaN : scores.lastHoldoutAccuracy();
     }
 
     /** SHA-256 of the live weights of {@code modelId} (null if not loaded); for tests and diagnostics. */

@@ -19,6 +19,7 @@ import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.operators.TrainerConfig;
 import io.seedflow.operators.ZoTrainerFunction;
 import io.seedflow.operators.internal.BatchAssembler;
+import io.seedflow.operators.internal.GpuDevice;
 import io.seedflow.operators.internal.LogTail;
 import io.seedflow.operators.internal.SnapshotPointer;
 import io.seedflow.operators.internal.SnapshotRestore;
@@ -163,7 +164,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         snapshotInterval = config.snapshotInterval();
         BackendChoice choice = config.backend();
         ComputeBackends.requireUsable(choice, spec);
-        BackendFactory backends = BackendFactory.of(choice, 0);
+        BackendFactory backends = BackendFactory.of(choice, GpuDevice.indexOf(getRuntimeContext()));
 
         TypeInformation<byte[]> bytes = PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
         var store = context.getOperatorStateStore();
