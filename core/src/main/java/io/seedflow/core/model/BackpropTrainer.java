@@ -1,5 +1,7 @@
 package io.seedflow.core.model;
 
+import io.seedflow.core.error.InvalidConfigurationException;
+
 import io.seedflow.core.objective.Objectives;
 import io.seedflow.core.tensor.ParameterSet;
 import java.util.stream.IntStream;
@@ -22,6 +24,19 @@ public final class BackpropTrainer {
     private float[][] post;
     private float[][] delta;
     private int bufferBatch = -1;
+
+    /**
+     * The first-order baseline for {@code spec}, which must be of the MLP family (the only one with a backward pass).
+     *
+     * @throws InvalidConfigurationException naming the spec otherwise
+     */
+    public static BackpropTrainer forModel(ModelSpec spec, ParameterSet params, float momentum, float weightDecay) {
+        if (!(spec instanceof MlpSpec mlp)) {
+            throw new InvalidConfigurationException("--model", spec.toText(),
+                    "the backprop baseline trains the mlp family only");
+        }
+        return new BackpropTrainer(mlp, params, momentum, weightDecay);
+    }
 
     public BackpropTrainer(MlpSpec spec, ParameterSet params, float momentum, float weightDecay) {
         this.mlp = new Mlp(spec);

@@ -96,7 +96,7 @@ public final class StudyCommand implements Callable<Integer> {
     public Integer call() {
         ModelSpec spec = ModelSpecs.parse(model);
         if (spec.inputKind() == InputKind.TOKENS) {
-            return textStudy((EncoderSpec) spec);
+            return textStudy(EncoderSpec.parse(model)); // the text study is the encoder family's research command
         }
         int batch = this.batch != null ? this.batch : TrainerSettings.BATCH_SIZE.defaultValue().orElseThrow();
         double lr = this.lr != null ? this.lr : TrainerSettings.LEARNING_RATE.defaultValue().orElseThrow();

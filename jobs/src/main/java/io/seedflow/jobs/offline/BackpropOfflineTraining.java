@@ -4,9 +4,7 @@ import io.seedflow.core.data.EpochSampler;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.model.BackpropTrainer;
 import io.seedflow.core.model.Evaluation;
-import io.seedflow.core.error.InvalidConfigurationException;
-import io.seedflow.core.model.Mlp;
-import io.seedflow.core.model.MlpSpec;
+import io.seedflow.core.model.Model;
 import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.core.tensor.ParameterSet;
 import java.util.List;
@@ -19,16 +17,12 @@ public final class BackpropOfflineTraining {
 
     public static ZoOfflineTraining.Result run(TrainingSettings s, LabeledDataset train, LabeledDataset test,
             float momentum) {
-        if (!(s.model() instanceof MlpSpec spec)) {
-            throw new InvalidConfigurationException("--model", s.model().toText(),
-                    "the backprop baseline trains the mlp family only");
-        }
-        Mlp mlp = spec.newModel();
-        ParameterSet params = mlp.initialize(s.initSeed());
+        Model model = s.model().newModel();
+        ParameterSet params = model.initialize(s.initSeed());
         ZoOfflineTraining.mkdirs(s.outDir());
         SnapshotStore store = new SnapshotStore(s.outDir().resolve("snapshots"));
         SnapshotStore.Ref base = store.write(params, s.modelId(), 0, s.model().toText());
-        BackpropTrainer trainer = new BackpropTrainer(spec, params, momentum, (float) s.zo().weightDecay());
+        BackpropTrainer trainer = BackpropTrainer.forModel(s.model(), params, momentum, (float) s.zo().weightDecay());
         LearningCurve curve = new LearningCurve("backprop");
         EpochSampler sampler = new EpochSampler(train.count(), s.dataSeed());
         double smoothed = Double.NaN;
@@ -43,8 +37,7 @@ public final class BackpropOfflineTraining {
                 nanos += System.nanoTime() - t0;
                 smoothed = Double.isNaN(smoothed) ? loss : 0.99 * smoothed + 0.01 * loss;
                 if (step % s.evalEvery() == 0 || step == s.steps()) {
-                    Evaluation e = mlp.evaluate(params, test.features(), test.labels(),
-                            Math.min(s.evalExamples(), test.count()), 1000);
+                    Evaluation e = model.evaluate(params, test, Math.min(s.evalExamples(), test.count()), 1000);
                     last = e;
                     curve.add(new LearningCurve.Point(step, step * s.batchSize(), e.accuracy(), e.meanLoss(), smoothed,
                             nanos / 1e9));
