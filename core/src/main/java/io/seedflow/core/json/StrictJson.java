@@ -198,6 +198,7 @@ public final class StrictJson {
             return "unreadable JSON (" + e.getClass().getSimpleName() + ")";
         }
         m = m.replaceAll("\\s*\\(start marker at \\[[^\\]]*\\]\\)", "")
+                .replace(" (or 'NaN'/'+INF'/'-INF')", "") // only the tokens Python writes are read
                 .replaceAll(", from `[^`]*`", "")
                 .replaceAll(":? *enable `[^`]*` to allow", "")
                 .replaceAll("\\s+", " ").strip();
