@@ -6,6 +6,7 @@ import io.seedflow.connectors.replica.DirectorySnapshotSource;
 import io.seedflow.connectors.replica.ModelListener;
 import io.seedflow.connectors.replica.ModelUpdateSubscriber;
 import io.seedflow.core.compute.CpuBackend;
+import io.seedflow.core.json.JsonNumber;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
@@ -15,11 +16,9 @@ import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoSgdTrainer;
-import io.seedflow.jobs.serving.JsonReader.JsonNumber;
-import io.seedflow.jobs.serving.JsonReader;
-import io.seedflow.jobs.serving.JsonWriter;
 import io.seedflow.jobs.serving.PredictionServer;
 import io.seedflow.jobs.serving.ServerOptions;
+import io.seedflow.jobs.serving.ServingJson;
 import io.seedflow.jobs.serving.SubscriberModel;
 import io.seedflow.tests.kafka.KafkaRegistryTestBase;
 import io.seedflow.text.TextTokenizer;
@@ -85,7 +84,7 @@ class EncoderReplicaServingITCase extends KafkaRegistryTestBase {
                 + "/v1/predict")).timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(body))
                 .build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-        return (Map<Object, Object>) JsonReader.parse(r.body());
+        return (Map<Object, Object>) ServingJson.parse(r.body());
     }
 
     private static float[] floats(Object jsonArray) {
@@ -114,8 +113,15 @@ class EncoderReplicaServingITCase extends KafkaRegistryTestBase {
     void servesTextsOnTheVersionItFollowed() throws Exception {
         String topic = "updates-text";
         kafka.createTopic(topic, 1);
-        String body = new JsonWriter().beginObject().name("texts").beginArray().value(TEXTS.get(0))
-                .value(TEXTS.get(1)).value(TEXTS.get(2)).value(TEXTS.get(3)).endArray().endObject().toString();
+        String body = ServingJson.write(g -> {
+            g.writeStartObject();
+            g.writeArrayFieldStart("texts");
+            for (String text : TEXTS.subList(0, 4)) {
+                g.writeString(text);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+        });
         try (ModelUpdateSubscriber sub = ModelUpdateSubscriber.builder().bootstrapServers(kafka.bootstrapServers())
                 .registry(registryServer.clientOptions(null)).updatesTopic(topic).modelId("m-text")
                 .snapshotSource(new DirectorySnapshotSource(store)).pollTimeout(Duration.ofMillis(100))

@@ -9,6 +9,8 @@ import io.seedflow.core.compute.CpuBackend;
 import io.seedflow.core.data.FashionMnist;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.log.Lineage;
+import io.seedflow.core.json.JsonNumber;
+import io.seedflow.core.json.StrictJson;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
@@ -16,11 +18,9 @@ import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoSgdTrainer;
-import io.seedflow.jobs.serving.JsonReader.JsonNumber;
-import io.seedflow.jobs.serving.JsonReader;
-import io.seedflow.jobs.serving.JsonWriter;
 import io.seedflow.jobs.serving.PredictionServer;
 import io.seedflow.jobs.serving.ServerOptions;
+import io.seedflow.jobs.serving.ServingJson;
 import io.seedflow.jobs.serving.SubscriberModel;
 import io.seedflow.tests.kafka.KafkaRegistryTestBase;
 import java.io.BufferedReader;
@@ -96,7 +96,7 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
 
     record Response(int status, String body) {
         Map<Object, Object> json() {
-            return (Map<Object, Object>) JsonReader.parse(body);
+            return (Map<Object, Object>) ServingJson.parse(body);
         }
 
         String message() {
@@ -164,6 +164,16 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
         return new Response(r.statusCode(), r.body());
     }
 
+    /** The request body {@code {"features":[...]}}. */
+    private static String features(float[] x) {
+        return ServingJson.write(g -> {
+            g.writeStartObject();
+            g.writeFieldName("features");
+            StrictJson.writeFloats(g, x);
+            g.writeEndObject();
+        });
+    }
+
     private static float[] image(int i) {
         float[] x = new float[FashionMnist.FEATURES];
         System.arraycopy(images.features(), i * x.length, x, 0, x.length);
@@ -221,7 +231,7 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
         Response notReady = send(server, "GET", "/ready", null);
         assertThat(notReady.status()).isEqualTo(503);
         assertThat(notReady.message()).contains("model 'm-serve' has no weights yet");
-        String one = new JsonWriter().beginObject().name("features").array(image(0)).endObject().toString();
+        String one = features(image(0));
         assertThat(send(server, "POST", "/v1/predict", one).status()).isEqualTo(503);
 
         sub.start();
@@ -251,14 +261,20 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
             int b = (i + 7) % images.count();
             if (i % 2 == 0) {
                 Response r = send(server, "POST", "/v1/predict",
-                        new JsonWriter().beginObject().name("features").array(image(a)).endObject().toString());
+                        features(image(a)));
                 assertThat(r.status()).as(r.body()).isEqualTo(200);
                 long v = integer(r.json().get("modelVersion"));
                 versions.add(v);
                 checkPrediction(r.json(), image(a), seen.at(v), v);
             } else {
-                Response r = send(server, "POST", "/v1/predict", new JsonWriter().beginObject().name("instances")
-                        .beginArray().array(image(a)).array(image(b)).endArray().endObject().toString());
+                Response r = send(server, "POST", "/v1/predict", ServingJson.write(g -> {
+                    g.writeStartObject();
+                    g.writeArrayFieldStart("instances");
+                    StrictJson.writeFloats(g, image(a));
+                    StrictJson.writeFloats(g, image(b));
+                    g.writeEndArray();
+                    g.writeEndObject();
+                }));
                 assertThat(r.status()).as(r.body()).isEqualTo(200);
                 long v = integer(r.json().get("modelVersion"));
                 versions.add(v);
@@ -307,7 +323,9 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
                         + "(|x| <= 3.4028235E38), got NaN",
                 "{\"features\": [0, 1e39]}", "features[1]: expected a finite number within the float32 range "
                         + "(|x| <= 3.4028235E38), got 1e39",
-                "{\"features\": [0, 1,, 2]}", "malformed JSON at position 19: unexpected ','; expected a value",
+                "{\"features\": [0, 1,, 2]}", "malformed JSON at position 19: Unexpected character (',' (code 44)): "
+                        + "expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or "
+                        + "'false')",
                 "{\"features\": \"0, 1\"}", "features: expected an array of numbers, got a string \"0, 1\"",
                 "{\"image\": [0]}", "unknown field \"image\"; expected \"features\" (one example) or \"instances\" "
                         + "(a batch) for a model of features, \"text\" (one text) or \"texts\" (a batch) for a text "
@@ -359,7 +377,7 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
         assertThat(ready.status()).isEqualTo(200);
         assertThat(ready.json()).containsEntry("following", Boolean.FALSE);
         Response p = send(server, "POST", "/v1/predict",
-                new JsonWriter().beginObject().name("features").array(image(3)).endObject().toString());
+                features(image(3)));
         assertThat(p.status()).isEqualTo(200);
         assertThat(p.json()).containsEntry("modelVersion", new JsonNumber("4"));
     }
@@ -405,11 +423,10 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
             assertThat(model.json()).containsEntry("weightsSha256", finalSha);
             // the child computes with the scalar kernels (no Vector API), this JVM with the vector ones: same bits
             HttpResponse<String> predicted = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/v1/predict")).POST(HttpRequest.BodyPublishers.ofString(new JsonWriter().beginObject()
-                    .name("features").array(image(1)).endObject().toString())).build(),
+                    + "/v1/predict")).POST(HttpRequest.BodyPublishers.ofString(features(image(1)))).build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(predicted.statusCode()).as(predicted.body()).isEqualTo(200);
-            Map<Object, Object> json = (Map<Object, Object>) JsonReader.parse(predicted.body());
+            Map<Object, Object> json = (Map<Object, Object>) ServingJson.parse(predicted.body());
             checkPrediction(json, image(1), finalWeights, STEPS);
             // 503s while the test waited for version STEPS count as errors
             Pattern status = Pattern.compile("version " + STEPS + ", 1 prediction requests \\(1 examples\\), \\d+ "

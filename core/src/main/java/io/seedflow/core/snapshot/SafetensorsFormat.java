@@ -2,6 +2,9 @@ package io.seedflow.core.snapshot;
 
 import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.error.UnsupportedFormatVersionException;
+import io.seedflow.core.json.JsonNumber;
+import io.seedflow.core.json.JsonSyntaxException;
+import io.seedflow.core.json.StrictJson;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.tensor.TensorSpec;
 import java.io.IOException;
@@ -34,30 +37,53 @@ public final class SafetensorsFormat {
     public static final String KEY_MODEL_SPEC = "seedflow.model-spec";
     public static final String KEY_TENSOR_ORDER = "seedflow.tensor-order";
     static final long MAX_HEADER = 100L << 20;
+    /** Deepest nesting in a header: ours nest 3 levels (header, tensor entry, shape); any other tool's a few more. */
+    static final int MAX_HEADER_DEPTH = 64;
+    /**
+     * The header's JSON limits. Numbers are shapes and byte offsets (at most 19 digits as longs). Strings are bounded
+     * by the header length only: {@link #encode} writes any model id, spec and tensor order it is given, and every
+     * snapshot it writes must decode.
+     */
+    private static final StrictJson HEADER_JSON = StrictJson.builder().maxDepth(MAX_HEADER_DEPTH)
+            .maxNumberLength(32).maxStringLength((int) MAX_HEADER).maxDocumentLength((int) MAX_HEADER).build();
 
     private SafetensorsFormat() {
     }
 
     public static byte[] encode(ParameterSet params, String modelId, long step, String modelSpec) {
-        StringBuilder h = new StringBuilder("{\"__metadata__\":{");
-        h.append(MiniJson.quote(KEY_FORMAT)).append(':').append(MiniJson.quote(String.valueOf(FORMAT_VERSION)));
-        h.append(',').append(MiniJson.quote(KEY_MODEL_ID)).append(':').append(MiniJson.quote(modelId));
-        h.append(',').append(MiniJson.quote(KEY_MODEL_SPEC)).append(':').append(MiniJson.quote(modelSpec));
-        h.append(',').append(MiniJson.quote(KEY_STEP)).append(':').append(MiniJson.quote(String.valueOf(step)));
-        h.append(',').append(MiniJson.quote(KEY_TENSOR_ORDER)).append(':')
-                .append(MiniJson.quote(String.join(",", params.names()))).append('}');
+        String json = HEADER_JSON.write(g -> {
+            g.writeStartObject();
+            g.writeObjectFieldStart("__metadata__");
+            g.writeStringField(KEY_FORMAT, String.valueOf(FORMAT_VERSION));
+            g.writeStringField(KEY_MODEL_ID, modelId);
+            g.writeStringField(KEY_MODEL_SPEC, modelSpec);
+            g.writeStringField(KEY_STEP, String.valueOf(step));
+            g.writeStringField(KEY_TENSOR_ORDER, String.join(",", params.names()));
+            g.writeEndObject();
+            long begin = 0;
+            for (TensorSpec t : params.specs()) {
+                long end = begin + t.elementCount() * 4;
+                g.writeObjectFieldStart(t.name());
+                g.writeStringField("dtype", "F32");
+                g.writeArrayFieldStart("shape");
+                for (int d : t.shape()) {
+                    g.writeNumber(d);
+                }
+                g.writeEndArray();
+                g.writeArrayFieldStart("data_offsets");
+                g.writeNumber(begin);
+                g.writeNumber(end);
+                g.writeEndArray();
+                g.writeEndObject();
+                begin = end;
+            }
+            g.writeEndObject();
+        });
         long offset = 0;
         for (TensorSpec t : params.specs()) {
-            long bytes = t.elementCount() * 4;
-            h.append(',').append(MiniJson.quote(t.name())).append(":{\"dtype\":\"F32\",\"shape\":[");
-            int[] shape = t.shape();
-            for (int i = 0; i < shape.length; i++) {
-                h.append(i == 0 ? "" : ",").append(shape[i]);
-            }
-            h.append("],\"data_offsets\":[").append(offset).append(',').append(offset + bytes).append("]}");
-            offset += bytes;
+            offset += t.elementCount() * 4;
         }
-        h.append('}');
+        StringBuilder h = new StringBuilder(json);
         // pad the UTF-8 bytes (not the chars: a non-ASCII model id takes more bytes than chars) to a multiple of 8
         int headerBytes = h.toString().getBytes(StandardCharsets.UTF_8).length;
         h.append(" ".repeat((8 - (8 + headerBytes) % 8) % 8));
@@ -181,15 +207,46 @@ public final class SafetensorsFormat {
 
     @SuppressWarnings("unchecked")
     private static Map<String, Object> parseHeader(String json) {
+        Object o;
         try {
-            Object o = MiniJson.parse(json.strip());
-            if (!(o instanceof Map)) {
-                throw new SnapshotIntegrityException("safetensors header must be a JSON object");
-            }
-            return (Map<String, Object>) o;
-        } catch (IllegalArgumentException e) {
+            o = plain(HEADER_JSON.parse(json.strip()));
+        } catch (JsonSyntaxException e) {
             throw new SnapshotIntegrityException("safetensors header is not valid JSON: " + e.getMessage(), e);
         }
+        if (!(o instanceof Map)) {
+            throw new SnapshotIntegrityException("safetensors header must be a JSON object, got "
+                    + (o instanceof List ? "an array" : "'" + printable(String.valueOf(o)) + "'"));
+        }
+        return (Map<String, Object>) o;
+    }
+
+    /**
+     * {@code json} with its numbers as the header model has them: integers {@link Long}, other numbers
+     * {@link Double}. An integer beyond the long range is refused (no shape or offset can be that large).
+     */
+    private static Object plain(Object json) {
+        if (json instanceof JsonNumber n) {
+            if (!n.isIntegral()) {
+                return Double.parseDouble(n.text());
+            }
+            try {
+                return Long.parseLong(n.text());
+            } catch (NumberFormatException e) {
+                throw new SnapshotIntegrityException("safetensors header has the integer " + n.text()
+                        + ", beyond the range of a long (at most " + Long.MAX_VALUE + ")");
+            }
+        }
+        if (json instanceof Map<?, ?> m) {
+            Map<Object, Object> out = new LinkedHashMap<>();
+            m.forEach((k, v) -> out.put(k, plain(v)));
+            return out;
+        }
+        if (json instanceof List<?> l) {
+            List<Object> out = new ArrayList<>(l.size());
+            l.forEach(v -> out.add(plain(v)));
+            return out;
+        }
+        return json;
     }
 
     private static Map<String, String> metadata(Map<String, Object> header) {

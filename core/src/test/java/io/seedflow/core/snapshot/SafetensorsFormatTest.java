@@ -6,6 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.error.TensorShapeMismatchException;
 import io.seedflow.core.error.UnsupportedFormatVersionException;
+import io.seedflow.core.json.JsonNumber;
+import io.seedflow.core.json.StrictJson;
 import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.tensor.ParameterSet;
@@ -111,7 +113,8 @@ class SafetensorsFormatTest {
     /** What the reference safetensors reader checks, on an independently parsed header. */
     @SuppressWarnings("unchecked")
     private static void checkSafetensorsHeader(String json, long dataLength, ParameterSet p) {
-        Map<String, Object> h = (Map<String, Object>) MiniJson.parse(json);
+        Map<String, Object> h = (Map<String, Object>) StrictJson.builder().maxDepth(8).maxNumberLength(20)
+                .maxStringLength(1 << 20).maxDocumentLength(1 << 20).build().parse(json);
         assertThat(h.keySet()).first().isEqualTo("__metadata__");
         Map<String, Object> meta = (Map<String, Object>) h.get("__metadata__");
         assertThat(meta.keySet()).containsExactly("seedflow.format-version", "seedflow.model-id", "seedflow.model-spec",
@@ -128,11 +131,12 @@ class SafetensorsFormatTest {
             Map<String, Object> entry = (Map<String, Object>) e.getValue();
             assertThat(entry.keySet()).containsExactlyInAnyOrder("dtype", "shape", "data_offsets");
             assertThat(entry.get("dtype")).isEqualTo("F32");
-            List<Long> shape = (List<Long>) entry.get("shape");
-            assertThat(shape.stream().mapToInt(Long::intValue).toArray()).isEqualTo(p.spec(t).shape());
-            List<Long> offs = (List<Long>) entry.get("data_offsets");
-            assertThat(offs).containsExactly(offset, offset + 4 * p.spec(t).elementCount());
-            offset = offs.get(1);
+            List<JsonNumber> shape = (List<JsonNumber>) entry.get("shape");
+            assertThat(shape.stream().mapToInt(d -> Integer.parseInt(d.text())).toArray()).isEqualTo(p.spec(t).shape());
+            List<JsonNumber> offs = (List<JsonNumber>) entry.get("data_offsets");
+            assertThat(offs).containsExactly(new JsonNumber(String.valueOf(offset)),
+                    new JsonNumber(String.valueOf(offset + 4 * p.spec(t).elementCount())));
+            offset = Long.parseLong(offs.get(1).text());
             t++;
         }
         assertThat(offset).isEqualTo(dataLength);
@@ -167,6 +171,35 @@ class SafetensorsFormatTest {
             byte[] bytes = SafetensorsFormat.encode(sampleParams(), id, 0, SPEC);
             assertThat(SafetensorsFormat.decode(bytes, null).modelId()).isEqualTo(id);
         }
+    }
+
+    /**
+     * The header bytes for text that needs escaping (quotes, backslash, every kind of control character, DEL, line
+     * separators, non-ASCII, a surrogate pair, an unpaired surrogate) are exactly those the hand-written writer that
+     * Jackson replaced produced (expected header and SHA-256 recorded from it): snapshots are content-addressed.
+     */
+    @Test
+    void headerBytesAreUnchangedForEscapedAndNonAsciiText() {
+        String id = "q\"b\\s/n\nr\rt\tb\bf\f\u0001\u001f\u007f\u2028\u2029\u00e9\uD83D\uDE00\uD800x";
+        ParameterSet p = new ParameterSet(List.of(new TensorSpec("w\u00e9ight\"x", new int[] {1, 2}),
+                new TensorSpec("b", new int[] {1})));
+        p.tensor(0)[0] = 0.5f;
+        p.tensor(0)[1] = -1.25f;
+        p.tensor(1)[0] = 3f;
+        byte[] bytes = SafetensorsFormat.encode(p, id, 12345678901L, "mlp:2x1:relu \u00e9\u0000");
+        long n = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+        assertThat(new String(bytes, 8, (int) n, StandardCharsets.UTF_8)).isEqualTo("{\"__metadata__\":{"
+                + "\"seedflow.format-version\":\"1\","
+                + "\"seedflow.model-id\":\"q\\\"b\\\\s/n\\nr\\rt\\tb\\u0008f\\u000c\\u0001\\u001f\u007f\u2028\u2029"
+                + "\u00e9\ud83d\ude00?x\","
+                + "\"seedflow.model-spec\":\"mlp:2x1:relu \u00e9\\u0000\","
+                + "\"seedflow.step\":\"12345678901\","
+                + "\"seedflow.tensor-order\":\"w\u00e9ight\\\"x,b\"},"
+                + "\"w\u00e9ight\\\"x\":{\"dtype\":\"F32\",\"shape\":[1,2],\"data_offsets\":[0,8]},"
+                + "\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}      ");
+        assertThat(bytes).hasSize(388);
+        assertThat(SafetensorsFormat.sha256(bytes))
+                .isEqualTo("d97b197dc9e09a1a124b9693e6be11137ef382119cf06a15eb6218e09568036b");
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.seedflow.jobs.embedded;
 
-import io.seedflow.jobs.serving.JsonReader;
-import io.seedflow.jobs.serving.JsonReader.JsonNumber;
+import io.seedflow.core.json.JsonNumber;
+import io.seedflow.jobs.serving.ServingJson;
 import io.seedflow.schemas.LabeledEvent;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -28,7 +28,7 @@ import java.util.Set;
  * default: when the event is sent) and {@code attributes} (an object of strings). Blank lines are skipped. The whole
  * file is read and checked before anything is sent: a line that is not such an object (malformed JSON, an unknown or
  * missing field, a wrong type, a non-finite feature) refuses the file with its line number, so that a typo never
- * leaves half a file on a topic. The lines are parsed by the strict {@link JsonReader}.
+ * leaves half a file on a topic. The lines are parsed by the strict {@link ServingJson}.
  */
 public final class JsonLinesEvents implements LabeledEventSource {
     static final Set<String> FIELDS = Set.of("features", "text", "label", "modelId", "eventId", "eventTime",
@@ -67,7 +67,7 @@ public final class JsonLinesEvents implements LabeledEventSource {
                     continue;
                 }
                 try {
-                    lines.add(line(JsonReader.parse(text), name + ":" + number, defaultModelId));
+                    lines.add(line(ServingJson.parse(text), name + ":" + number, defaultModelId));
                 } catch (IllegalArgumentException e) {
                     throw new IllegalArgumentException("--file " + file + " line " + number + ": " + e.getMessage()
                             + "; nothing was sent (fix or remove the line)", e);

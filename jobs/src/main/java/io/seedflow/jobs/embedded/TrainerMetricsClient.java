@@ -1,6 +1,6 @@
 package io.seedflow.jobs.embedded;
 
-import io.seedflow.jobs.serving.JsonReader;
+import io.seedflow.jobs.serving.ServingJson;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -116,6 +116,6 @@ final class TrainerMetricsClient {
         if (r.statusCode() != 200) {
             throw new IOException("GET " + url + ": HTTP " + r.statusCode());
         }
-        return JsonReader.parse(r.body());
+        return ServingJson.parse(r.body());
     }
 }

@@ -1,12 +1,15 @@
 package io.seedflow.jobs.serving;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import io.seedflow.core.error.InvalidTextException;
 import io.seedflow.core.error.SeedFlowException;
+import io.seedflow.core.json.StrictJson;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.Model;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
-import io.seedflow.core.error.InvalidTextException;
+import java.io.IOException;
 
 /**
  * {@code POST /v1/predict}: class probabilities from core's {@link Model#probabilities} for the model family the
@@ -44,19 +47,23 @@ final class PredictEndpoint implements AutoCloseable {
             request.requireInputOf(m.spec());
             return new Answer(state.version(), m.probabilities(state.weights(), batch(request, m.spec(), state)));
         }).orElseThrow(() -> StatusEndpoints.noWeights(model));
-        JsonWriter w = new JsonWriter().beginObject()
-                .name("modelId").value(model.modelId())
-                .name("modelVersion").value(a.version());
-        if (!request.batch()) {
-            prediction(w, a.probabilities()[0]);
-        } else {
-            w.name("predictions").beginArray();
-            for (float[] p : a.probabilities()) {
-                prediction(w.beginObject(), p).endObject();
+        return ServingJson.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("modelId", model.modelId());
+            g.writeNumberField("modelVersion", a.version());
+            if (!request.batch()) {
+                prediction(g, a.probabilities()[0]);
+            } else {
+                g.writeArrayFieldStart("predictions");
+                for (float[] p : a.probabilities()) {
+                    g.writeStartObject();
+                    prediction(g, p);
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
             }
-            w.endArray();
-        }
-        return w.endObject().toString();
+            g.writeEndObject();
+        });
     }
 
     /** Closes the tokenizers (those in use when their request ends). */
@@ -81,8 +88,10 @@ final class PredictEndpoint implements AutoCloseable {
         }
     }
 
-    private static JsonWriter prediction(JsonWriter w, float[] p) {
-        return w.name("label").value(argmax(p)).name("probabilities").array(p);
+    private static void prediction(JsonGenerator g, float[] p) throws IOException {
+        g.writeNumberField("label", argmax(p));
+        g.writeFieldName("probabilities");
+        StrictJson.writeFloats(g, p);
     }
 
     /** Index of the largest probability, the first one on ties. */

@@ -1,8 +1,9 @@
 package io.seedflow.jobs.serving;
 
+import io.seedflow.core.json.JsonNumber;
+import io.seedflow.core.json.JsonSyntaxException;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
-import io.seedflow.jobs.serving.JsonReader.JsonNumber;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +76,7 @@ public final class PredictRequest {
     public static PredictRequest parse(String body) {
         Object root;
         try {
-            root = JsonReader.parse(body);
+            root = ServingJson.parse(body);
         } catch (JsonSyntaxException e) {
             throw HttpError.badRequest(e.getMessage());
         }

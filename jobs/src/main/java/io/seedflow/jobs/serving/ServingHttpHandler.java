@@ -159,8 +159,13 @@ final class ServingHttpHandler implements HttpHandler, AutoCloseable {
     }
 
     static String error(int status, String message) {
-        return new JsonWriter().beginObject().name("code").value(status).name("error").value(HttpError.reason(status))
-                .name("message").value(message).endObject().toString();
+        return ServingJson.write(g -> {
+            g.writeStartObject();
+            g.writeNumberField("code", status);
+            g.writeStringField("error", HttpError.reason(status));
+            g.writeStringField("message", message);
+            g.writeEndObject();
+        });
     }
 
     private void send(HttpExchange exchange, int status, String json) throws IOException {

@@ -30,40 +30,45 @@ final class StatusEndpoints {
 
     Status health() {
         long version = model.read(ModelState::version).orElse(-1L);
-        JsonWriter w = new JsonWriter().beginObject();
-        if (model.following()) {
-            w.name("status").value("UP");
-        } else {
-            w.name("status").value("DOWN");
-        }
-        w.name("modelId").value(model.modelId()).name("modelVersion").value(version);
-        if (!model.following()) {
-            w.name("message").value(stopReason());
-        }
-        return new Status(model.following() ? 200 : 503, w.endObject().toString());
+        boolean following = model.following();
+        String body = ServingJson.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("status", following ? "UP" : "DOWN");
+            g.writeStringField("modelId", model.modelId());
+            g.writeNumberField("modelVersion", version);
+            if (!following) {
+                g.writeStringField("message", stopReason());
+            }
+            g.writeEndObject();
+        });
+        return new Status(following ? 200 : 503, body);
     }
 
     String ready() {
         long version = model.read(ModelState::version).orElseThrow(() -> noWeights(model));
-        return new JsonWriter().beginObject().name("status").value("READY")
-                .name("modelId").value(model.modelId())
-                .name("modelVersion").value(version)
-                .name("following").value(model.following())
-                .endObject().toString();
+        return ServingJson.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("status", "READY");
+            g.writeStringField("modelId", model.modelId());
+            g.writeNumberField("modelVersion", version);
+            g.writeBooleanField("following", model.following());
+            g.writeEndObject();
+        });
     }
 
     String modelInfo() {
         boolean following = model.following();
-        return model.read(s -> new JsonWriter().beginObject()
-                        .name("modelId").value(s.modelId())
-                        .name("modelSpec").value(s.modelSpec())
-                        .name("version").value(s.version())
-                        .name("snapshotId").value(s.snapshotId())
-                        .name("bootstrapStep").value(s.bootstrapStep())
-                        .name("weightsSha256").value(s.weights().weightsSha256())
-                        .name("following").value(following)
-                        .endObject().toString())
-                .orElseThrow(() -> noWeights(model));
+        return model.read(s -> ServingJson.write(g -> {
+            g.writeStartObject();
+            g.writeStringField("modelId", s.modelId());
+            g.writeStringField("modelSpec", s.modelSpec());
+            g.writeNumberField("version", s.version());
+            g.writeStringField("snapshotId", s.snapshotId());
+            g.writeNumberField("bootstrapStep", s.bootstrapStep());
+            g.writeStringField("weightsSha256", s.weights().weightsSha256());
+            g.writeBooleanField("following", following);
+            g.writeEndObject();
+        })).orElseThrow(() -> noWeights(model));
     }
 
     private String stopReason() {

@@ -125,10 +125,31 @@ class PredictRequestTest {
                 + "char 0",
         "`{\"instances\": [\"free money\", \"hi\"]}` => instances[0]: expected an array of numbers, got a string "
                 + "\"free money\"; a batch of texts goes in \"texts\"",
-        "`{\"features\": [1,, 2]}` => malformed JSON at position 16: unexpected ','; expected a value",
+        "`{\"features\": [1,, 2]}` => malformed JSON at position 16: Unexpected character (',' (code 44)): "
+                + "expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')",
     })
     void badRequestsNameTheValueAndWhatIsExpected(String body, String message) {
         assertThatThrownBy(() -> PredictRequest.parse(body)).isInstanceOf(HttpError.class).hasMessage(message)
+                .satisfies(e -> assertThat(((HttpError) e).status()).isEqualTo(400));
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(delimiter = '|', value = {
+        "deep nesting|malformed JSON at position 45: Document nesting depth (33) exceeds the maximum allowed (32)",
+        "duplicate keys|malformed JSON at position 28: Duplicate field 'features'",
+        "huge number|malformed JSON at position 14: Number value length (10000) exceeds the maximum allowed (128)",
+        "+Infinity|malformed JSON at position 17: unexpected token '+Infinity'; expected a JSON number, NaN, "
+                + "Infinity or -Infinity",
+    })
+    void hostileBodiesAreOneLine400s(String what, String message) {
+        String body = switch (what) {
+            case "deep nesting" -> "{\"instances\": " + "[".repeat(100_000);
+            case "duplicate keys" -> "{\"features\": [1], \"features\": [2]}";
+            case "huge number" -> "{\"features\": [" + "9".repeat(10_000) + "]}";
+            default -> "{\"features\": [1, +Infinity]}";
+        };
+        assertThatThrownBy(() -> PredictRequest.parse(body)).as(what).isInstanceOf(HttpError.class)
+                .hasMessage(message)
                 .satisfies(e -> assertThat(((HttpError) e).status()).isEqualTo(400));
     }
 }

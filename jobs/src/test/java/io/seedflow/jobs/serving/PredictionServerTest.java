@@ -9,7 +9,7 @@ import io.seedflow.core.model.Mlp;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.tensor.ParameterSet;
-import io.seedflow.jobs.serving.JsonReader.JsonNumber;
+import io.seedflow.core.json.JsonNumber;
 import io.seedflow.jobs.serving.ServingClient.Response;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -183,12 +183,19 @@ class PredictionServerTest {
                 .containsEntry("message", "features: expected 6 features, got 2");
         Response malformed = post("/v1/predict", "{\"features\": [1, 2");
         assertThat(malformed.status()).isEqualTo(400);
-        assertThat(malformed.message()).isEqualTo("malformed JSON at position 18: unexpected end of input; "
-                + "expected ',' or ']'");
+        assertThat(malformed.message()).isEqualTo("malformed JSON at position 18: Unexpected end-of-input: "
+                + "expected close marker for Array");
         Response utf8 = send("POST", "/v1/predict", new byte[] {'{', '"', (byte) 0xC3, '"', ':', '1', '}'});
         assertThat(utf8.status()).isEqualTo(400);
         assertThat(utf8.message()).isEqualTo("request body: expected UTF-8 text, got an invalid byte sequence at byte 2");
-        assertThat(server.errors()).isEqualTo(3);
+        Response deep = post("/v1/predict", "{\"instances\": " + "[".repeat(900));
+        assertThat(deep.status()).isEqualTo(400);
+        assertThat(deep.message()).isEqualTo("malformed JSON at position 45: Document nesting depth (33) exceeds the "
+                + "maximum allowed (32)");
+        Response duplicate = post("/v1/predict", "{\"features\": [1], \"features\": [2]}");
+        assertThat(duplicate.status()).isEqualTo(400);
+        assertThat(duplicate.message()).isEqualTo("malformed JSON at position 28: Duplicate field 'features'");
+        assertThat(server.errors()).isEqualTo(5);
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.seedflow.jobs.serving;
 
-import io.seedflow.jobs.serving.JsonReader.JsonNumber;
+import io.seedflow.core.json.JsonNumber;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,7 +20,7 @@ final class ServingClient {
 
     record Response(int status, String body, Map<String, List<String>> headers) {
         Map<Object, Object> json() {
-            return (Map<Object, Object>) JsonReader.parse(body);
+            return (Map<Object, Object>) ServingJson.parse(body);
         }
 
         String message() {

@@ -11,7 +11,7 @@ import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.model.encoder.EncoderModel;
 import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.core.tensor.ParameterSet;
-import io.seedflow.jobs.serving.JsonReader.JsonNumber;
+import io.seedflow.core.json.JsonNumber;
 import io.seedflow.jobs.serving.PredictionServerTest.FixedModel;
 import io.seedflow.jobs.serving.ServingClient.Response;
 import io.seedflow.text.TextTokenizer;
@@ -83,7 +83,7 @@ class TextPredictionServerTest {
     }
 
     private static String quoted(String text) {
-        return new JsonWriter().value(text).toString();
+        return ServingJson.write(g -> g.writeString(text));
     }
 
     @Test
@@ -154,8 +154,8 @@ class TextPredictionServerTest {
                         + "string \"free money\"; a batch of texts goes in \"texts\""),
                 Map.entry("{\"texts\": [" + "\"a\",".repeat(PredictRequest.MAX_TEXTS) + "\"a\"]}",
                         "texts: expected at most 64 texts, got 65; send larger batches in several requests"),
-                Map.entry("{\"text\": \"open", "malformed JSON at position 14: unexpected end of input; "
-                        + "expected '\"' to close the string"));
+                Map.entry("{\"text\": \"open", "malformed JSON at position 14: Unexpected end-of-input: was "
+                        + "expecting closing quote for a string value"));
         for (Map.Entry<String, String> c : cases.entrySet()) {
             Response r = post(c.getKey());
             assertThat(r.status()).as(c.getValue()).isEqualTo(400);

@@ -1,6 +1,9 @@
-package io.seedflow.jobs.serving;
+package io.seedflow.core.json;
 
-/** A request body that is not valid JSON; {@link #position()} is the 0-based character offset of the problem. */
+/**
+ * JSON text that is malformed or breaks a limit of its {@link StrictJson} reader; {@link #position()} is the 0-based
+ * character offset of the problem. The message is one line: {@code malformed JSON at position N: <problem>}.
+ */
 public final class JsonSyntaxException extends IllegalArgumentException {
     private final int position;
 
