@@ -1,8 +1,11 @@
 package io.seedflow.operators;
 
 import io.seedflow.core.error.SnapshotIntegrityException;
+import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.snapshot.SafetensorsFormat;
 import io.seedflow.core.snapshot.Snapshot;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +21,7 @@ import java.util.regex.Pattern;
 import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
+import org.apache.flink.util.function.ThrowingConsumer;
 
 /**
  * Content-addressed snapshots under a Flink {@link FileSystem} directory ({@code file://} here, {@code s3://} or
@@ -58,22 +62,31 @@ public final class FileSystemSnapshotStore {
         return directory + "/" + sha256 + ".safetensors";
     }
 
+    /** Stores {@code snapshot} unless a complete copy is already there, streaming it; returns its URI. */
+    public String write(EncodedSnapshot snapshot) {
+        return write(snapshot.sha256(), snapshot.sizeBytes(), snapshot::writeTo);
+    }
+
     /** Stores {@code bytes} (whose SHA-256 is {@code sha256}) unless a complete copy is already there; returns its URI. */
     public String write(String sha256, byte[] bytes) {
+        return write(sha256, bytes.length, out -> out.write(bytes));
+    }
+
+    private String write(String sha256, long sizeBytes, ThrowingConsumer<OutputStream, IOException> content) {
         Path target = new Path(uriOf(sha256));
         FileSystem fs = fileSystem(target);
         try {
             if (fs.exists(target)) {
                 FileStatus status = fs.getFileStatus(target);
-                if (status.getLen() == bytes.length) {
+                if (status.getLen() == sizeBytes) {
                     return target.toString();
                 }
                 fs.delete(target, false); // a leftover of an interrupted non-atomic upload
             }
             fs.mkdirs(target.getParent());
             Path tmp = new Path(directory + "/." + sha256 + "." + UUID.randomUUID() + ".tmp");
-            try (OutputStream out = fs.create(tmp, FileSystem.WriteMode.OVERWRITE)) {
-                out.write(bytes);
+            try (OutputStream out = new BufferedOutputStream(fs.create(tmp, FileSystem.WriteMode.OVERWRITE), 1 << 16)) {
+                content.accept(out);
             }
             if (!fs.rename(tmp, target)) {
                 fs.delete(tmp, false);
@@ -175,29 +188,18 @@ public final class FileSystemSnapshotStore {
         return e.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
     }
 
-    /** Reads the snapshot at {@code uri} and verifies its bytes against {@code expectedSha256}. */
+    /** Reads the snapshot at {@code uri} as a stream and verifies its bytes against {@code expectedSha256}. */
     public static Snapshot read(String uri, String expectedSha256) {
         Path path = new Path(uri);
-        byte[] bytes;
         try {
             FileSystem fs = fileSystem(path);
             long length = fs.getFileStatus(path).getLen();
-            if (length > Integer.MAX_VALUE - 8) {
-                throw new SnapshotIntegrityException("snapshot " + uri + " is " + length + " bytes; at most 2 GiB "
-                        + "is supported");
-            }
-            bytes = new byte[(int) length];
-            try (InputStream in = fs.open(path)) {
-                int read = in.readNBytes(bytes, 0, bytes.length);
-                if (read != bytes.length || in.read() != -1) {
-                    throw new SnapshotIntegrityException("snapshot " + uri + " changed while being read: expected "
-                            + length + " bytes, read " + read);
-                }
+            try (InputStream in = new BufferedInputStream(fs.open(path), 1 << 16)) {
+                return SafetensorsFormat.read(in, length, expectedSha256);
             }
         } catch (IOException e) {
             throw new SnapshotIntegrityException("cannot read snapshot " + uri + ": " + e.getMessage(), e);
         }
-        return SafetensorsFormat.decode(bytes, expectedSha256);
     }
 
     private static FileSystem fileSystem(Path path) {

@@ -6,7 +6,6 @@ import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.connectors.registry.WireFormatException;
 import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.error.UnknownLogContextException;
-import io.seedflow.core.snapshot.SafetensorsFormat;
 import io.seedflow.core.snapshot.Snapshot;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import java.time.Duration;
@@ -73,7 +72,7 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
     }
 
     private Snapshot load(SnapshotAnnouncement a) {
-        Snapshot s = SafetensorsFormat.decode(fetcher.fetch(a.uri), a.sha256);
+        Snapshot s = fetcher.fetch(a.uri, a.sha256);
         if (!a.modelId.equals(s.modelId()) || a.step != s.step()
                 || !a.weightsSha256.equals(s.parameters().weightsSha256())) {
             throw new SnapshotIntegrityException("snapshot " + a.uri + " holds model '" + s.modelId() + "' step "

@@ -9,6 +9,8 @@ import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.tensor.TensorSpec;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.DigestInputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -37,6 +39,8 @@ public final class SafetensorsFormat {
     public static final String KEY_MODEL_SPEC = "seedflow.model-spec";
     public static final String KEY_TENSOR_ORDER = "seedflow.tensor-order";
     static final long MAX_HEADER = 100L << 20;
+    /** Bytes per read or write of tensor data. */
+    private static final int IO_CHUNK = 1 << 16;
     /** Deepest nesting in a header: ours nest 3 levels (header, tensor entry, shape); any other tool's a few more. */
     static final int MAX_HEADER_DEPTH = 64;
     /**
@@ -50,7 +54,47 @@ public final class SafetensorsFormat {
     private SafetensorsFormat() {
     }
 
+    /**
+     * The snapshot's bytes in one array: {@link #write} into memory. For tests and small models; a trainer streams
+     * its snapshots ({@link EncodedSnapshot#writeTo}).
+     */
     public static byte[] encode(ParameterSet params, String modelId, long step, String modelSpec) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try {
+            write(out, params, modelId, step, modelSpec);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e); // a byte array stream does not fail
+        }
+        return out.toByteArray();
+    }
+
+    /**
+     * Writes the snapshot of {@code params} to {@code out} as a stream (the file is never held in memory whole, so it
+     * has no size limit): the header length, the header, then every tensor's elements in canonical order,
+     * little-endian. Deterministic: the same weights and metadata give the same bytes.
+     */
+    public static void write(OutputStream out, ParameterSet params, String modelId, long step, String modelSpec)
+            throws IOException {
+        byte[] header = header(params, modelId, step, modelSpec);
+        ByteBuffer chunk = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        chunk.putLong(header.length);
+        out.write(chunk.array(), 0, chunk.position());
+        out.write(header);
+        chunk.clear();
+        for (int t = 0; t < params.size(); t++) {
+            for (float v : params.tensor(t)) {
+                if (!chunk.hasRemaining()) {
+                    out.write(chunk.array(), 0, chunk.position());
+                    chunk.clear();
+                }
+                chunk.putFloat(v);
+            }
+        }
+        out.write(chunk.array(), 0, chunk.position());
+    }
+
+    /** The JSON header, UTF-8, padded with spaces so that the data starts at a multiple of 8. */
+    private static byte[] header(ParameterSet params, String modelId, long step, String modelSpec) {
         String json = HEADER_JSON.write(g -> {
             g.writeStartObject();
             g.writeObjectFieldStart("__metadata__");
@@ -79,38 +123,51 @@ public final class SafetensorsFormat {
             }
             g.writeEndObject();
         });
-        long offset = 0;
-        for (TensorSpec t : params.specs()) {
-            offset += t.elementCount() * 4;
-        }
         StringBuilder h = new StringBuilder(json);
         // pad the UTF-8 bytes (not the chars: a non-ASCII model id takes more bytes than chars) to a multiple of 8
         int headerBytes = h.toString().getBytes(StandardCharsets.UTF_8).length;
         h.append(" ".repeat((8 - (8 + headerBytes) % 8) % 8));
-        byte[] header = h.toString().getBytes(StandardCharsets.UTF_8);
-        ByteBuffer buf = ByteBuffer.allocate(Math.toIntExact(8 + header.length + offset)).order(ByteOrder.LITTLE_ENDIAN);
-        buf.putLong(header.length).put(header);
-        for (int t = 0; t < params.size(); t++) {
-            for (float v : params.tensor(t)) {
-                buf.putFloat(v);
-            }
-        }
-        return buf.array();
+        return h.toString().getBytes(StandardCharsets.UTF_8);
     }
 
     /**
-     * Decodes a snapshot; if {@code expectedSha256} is not null the bytes must hash to it. Every structural problem
-     * (truncation, bad JSON, non-F32 dtype, offsets that disagree with shapes) is a {@link SnapshotIntegrityException}.
+     * Decodes a snapshot held in memory; see {@link #read(InputStream, long, String)}.
      */
     public static Snapshot decode(byte[] bytes, String expectedSha256) {
-        String sha = sha256(bytes);
-        if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha)) {
-            throw new SnapshotIntegrityException("snapshot SHA-256 mismatch: expected " + expectedSha256 + " but the "
-                    + bytes.length + " bytes hash to " + sha + " (corrupt or wrong file)");
+        return read(new java.io.ByteArrayInputStream(bytes), bytes.length, expectedSha256);
+    }
+
+    /**
+     * Reads a snapshot of {@code sizeBytes} bytes from {@code in} to its end, as a stream (never the whole file in one
+     * array, so no size limit beyond a tensor's), hashing what it reads; if {@code expectedSha256} is not null the
+     * bytes must hash to it, and a file that does not is reported as such whatever else is wrong with it. Every
+     * structural problem (truncation, bad JSON, non-F32 dtype, offsets that disagree with shapes or with the size) is a
+     * {@link SnapshotIntegrityException}; every range is checked against the size before anything is allocated, so a
+     * hostile header cannot exhaust the heap. Leaves {@code in} open.
+     */
+    public static Snapshot read(InputStream in, long sizeBytes, String expectedSha256) {
+        MessageDigest digest = sha256Digest();
+        DigestInputStream hashed = new DigestInputStream(in, digest);
+        Snapshot s;
+        try {
+            s = readHashed(hashed, sizeBytes, digest);
+        } catch (RuntimeException e) {
+            if (expectedSha256 != null) {
+                // as a whole-file check would: a file that is not the expected one is reported as that first
+                requireExpected(expectedSha256, hashOfRest(hashed, digest), sizeBytes);
+            }
+            throw e;
+        } catch (IOException e) {
+            throw new SnapshotIntegrityException("cannot read snapshot: " + e.getMessage(), e);
         }
-        ByteBuffer buf = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        long headerLen = checkedHeaderLength(bytes.length < 8 ? -1 : buf.getLong(), bytes.length);
-        Map<String, Object> header = parseHeader(new String(bytes, 8, (int) headerLen, StandardCharsets.UTF_8));
+        requireExpected(expectedSha256, s.sha256(), sizeBytes);
+        return s;
+    }
+
+    private static Snapshot readHashed(InputStream in, long sizeBytes, MessageDigest digest) throws IOException {
+        byte[] headerBytes = headerBytes(in, sizeBytes);
+        long headerLen = headerBytes.length;
+        Map<String, Object> header = parseHeader(new String(headerBytes, StandardCharsets.UTF_8));
         Map<String, String> meta = metadata(header);
         String format = meta.getOrDefault(KEY_FORMAT, String.valueOf(FORMAT_VERSION));
         if (!format.equals(String.valueOf(FORMAT_VERSION))) {
@@ -121,8 +178,7 @@ public final class SafetensorsFormat {
             throw new UnsupportedFormatVersionException("snapshot", Integer.parseInt(format), FORMAT_VERSION);
         }
         List<Entry> entries = entries(header, meta);
-        long dataStart = 8 + headerLen;
-        long dataLen = bytes.length - dataStart;
+        long dataLen = sizeBytes - 8 - headerLen;
         // check every range against the file before allocating anything: a hostile header must not exhaust the heap
         long expectedOffset = 0;
         List<Entry> byOffset = new ArrayList<>(entries);
@@ -143,17 +199,65 @@ public final class SafetensorsFormat {
             specs.add(e.spec);
         }
         ParameterSet params = new ParameterSet(specs);
-        for (int t = 0; t < entries.size(); t++) {
-            Entry e = entries.get(t);
-            float[] dst = params.tensor(t);
-            buf.position((int) (dataStart + e.begin));
+        ByteBuffer chunk = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        chunk.limit(0);
+        long unread = dataLen;
+        for (Entry e : byOffset) { // the data in file order, each range into its tensor
+            float[] dst = params.tensor(entries.indexOf(e));
             for (int i = 0; i < dst.length; i++) {
-                dst[i] = buf.getFloat();
+                if (!chunk.hasRemaining()) {
+                    unread -= fill(in, chunk, unread);
+                }
+                dst[i] = chunk.getFloat();
             }
+        }
+        if (in.read() != -1) {
+            throw new SnapshotIntegrityException("snapshot is longer than its " + sizeBytes + " bytes (it changed while "
+                    + "being read)");
         }
         long step = step(meta.get(KEY_STEP));
         return new Snapshot(params, meta.getOrDefault(KEY_MODEL_ID, ""), step, meta.getOrDefault(KEY_MODEL_SPEC, ""),
-                sha, bytes.length, meta);
+                HexFormat.of().formatHex(digest.digest()), sizeBytes, meta);
+    }
+
+    /**
+     * Refills {@code chunk} with the next bytes of the data, at most {@code unread} (whole floats: the data length is a
+     * multiple of 4); returns how many it read.
+     */
+    private static int fill(InputStream in, ByteBuffer chunk, long unread) throws IOException {
+        chunk.clear();
+        int n = in.readNBytes(chunk.array(), 0, (int) Math.min(chunk.capacity(), unread));
+        if (n < 4 || n % 4 != 0) {
+            throw new SnapshotIntegrityException("snapshot data cut short (truncated file, or it changed while being "
+                    + "read)");
+        }
+        chunk.limit(n);
+        return n;
+    }
+
+    private static void requireExpected(String expectedSha256, String sha, long sizeBytes) {
+        if (expectedSha256 != null && !expectedSha256.equalsIgnoreCase(sha)) {
+            throw new SnapshotIntegrityException("snapshot SHA-256 mismatch: expected " + expectedSha256 + " but the "
+                    + sizeBytes + " bytes hash to " + sha + " (corrupt or wrong file)");
+        }
+    }
+
+    /** The SHA-256 of everything {@code in} has read and still holds (the rest of a file that failed to decode). */
+    private static String hashOfRest(DigestInputStream in, MessageDigest digest) {
+        try {
+            in.transferTo(OutputStream.nullOutputStream());
+        } catch (IOException e) {
+            // unreadable rest: the hash of what could be read still tells a wrong file from the expected one
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    static MessageDigest sha256Digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /**
@@ -171,6 +275,11 @@ public final class SafetensorsFormat {
      * object store); reads the header only and leaves the stream open.
      */
     public static Map<String, String> readMetadata(InputStream in, long fileBytes) throws IOException {
+        return metadata(parseHeader(new String(headerBytes(in, fileBytes), StandardCharsets.UTF_8)));
+    }
+
+    /** The header of a file of {@code fileBytes} bytes, from a stream at its start (which it leaves after it). */
+    private static byte[] headerBytes(InputStream in, long fileBytes) throws IOException {
         byte[] len = in.readNBytes(8);
         long headerLen = checkedHeaderLength(
                 len.length < 8 ? -1 : ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong(), fileBytes);
@@ -179,7 +288,7 @@ public final class SafetensorsFormat {
             throw new SnapshotIntegrityException("safetensors header cut short: expected " + headerLen + " bytes, got "
                     + header.length);
         }
-        return metadata(parseHeader(new String(header, StandardCharsets.UTF_8)));
+        return header;
     }
 
     /** {@code headerLen} (-1 if the file is shorter than 8 bytes) if it is plausible for a file of that size. */
@@ -195,11 +304,7 @@ public final class SafetensorsFormat {
     }
 
     public static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return HexFormat.of().formatHex(sha256Digest().digest(bytes));
     }
 
     private record Entry(TensorSpec spec, long begin, long end) {

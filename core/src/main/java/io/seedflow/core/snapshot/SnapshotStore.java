@@ -2,7 +2,11 @@ package io.seedflow.core.snapshot;
 
 import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.tensor.ParameterSet;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,9 +32,8 @@ public final class SnapshotStore {
         return write(EncodedSnapshot.of(modelId, step, modelSpec, params));
     }
 
-    /** Stores an encoded snapshot under its id (idempotent: same id, same bytes). */
+    /** Stores an encoded snapshot under its id (idempotent: same id, same bytes), streaming it to the file. */
     public Ref write(EncodedSnapshot snapshot) {
-        byte[] bytes = snapshot.bytes();
         String sha = snapshot.sha256();
         String modelId = snapshot.modelId();
         long step = snapshot.step();
@@ -39,28 +42,31 @@ public final class SnapshotStore {
             Path target = dir.resolve(sha + ".safetensors");
             if (!Files.exists(target)) {
                 Path tmp = Files.createTempFile(dir, sha, ".tmp");
-                Files.write(tmp, bytes);
+                try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
+                    snapshot.writeTo(out);
+                }
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
-            return new Ref(target, sha, bytes.length, snapshot.weightsSha256(), step);
+            return new Ref(target, sha, snapshot.sizeBytes(), snapshot.weightsSha256(), step);
         } catch (IOException e) {
             throw new UncheckedIOException("writing snapshot of model '" + modelId + "' step " + step + " to " + dir, e);
         }
     }
 
-    /** Reads and verifies a snapshot file; {@code expectedSha256} null means "the file name's hash, if it has one". */
+    /**
+     * Reads and verifies a snapshot file as a stream; {@code expectedSha256} null means "the file name's hash, if it
+     * has one".
+     */
     public static Snapshot read(Path file, String expectedSha256) {
-        byte[] bytes;
-        try {
-            bytes = Files.readAllBytes(file);
-        } catch (IOException e) {
-            throw new SnapshotIntegrityException("cannot read snapshot " + file + ": " + e.getMessage(), e);
-        }
         String expected = expectedSha256;
         String name = file.getFileName().toString();
         if (expected == null && name.matches("[0-9a-f]{64}\\.safetensors")) {
             expected = name.substring(0, 64);
         }
-        return SafetensorsFormat.decode(bytes, expected);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
+            return SafetensorsFormat.read(in, Files.size(file), expected);
+        } catch (IOException e) {
+            throw new SnapshotIntegrityException("cannot read snapshot " + file + ": " + e.getMessage(), e);
+        }
     }
 }

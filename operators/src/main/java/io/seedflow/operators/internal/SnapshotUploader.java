@@ -51,10 +51,10 @@ public final class SnapshotUploader implements AutoCloseable {
         return store(snapshot);
     }
 
-    /** Stores the bytes (idempotent: same id, same bytes) and returns the pointer to them. */
+    /** Stores the snapshot (idempotent: same id, same bytes), streamed, and returns the pointer to it. */
     private SnapshotPointer store(EncodedSnapshot s) {
-        String uri = store.write(s.sha256(), s.bytes());
-        return new SnapshotPointer(s.sha256(), uri, s.step(), s.bytes().length, s.weightsSha256(), clock.getAsLong());
+        String uri = store.write(s);
+        return new SnapshotPointer(s.sha256(), uri, s.step(), s.sizeBytes(), s.weightsSha256(), clock.getAsLong());
     }
 
     /**
