@@ -51,12 +51,7 @@ public final class Mlp implements Model {
     public ParameterSet initialize(long seed) {
         ParameterSet p = new ParameterSet(spec.tensorSpecs());
         for (int l = 0; l < spec.layerCount(); l++) {
-            float[] w = p.tensor(2 * l);
-            PerturbationGenerator.fill(seed, 2 * l, 0, w, 0, w.length);
-            float std = (float) Math.sqrt(2.0 / spec.width(l));
-            for (int i = 0; i < w.length; i++) {
-                w[i] *= std;
-            }
+            PerturbationGenerator.fillScaled(seed, 2 * l, p.tensor(2 * l), (float) Math.sqrt(2.0 / spec.width(l)));
         }
         return p;
     }

@@ -15,6 +15,17 @@ public final class PerturbationGenerator {
     private PerturbationGenerator() {
     }
 
+    /**
+     * Fills the whole of {@code out} with {@code std} x z of tensor {@code tensorIndex} (each value a float product):
+     * the random initial weights of the families, N(0, std^2) under {@code seed}.
+     */
+    public static void fillScaled(long seed, int tensorIndex, float[] out, float std) {
+        fill(seed, tensorIndex, 0, out, 0, out.length);
+        for (int i = 0; i < out.length; i++) {
+            out[i] *= std;
+        }
+    }
+
     /** Fills {@code out[offset..offset+length)} with z for elements [fromElement, fromElement+length) of a tensor. */
     public static void fill(long seed, int tensorIndex, long fromElement, float[] out, int offset, int length) {
         int k0 = Philox4x32.lo(seed);

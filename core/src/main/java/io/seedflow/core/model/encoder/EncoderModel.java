@@ -124,10 +124,7 @@ public final class EncoderModel implements Model {
         TensorSpec s = p.spec(t);
         float[] x = p.tensor(t);
         if (s.rank() >= 2) {
-            PerturbationGenerator.fill(seed, t, 0, x, 0, x.length);
-            for (int i = 0; i < x.length; i++) {
-                x[i] *= INIT_STD;
-            }
+            PerturbationGenerator.fillScaled(seed, t, x, INIT_STD);
         } else if (s.name().endsWith("norm.weight")) {
             java.util.Arrays.fill(x, 1f);
         }

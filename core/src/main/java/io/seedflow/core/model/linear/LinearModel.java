@@ -46,12 +46,7 @@ final class LinearModel implements Model {
     @Override
     public ParameterSet initialize(long seed) {
         ParameterSet p = new ParameterSet(spec.tensorSpecs());
-        float[] w = p.tensor(0);
-        PerturbationGenerator.fill(seed, 0, 0, w, 0, w.length);
-        float std = (float) Math.sqrt(1.0 / spec.inputs());
-        for (int i = 0; i < w.length; i++) {
-            w[i] *= std;
-        }
+        PerturbationGenerator.fillScaled(seed, 0, p.tensor(0), (float) Math.sqrt(1.0 / spec.inputs()));
         return p;
     }
 
