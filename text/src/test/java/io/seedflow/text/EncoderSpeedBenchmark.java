@@ -22,7 +22,11 @@ import java.util.concurrent.ForkJoinPool;
  * Speed of SeedFlow's MiniLM forward and ZO step against ONNX Runtime's forward, side by side in one JVM: full-length
  * texts (128 real tokens each, SpamAssassin mails), repetitions interleaved (ours, ORT, step, step with
  * {@code embeddings.word} frozen, then again), medians reported. ONNX Runtime gets as many intra-op threads as
- * SeedFlow's ForkJoinPool has workers.
+ * SeedFlow's ForkJoinPool has workers. Prints the CPU model, GFLOP/s beside the times, and per batch size the load
+ * average before its repetitions and the share of the machine other processes used during them; every ratio of a
+ * batch size measured when the machine was not quiet ({@link BenchmarkMachine}: load above
+ * {@value BenchmarkMachine#QUIET_LOAD} at the start, or others above 10% of the cores) is flagged: only a quiet
+ * machine's ratios count.
  *
  * <p>A benchmark, not a test: it prints numbers and asserts nothing. Run (from the repository root):
  * {@code mvn -B -q -pl text -am test-compile exec:exec -Dexec.skip=true -Dexec.executable=java -Dbench.args="--threads 2"}
@@ -59,13 +63,16 @@ public final class EncoderSpeedBenchmark {
         ParameterSet params = model.initialize(1);
         UpdateMask wordFrozen = frozenWordEmbeddings(params.size());
         ForkJoinPool pool = new ForkJoinPool(threads);
+        BenchmarkMachine machine = new BenchmarkMachine();
         System.out.printf("all-MiniLM-L6-v2, seq %d (all tokens real), %d threads (SeedFlow ForkJoinPool = ORT intra-op),"
-                + " kernel %s, %d cores, Java %s; medians of %d interleaved repetitions after %d warm-up%n", MAX_TOKENS,
-                threads, model.kernelName(), Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.version"), reps, warmup);
-        System.out.println("| batch | SeedFlow fwd ms | ORT fwd ms | fwd ratio | ZO step ms | step/(2 ORT) | step/(2 own) "
-                + "| ZO step ms, word frozen | step/(2 ORT) | step/(2 own) |");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + " kernel %s, %s, %d cores, Java %s; medians of %d interleaved repetitions after %d warm-up; load at "
+                + "start %.2f%n", MAX_TOKENS, threads, model.kernelName(), BenchmarkMachine.cpu(),
+                Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), reps, warmup,
+                BenchmarkMachine.load());
+        System.out.println("| batch | SeedFlow fwd ms (GFLOP/s) | ORT fwd ms (GFLOP/s) | fwd ratio | ZO step ms | "
+                + "step/(2 ORT) | step/(2 own) | ZO step ms, word frozen | step/(2 ORT) | step/(2 own) | load before | "
+                + "others' CPU |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         try (OnnxRuntimeEncoder ort = new OnnxRuntimeEncoder(threads)) {
             for (int b : batches) {
                 Batch batch = data.head(b).batch(FullLengthTexts.identity(b), 0, b);
@@ -75,6 +82,9 @@ public final class EncoderSpeedBenchmark {
                 }
                 long[] step = {1};
                 for (int r = -warmup; r < reps; r++) {
+                    if (r == 0) {
+                        machine.start(); // the measured repetitions, after the warm-up
+                    }
                     double own = time(pool, () -> model.embeddings(params, batch));
                     double onnx = time(null, () -> ort.embeddings(batch.tokenIds(), batch.tokenCounts(), b,
                             MAX_TOKENS, MAX_TOKENS));
@@ -87,17 +97,32 @@ public final class EncoderSpeedBenchmark {
                         t.get(3)[r] = frozen;
                     }
                 }
+                machine.stop();
                 double own = median(t.get(0));
                 double onnx = median(t.get(1));
                 double dense = median(t.get(2));
                 double frozen = median(t.get(3));
-                System.out.printf("| %d | %.0f | %.0f | %.2f | %.0f | %.2f | %.2f | %.0f | %.2f | %.2f |%n", b, own, onnx,
-                        own / onnx, dense, dense / (2 * onnx), dense / (2 * own), frozen, frozen / (2 * onnx),
-                        frozen / (2 * own));
+                double gflop = forwardFlops(spec, b) / 1e9;
+                System.out.printf("| %d | %.0f (%.0f) | %.0f (%.0f) | %s | %.0f | %s | %s | %.0f | %s | %s | %.2f | %.0f%% |%n",
+                        b, own, gflop / (own / 1e3), onnx, gflop / (onnx / 1e3), machine.ratio(own / onnx), dense,
+                        machine.ratio(dense / (2 * onnx)), machine.ratio(dense / (2 * own)), frozen,
+                        machine.ratio(frozen / (2 * onnx)), machine.ratio(frozen / (2 * own)), machine.startLoad(),
+                        100 * machine.othersShare());
             }
         } finally {
             pool.shutdown();
         }
+    }
+
+    /**
+     * Floating-point operations of one forward of {@code batch} full-length texts (a multiply-add counts 2): per token
+     * and layer the four H x H projections, the two H x F feed-forward matrices and attention's two S x H products
+     * (scores and weighted values). LayerNorm, GELU, softmax, embeddings and the head are left out (under 2%).
+     */
+    static double forwardFlops(EncoderSpec spec, int batch) {
+        double h = spec.hidden();
+        double perTokenAndLayer = 4 * 2 * h * h + 2 * 2 * h * spec.ffn() + 2 * 2 * MAX_TOKENS * h;
+        return perTokenAndLayer * spec.layers() * MAX_TOKENS * batch;
     }
 
     /** One ZO step with q = 1: the paired perturbed losses, then the record applied (as trainer and replicas do). */
