@@ -7,7 +7,6 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.Evaluation;
-import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
@@ -188,16 +187,11 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
 
     /** Constant time: the values were checked by the decode stage (see the class comment). */
     private void requireFitsSpec(TrainingExample example) {
-        boolean text = spec.inputKind() == InputKind.TOKENS;
-        boolean fits = text ? example.tokenIds != null && example.tokenIds.length >= 1
-                && example.tokenIds.length <= spec.inputWidth()
-                : example.features != null && example.features.length == spec.inputWidth();
-        if (!fits || example.label < 0 || example.label >= spec.classes()) {
-            throw new IllegalArgumentException("the trainer of model spec " + spec.toText()
-                    + " expects " + (text ? "1 to " + spec.inputWidth() + " token ids" : spec.inputWidth()
-                    + " features") + " and a label in [0, " + spec.classes() + "), got " + example + " with label "
-                    + example.label + "; its input must come from a decode stage that validates against the same "
-                    + "spec");
+        java.util.Optional<String> misfit = spec.inputCodec().misfit(example);
+        if (misfit.isPresent()) {
+            throw new IllegalArgumentException("the trainer of model spec " + spec.toText() + " " + misfit.get()
+                    + ", got " + example + " with label " + example.label + "; its input must come from a decode "
+                    + "stage that validates against the same spec");
         }
     }
 

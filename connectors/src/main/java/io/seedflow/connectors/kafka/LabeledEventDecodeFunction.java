@@ -5,20 +5,16 @@ import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.connectors.registry.SchemaRegistryException;
 import io.seedflow.connectors.registry.WireFormatException;
 import io.seedflow.core.data.ExampleValidator;
-import io.seedflow.core.data.Rejection;
 import io.seedflow.core.data.RejectionReason;
 import io.seedflow.core.data.TextExampleValidator;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.error.InvalidTextException;
-import io.seedflow.core.model.InputKind;
+import io.seedflow.core.model.InputCodec;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
-import io.seedflow.core.model.encoder.Tokenizer;
-import io.seedflow.core.model.encoder.Tokenizers;
 import io.seedflow.core.settings.JobSettings;
 import io.seedflow.schemas.LabeledEvent;
 import java.util.HashMap;
-import java.util.Optional;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
@@ -28,8 +24,9 @@ import org.apache.flink.util.OutputTag;
 
 /**
  * Decodes each {@link RawEvent} as a Confluent-wire-format {@link LabeledEvent} ({@link LabeledEventReader}: the
- * features straight into a {@code float[]}) and checks it with core's {@link ExampleValidator}, or for a text model
- * ({@link InputKind#TOKENS}) with {@link TextExampleValidator}, tokenizing the text here, once; good events become
+ * features straight into a {@code float[]}) and checks it with its model family's {@link InputCodec} (core's
+ * {@link ExampleValidator} for dense features; for a text model {@link TextExampleValidator}, tokenizing the text
+ * here, once); good events become
  * {@link TrainingExample}s (with topic/partition/offset as their lineage, and the decoded feature array itself, not a
  * copy), bad ones go to {@link #DEAD_LETTERS} with a {@link RejectionReason} and their original bytes. This is the
  * only validation on the ingest path: the trainer takes what passes here as valid for the same model spec.
@@ -55,9 +52,7 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
 
     private transient ConfluentRegistryClient client;
     private transient LabeledEventReader reader;
-    private transient ExampleValidator denseValidator; // dense models
-    private transient TextExampleValidator textValidator; // text models
-    private transient Tokenizer tokenizer; // text models
+    private transient InputCodec.Decoder decoder; // the model's: validates, and tokenizes a text model's text
     private transient Counter decoded;
     private transient Counter deadLettered;
 
@@ -72,9 +67,7 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
     public LabeledEventDecodeFunction(RegistryClientOptions registry, ModelSpec spec, int maxTextChars,
             String acceptedModelId) {
         JobSettings.MAX_TEXT_CHARS.check(maxTextChars);
-        if (spec.inputKind() == InputKind.TOKENS) {
-            Tokenizers.requireVocabulary(spec); // fails now, at job build time, on a model without a vocabulary
-        }
+        spec.inputCodec().requireDecodable(); // fails now, at job build time, e.g. on a text model without vocabulary
         this.registry = RegistrySettings.toMap(registry);
         this.spec = spec;
         this.maxTextChars = maxTextChars;
@@ -91,12 +84,7 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
     public void open(OpenContext openContext) {
         client = ConfluentRegistryClient.create(RegistrySettings.fromMap(registry));
         reader = new LabeledEventReader(client);
-        if (spec.inputKind() == InputKind.TOKENS) {
-            tokenizer = Tokenizers.open(spec, maxTextChars);
-            textValidator = new TextExampleValidator(spec.classes(), spec.inputWidth(), maxTextChars);
-        } else {
-            denseValidator = new ExampleValidator(spec.inputWidth(), spec.classes());
-        }
+        decoder = spec.inputCodec().decoder(maxTextChars);
         decoded = getRuntimeContext().getMetricGroup().counter("seedflowDecodedEvents");
         deadLettered = getRuntimeContext().getMetricGroup().counter("seedflowDeadLetteredEvents");
     }
@@ -126,38 +114,14 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
                     "model id '" + modelId + "' is not trained here; expected '" + acceptedModelId + "'");
             return;
         }
-        TrainingExample example = textValidator != null ? textExample(event, raw, ctx) : denseExample(event, raw, ctx);
-        if (example != null) {
-            decoded.inc();
-            out.collect(example);
+        InputCodec.Decoded d = decoder.decode(modelId, event.denseFeatures(), event.text(), event.label(), raw.topic,
+                raw.partition, raw.offset);
+        if (d.rejection() != null) {
+            reject(ctx, raw, d.rejection().reason(), d.rejection().message());
+            return;
         }
-    }
-
-    private TrainingExample denseExample(DecodedLabeledEvent event, RawEvent raw, Context ctx) {
-        float[] features = event.denseFeatures();
-        if (features == null && event.text() != null) {
-            reject(ctx, raw, RejectionReason.WRONG_PAYLOAD, "the model takes " + denseValidator.featureCount()
-                    + " dense features; the event carries text instead");
-            return null;
-        }
-        Optional<Rejection> rejection = denseValidator.check(features, event.label());
-        if (rejection.isPresent()) {
-            reject(ctx, raw, rejection.get().reason(), rejection.get().message());
-            return null;
-        }
-        return new TrainingExample(event.modelId(), features, event.label(), raw.topic, raw.partition, raw.offset);
-    }
-
-    /** Tokenized here, once per event: the trainer and its restores never see the text. */
-    private TrainingExample textExample(DecodedLabeledEvent event, RawEvent raw, Context ctx) {
-        TextExampleValidator.Checked checked = textValidator.check(event.denseFeatures(), event.text(), event.label(),
-                tokenizer);
-        if (checked.refused().isPresent()) {
-            reject(ctx, raw, checked.rejection().reason(), checked.rejection().message());
-            return null;
-        }
-        return TrainingExample.ofTokens(event.modelId(), checked.tokenIds(), event.label(), raw.topic, raw.partition,
-                raw.offset);
+        decoded.inc();
+        out.collect(d.example());
     }
 
     private void reject(Context ctx, RawEvent raw, RejectionReason reason, String message) {
@@ -167,9 +131,9 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
 
     @Override
     public void close() {
-        if (tokenizer != null) {
-            tokenizer.close();
-            tokenizer = null;
+        if (decoder != null) {
+            decoder.close();
+            decoder = null;
         }
         if (client != null) {
             client.close();

@@ -48,6 +48,15 @@ public interface ModelSpec extends java.io.Serializable {
     int inputWidth();
 
     /**
+     * How an event becomes an example of this model and examples a batch: dense features or, for a text model, token
+     * ids of its {@link #vocabulary()}. A family with a new kind of input overrides it.
+     */
+    default InputCodec inputCodec() {
+        return inputKind() == InputKind.TOKENS ? new io.seedflow.core.model.encoder.TokenInput(this)
+                : new DenseInput(this);
+    }
+
+    /**
      * The pretrained vocabulary whose tokenizer turns text into this model's token ids (a {@code TokenizerProvider}'s
      * name, e.g. {@code all-minilm-l6-v2}); empty for a model that takes no text (dense input, or token ids without a
      * vocabulary).

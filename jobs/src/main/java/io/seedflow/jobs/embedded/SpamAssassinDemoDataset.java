@@ -3,16 +3,13 @@ package io.seedflow.jobs.embedded;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.data.LabeledEmail;
 import io.seedflow.core.data.SpamAssassinCorpus;
-import io.seedflow.core.data.TextExampleValidator;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.model.InputKind;
+import io.seedflow.core.model.InputCodec;
 import io.seedflow.core.model.ModelSpec;
-import io.seedflow.core.model.encoder.Tokenizer;
-import io.seedflow.core.model.encoder.Tokenizers;
 import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.jobs.study.text.TextRecipe;
-import io.seedflow.operators.internal.BatchAssembler;
 import io.seedflow.schemas.LabeledEvent;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,24 +98,23 @@ public final class SpamAssassinDemoDataset extends NamedDemoDataset {
         return Optional.empty();
     }
 
-    /** The first {@code count} mails the decode stage accepts, tokenized by its validator and tokenizer. */
+    /** The first {@code count} mails the decode stage accepts, decoded as it does (the model's input codec). */
     @Override
     public Optional<LabeledDataset> streamed(Path dataDir, ModelSpec spec, int maxTextChars, int count) {
-        TextExampleValidator validator = new TextExampleValidator(spec.classes(), spec.inputWidth(), maxTextChars);
         List<TrainingExample> examples = new ArrayList<>(count);
-        try (Tokenizer tokenizer = Tokenizers.open(spec, maxTextChars)) {
+        try (InputCodec.Decoder decoder = spec.inputCodec().decoder(maxTextChars)) {
             for (LabeledEmail mail : mails(dataDir)) {
                 if (examples.size() == count) {
                     break;
                 }
-                TextExampleValidator.Checked c = validator.check(null, mail.text(), mail.label(), tokenizer);
-                if (c.refused().isEmpty()) {
-                    examples.add(TrainingExample.ofTokens(MODEL_ID, c.tokenIds(), mail.label(), NAME, 0,
-                            examples.size()));
+                InputCodec.Decoded d = decoder.decode(MODEL_ID, null, mail.text(), mail.label(), NAME, 0,
+                        examples.size());
+                if (d.example() != null) {
+                    examples.add(d.example());
                 }
             }
         }
-        return Optional.of(BatchAssembler.dataset(NAME, examples, spec));
+        return Optional.of(spec.inputCodec().dataset(NAME, examples));
     }
 
     private synchronized List<LabeledEmail> mails(Path dataDir) {

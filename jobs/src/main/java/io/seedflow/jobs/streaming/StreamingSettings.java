@@ -3,9 +3,7 @@ package io.seedflow.jobs.streaming;
 import io.seedflow.connectors.kafka.DeadLetterSerializationSchema;
 import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.registry.RegistryClientOptions;
-import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
-import io.seedflow.core.model.encoder.Tokenizers;
 import io.seedflow.core.settings.JobSettings;
 import io.seedflow.operators.TrainerConfig;
 import io.seedflow.operators.ZoTrainerOptions;
@@ -271,9 +269,7 @@ public final class StreamingSettings {
                 withSpec.set(ZoTrainerOptions.HOLDOUT_SOURCE, holdoutTopic);
             }
             TrainerConfig trainerConfig = ZoTrainerOptions.resolve(withSpec);
-            if (trainerConfig.spec().inputKind() == InputKind.TOKENS) {
-                Tokenizers.requireVocabulary(trainerConfig.spec()); // text events need the model's vocabulary
-            }
+            trainerConfig.spec().inputCodec().requireDecodable(); // text events need the model's vocabulary
             return new StreamingSettings(this, trainerConfig);
         }
 

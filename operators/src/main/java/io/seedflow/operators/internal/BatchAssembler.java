@@ -3,24 +3,19 @@ package io.seedflow.operators.internal;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.model.Batch;
-import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.data.TrainingExample;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Turns buffered examples (dense or tokenized text) into a core {@link Batch} (in arrival order) and its lineage. */
+/** Turns buffered examples into a core {@link Batch} (in arrival order; the family's {@link io.seedflow.core.model.InputCodec}) and its lineage. */
 public final class BatchAssembler {
     private BatchAssembler() {
     }
 
-    /** The examples as one batch for {@code spec}: dense features, or token ids padded with 0 to maxTokens. */
+    /** The examples as one batch for {@code spec}, through its family's input codec. */
     public static Batch batch(List<TrainingExample> examples, ModelSpec spec) {
-        if (spec.inputKind() == InputKind.TOKENS) {
-            Tokens t = tokens(examples, spec.inputWidth());
-            return Batch.ofTokens(t.ids, t.counts, t.labels, spec.inputWidth());
-        }
-        return batch(examples, spec.inputWidth());
+        return spec.inputCodec().batch(examples);
     }
 
     /** Accuracy of {@code session}'s current weights on held-out examples (not empty), 256 at a time. */
@@ -29,43 +24,9 @@ public final class BatchAssembler {
         return session.evaluate(dataset("holdout", examples, spec), examples.size(), 256).accuracy();
     }
 
-    /** The examples as a labeled data set for {@code spec} (for evaluation). */
+    /** The examples as a labeled data set for {@code spec} (for evaluation), through its family's input codec. */
     public static LabeledDataset dataset(String name, List<TrainingExample> examples, ModelSpec spec) {
-        if (spec.inputKind() == InputKind.TOKENS) {
-            Tokens t = tokens(examples, spec.inputWidth());
-            return LabeledDataset.ofTokens(name, t.ids, t.counts, t.labels, spec.inputWidth(), spec.classes());
-        }
-        Batch b = batch(examples, spec.inputWidth());
-        return new LabeledDataset(name, b.features(), b.labels(), b.size(), spec.inputWidth(), spec.classes());
-    }
-
-    private record Tokens(int[] ids, int[] counts, int[] labels) {
-    }
-
-    private static Tokens tokens(List<TrainingExample> examples, int maxTokens) {
-        int n = examples.size();
-        int[] ids = new int[n * maxTokens];
-        int[] counts = new int[n];
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            TrainingExample e = examples.get(i);
-            System.arraycopy(e.tokenIds, 0, ids, i * maxTokens, e.tokenIds.length);
-            counts[i] = e.tokenIds.length;
-            labels[i] = e.label;
-        }
-        return new Tokens(ids, counts, labels);
-    }
-
-    public static Batch batch(List<TrainingExample> examples, int featureCount) {
-        int n = examples.size();
-        float[] features = new float[n * featureCount];
-        int[] labels = new int[n];
-        for (int i = 0; i < n; i++) {
-            TrainingExample e = examples.get(i);
-            System.arraycopy(e.features, 0, features, i * featureCount, featureCount);
-            labels[i] = e.label;
-        }
-        return new Batch(features, labels, n, featureCount);
+        return spec.inputCodec().dataset(name, examples);
     }
 
     /**
