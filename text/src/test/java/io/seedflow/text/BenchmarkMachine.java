@@ -8,20 +8,22 @@ import java.util.Locale;
 
 /**
  * What a benchmark needs to know about the machine it runs on, so that its numbers do not lie: the CPU model and its
- * vector extensions; the 1-minute load average before a measurement starts; and, over the measurement, how much of
+ * vector extensions; the 1-minute load average when the benchmark starts (before its own threads add to it); and,
+ * over each measurement, how much of
  * the machine other processes used (Linux {@code /proc}: the CPU time of all processes, steal included, minus this
- * JVM's, over the wall time and the cores). The load average alone cannot tell: a benchmark with 2 threads on 2 cores
- * raises it towards 2 by itself. A figure taken when the load was above {@link #QUIET_LOAD} at the start or other
+ * JVM's, over the wall time and the cores). The load average alone cannot tell once the benchmark runs: its 2 threads
+ * on 2 cores raise it towards 2 by themselves. A figure taken when the load was above {@link #QUIET_LOAD} at the start or other
  * processes took more than {@link #QUIET_OTHERS} of the machine is flagged: on a shared machine a busy neighbour slows
  * the two sides of a ratio unequally.
  */
 final class BenchmarkMachine {
-    /** The highest 1-minute load average at the start of a measurement for the machine to count as quiet. */
+    /** The highest 1-minute load average at the benchmark's start for the machine to count as quiet. */
     static final double QUIET_LOAD = 1.5;
     /** The largest share of all cores that other processes may use during a measurement of a quiet machine. */
     static final double QUIET_OTHERS = 0.10;
 
-    private double startLoad = Double.NaN;
+    /** The load when this benchmark started, before any of its own work. */
+    private final double startLoad = load();
     private long startNanos;
     private long startBusyTicks;
     private long startOwnTicks;
@@ -49,9 +51,8 @@ final class BenchmarkMachine {
         }
     }
 
-    /** A measurement starts: notes the load and the CPU time spent so far by everyone and by this JVM. */
+    /** A measurement starts: notes the CPU time spent so far by everyone and by this JVM. */
     void start() {
-        startLoad = load();
         startNanos = System.nanoTime();
         startBusyTicks = busyTicks();
         startOwnTicks = ownTicks();

@@ -22,11 +22,10 @@ import java.util.concurrent.ForkJoinPool;
  * Speed of SeedFlow's MiniLM forward and ZO step against ONNX Runtime's forward, side by side in one JVM: full-length
  * texts (128 real tokens each, SpamAssassin mails), repetitions interleaved (ours, ORT, step, step with
  * {@code embeddings.word} frozen, then again), medians reported. ONNX Runtime gets as many intra-op threads as
- * SeedFlow's ForkJoinPool has workers. Prints the CPU model, GFLOP/s beside the times, and per batch size the load
- * average before its repetitions and the share of the machine other processes used during them; every ratio of a
- * batch size measured when the machine was not quiet ({@link BenchmarkMachine}: load above
- * {@value BenchmarkMachine#QUIET_LOAD} at the start, or others above 10% of the cores) is flagged: only a quiet
- * machine's ratios count.
+ * SeedFlow's ForkJoinPool has workers. Prints the CPU model, the load average at its start, GFLOP/s beside the times,
+ * and per batch size the share of the machine other processes used during its repetitions; every ratio measured when
+ * the machine was not quiet ({@link BenchmarkMachine}: load above {@value BenchmarkMachine#QUIET_LOAD} at the start,
+ * or others above 10% of the cores) is flagged: only a quiet machine's ratios count.
  *
  * <p>A benchmark, not a test: it prints numbers and asserts nothing. Run (from the repository root):
  * {@code mvn -B -q -pl text -am test-compile exec:exec -Dexec.skip=true -Dexec.executable=java -Dbench.args="--threads 2"}
@@ -63,16 +62,15 @@ public final class EncoderSpeedBenchmark {
         ParameterSet params = model.initialize(1);
         UpdateMask wordFrozen = frozenWordEmbeddings(params.size());
         ForkJoinPool pool = new ForkJoinPool(threads);
-        BenchmarkMachine machine = new BenchmarkMachine();
+        BenchmarkMachine machine = new BenchmarkMachine(); // the load at the start, before any work of ours
         System.out.printf("all-MiniLM-L6-v2, seq %d (all tokens real), %d threads (SeedFlow ForkJoinPool = ORT intra-op),"
                 + " kernel %s, %s, %d cores, Java %s; medians of %d interleaved repetitions after %d warm-up; load at "
                 + "start %.2f%n", MAX_TOKENS, threads, model.kernelName(), BenchmarkMachine.cpu(),
                 Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"), reps, warmup,
-                BenchmarkMachine.load());
+                machine.startLoad());
         System.out.println("| batch | SeedFlow fwd ms (GFLOP/s) | ORT fwd ms (GFLOP/s) | fwd ratio | ZO step ms | "
-                + "step/(2 ORT) | step/(2 own) | ZO step ms, word frozen | step/(2 ORT) | step/(2 own) | load before | "
-                + "others' CPU |");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + "step/(2 ORT) | step/(2 own) | ZO step ms, word frozen | step/(2 ORT) | step/(2 own) | others' CPU |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         try (OnnxRuntimeEncoder ort = new OnnxRuntimeEncoder(threads)) {
             for (int b : batches) {
                 Batch batch = data.head(b).batch(FullLengthTexts.identity(b), 0, b);
@@ -103,10 +101,10 @@ public final class EncoderSpeedBenchmark {
                 double dense = median(t.get(2));
                 double frozen = median(t.get(3));
                 double gflop = forwardFlops(spec, b) / 1e9;
-                System.out.printf("| %d | %.0f (%.0f) | %.0f (%.0f) | %s | %.0f | %s | %s | %.0f | %s | %s | %.2f | %.0f%% |%n",
+                System.out.printf("| %d | %.0f (%.0f) | %.0f (%.0f) | %s | %.0f | %s | %s | %.0f | %s | %s | %.0f%% |%n",
                         b, own, gflop / (own / 1e3), onnx, gflop / (onnx / 1e3), machine.ratio(own / onnx), dense,
                         machine.ratio(dense / (2 * onnx)), machine.ratio(dense / (2 * own)), frozen,
-                        machine.ratio(frozen / (2 * onnx)), machine.ratio(frozen / (2 * own)), machine.startLoad(),
+                        machine.ratio(frozen / (2 * onnx)), machine.ratio(frozen / (2 * own)),
                         100 * machine.othersShare());
             }
         } finally {

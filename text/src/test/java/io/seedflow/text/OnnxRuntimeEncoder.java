@@ -22,14 +22,34 @@ final class OnnxRuntimeEncoder implements AutoCloseable {
 
     /** A session with {@code threads} intra-op threads (and one inter-op thread), all graph optimizations on. */
     OnnxRuntimeEncoder(int threads) {
+        this(threads, null);
+    }
+
+    /**
+     * As above; with {@code profilePrefix} (not null) ONNX Runtime's own profiler records every node's time, written
+     * to a JSON trace by {@link #endProfiling()}.
+     */
+    OnnxRuntimeEncoder(int threads, String profilePrefix) {
         try (InputStream in = MiniLmResources.open(MiniLmResources.MODEL);
                 OrtSession.SessionOptions options = new OrtSession.SessionOptions()) {
+            if (profilePrefix != null) {
+                options.enableProfiling(profilePrefix);
+            }
             options.setIntraOpNumThreads(threads);
             options.setInterOpNumThreads(1);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             session = env.createSession(in.readAllBytes(), options);
         } catch (IOException | OrtException e) {
             throw new IllegalStateException("creating the ONNX Runtime session: " + e.getMessage(), e);
+        }
+    }
+
+    /** Ends ONNX Runtime's profiling; the path of its JSON trace. */
+    String endProfiling() {
+        try {
+            return session.endProfiling();
+        } catch (OrtException e) {
+            throw new IllegalStateException("ending ONNX Runtime's profiling: " + e.getMessage(), e);
         }
     }
 

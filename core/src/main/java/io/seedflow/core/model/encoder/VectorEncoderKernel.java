@@ -286,6 +286,8 @@ final class VectorEncoderKernel implements EncoderKernel {
         return m;
     }
 
+    private static final int SHIFTER_BITS = Float.floatToRawIntBits(EncoderMath.SHIFTER);
+
     /** {@link EncoderMath#exp} lane by lane. */
     static FloatVector exp(FloatVector x) {
         x = x.max(EncoderMath.EXP_MIN).min(EncoderMath.EXP_MAX);
@@ -300,7 +302,10 @@ final class VectorEncoderKernel implements EncoderKernel {
         }
         p = p.fma(r, FloatVector.broadcast(S, 1f));
         p = p.fma(r, FloatVector.broadcast(S, 1f));
-        IntVector ki = (IntVector) k.convert(VectorOperators.F2I, 0);
+        // (int) k without a float-to-int conversion, which JDK 17's Vector API does not compile to an instruction
+        // (measured: 13 % of a MiniLM forward in its fallback): t = SHIFTER + k is exact and has SHIFTER's exponent
+        // (|k| < 2^22 after the clamp), so its bits are SHIFTER's plus k: the same integer, bit for bit
+        IntVector ki = t.reinterpretAsInts().sub(SHIFTER_BITS);
         return p.mul(ki.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
     }
 

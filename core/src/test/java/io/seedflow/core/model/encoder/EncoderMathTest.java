@@ -90,4 +90,34 @@ class EncoderMathTest {
         assertThat(EncoderMath.gelu(0f)).isEqualTo(0f);
         assertThat(EncoderMath.gelu(10f)).isEqualTo(10f);
     }
+
+    /** The vector exp (softmax, GELU) gives the scalar's bits on every lane, over the whole clamped range. */
+    @Test
+    void vectorExpGivesTheScalarBits() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(EncoderKernels.vectorOrNull() != null,
+                "the Vector API module is not present");
+        int lanes = jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.length();
+        float[] in = new float[lanes];
+        float[] out = new float[lanes];
+        float[] specials = {0f, -0f, 1e-30f, -1e-30f, -87f, -87.5f, 88f, 88.7f, -200f, 200f, Float.MAX_VALUE,
+                -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE};
+        java.util.List<Float> xs = new java.util.ArrayList<>();
+        for (float x = -100f; x <= 100f; x += 1f / 512) {
+            xs.add(x);
+        }
+        for (float x : specials) {
+            xs.add(x);
+        }
+        for (int i = 0; i < xs.size(); i += lanes) {
+            for (int l = 0; l < lanes; l++) {
+                in[l] = xs.get(Math.min(i + l, xs.size() - 1));
+            }
+            VectorEncoderKernel.exp(jdk.incubator.vector.FloatVector.fromArray(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED, in, 0))
+                    .intoArray(out, 0);
+            for (int l = 0; l < lanes; l++) {
+                assertThat(Float.floatToRawIntBits(out[l])).as("exp(%s)", in[l])
+                        .isEqualTo(Float.floatToRawIntBits(EncoderMath.exp(in[l])));
+            }
+        }
+    }
 }
