@@ -13,7 +13,8 @@ import java.util.concurrent.ForkJoinPool;
  * measurement tool, not a test; run with JFR on (see docs/benchmarks.md §6.2), then
  * {@code jfr print --events jdk.ExecutionSample} and ONNX Runtime's JSON trace are summarized per operation.
  *
- * <p>Options: {@code --threads N} (2), {@code --seconds S} (30 per side), {@code --batch B} (16).
+ * <p>Options: {@code --threads N} (2), {@code --seconds S} (30 per side), {@code --batch B} (16), {@code --step}
+ * (profile SeedFlow's paired perturbed pass of a ZO step instead of its forward; no ONNX Runtime).
  */
 public final class EncoderProfile {
     private EncoderProfile() {
@@ -23,13 +24,18 @@ public final class EncoderProfile {
         int threads = 2;
         int seconds = 30;
         int batchSize = 16;
+        boolean step = false;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
+                case "--step" -> {
+                    step = true;
+                    i--;
+                }
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
                 case "--seconds" -> seconds = Integer.parseInt(args[i + 1]);
                 case "--batch" -> batchSize = Integer.parseInt(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; expected --threads N, --seconds S, --batch B");
+                        + "; expected --threads N, --seconds S, --batch B, --step");
             }
         }
         int b = batchSize;
@@ -39,6 +45,14 @@ public final class EncoderProfile {
         ParameterSet params = model.initialize(1);
         ForkJoinPool pool = new ForkJoinPool(threads);
         int duration = seconds;
+        if (step) {
+            long[] seed = {1};
+            int steps = pool.submit(() -> run(duration, () -> model.perturbedLossSums(params, batch, seed[0]++, 1e-3f,
+                    null))).get();
+            pool.shutdown();
+            System.out.printf("SeedFlow: %d paired perturbed passes in %d s%n", steps, seconds);
+            return;
+        }
         int own = pool.submit(() -> run(duration, () -> model.embeddings(params, batch))).get();
         pool.shutdown();
         String trace;
