@@ -4,6 +4,7 @@ import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.snapshot.SafetensorsFormat;
 import io.seedflow.core.snapshot.Snapshot;
+import io.seedflow.core.snapshot.SnapshotRepository;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.FileNotFoundException;
@@ -33,7 +34,7 @@ import org.apache.flink.util.function.ThrowingConsumer;
  * {@code seedflow replica} command reads through it too, so {@code s3://} works the same on both sides: Flink's S3
  * file system, loaded as a plugin, with the {@code s3.*} settings of the process ({@code FileSystem.initialize}).
  */
-public final class FileSystemSnapshotStore {
+public final class FileSystemSnapshotStore implements SnapshotRepository {
     private static final Pattern FILE_NAME = Pattern.compile("[0-9a-f]{64}\\.safetensors");
 
     private final String directory;
@@ -58,6 +59,7 @@ public final class FileSystemSnapshotStore {
     }
 
     /** The URI the snapshot with id {@code sha256} has in this store. */
+    @Override
     public String uriOf(String sha256) {
         return directory + "/" + sha256 + ".safetensors";
     }
@@ -65,6 +67,22 @@ public final class FileSystemSnapshotStore {
     /** Stores {@code snapshot} unless a complete copy is already there, streaming it; returns its URI. */
     public String write(EncodedSnapshot snapshot) {
         return write(snapshot.sha256(), snapshot.sizeBytes(), snapshot::writeTo);
+    }
+
+    @Override
+    public String location() {
+        return directory;
+    }
+
+    @Override
+    public String store(EncodedSnapshot snapshot) {
+        return write(snapshot);
+    }
+
+    /** Reads any Flink file system URI ({@link #read(String, String)}), not only this store's. */
+    @Override
+    public Snapshot load(String uri, String expectedSha256) {
+        return read(uri, expectedSha256);
     }
 
     /** Stores {@code bytes} (whose SHA-256 is {@code sha256}) unless a complete copy is already there; returns its URI. */

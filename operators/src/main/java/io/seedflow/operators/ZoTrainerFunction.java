@@ -297,7 +297,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             SnapshotPointer pointer = TrainerStateCodec.decodePointer(pointerBytes);
             pointerSteps.put(modelId, pointer.step());
             List<UpdateRecord> tail = LogTail.decoded(logTail.get());
-            TrainingSession.Started started = SnapshotRestore.restore(modelId, spec, options, pointer, tail,
+            TrainingSession.Started started = SnapshotRestore.restore(uploader.store(), modelId, spec, options, pointer, tail,
                     snapshotInterval, backends);
             trainer = started.session();
             Long expected = nextStep.value();

@@ -3,6 +3,7 @@ package io.seedflow.connectors.replica;
 import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.snapshot.SafetensorsFormat;
 import io.seedflow.core.snapshot.Snapshot;
+import io.seedflow.core.snapshot.SnapshotReader;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,12 +18,17 @@ import java.nio.file.Path;
  * (and decode with {@link SafetensorsFormat#read(InputStream, long, String)}).
  */
 @FunctionalInterface
-public interface SnapshotFetcher {
+public interface SnapshotFetcher extends SnapshotReader {
     /**
      * The snapshot at {@code uri}, verified against {@code expectedSha256}; a missing, unreadable or corrupt file is a
      * {@link SnapshotIntegrityException}.
      */
     Snapshot fetch(String uri, String expectedSha256);
+
+    @Override
+    default Snapshot load(String uri, String expectedSha256) {
+        return fetch(uri, expectedSha256);
+    }
 
     static SnapshotFetcher standard() {
         return (uri, expectedSha256) -> {

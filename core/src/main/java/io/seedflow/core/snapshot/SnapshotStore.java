@@ -17,11 +17,38 @@ import java.nio.file.StandardCopyOption;
  * renamed, so a reader never sees a partial snapshot. (The streaming job's store writes through Flink's FileSystem
  * with the same naming.)
  */
-public final class SnapshotStore {
+public final class SnapshotStore implements SnapshotRepository {
     private final Path dir;
 
     public SnapshotStore(Path dir) {
         this.dir = dir;
+    }
+
+    @Override
+    public String location() {
+        return dir.toString();
+    }
+
+    @Override
+    public String uriOf(String sha256) {
+        return dir.resolve(sha256 + ".safetensors").toUri().toString();
+    }
+
+    @Override
+    public String store(EncodedSnapshot snapshot) {
+        return write(snapshot).path().toUri().toString();
+    }
+
+    /** Reads a snapshot by a {@code file:} URI or a plain path ({@link #read(Path, String)}). */
+    @Override
+    public Snapshot load(String uri, String expectedSha256) {
+        java.net.URI u;
+        try {
+            u = java.net.URI.create(uri);
+        } catch (IllegalArgumentException e) {
+            u = null; // a path with characters a URI does not take
+        }
+        return read(u != null && "file".equals(u.getScheme()) ? Path.of(u) : Path.of(uri), expectedSha256);
     }
 
     /** Where a snapshot written and how to verify it. */

@@ -91,6 +91,20 @@ class SnapshotStreamTest {
                 .isInstanceOf(SnapshotIntegrityException.class).hasMessageContaining("connection reset");
     }
 
+    @Test
+    void theLocalStoreStoresAndLoadsThroughTheRepositoryInterface(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+        SnapshotRepository store = new SnapshotStore(dir);
+        EncodedSnapshot s = EncodedSnapshot.of("m", 3, SPEC.toText(), weights());
+        String uri = store.store(s);
+        assertThat(uri).isEqualTo(store.uriOf(s.sha256())).startsWith("file:");
+        assertThat(store.store(s)).as("idempotent").isEqualTo(uri);
+        Snapshot back = store.load(uri, s.sha256());
+        assertThat(back.parameters().weightsSha256()).isEqualTo(s.weightsSha256());
+        assertThat(store.load(dir.resolve(s.sha256() + ".safetensors").toString(), null).sha256()).isEqualTo(s.sha256());
+        assertThatThrownBy(() -> store.load(store.uriOf("0".repeat(64)), null))
+                .isInstanceOf(SnapshotIntegrityException.class).hasMessageContaining("cannot read snapshot");
+    }
+
     /** Hands out one byte per read call, as a slow network stream may. */
     private static final class Trickle extends FilterInputStream {
         Trickle(InputStream in) {

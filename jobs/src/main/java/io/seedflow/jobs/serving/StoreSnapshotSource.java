@@ -28,7 +28,7 @@ public final class StoreSnapshotSource implements SnapshotSource {
     public Optional<Snapshot> newest(String modelId) {
         for (FileSystemSnapshotStore.Stored s : store.list(modelId)) {
             try {
-                Snapshot snapshot = FileSystemSnapshotStore.read(s.uri(), s.sha256());
+                Snapshot snapshot = store.load(s.uri(), s.sha256());
                 if (snapshot.modelId().equals(modelId) && snapshot.step() == s.step()) {
                     return Optional.of(snapshot);
                 }

@@ -40,6 +40,11 @@ public final class SnapshotUploader implements AutoCloseable {
         });
     }
 
+    /** The store it writes to (which also reads any snapshot URI: restores go through it). */
+    public FileSystemSnapshotStore store() {
+        return store;
+    }
+
     /** Stores {@code snapshot} without waiting for it. */
     public void submit(EncodedSnapshot snapshot) {
         inFlight.computeIfAbsent(snapshot.modelId(), k -> new ArrayDeque<>())
@@ -53,7 +58,7 @@ public final class SnapshotUploader implements AutoCloseable {
 
     /** Stores the snapshot (idempotent: same id, same bytes), streamed, and returns the pointer to it. */
     private SnapshotPointer store(EncodedSnapshot s) {
-        String uri = store.write(s);
+        String uri = store.store(s);
         return new SnapshotPointer(s.sha256(), uri, s.step(), s.sizeBytes(), s.weightsSha256(), clock.getAsLong());
     }
 

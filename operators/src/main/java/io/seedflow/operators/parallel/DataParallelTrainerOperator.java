@@ -16,6 +16,7 @@ import io.seedflow.core.zo.ShardEvaluation;
 import io.seedflow.core.zo.StepLayout;
 import io.seedflow.core.zo.StepPlan;
 import io.seedflow.core.zo.ZoOptions;
+import io.seedflow.operators.FileSystemSnapshotStore;
 import io.seedflow.operators.TrainerConfig;
 import io.seedflow.operators.ZoTrainerFunction;
 import io.seedflow.operators.internal.BatchAssembler;
@@ -230,7 +231,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         SnapshotPointer restored = TrainerStateCodec.decodePointer(pointers.get(0));
         List<byte[]> tail = new ArrayList<>();
         tailState.get().forEach(tail::add);
-        TrainingSession.Started started = SnapshotRestore.restore(modelId, spec, options, restored,
+        FileSystemSnapshotStore store = new FileSystemSnapshotStore(config.snapshotDir()); // reads any snapshot URI
+        TrainingSession.Started started = SnapshotRestore.restore(store, modelId, spec, options, restored,
                 LogTail.decoded(tail), snapshotInterval, backends);
         session = started.session();
         TreeSet<Long> versions = new TreeSet<>();
