@@ -7,7 +7,6 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.ModelSpec;
-import io.seedflow.core.model.PrequentialScore;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
 import io.seedflow.core.snapshot.EncodedSnapshot;
@@ -29,13 +28,6 @@ import io.seedflow.operators.internal.StepShareCodec;
 import io.seedflow.operators.internal.TrainerStateCodec;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.TreeSet;
-import org.apache.flink.api.common.state.ListState;
-import org.apache.flink.api.common.state.ListStateDescriptor;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
-import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.java.tuple.Tuple2;
 import org.apache.flink.api.common.operators.MailboxExecutor;
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.jobgraph.tasks.TaskOperatorEventGateway;
@@ -67,36 +59,20 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * {@code endInput}, where it cannot read a barrier, so it asks for each gather with a {@link GatherRequest} (its
  * response is never held back) and ignores the event copy of a gather it already applied.
  *
- * <p>State (docs/scale-out.md §4), the same entries as {@link ZoTrainerFunction}'s and through the same code
- * ({@link TrainerStateCodec}, {@link SnapshotRestore}, and in subtask 0's {@link SnapshotKeeper} the log tail and
- * the uploads): each subtask's
- * untrained examples (the share of the step in flight, then the buffer, in arrival order) as union list state, re-routed
- * by batch position on a rescale (each subtask keeps its own at the same parallelism); the
- * snapshot pointer and the log tail as union list state written by subtask 0 only (every subtask holds the same
- * model, so one copy serves all, at any parallelism); and each subtask's model version, checked equal on restore.
- * Snapshots are taken by every subtask at the same steps (the records name them by their SHA-256, which each subtask
- * computes from the same weights), stored only by subtask 0, asynchronously; the pointer moves and the snapshot is
- * announced on {@link ZoTrainerFunction#SNAPSHOTS} when the upload has completed. The other subtasks never need the
- * pointer while running: a restore reads subtask 0's. The base snapshot is stored (synchronously) and announced by
- * subtask 0 on a fresh start.
+ * <p>State ({@link DataParallelState}, docs/scale-out.md §4): the same entries as {@link ZoTrainerFunction}'s and
+ * through the same code ({@link TrainerStateCodec}, {@link SnapshotRestore}, and in subtask 0's {@link SnapshotKeeper}
+ * the log tail and the uploads), never the weights. Snapshots are taken by every subtask at the same steps (the records
+ * name them by their SHA-256, which each subtask computes from the same weights), stored only by subtask 0,
+ * asynchronously; the pointer moves and the snapshot is announced on {@link ZoTrainerFunction#SNAPSHOTS} when the
+ * upload has completed. The base snapshot is stored (synchronously) and announced by subtask 0 on a fresh start.
  *
- * <p>Max-wait: a subtask that has waited {@code seedflow.trainer.max-wait} for a full share sends a short one; one
- * whose share has waited that long for the others' tells the coordinator ({@link MaxWaitReachedEvent}), which asks
- * the subtasks that have not sent theirs to send what they have ({@link SendShareNowEvent}), so no step waits much
- * longer than max-wait for a slow or idle input.
- *
- * <p>Probe groups ({@code seedflow.trainer.probe-groups} G > 1, {@link StepLayout}): the subtasks are D data groups
- * × G; the input is broadcast and each subtask keeps its data group's events; subtask (d, g) evaluates its q / G
- * probes on the share, and the gathered shares are joined per piece ({@link StepLayout#piecesInOrder}), so the record
- * equals that of the same pieces at G = 1. The first subtask of a data group leads: it cuts its shares as at G = 1
- * (full, max-wait, end of input); the others take as many examples as it did ({@link ShareCountRequest}), which are
- * the same ones because they receive the same events in the same order from the one {@link BatchPositionAssigner}
- * (checked per step: a data group's lineage must be equal).
+ * <p>Max-wait and probe groups (the first subtask of a data group cuts its shares, the others take its count): see
+ * {@link ShareExchange}.
  *
  * <p>Old snapshots are retired by subtask 0 after completed checkpoints, as {@link ZoTrainerFunction} does.
  *
  * <p>Subtask 0 keeps the trainer's metrics, the holdout and the prequential score ({@link ModelScores}); every
- * subtask predicts its share before the step ({@link #testThenTrain}) and the predictions travel in the shares.
+ * subtask predicts its share before the step ({@link ModelScores#predictions}) and the predictions travel in the shares.
  *
  * <p>An exact head ({@code seedflow.zo.head-learning-rate} > 0) is trained at any P: each piece's share carries the
  * sums of the head's gradient (from the subtask holding probe 0 of its data group), every subtask adds the gathered
@@ -137,10 +113,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private transient ModelScores scores;
 
     /** (writing subtask, example): union state, so that a rescale can re-route examples by batch position. */
-    private transient ListState<Tuple2<Integer, TrainingExample>> untrainedState;
-    private transient ListState<byte[]> pointerState;
-    private transient ListState<byte[]> tailState;
-    private transient ListState<Long> versionState;
+    private transient DataParallelState state;
 
     DataParallelTrainerOperator(StreamOperatorParameters<UpdateRecord> parameters, TrainerConfig config,
             String modelId, OperatorEventGateway coordinator, MailboxExecutor anyMail) {
@@ -167,20 +140,13 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         ComputeBackends.requireUsable(choice, spec);
         BackendFactory backends = BackendFactory.of(choice, GpuDevice.indexOf(getRuntimeContext()));
 
-        TypeInformation<byte[]> bytes = PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO;
-        var store = context.getOperatorStateStore();
-        untrainedState = store.getUnionListState(new ListStateDescriptor<>("untrained-examples",
-                Types.TUPLE(Types.INT, TypeInformation.of(TrainingExample.class))));
-        pointerState = store.getUnionListState(new ListStateDescriptor<>("snapshot-pointer", bytes));
-        tailState = store.getUnionListState(new ListStateDescriptor<>("log-tail", bytes));
-        versionState = store.getUnionListState(new ListStateDescriptor<>("model-version", Types.LONG));
-        scores = new ModelScores(store, config, subtask == 0);
+        state = new DataParallelState(context.getOperatorStateStore(), modelId);
+        scores = new ModelScores(context.getOperatorStateStore(), config, subtask == 0);
 
-        restoreUntrained();
+        exchange.restore(state.untrainedOf(subtask, parallelism, layout));
         keeper = subtask == 0 ? new SnapshotKeeper(modelId, config) : null;
-        List<byte[]> pointers = new ArrayList<>();
-        pointerState.get().forEach(pointers::add);
-        if (pointers.isEmpty()) {
+        java.util.Optional<SnapshotPointer> pointer = state.pointer();
+        if (pointer.isEmpty()) {
             TrainingSession.Started started = TrainingSession.fresh(modelId, spec, options,
                     config.initSeed(), backends);
             session = started.session();
@@ -188,60 +154,22 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
                 keeper.startFrom(started.snapshotsToStore().get(0)); // every record names the base
             }
         } else {
-            restore(pointers, options, backends);
+            restore(pointer.get(), options, backends);
         }
-    }
-
-    /**
-     * This subtask's untrained examples from the union of every old subtask's (docs/scale-out.md §5). At the same
-     * parallelism: its own, in their order. After a rescale: those whose batch position (numbered by the
-     * {@link BatchPositionAssigner}, routed by it by {@link BatchPositionPartitioner}) falls into this subtask's
-     * share (its data group's), each once, in position order. Every old subtask held the same version v, so without
-     * steps cut short by max-wait the union is the examples at positions [vB, X) that had reached the trainer before
-     * the barrier: re-routed, each new subtask holds exactly what the partitioner would have sent it, and the steps
-     * after the rescale are those of a run at the new parallelism from the start.
-     */
-    private void restoreUntrained() throws Exception {
-        int oldParallelism = 0;
-        for (Long ignored : versionState.get()) {
-            oldParallelism++; // one version entry per old subtask
-        }
-        List<TrainingExample> mine = new ArrayList<>();
-        java.util.Set<Long> seen = new java.util.HashSet<>(); // with probe groups a data group's subtasks hold copies
-        for (Tuple2<Integer, TrainingExample> entry : untrainedState.get()) {
-            TrainingExample e = entry.f1;
-            boolean keep = oldParallelism == parallelism ? entry.f0 == subtask
-                    : layout.dataGroupOfPosition(e.position) == layout.dataGroupOf(subtask) && seen.add(e.position);
-            if (keep) {
-                mine.add(e);
-            }
-        }
-        if (oldParallelism != parallelism) {
-            mine.sort(java.util.Comparator.comparingLong(e -> e.position));
-        }
-        exchange.restore(mine);
     }
 
     /** Every subtask: subtask 0's pointer and tail (union state), replayed; all must reach the same version. */
-    private void restore(List<byte[]> pointers, ZoOptions options, BackendFactory backends) throws Exception {
-        if (pointers.size() != 1) {
-            throw new IllegalStateException("data-parallel trainer state of model '" + modelId + "' holds "
-                    + pointers.size() + " snapshot pointers; subtask 0 writes exactly one");
-        }
-        SnapshotPointer restored = TrainerStateCodec.decodePointer(pointers.get(0));
-        List<byte[]> tail = new ArrayList<>();
-        tailState.get().forEach(tail::add);
+    private void restore(SnapshotPointer restored, ZoOptions options, BackendFactory backends) throws Exception {
+        List<byte[]> tail = state.tail();
         FileSystemSnapshotStore store = new FileSystemSnapshotStore(config.snapshotDir()); // reads any snapshot URI
         TrainingSession.Started started = SnapshotRestore.restore(store, modelId, spec, options, restored,
                 LogTail.decoded(tail), snapshotInterval, backends);
         session = started.session();
-        TreeSet<Long> versions = new TreeSet<>();
-        versionState.get().forEach(versions::add);
-        if (versions.size() != 1 || versions.first() != session.version()) {
+        try {
+            state.requireVersion(session.version(), restored);
+        } catch (IllegalStateException e) {
             session.close();
-            throw new IllegalStateException("data-parallel trainer state of model '" + modelId + "' is inconsistent: "
-                    + "the subtasks checkpointed model versions " + versions + " but snapshot step "
-                    + restored.step() + " + the log tail give version " + session.version());
+            throw e;
         }
         if (keeper != null) {
             keeper.restoredFrom(restored, tail, started.snapshotsToStore());
@@ -297,27 +225,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         if (keeper != null) {
             // the last snapshots move the pointer and are announced before the final checkpoint
             keeper.awaitUploads(END_OF_INPUT_UPLOAD_WAIT);
-            completeUploads();
-            announce();
+            publishStored();
         }
-    }
-
-    /**
-     * Prequential (test, then train): the share's examples as predicted by the weights before the step, as
-     * {@link PrequentialScore#cell}s; scored by the first subtask of each data group only, and only when the
-     * prequential score is on. Subtask 0 counts every share's in subtask order, so the score is that of the whole
-     * batch, as the keyed trainer's.
-     */
-    private List<Integer> testThenTrain(Batch share) {
-        if (!scores.scoresPrequentially() || share == null || layout.probeGroupOf(subtask) != 0) {
-            return List.of();
-        }
-        int[] predicted = session.predict(share);
-        List<Integer> cells = new ArrayList<>(predicted.length);
-        for (int i = 0; i < predicted.length; i++) {
-            cells.add(PrequentialScore.cell(predicted[i], share.labels()[i], spec.classes()));
-        }
-        return cells;
     }
 
     @Override
@@ -352,8 +261,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         if (keeper != null) {
             scores.stepped(record, all.scored(), session);
             keeper.recorded(record, snapshot);
-            completeUploads();
-            announce();
+            publishStored();
             output.collect(new StreamRecord<>(record));
         }
         return ShareExchange.Completion.TRAINED;
@@ -381,7 +289,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
                 }
             }
             byte[] payload = StepShareCodec.encode(new StepShare(plan.step(), inputEnded,
-                    BatchAssembler.lineage(examples), evaluated, testThenTrain(batch)));
+                    BatchAssembler.lineage(examples), evaluated,
+                    scores.predictions(session, batch, layout.probeGroupOf(subtask))));
             stats.sent(payload.length);
             return new ShareExchange.Share(batch, payload);
         }
@@ -429,12 +338,9 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         }
     }
 
-    /** Subtask 0: moves the pointer to the newest stored snapshot, shrinks the tail, queues the announcements. */
-    private void completeUploads() {
+    /** Subtask 0: moves the pointer to the newest stored snapshot, shrinks the tail, announces what was stored. */
+    private void publishStored() {
         keeper.completeUploads(session.historySteps()).forEach(scores::snapshotStored);
-    }
-
-    private void announce() {
         for (SnapshotAnnouncement stored : keeper.takeAnnouncements()) {
             output.collect(ZoTrainerFunction.SNAPSHOTS, new StreamRecord<>(stored));
         }
@@ -444,25 +350,16 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
         if (keeper != null) {
-            completeUploads(); // the pointer the checkpoint holds is announced before its barrier
-            announce();
+            publishStored(); // the pointer the checkpoint holds is announced before its barrier
         }
     }
 
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        List<Tuple2<Integer, TrainingExample>> untrained = new ArrayList<>();
-        exchange.untrained().forEach(e -> untrained.add(Tuple2.of(subtask, e))); // the step in flight re-runs
-        untrainedState.update(untrained);
-        versionState.update(List.of(session.version()));
+        state.save(subtask, exchange.untrained(), session.version(), keeper); // the step in flight re-runs
         if (keeper != null) {
-            pointerState.update(List.of(TrainerStateCodec.encodePointer(keeper.pointer())));
-            tailState.update(keeper.logTail());
             keeper.checkpointing(context.getCheckpointId());
-        } else {
-            pointerState.clear();
-            tailState.clear();
         }
         scores.snapshotState();
         exchange.checkpointTaken(context.getCheckpointId());

@@ -2,6 +2,7 @@ package io.seedflow.operators.parallel;
 
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.PrequentialScore;
 import io.seedflow.core.session.TrainingSession;
@@ -75,6 +76,24 @@ final class ModelScores {
     /** Whether the shares carry test-then-train predictions. */
     boolean scoresPrequentially() {
         return prequentialWindow > 0;
+    }
+
+    /**
+     * Prequential (test, then train): the share's examples as predicted by the weights before the step, as
+     * {@link PrequentialScore#cell}s; scored by the first subtask of each data group only (probe group 0), and only
+     * when the prequential score is on. Subtask 0 counts every share's in subtask order, so the score is that of the
+     * whole batch, as the keyed trainer's.
+     */
+    List<Integer> predictions(TrainingSession session, Batch share, int probeGroup) {
+        if (!scoresPrequentially() || share == null || probeGroup != 0) {
+            return List.of();
+        }
+        int[] predicted = session.predict(share);
+        List<Integer> cells = new ArrayList<>(predicted.length);
+        for (int i = 0; i < predicted.length; i++) {
+            cells.add(PrequentialScore.cell(predicted[i], share.labels()[i], spec.classes()));
+        }
+        return cells;
     }
 
     void keepHoldout(TrainingExample example) {

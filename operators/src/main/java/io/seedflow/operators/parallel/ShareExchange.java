@@ -16,6 +16,19 @@ import java.util.List;
  * through its {@link Port}: the model, the coordinator, the timer. {@link DataParallelTrainerOperator} is the Flink
  * side (state, mailbox, requests); docs/scale-out.md §3–§5 describe the protocol.
  *
+ * <p>Max-wait: a subtask that has waited {@code seedflow.trainer.max-wait} for a full share sends a short one; one
+ * whose share has waited that long for the others' tells the coordinator ({@link MaxWaitReachedEvent}), which asks
+ * the subtasks that have not sent theirs to send what they have ({@link SendShareNowEvent}), so no step waits much
+ * longer than max-wait for a slow or idle input.
+ *
+ * <p>Probe groups ({@code seedflow.trainer.probe-groups} G > 1, {@link StepLayout}): the subtasks are D data groups
+ * × G; the input is broadcast and each subtask keeps its data group's events; subtask (d, g) evaluates its q / G
+ * probes on the share, and the gathered shares are joined per piece ({@link StepLayout#piecesInOrder}), so the record
+ * equals that of the same pieces at G = 1. The first subtask of a data group leads: it cuts its shares as at G = 1
+ * (full, max-wait, end of input); the others take as many examples as it did ({@link ShareCountRequest}), which are
+ * the same ones because they receive the same events in the same order from the one {@link BatchPositionAssigner}
+ * (checked per step: a data group's lineage must be equal).
+ *
  * <p>Lifecycle: {@link #restore} (untrained examples from a checkpoint) and {@link #opened} once, then, in any order
  * the task's mailbox brings them, {@link #add}, {@link #endInput}, {@link #onMaxWaitTimer}, {@link #onSendShareNow},
  * {@link #onCheckpointPending}, {@link #onLeaderCount} and {@link #onGathered}; {@link #untrained} and
