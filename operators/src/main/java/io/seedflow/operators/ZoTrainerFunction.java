@@ -7,6 +7,7 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.Evaluation;
+import io.seedflow.core.model.InputCodec;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
@@ -97,6 +98,8 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private final TrainerConfig config;
 
     private transient ModelSpec spec;
+    /** The family's input codec (the shape check of every example), made once. */
+    private transient InputCodec codec;
     private transient ZoOptions options;
     private transient int batchSize;
     /** One subtask per model: the configured pieces (0 = 1), see {@link BatchPieces}. */
@@ -134,6 +137,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     @Override
     public void open(OpenContext openContext) {
         spec = config.spec();
+        codec = spec.inputCodec();
         options = config.zo();
         batchSize = config.batchSize();
         pieces = BatchPieces.of(batchSize, config.batchPieces(), 1);
@@ -187,7 +191,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
 
     /** Constant time: the values were checked by the decode stage (see the class comment). */
     private void requireFitsSpec(TrainingExample example) {
-        java.util.Optional<String> misfit = spec.inputCodec().misfit(example);
+        java.util.Optional<String> misfit = codec.misfit(example);
         if (misfit.isPresent()) {
             throw new IllegalArgumentException("the trainer of model spec " + spec.toText() + " " + misfit.get()
                     + ", got " + example + " with label " + example.label + "; its input must come from a decode "
@@ -229,7 +233,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         if (examples.isEmpty()) {
             return;
         }
-        Batch batch = BatchAssembler.batch(examples, spec);
+        Batch batch = codec.batch(examples);
         scores.scorePrequentially(trainer, batch);
         List<Lineage> lineage = BatchAssembler.lineage(examples);
         UpdateRecord record = pieces.pieces() == 1 ? trainer.step(batch, lineage)

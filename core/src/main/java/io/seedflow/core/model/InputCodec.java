@@ -10,8 +10,8 @@ import java.util.Optional;
  * What a model family takes as one example, end to end: how an event's payload becomes a training example (validated,
  * tokenized once) or a rejection for the dead-letter topic, the trainer's constant-time shape check, and how buffered
  * examples become a {@link Batch} or a {@link LabeledDataset}. A family brings its codec through
- * {@link ModelSpec#inputCodec()}: dense features ({@link DenseInput}) and the encoder's token ids
- * ({@link io.seedflow.core.model.encoder.TokenInput}) serve the families here; a family with a new kind of input
+ * {@link ModelSpec#inputCodec()}: dense features ({@link DenseInput}, the default) and the encoder's token ids
+ * ({@code encoder.TokenInput}) serve the families here; a family with a new kind of input
  * brings its own, and the decode stage, the trainers and the commands take it unchanged.
  */
 public interface InputCodec {

@@ -48,12 +48,16 @@ public interface ModelSpec extends java.io.Serializable {
     int inputWidth();
 
     /**
-     * How an event becomes an example of this model and examples a batch: dense features or, for a text model, token
-     * ids of its {@link #vocabulary()}. A family with a new kind of input overrides it.
+     * How an event becomes an example of this model and examples a batch. The default is dense features
+     * ({@link DenseInput}); a family that takes other input overrides it (the encoder: token ids of its
+     * {@link #vocabulary()}).
      */
     default InputCodec inputCodec() {
-        return inputKind() == InputKind.TOKENS ? new io.seedflow.core.model.encoder.TokenInput(this)
-                : new DenseInput(this);
+        if (inputKind() != InputKind.DENSE) {
+            throw new IllegalStateException("model family '" + family() + "' takes " + inputKind()
+                    + " input and must bring its own input codec (override ModelSpec.inputCodec)");
+        }
+        return new DenseInput(this);
     }
 
     /**

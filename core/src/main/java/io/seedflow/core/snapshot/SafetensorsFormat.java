@@ -181,9 +181,13 @@ public final class SafetensorsFormat {
         long dataLen = sizeBytes - 8 - headerLen;
         // check every range against the file before allocating anything: a hostile header must not exhaust the heap
         long expectedOffset = 0;
-        List<Entry> byOffset = new ArrayList<>(entries);
-        byOffset.sort(Comparator.comparingLong(e -> e.begin));
-        for (Entry e : byOffset) {
+        Integer[] byOffset = new Integer[entries.size()]; // tensor indices in the order of their data
+        for (int t = 0; t < byOffset.length; t++) {
+            byOffset[t] = t;
+        }
+        java.util.Arrays.sort(byOffset, Comparator.comparingLong(t -> entries.get(t).begin));
+        for (int t : byOffset) {
+            Entry e = entries.get(t);
             if (e.begin != expectedOffset) {
                 throw new SnapshotIntegrityException("tensor '" + e.spec.name() + "' starts at byte " + e.begin
                         + " but the previous tensor ends at " + expectedOffset + " (holes or overlaps)");
@@ -202,8 +206,8 @@ public final class SafetensorsFormat {
         ByteBuffer chunk = ByteBuffer.allocate(IO_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
         chunk.limit(0);
         long unread = dataLen;
-        for (Entry e : byOffset) { // the data in file order, each range into its tensor
-            float[] dst = params.tensor(entries.indexOf(e));
+        for (int t : byOffset) { // the data in file order, each range into its tensor
+            float[] dst = params.tensor(t);
             for (int i = 0; i < dst.length; i++) {
                 if (!chunk.hasRemaining()) {
                     unread -= fill(in, chunk, unread);

@@ -7,6 +7,7 @@ import io.seedflow.core.model.HeadGradient;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.LossSums;
 import io.seedflow.core.model.Model;
+import io.seedflow.core.model.PerturbedCopy;
 import io.seedflow.core.objective.Objectives;
 import io.seedflow.core.objective.Objective;
 import io.seedflow.core.rng.PerturbationGenerator;
@@ -257,12 +258,12 @@ public final class EncoderModel implements Model {
         int rows = distinctIds;
         int wordBase = maxCount * h;
         float[] buf = blockCopy.buffer(wordBase + rows * h);
-        forEach(rows, r -> PerturbedWeights.range(params.tensor(0), 0, UpdateMask.of(mask, 0), usedIds[r] * h, h,
+        forEach(rows, r -> PerturbedCopy.range(params.tensor(0), 0, UpdateMask.of(mask, 0), usedIds[r] * h, h,
                 seed, s, buf, wordBase + r * h));
-        PerturbedWeights.range(params.tensor(1), 1, UpdateMask.of(mask, 1), 0, wordBase, seed, s, buf, 0);
-        PerturbedWeights.range(params.tensor(2), 2, UpdateMask.of(mask, 2), 0, h, seed, s, type, 0);
+        PerturbedCopy.range(params.tensor(1), 1, UpdateMask.of(mask, 1), 0, wordBase, seed, s, buf, 0);
+        PerturbedCopy.range(params.tensor(2), 2, UpdateMask.of(mask, 2), 0, h, seed, s, type, 0);
         for (int j = 0; j < 2; j++) {
-            PerturbedWeights.range(params.tensor(3 + j), 3 + j, UpdateMask.of(mask, 3 + j), 0, h, seed, s, norm[j], 0);
+            PerturbedCopy.range(params.tensor(3 + j), 3 + j, UpdateMask.of(mask, 3 + j), 0, h, seed, s, norm[j], 0);
         }
         return buf;
     }

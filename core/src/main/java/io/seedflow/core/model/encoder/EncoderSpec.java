@@ -1,6 +1,7 @@
 package io.seedflow.core.model.encoder;
 
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.model.InputCodec;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.Model;
 import io.seedflow.core.model.ModelSpec;
@@ -183,6 +184,12 @@ public record EncoderSpec(String pretrained, int layers, int hidden, int heads, 
     @Override
     public int inputWidth() {
         return maxTokens;
+    }
+
+    /** Texts tokenized by the encoder's vocabulary. */
+    @Override
+    public InputCodec inputCodec() {
+        return new TokenInput(this);
     }
 
     /** The pretrained encoder's own vocabulary; the random {@code bert-...} encoders have none. */

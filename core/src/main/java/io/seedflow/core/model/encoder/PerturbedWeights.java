@@ -1,5 +1,6 @@
 package io.seedflow.core.model.encoder;
 
+import io.seedflow.core.model.PerturbedCopy;
 import io.seedflow.core.rng.PerturbationGenerator;
 import io.seedflow.core.sparse.TensorMask;
 import io.seedflow.core.sparse.UpdateMask;
@@ -13,7 +14,7 @@ import java.util.List;
  * then feed-forward) and, before the first block, the embedding rows a batch uses; the head has its own small
  * instance. Element e of tensor t becomes {@code fma(s, z, w)} with
  * z = {@link PerturbationGenerator} (seed, t, e), set to 0 where the tensor's mask does not train the element
- * ({@link TensorMask#zeroFrozen}, evaluated on the unperturbed w). A frozen tensor (no mask entry) is not copied: the
+ * ({@link PerturbedCopy}, evaluated on the unperturbed w). A frozen tensor (no mask entry) is not copied: the
  * pass reads theta itself. Theta is never written.
  *
  * <p>Tensor j of the part is read as {@code weights[j]} from {@code offsets[j]} (the buffer, or theta at 0). Memory:
@@ -26,8 +27,7 @@ import java.util.List;
  */
 final class PerturbedWeights {
     /** Elements per generation task; the tasks of a part run in parallel. */
-    private static final int CHUNK = 1 << 14;
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final int CHUNK = PerturbedCopy.CHUNK;
 
     /** The part's tensors as the pass reads them: the buffer, or theta itself for a frozen tensor. */
     final float[][] weights;
@@ -88,38 +88,9 @@ final class PerturbedWeights {
         EncoderModel.forEach(tasks.size(), i -> {
             int[] task = tasks.get(i);
             int j = task[0];
-            range(params.tensor(base + j), base + j, UpdateMask.of(mask, base + j), task[1], task[2], seed, s, out,
+            PerturbedCopy.range(params.tensor(base + j), base + j, UpdateMask.of(mask, base + j), task[1], task[2], seed, s, out,
                     offsets[j] + task[1]);
         });
-    }
-
-    /**
-     * Elements [from, from + len) of tensor {@code t} (values {@code w}) perturbed by {@code s} (+eps or -eps) into
-     * {@code out[outOff..]}; {@code mask} null means frozen (a plain copy).
-     */
-    static void range(float[] w, int t, TensorMask mask, int from, int len, long seed, float s, float[] out,
-            int outOff) {
-        if (mask == null) {
-            System.arraycopy(w, from, out, outOff, len);
-            return;
-        }
-        Scratch sc = SCRATCH.get();
-        for (int done = 0; done < len; done += CHUNK) {
-            int m = Math.min(CHUNK, len - done);
-            int e = from + done;
-            PerturbationGenerator.fill(seed, t, e, sc.z, 0, m);
-            mask.zeroFrozen(w, e, e, sc.z, m, sc.keep);
-            int o = outOff + done;
-            for (int i = 0; i < m; i++) {
-                out[o + i] = Math.fma(s, sc.z[i], w[e + i]);
-            }
-        }
-    }
-
-    /** z and the mask's keep flags of one chunk, per thread. */
-    private static final class Scratch {
-        final float[] z = new float[CHUNK];
-        final boolean[] keep = new boolean[CHUNK];
     }
 
     /** Sizes of tensors first .. first + count - 1. */

@@ -5,6 +5,7 @@ import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.HeadGradient;
 import io.seedflow.core.model.LossSums;
 import io.seedflow.core.model.Model;
+import io.seedflow.core.model.PerturbedCopy;
 import io.seedflow.core.objective.Objective;
 import io.seedflow.core.rng.PerturbationGenerator;
 import io.seedflow.core.sparse.TensorMask;
@@ -24,8 +25,6 @@ final class LinearModel implements Model {
     private float[] weightCopy;
     private float[] biasCopy;
     private float[] logits = new float[0];
-    private float[] zScratch = new float[0];
-    private boolean[] keepScratch = new boolean[0];
 
     LinearModel(LinearSpec spec, Objective objective) {
         this.spec = spec;
@@ -102,15 +101,7 @@ final class LinearModel implements Model {
         if (mask == null) {
             return w;
         }
-        if (zScratch.length < w.length) {
-            zScratch = new float[w.length];
-            keepScratch = new boolean[w.length];
-        }
-        PerturbationGenerator.fill(seed, t, 0, zScratch, 0, w.length);
-        mask.zeroFrozen(w, 0, 0, zScratch, w.length, keepScratch);
-        for (int i = 0; i < w.length; i++) {
-            copy[i] = Math.fma(s, zScratch[i], w[i]);
-        }
+        PerturbedCopy.range(w, t, mask, 0, w.length, seed, s, copy, 0);
         return copy;
     }
 
