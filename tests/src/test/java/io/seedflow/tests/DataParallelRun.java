@@ -101,9 +101,21 @@ final class DataParallelRun {
         List<UpdateRecord> records = new ArrayList<>();
         try (out) {
             out.forEachRemaining(records::add);
+        } catch (RuntimeException e) { // "Failed to fetch next result": say why the job failed, in the test's summary
+            throw new AssertionError("data-parallel trainer P=" + parallelism + " failed: " + causes(e), e);
         }
         JobExecutionResult result = job.getJobExecutionResult().get(seconds, TimeUnit.SECONDS);
         return new Result(records, result.getAllAccumulatorResults(), System.nanoTime() - start);
+    }
+
+    /** Each cause's class and message, outermost first. */
+    private static String causes(Throwable e) {
+        StringBuilder chain = new StringBuilder();
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            chain.append(chain.length() == 0 ? "" : " <- ").append(t.getClass().getSimpleName()).append(": ")
+                    .append(t.getMessage());
+        }
+        return chain.toString();
     }
 
     /**

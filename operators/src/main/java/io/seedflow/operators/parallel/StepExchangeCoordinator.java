@@ -34,6 +34,10 @@ import org.apache.flink.util.FlinkException;
  * <p>Probe groups: a subtask that does not lead its data group asks for its leader's example count of a step
  * ({@link ShareCountRequest}); the answer comes when the leader's share has arrived.
  *
+ * <p>Finishing: a drained subtask asks for leave to finish ({@link FinishRequest}); from then on it is sent nothing,
+ * and the answer comes once every event sent to it before has been delivered, so that no event reaches a task that has
+ * finished (Flink would count it as lost and fail the task over).
+ *
  * <p>Threading: Flink calls every method from the JobManager's main thread for this coordinator.
  */
 public final class StepExchangeCoordinator implements OperatorCoordinator, CoordinationRequestHandler {
@@ -57,6 +61,10 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     private final List<Waiting> waiting = new ArrayList<>();
     /** Requests for the example count of a leader's share that has not arrived yet. */
     private final List<WaitingCount> waitingCounts = new ArrayList<>();
+    /** Per subtask: delivery of every event sent to its ready attempt so far. */
+    private final CompletableFuture<?>[] delivered;
+    /** Per subtask: asked for leave to finish; it is sent nothing more. */
+    private final boolean[] finishing;
 
     private record Waiting(long step, int subtask, CompletableFuture<CoordinationResponse> response) {
     }
@@ -74,6 +82,9 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         Arrays.fill(readyAttempts, -1);
         this.gathered = new byte[parallelism][];
         this.drained = new boolean[parallelism];
+        this.delivered = new CompletableFuture<?>[parallelism];
+        Arrays.fill(delivered, CompletableFuture.completedFuture(null));
+        this.finishing = new boolean[parallelism];
     }
 
     @Override
@@ -93,8 +104,8 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
             gather(subtask, share);
         } else if (event instanceof MaxWaitReachedEvent late && arrived > 0 && late.step() == gatheringStep) {
             for (int i = 0; i < parallelism; i++) {
-                if (gathered[i] == null && gateways[i] != null) {
-                    gateways[i].sendEvent(new SendShareNowEvent(gatheringStep)); // send what you have
+                if (gathered[i] == null) {
+                    send(i, new SendShareNowEvent(gatheringStep)); // send what you have
                 }
             }
         } // else a max-wait report of a step gathered meanwhile (or dropped by a reset)
@@ -107,6 +118,10 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         }
         if (request instanceof GatherRequest ask && fromReadyAttempt(ask.subtask(), ask.attemptNumber())) {
             return gatherOf(ask);
+        }
+        if (request instanceof FinishRequest leave && fromReadyAttempt(leave.subtask(), leave.attemptNumber())) {
+            finishing[leave.subtask()] = true;
+            return delivered[leave.subtask()].thenApply(all -> CoordinationAnswers.mayFinish());
         }
         return CompletableFuture.failedFuture(new FlinkException("data-parallel trainer coordinator: refused "
                 + request + " (not ours, or from an attempt that is not the ready one)"));
@@ -170,8 +185,8 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
             allDrained &= d;
         }
         if (!allDrained) {
-            for (SubtaskGateway gateway : gateways) {
-                gateway.sendEvent(all); // a lost delivery means a failing subtask: Flink fails over, the gather restarts
+            for (int i = 0; i < parallelism; i++) {
+                send(i, all); // a lost delivery means a failing subtask: Flink fails over, the gather restarts
             }
         }
         // else the last gather of a bounded input: every subtask is draining and asked for it with a request; an event
@@ -186,6 +201,15 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         dropGather();
     }
 
+    /** Sends {@code event} to the ready attempt of {@code subtask}, unless it has none or asked for leave to finish. */
+    private void send(int subtask, OperatorEvent event) {
+        if (gateways[subtask] == null || finishing[subtask]) {
+            return;
+        }
+        CompletableFuture<?> delivery = gateways[subtask].sendEvent(event).handle((ack, failure) -> null);
+        delivered[subtask] = CompletableFuture.allOf(delivered[subtask], delivery);
+    }
+
     private void dropGather() {
         Arrays.fill(gathered, null);
         Arrays.fill(drained, false);
@@ -196,10 +220,8 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     @Override
     public void checkpointCoordinator(long checkpointId, CompletableFuture<byte[]> result) {
         if (!finished) {
-            for (SubtaskGateway gateway : gateways) {
-                if (gateway != null) {
-                    gateway.sendEvent(new CheckpointPendingEvent(checkpointId)); // in the mailbox before the barrier
-                }
+            for (int i = 0; i < parallelism; i++) {
+                send(i, new CheckpointPendingEvent(checkpointId)); // in the mailbox before the barrier
             }
         }
         result.complete(NO_STATE);
@@ -224,6 +246,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         if (attemptNumber == readyAttempts[subtask]) {
             readyAttempts[subtask] = -1;
             gateways[subtask] = null;
+            forgetSends(subtask);
         }
         reset();
     }
@@ -249,6 +272,12 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     public void executionAttemptReady(int subtask, int attemptNumber, SubtaskGateway gateway) {
         readyAttempts[subtask] = attemptNumber;
         gateways[subtask] = gateway;
+        forgetSends(subtask);
+    }
+
+    private void forgetSends(int subtask) {
+        delivered[subtask] = CompletableFuture.completedFuture(null);
+        finishing[subtask] = false;
     }
 
     /** Creates the coordinator on the JobManager; serialized into the job graph. */

@@ -110,6 +110,33 @@ class StepExchangeCoordinatorTest {
                 .allSatisfy(g -> assertThat(g.events).hasSize(1));
     }
 
+    /**
+     * A draining subtask may take a gather from its request's response while the same gather's event copy is still on
+     * its way; finishing then would make Flink count the event as lost and fail the task over.
+     */
+    @Test
+    void leaveToFinishComesOnceEverythingSentToTheSubtaskWasDeliveredAndNothingIsSentAfter() throws Exception {
+        StepExchangeCoordinator c = started(1);
+        gateways.get(0).holdDeliveries();
+        CompletableFuture<CoordinationResponse> gather = c.handleCoordinationRequest(new GatherRequest(1, 0, 0));
+        for (int k = 0; k < P; k++) {
+            c.handleEventFromOperator(k, 0, share(1, k, false, 3));
+        }
+        assertThat(gather).as("the response does not wait for the event copy").isCompleted();
+
+        CompletableFuture<CoordinationResponse> leave = c.handleCoordinationRequest(new FinishRequest(0, 0));
+        assertThat(leave).as("the gather's event to subtask 0 is not delivered yet").isNotDone();
+        c.checkpointCoordinator(12, new CompletableFuture<>());
+        assertThat(gateways.get(0).events).as("nothing is sent to a subtask that asked to finish")
+                .singleElement().isInstanceOf(StepGatheredEvent.class);
+        assertThat(gateways.get(1).events).last().isInstanceOf(CheckpointPendingEvent.class);
+
+        gateways.get(0).deliverHeld();
+        CoordinationAnswers.readMayFinish(leave.get());
+        assertThat(c.handleCoordinationRequest(new FinishRequest(1, 7))).as("not the ready attempt")
+                .isCompletedExceptionally();
+    }
+
     @Test
     void aCheckpointTellsEverySubtaskBeforeItsBarrierAndLeavesNoState() throws Exception {
         StepExchangeCoordinator c = started(1);
@@ -175,10 +202,27 @@ class StepExchangeCoordinatorTest {
             this.subtask = subtask;
         }
 
+        private List<CompletableFuture<Acknowledge>> held;
+
+        /** From now on, deliveries are acknowledged only by {@link #deliverHeld}. */
+        void holdDeliveries() {
+            held = new ArrayList<>();
+        }
+
+        void deliverHeld() {
+            held.forEach(f -> f.complete(Acknowledge.get()));
+            held = null;
+        }
+
         @Override
         public CompletableFuture<Acknowledge> sendEvent(OperatorEvent event) {
             events.add(event);
-            return CompletableFuture.completedFuture(Acknowledge.get());
+            if (held == null) {
+                return CompletableFuture.completedFuture(Acknowledge.get());
+            }
+            CompletableFuture<Acknowledge> delivery = new CompletableFuture<>();
+            held.add(delivery);
+            return delivery;
         }
 
         @Override
