@@ -21,6 +21,7 @@ import io.seedflow.core.zo.ZoSgdTrainer;
 import io.seedflow.jobs.serving.PredictionServer;
 import io.seedflow.jobs.serving.ServerOptions;
 import io.seedflow.jobs.serving.ServingJson;
+import io.seedflow.jobs.serving.ServingMetrics;
 import io.seedflow.jobs.serving.SubscriberModel;
 import io.seedflow.tests.kafka.KafkaRegistryTestBase;
 import java.io.BufferedReader;
@@ -146,8 +147,13 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
     }
 
     private PredictionServer serve(ModelUpdateSubscriber sub) {
+        return serve(sub, new ServingMetrics());
+    }
+
+    private PredictionServer serve(ModelUpdateSubscriber sub, ServingMetrics metrics) {
         PredictionServer server = PredictionServer.start(new SubscriberModel(sub, "test topic"),
-                new ServerOptions("127.0.0.1", 0, 2, ServerOptions.DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(2)));
+                new ServerOptions("127.0.0.1", 0, 2, ServerOptions.DEFAULT_MAX_BODY_BYTES, Duration.ofSeconds(2)),
+                metrics);
         open.add(server);
         return server;
     }
@@ -165,6 +171,26 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
     }
 
     /** The request body {@code {"features":[...]}}. */
+    /** An Open Inference Protocol v2 request of one FP32 example. */
+    private static String inferRequest(float[] x) {
+        return ServingJson.write(g -> {
+            g.writeStartObject();
+            g.writeArrayFieldStart("inputs");
+            g.writeStartObject();
+            g.writeStringField("name", "features");
+            g.writeArrayFieldStart("shape");
+            g.writeNumber(1);
+            g.writeNumber(x.length);
+            g.writeEndArray();
+            g.writeStringField("datatype", "FP32");
+            g.writeFieldName("data");
+            StrictJson.writeFloats(g, x);
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        });
+    }
+
     private static String features(float[] x) {
         return ServingJson.write(g -> {
             g.writeStartObject();
@@ -359,9 +385,9 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
         List<UpdateRecord> withGap = new ArrayList<>(records);
         withGap.removeIf(r -> r.step() == 5); // no snapshot covers it: the subscriber must stop at version 4
         publish(topic, withGap);
-        ModelUpdateSubscriber sub = subscriber(topic, new ModelListener() {
-        }).start();
-        PredictionServer server = serve(sub);
+        ServingMetrics metrics = new ServingMetrics();
+        ModelUpdateSubscriber sub = subscriber(topic, metrics).start();
+        PredictionServer server = serve(sub, metrics);
         long deadline = System.nanoTime() + DEADLINE.toNanos();
         Response health;
         while ((health = send(server, "GET", "/health", null)).status() == 200) {
@@ -380,6 +406,16 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
                 features(image(3)));
         assertThat(p.status()).isEqualTo(200);
         assertThat(p.json()).containsEntry("modelVersion", new JsonNumber("4"));
+        // what Prometheus sees: the refusal, the version kept, the steps read but not applied
+        String scraped = send(server, "GET", "/metrics", null).body();
+        assertThat(scraped)
+                .contains("seedflow_replica_refused_records_total{reason=\"UpdateLogGapException\"} 1.0")
+                .contains("seedflow_replica_following{model=\"m-serve\"} 0.0")
+                .contains("seedflow_replica_model_version{model=\"m-serve\"} 4.0")
+                .contains("seedflow_replica_newest_step{model=\"m-serve\"} 6.0")
+                .contains("seedflow_replica_steps_behind{model=\"m-serve\"} 2.0")
+                .contains("seedflow_replica_updates_applied_total 4.0")
+                .contains("seedflow_replica_apply_seconds_count 4");
     }
 
     @Test
@@ -428,8 +464,23 @@ class ReplicaServingITCase extends KafkaRegistryTestBase {
             assertThat(predicted.statusCode()).as(predicted.body()).isEqualTo(200);
             Map<Object, Object> json = (Map<Object, Object>) ServingJson.parse(predicted.body());
             checkPrediction(json, image(1), finalWeights, STEPS);
-            // 503s while the test waited for version STEPS count as errors
-            Pattern status = Pattern.compile("version " + STEPS + ", 1 prediction requests \\(1 examples\\), \\d+ "
+            // the Open Inference Protocol v2 answers the same probabilities, and Prometheus sees the replica
+            HttpResponse<String> inferred = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/v2/models/m-serve/infer")).POST(HttpRequest.BodyPublishers.ofString(inferRequest(image(1))))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(inferred.statusCode()).as(inferred.body()).isEqualTo(200);
+            Map<Object, Object> v2 = (Map<Object, Object>) ServingJson.parse(inferred.body());
+            assertThat(v2).containsEntry("model_version", Long.toString(STEPS));
+            Map<Object, Object> probabilities = (Map<Object, Object>) ((List<Object>) v2.get("outputs")).get(0);
+            assertThat(probabilities.get("data")).isEqualTo(json.get("probabilities"));
+            String scraped = get(port, "/metrics").body();
+            assertThat(scraped).contains("seedflow_replica_model_version{model=\"m-serve\"} " + STEPS + ".0")
+                    .contains("seedflow_replica_steps_behind{model=\"m-serve\"} 0.0")
+                    .contains("seedflow_replica_updates_applied_total " + STEPS + ".0")
+                    .contains("seedflow_replica_bootstraps_total 1.0")
+                    .contains("seedflow_serving_prediction_requests_total 2.0");
+            // /v1/predict and /v2 infer; 503s while the test waited for version STEPS count as errors
+            Pattern status = Pattern.compile("version " + STEPS + ", 2 prediction requests \\(2 examples\\), \\d+ "
                     + "errors, following");
             while (!status.matcher(output).find()) {
                 assertThat(System.nanoTime()).as("status line within %s; output:%n%s", DEADLINE, output)

@@ -15,6 +15,10 @@ public interface ModelListener {
     default void onUpdate(long version, ParameterSet weights) {
     }
 
+    /** A record was applied, turning the weights into {@code version}; applying it took {@code applyNanos}. */
+    default void onApplied(long version, long applyNanos) {
+    }
+
     /** The subscriber (re-)loaded the weights of snapshot {@code snapshotId} (its SHA-256), at {@code step}. */
     default void onBootstrap(long step, String snapshotId) {
     }

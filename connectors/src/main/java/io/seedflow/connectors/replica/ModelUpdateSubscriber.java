@@ -82,6 +82,7 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
     private volatile boolean running;
     private volatile long lastTrainerTimeMillis = -1;
     private volatile long announcedStep = -1;
+    private volatile long newestStep = -1;
 
     private ModelUpdateSubscriber(Builder b) {
         this.config = b;
@@ -143,6 +144,14 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
      */
     public long lastTrainerTimeMillis() {
         return lastTrainerTimeMillis;
+    }
+
+    /**
+     * The newest step of this model the subscriber has seen on the topic (a record or an announcement), applied or
+     * not; -1 if none. Minus {@link #version()}, the steps it is behind the log it has read.
+     */
+    public long newestStep() {
+        return Math.max(newestStep, version);
     }
 
     /** The step of the newest snapshot announced for this model on the topic so far; -1 if none seen. */
@@ -281,9 +290,15 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
                     if (entry.announcement() != null) {
                         if (config.modelId.equals(entry.modelId())) {
                             announcedStep = Math.max(announcedStep, entry.announcement().step);
+                            newestStep = Math.max(newestStep, announcedStep);
                         }
-                    } else if (!offer(entry.update())) {
-                        return;
+                    } else {
+                        if (config.modelId.equals(entry.update().modelId())) {
+                            newestStep = Math.max(newestStep, entry.update().step());
+                        }
+                        if (!offer(entry.update())) {
+                            return;
+                        }
                     }
                 }
             }
@@ -357,9 +372,12 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
 
     private void applyLocked(UpdateRecord r) {
         long v;
+        long nanos;
         lock.writeLock().lock();
         try {
+            long start = System.nanoTime();
             replica.apply(r);
+            nanos = System.nanoTime() - start;
             v = replica.version();
             lastTrainerTimeMillis = r.trainerTimeMillis();
             version = v;
@@ -367,6 +385,9 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
             lock.writeLock().unlock();
         }
         notifyVersion();
+        for (ModelListener l : listeners) {
+            l.onApplied(v, nanos);
+        }
         lock.readLock().lock();
         try {
             for (ModelListener l : listeners) {

@@ -6,6 +6,7 @@ import io.seedflow.connectors.replica.ModelUpdateSubscriber;
 import io.seedflow.connectors.replica.SnapshotSource;
 import io.seedflow.jobs.serving.PredictionServer;
 import io.seedflow.jobs.serving.ServerOptions;
+import io.seedflow.jobs.serving.ServingMetrics;
 import io.seedflow.jobs.serving.StoreSnapshotSource;
 import io.seedflow.jobs.serving.SubscriberModel;
 import io.seedflow.operators.FileSystemSnapshotStore;
@@ -103,25 +104,27 @@ public final class ReplicaCommand implements Callable<Integer>, SettingFlags.Hol
         String bootstrapServers = kafka.bootstrapServers();
         ServerOptions serverOptions = new ServerOptions(bind, port, threads, maxBodyBytes,
                 ServerOptions.DEFAULT_SHUTDOWN_GRACE);
+        ServingMetrics metrics = new ServingMetrics();
         ModelUpdateSubscriber.Builder b = ModelUpdateSubscriber.builder().bootstrapServers(bootstrapServers)
                 .registry(registry).updatesTopic(updatesTopic).modelId(modelId)
                 .bootstrapTimeout(bootstrapTimeout)
-                .listener(new ConsoleListener());
+                .listener(new ConsoleListener()).listener(metrics);
         String snapshots = snapshotSource(b, snapshotDir);
         consumerProperties.forEach(b::consumerProperty);
         ModelUpdateSubscriber subscriber = b.build().start();
         PredictionServer server;
         try {
             server = PredictionServer.start(new SubscriberModel(subscriber, "updates topic '" + updatesTopic + "' on "
-                    + bootstrapServers + " with snapshots from " + snapshots), serverOptions);
+                    + bootstrapServers + " with snapshots from " + snapshots), serverOptions, metrics);
         } catch (RuntimeException e) {
             closeQuietly(subscriber);
             throw e;
         }
         System.out.printf("replica: model '%s' from topic '%s' on %s, snapshots in %s%n", modelId, updatesTopic,
                 bootstrapServers, snapshots);
-        System.out.printf("replica: serving on http://%s:%d (POST /v1/predict, GET /v1/model, /health, /ready); "
-                + "stop with Ctrl-C or SIGTERM%n", bind, server.port());
+        System.out.printf("replica: serving on http://%s:%d (POST /v1/predict, GET /v1/model, /health, /ready; the "
+                + "Open Inference Protocol v2 as model '%s' under /v2; Prometheus metrics on /metrics); stop with "
+                + "Ctrl-C or SIGTERM%n", bind, server.port(), modelId);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("replica: stopping");

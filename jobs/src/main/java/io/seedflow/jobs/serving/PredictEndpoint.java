@@ -10,6 +10,7 @@ import io.seedflow.core.model.Model;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
 import java.io.IOException;
+import java.util.function.Consumer;
 
 /**
  * {@code POST /v1/predict}: class probabilities from core's {@link Model#probabilities} for the model family the
@@ -34,7 +35,8 @@ final class PredictEndpoint implements AutoCloseable {
         this.model = model;
     }
 
-    private record Answer(long version, float[][] probabilities) {
+    /** The probabilities of a request's examples, in order, from the weights at {@code version}. */
+    record Answer(long version, float[][] probabilities) {
     }
 
     private record CachedModel(String specText, Model model) {
@@ -42,11 +44,8 @@ final class PredictEndpoint implements AutoCloseable {
 
     /** The response body (JSON) to a validated request; {@link HttpError} 400, 500 or 503 if it cannot be answered. */
     String predict(PredictRequest request) {
-        Answer a = model.read(state -> {
-            Model m = model(state);
-            request.requireInputOf(m.spec());
-            return new Answer(state.version(), m.probabilities(state.weights(), batch(request, m.spec(), state)));
-        }).orElseThrow(() -> StatusEndpoints.noWeights(model));
+        Answer a = answer(request, spec -> {
+        });
         return ServingJson.write(g -> {
             g.writeStartObject();
             g.writeStringField("modelId", model.modelId());
@@ -64,6 +63,19 @@ final class PredictEndpoint implements AutoCloseable {
             }
             g.writeEndObject();
         });
+    }
+
+    /**
+     * The answer to a validated request, on one model version; {@code check} first refuses (with an
+     * {@link HttpError}) a request that does not fit the served model's spec, in the words of its protocol.
+     */
+    Answer answer(PredictRequest request, Consumer<ModelSpec> check) {
+        return model.read(state -> {
+            Model m = model(state);
+            check.accept(m.spec());
+            request.requireInputOf(m.spec());
+            return new Answer(state.version(), m.probabilities(state.weights(), batch(request, m.spec(), state)));
+        }).orElseThrow(() -> StatusEndpoints.noWeights(model));
     }
 
     /** Closes the tokenizers (those in use when their request ends). */

@@ -7,6 +7,7 @@ import io.seedflow.core.model.ModelSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
  * The body of {@code POST /v1/predict}, in one of four forms: for a model of dense inputs (the MLP)
@@ -35,11 +36,32 @@ public final class PredictRequest {
     private final float[][] instances;
     private final List<String> texts;
     private final boolean batch;
+    /** How example n is named in messages. */
+    private final IntFunction<String> field;
 
     private PredictRequest(float[][] instances, List<String> texts, boolean batch) {
+        this(instances, texts, batch, n -> batch ? (texts == null ? INSTANCES : TEXTS) + "[" + n + "]"
+                : texts == null ? FEATURES : TEXT);
+    }
+
+    private PredictRequest(float[][] instances, List<String> texts, boolean batch, IntFunction<String> field) {
         this.instances = instances;
         this.texts = texts;
         this.batch = batch;
+        this.field = field;
+    }
+
+    /**
+     * A request of validated examples that another protocol parsed ({@link InferRequest}); {@code field} names
+     * example n in messages.
+     */
+    static PredictRequest ofFeatures(float[][] instances, IntFunction<String> field) {
+        return new PredictRequest(instances, null, true, field);
+    }
+
+    /** Like {@link #ofFeatures}, for texts. */
+    static PredictRequest ofTexts(List<String> texts, IntFunction<String> field) {
+        return new PredictRequest(null, List.copyOf(texts), true, field);
     }
 
     /** Whether the request used {@code "instances"} or {@code "texts"} (answered with a list of predictions). */
@@ -69,7 +91,7 @@ public final class PredictRequest {
 
     /** How text {@code n} is named in messages: {@code text}, or {@code texts[n]} in a batch. */
     public String textField(int n) {
-        return batch ? TEXTS + "[" + n + "]" : TEXT;
+        return field.apply(n);
     }
 
     /** Parses and validates a request body (the JSON text). */
@@ -129,8 +151,8 @@ public final class PredictRequest {
     public void requireFeatureCount(int expected) {
         for (int i = 0; i < instances.length; i++) {
             if (instances[i].length != expected) {
-                String field = batch ? INSTANCES + "[" + i + "]" : FEATURES;
-                throw HttpError.badRequest(field + ": expected " + expected + " features, got " + instances[i].length);
+                throw HttpError.badRequest(field.apply(i) + ": expected " + expected + " features, got "
+                        + instances[i].length);
             }
         }
     }
@@ -183,7 +205,7 @@ public final class PredictRequest {
     }
 
     /** A string of valid Unicode (no unpaired surrogate); emptiness and length are the tokenizer's to judge. */
-    private static String text(String field, Object value) {
+    static String text(String field, Object value) {
         if (!(value instanceof String s)) {
             throw HttpError.badRequest(field + ": expected a string, got " + describe(value)
                     + (TEXT.equals(field) && value instanceof List ? "; a batch of texts goes in \"" + TEXTS + "\""
@@ -201,7 +223,7 @@ public final class PredictRequest {
         return s;
     }
 
-    private static float[] floats(String field, Object value) {
+    static float[] floats(String field, Object value) {
         if (!(value instanceof List<?> list)) {
             throw HttpError.badRequest(field + ": expected an array of numbers, got " + describe(value));
         }

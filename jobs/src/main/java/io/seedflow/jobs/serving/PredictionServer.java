@@ -11,7 +11,6 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An HTTP server that answers predictions from a {@link ServedModel} (see {@link ServingHttpHandler} for the
@@ -30,14 +29,14 @@ public final class PredictionServer implements AutoCloseable {
     private final ThreadPoolExecutor executor;
     private final ServingHttpHandler handler;
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicLong predictRequests = new AtomicLong();
-    private final AtomicLong predictions = new AtomicLong();
-    private final AtomicLong errors = new AtomicLong();
+    private final ServingMetrics metrics;
     private volatile boolean closing;
     private boolean closed;
 
-    private PredictionServer(ServedModel model, ServerOptions options) {
+    private PredictionServer(ServedModel model, ServerOptions options, ServingMetrics metrics) {
         this.options = options;
+        this.metrics = metrics;
+        metrics.watch(model);
         InetSocketAddress address = new InetSocketAddress(options.bindAddress(), options.port());
         if (address.isUnresolved()) {
             throw new IllegalArgumentException("bind address '" + options.bindAddress()
@@ -60,15 +59,23 @@ public final class PredictionServer implements AutoCloseable {
                     t.setDaemon(true);
                     return t;
                 }, new ThreadPoolExecutor.CallerRunsPolicy());
-        handler = new ServingHttpHandler(this, model, options.maxBodyBytes());
+        handler = new ServingHttpHandler(this, model, options.maxBodyBytes(), metrics);
         http.createContext("/", handler);
         http.setExecutor(executor);
     }
 
     /** Binds to {@link ServerOptions#bindAddress()}:{@link ServerOptions#port()} and starts serving {@code model}. */
     public static PredictionServer start(ServedModel model, ServerOptions options) {
+        return start(model, options, new ServingMetrics());
+    }
+
+    /**
+     * Like {@link #start(ServedModel, ServerOptions)}, reporting on {@code /metrics} through {@code metrics}, which
+     * may also listen to the model's subscriber (apply times, bootstraps, refusals).
+     */
+    public static PredictionServer start(ServedModel model, ServerOptions options, ServingMetrics metrics) {
         PredictionServer s = new PredictionServer(Objects.requireNonNull(model, "model"),
-                Objects.requireNonNull(options, "options"));
+                Objects.requireNonNull(options, "options"), Objects.requireNonNull(metrics, "metrics"));
         s.http.start();
         return s;
     }
@@ -84,17 +91,17 @@ public final class PredictionServer implements AutoCloseable {
 
     /** Prediction requests answered with 200. */
     public long predictRequests() {
-        return predictRequests.get();
+        return metrics.predictRequests();
     }
 
     /** Examples predicted (a batch request counts each of its instances). */
     public long predictions() {
-        return predictions.get();
+        return metrics.predictions();
     }
 
     /** Requests to any endpoint answered with a 4xx or 5xx status. */
     public long errors() {
-        return errors.get();
+        return metrics.errors();
     }
 
     /** Stops serving: new requests get 503, requests in flight get up to the shutdown grace to finish. Idempotent. */
@@ -138,14 +145,6 @@ public final class PredictionServer implements AutoCloseable {
         inFlight.decrementAndGet();
     }
 
-    void countPrediction(int examples) {
-        predictRequests.incrementAndGet();
-        predictions.addAndGet(examples);
-    }
-
-    void countError() {
-        errors.incrementAndGet();
-    }
 
     @Override
     public String toString() {

@@ -24,4 +24,9 @@ public interface ServedModel {
 
     /** Where the weights come from, for messages (e.g. the updates topic and snapshot source). */
     String source();
+
+    /** The newest step of the model seen in its log, applied or not (by default the served version; -1 if none). */
+    default long newestStep() {
+        return read(ModelState::version).orElse(-1L);
+    }
 }

@@ -11,28 +11,40 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Routes requests to the endpoints and turns their results and {@link HttpError}s into JSON responses. Unknown path:
  * 404; known path, wrong method: 405 with {@code Allow}; a body over the limit: 413; anything unexpected: 500 (logged).
+ * SeedFlow's own {@code /v1} endpoints ({@link PredictEndpoint}, {@link StatusEndpoints}), the Open Inference Protocol
+ * v2 ({@link V2Endpoints}; its errors are {@code {"error":"..."}}) and {@code /metrics} ({@link ServingMetrics}), which
+ * also counts and times every request by endpoint.
  */
 final class ServingHttpHandler implements HttpHandler, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServingHttpHandler.class);
-    static final String ENDPOINTS = "POST /v1/predict, GET /v1/model, GET /health, GET /ready";
+    static final String ENDPOINTS = "POST /v1/predict, GET /v1/model, GET /health, GET /ready, GET /metrics, GET /v2, "
+            + "GET /v2/health/live, GET /v2/health/ready, GET /v2/models/{name}[/versions/{v}][/ready], "
+            + "POST /v2/models/{name}[/versions/{v}]/infer";
+    private static final Pattern V2_MODEL = Pattern.compile("/v2/models/[^/]+(/versions/[^/]+)?(/ready|/infer)?");
+    private static final String STARTED = "seedflow.started";
     /** Bytes of an over-limit body read and dropped so the client sees the 413 rather than a reset connection. */
     private static final long MAX_DISCARD_BYTES = 64L << 20;
 
     private final PredictionServer server;
     private final PredictEndpoint predict;
     private final StatusEndpoints status;
+    private final V2Endpoints v2;
+    private final ServingMetrics metrics;
     private final int maxBodyBytes;
 
-    ServingHttpHandler(PredictionServer server, ServedModel model, int maxBodyBytes) {
+    ServingHttpHandler(PredictionServer server, ServedModel model, int maxBodyBytes, ServingMetrics metrics) {
         this.server = server;
         this.predict = new PredictEndpoint(model);
         this.status = new StatusEndpoints(model);
+        this.v2 = new V2Endpoints(model, predict);
+        this.metrics = metrics;
         this.maxBodyBytes = maxBodyBytes;
     }
 
@@ -44,6 +56,7 @@ final class ServingHttpHandler implements HttpHandler, AutoCloseable {
 
     @Override
     public void handle(HttpExchange exchange) throws IOException {
+        exchange.setAttribute(STARTED, System.nanoTime());
         try (exchange) {
             if (!server.enter()) {
                 send(exchange, 503, error(503, "the server is shutting down"));
@@ -66,7 +79,7 @@ final class ServingHttpHandler implements HttpHandler, AutoCloseable {
                     allow(exchange, "POST");
                     PredictRequest request = PredictRequest.parse(body(exchange));
                     String answer = predict.predict(request);
-                    server.countPrediction(request.count());
+                    metrics.prediction(request.count());
                     send(exchange, 200, answer);
                 }
                 case "/health" -> {
@@ -82,15 +95,69 @@ final class ServingHttpHandler implements HttpHandler, AutoCloseable {
                     allow(exchange, "GET");
                     send(exchange, 200, status.modelInfo());
                 }
-                default -> throw new HttpError(404, "no endpoint " + method + " " + path + "; endpoints are "
-                        + ENDPOINTS);
+                case "/metrics" -> {
+                    allow(exchange, "GET");
+                    ServingMetrics.Scrape scrape = metrics.scrape(exchange.getRequestHeaders().getFirst("Accept"));
+                    send(exchange, 200, scrape.contentType(), scrape.body());
+                }
+                default -> routeV2(exchange, path);
             }
         } catch (HttpError e) {
-            send(exchange, e.status(), error(e.status(), e.getMessage()));
+            boolean openInference = path.startsWith("/v2");
+            send(exchange, e.status(), openInference ? V2Endpoints.error(e.getMessage())
+                    : error(e.status(), e.getMessage()));
         } catch (RuntimeException e) {
             LOG.error("{} {} failed", method, path, e);
-            send(exchange, 500, error(500, "internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage()));
+            String message = "internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage();
+            send(exchange, 500, path.startsWith("/v2") ? V2Endpoints.error(message) : error(500, message));
         }
+    }
+
+    /** The Open Inference Protocol v2 paths. */
+    private void routeV2(HttpExchange exchange, String path) throws IOException {
+        switch (path) {
+            case "/v2" -> {
+                allow(exchange, "GET");
+                send(exchange, 200, v2.server());
+            }
+            case "/v2/health/live" -> {
+                allow(exchange, "GET");
+                send(exchange, v2.live());
+            }
+            case "/v2/health/ready" -> {
+                allow(exchange, "GET");
+                send(exchange, v2.ready());
+            }
+            default -> {
+                if (!V2_MODEL.matcher(path).matches()) {
+                    throw new HttpError(404, "no endpoint " + exchange.getRequestMethod() + " " + path
+                            + "; endpoints are " + ENDPOINTS);
+                }
+                if (path.endsWith("/infer")) {
+                    allow(exchange, "POST");
+                    V2Endpoints.Inference inference = v2.infer(path, body(exchange));
+                    metrics.prediction(inference.examples());
+                    send(exchange, 200, inference.body());
+                } else if (path.endsWith("/ready")) {
+                    allow(exchange, "GET");
+                    send(exchange, v2.modelReady(path));
+                } else {
+                    allow(exchange, "GET");
+                    send(exchange, 200, v2.metadata(path));
+                }
+            }
+        }
+    }
+
+    /** The label of {@code path} in the request metrics: one of a fixed few, whatever the client sent. */
+    static String endpointOf(String path) {
+        return switch (path) {
+            case "/v1/predict", "/v1/model", "/health", "/ready", "/metrics", "/v2", "/v2/health/live",
+                    "/v2/health/ready" -> path;
+            default -> !V2_MODEL.matcher(path).matches() ? "other"
+                    : path.endsWith("/infer") ? "/v2/models/{name}/infer"
+                    : path.endsWith("/ready") ? "/v2/models/{name}/ready" : "/v2/models/{name}";
+        };
     }
 
     private static void allow(HttpExchange exchange, String method) {
@@ -168,12 +235,19 @@ final class ServingHttpHandler implements HttpHandler, AutoCloseable {
         });
     }
 
+    private void send(HttpExchange exchange, V2Endpoints.Response response) throws IOException {
+        send(exchange, response.code(), response.body());
+    }
+
     private void send(HttpExchange exchange, int status, String json) throws IOException {
-        if (status >= 400) {
-            server.countError();
-        }
-        byte[] body = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json; charset=utf-8");
+        send(exchange, status, "application/json; charset=utf-8", json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+        Object started = exchange.getAttribute(STARTED);
+        metrics.request(endpointOf(exchange.getRequestURI().getPath()), status,
+                started instanceof Long t ? System.nanoTime() - t : 0);
+        exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.getResponseHeaders().set("Cache-Control", "no-store");
         if (status == 503) {
             exchange.getResponseHeaders().set("Retry-After", "1");

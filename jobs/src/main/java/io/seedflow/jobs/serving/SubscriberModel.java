@@ -41,6 +41,11 @@ public final class SubscriberModel implements ServedModel {
     }
 
     @Override
+    public long newestStep() {
+        return subscriber.newestStep();
+    }
+
+    @Override
     public String source() {
         return source;
     }

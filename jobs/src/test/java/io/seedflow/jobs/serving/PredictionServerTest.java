@@ -214,9 +214,9 @@ class PredictionServerTest {
         assertThat(r.statusCode()).isEqualTo(413);
         assertThat(new Response(r.statusCode(), r.body(), Map.of()).message()).isEqualTo("request body: expected at "
                 + "most 1024 bytes, got 4017 bytes; send large batches in several requests");
-        Response unknown = get("/v2/predict");
+        Response unknown = get("/v1/predictions");
         assertThat(unknown.status()).isEqualTo(404);
-        assertThat(unknown.message()).isEqualTo("no endpoint GET /v2/predict; endpoints are "
+        assertThat(unknown.message()).isEqualTo("no endpoint GET /v1/predictions; endpoints are "
                 + ServingHttpHandler.ENDPOINTS);
         Response wrong = get("/v1/predict");
         assertThat(wrong.status()).isEqualTo(405);

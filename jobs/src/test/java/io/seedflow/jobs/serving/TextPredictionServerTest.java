@@ -86,6 +86,31 @@ class TextPredictionServerTest {
         return ServingJson.write(g -> g.writeString(text));
     }
 
+    /** The Open Inference Protocol's BYTES input (the texts), answered as {@code /v1/predict} answers them. */
+    @Test
+    void openInferenceProtocolTakesTextsAsBytes() throws Exception {
+        OpenInferenceClient client = new OpenInferenceClient("127.0.0.1", server.port());
+        com.fasterxml.jackson.databind.JsonNode meta = client.modelMetadata("m-fixed").body();
+        assertThat(meta.get("inputs").toString())
+                .isEqualTo("[{\"name\":\"text\",\"datatype\":\"BYTES\",\"shape\":[-1]}]");
+        assertThat(meta.get("platform").asText()).isEqualTo("seedflow_encoder");
+
+        OpenInferenceClient.Answer answer = client.infer("m-fixed", OpenInferenceClient.bytesRequest("text", SPAM,
+                HAM));
+        assertThat(answer.status()).as(String.valueOf(answer.body())).isEqualTo(200);
+        float[][] expected = direct(version7, SPAM, HAM);
+        com.fasterxml.jackson.databind.JsonNode p = OpenInferenceClient.output(answer.body(), "probabilities");
+        assertThat(p.get("shape").toString()).isEqualTo("[2,2]");
+        for (int n = 0; n < 2; n++) {
+            for (int c = 0; c < 2; c++) {
+                assertThat((float) p.get("data").get(n * 2 + c).asDouble()).isEqualTo(expected[n][c]);
+            }
+        }
+        OpenInferenceClient.Answer empty = client.infer("m-fixed", OpenInferenceClient.bytesRequest("text", ""));
+        assertThat(empty.status()).isEqualTo(400);
+        assertThat(empty.error()).startsWith("inputs[0].data[0]: ");
+    }
+
     @Test
     void oneTextAndABatchGetTheEncodersProbabilitiesBitForBit() throws Exception {
         float[][] expected = direct(version7, SPAM, HAM, THIRD);

@@ -67,7 +67,7 @@ class KubernetesManifestsTest {
      * the external resource framework.
      */
     private static final List<String> FLINK_KEY_PREFIXES_NOT_IN_FLINK_CORE =
-            List.of("s3.", "kubernetes.", "external-resource.");
+            List.of("s3.", "kubernetes.", "external-resource.", "metrics.reporter.");
 
     /** One YAML document of one file. */
     private record Doc(String file, Map<String, Object> body) {
@@ -363,6 +363,34 @@ class KubernetesManifestsTest {
             assertThatCode(() -> flink.get(option)).as("flinkConfiguration %s=%s parses", key, conf.get(key))
                     .doesNotThrowAnyException();
         }
+    }
+
+    /**
+     * Prometheus: the trainer's metrics through Flink's own Prometheus reporter on a port its pods declare, the
+     * replicas' {@code /metrics} on their serving port; both pod templates carry the scrape annotations.
+     */
+    @Test
+    void prometheusScrapesTheTrainerAndTheReplicas() {
+        Map<String, String> conf = flinkConfiguration();
+        assertThat(conf.get("metrics.reporter.prom.factory.class"))
+                .isEqualTo("org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        String port = conf.get("metrics.reporter.prom.port");
+        assertThat(port).as("metrics.reporter.prom.port: one port, not a range").matches("\\d+");
+        assertThat(declaresPort(flinkPodTemplateContainers(), Integer.parseInt(port)))
+                .as("the Flink pods declare the reporter's port %s", port).isTrue();
+        Map<String, String> flinkAnnotations = stringMap(at(flinkDeployment().body, "spec", "podTemplate",
+                "metadata", "annotations"), "FlinkDeployment podTemplate annotations");
+        assertThat(flinkAnnotations).containsEntry("prometheus.io/scrape", "true")
+                .containsEntry("prometheus.io/port", port);
+
+        Doc replica = replicaDeployment();
+        Map<String, String> annotations = stringMap(at(replica.body, "spec", "template", "metadata", "annotations"),
+                replica + " pod template annotations");
+        assertThat(annotations).containsEntry("prometheus.io/scrape", "true")
+                .containsEntry("prometheus.io/path", "/metrics")
+                .containsEntry("prometheus.io/port", option(replicaArgs(), "--port"));
+        assertThat(declaresPort(List.of(replicaContainer()), Integer.parseInt(option(replicaArgs(), "--port"))))
+                .isTrue();
     }
 
     // ---------------------------------------------------------------- Kafka topics
