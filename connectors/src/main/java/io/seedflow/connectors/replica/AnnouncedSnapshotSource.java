@@ -1,5 +1,6 @@
 package io.seedflow.connectors.replica;
 
+import io.seedflow.connectors.kafka.TopicScan;
 import io.seedflow.connectors.kafka.UpdatesTopic;
 import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.RegistryClientOptions;
@@ -15,13 +16,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,7 +38,7 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
     private final Map<String, List<SnapshotAnnouncement>> announcements = new HashMap<>();
     private ConfluentRegistryClient registry;
     private UpdatesTopic.Reader reader;
-    private KafkaConsumer<byte[], byte[]> consumer;
+    private TopicScan scan;
 
     public AnnouncedSnapshotSource(String bootstrapServers, String topic, RegistryClientOptions registry,
             SnapshotFetcher fetcher, Duration pollTimeout) {
@@ -83,55 +77,28 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
     }
 
     private void readToEnd() {
-        if (consumer == null) {
-            open();
+        if (scan == null) {
+            registry = ConfluentRegistryClient.create(registryOptions);
+            reader = new UpdatesTopic.Reader(registry);
+            scan = new TopicScan(bootstrapServers, topic, "seedflow-snapshot-announcements", Map.of(), pollTimeout,
+                    pollTimeout.multipliedBy(50));
         }
-        Map<TopicPartition, Long> end = consumer.endOffsets(consumer.assignment());
-        while (!reached(end)) {
-            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(pollTimeout)) {
-                if (r.value() == null) {
-                    continue;
-                }
-                try {
-                    UpdatesTopic.Entry e = reader.read(r.value());
-                    if (e.announcement() != null) {
-                        announcements.computeIfAbsent(e.modelId(), k -> new ArrayList<>()).add(e.announcement());
-                    }
-                } catch (UnknownLogContextException e) {
-                    // an update record whose context went with retention: nothing to do with announcements
-                } catch (WireFormatException e) {
-                    LOG.warn("skipping undecodable value at {}-{}@{} while looking for snapshot announcements: {}",
-                            r.topic(), r.partition(), r.offset(), e.getMessage());
-                }
+        scan.readToEnd(r -> {
+            if (r.value() == null) {
+                return;
             }
-        }
-    }
-
-    private boolean reached(Map<TopicPartition, Long> end) {
-        for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
-            if (consumer.position(e.getKey()) < e.getValue()) {
-                return false;
+            try {
+                UpdatesTopic.Entry e = reader.read(r.value());
+                if (e.announcement() != null) {
+                    announcements.computeIfAbsent(e.modelId(), k -> new ArrayList<>()).add(e.announcement());
+                }
+            } catch (UnknownLogContextException e) {
+                // an update record whose context went with retention: nothing to do with announcements
+            } catch (WireFormatException e) {
+                LOG.warn("skipping undecodable value at {}-{}@{} while looking for snapshot announcements: {}",
+                        r.topic(), r.partition(), r.offset(), e.getMessage());
             }
-        }
-        return true;
-    }
-
-    private void open() {
-        registry = ConfluentRegistryClient.create(registryOptions);
-        reader = new UpdatesTopic.Reader(registry);
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "seedflow-snapshot-announcements");
-        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
-        List<PartitionInfo> infos = consumer.partitionsFor(topic, pollTimeout.multipliedBy(50));
-        List<TopicPartition> partitions = new ArrayList<>();
-        for (PartitionInfo i : infos == null ? List.<PartitionInfo>of() : infos) {
-            partitions.add(new TopicPartition(topic, i.partition()));
-        }
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
+        });
     }
 
     @Override
@@ -141,9 +108,9 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
 
     @Override
     public void close() {
-        if (consumer != null) {
-            consumer.close();
-            consumer = null;
+        if (scan != null) {
+            scan.close();
+            scan = null;
         }
         if (registry != null) {
             registry.close();
