@@ -2,6 +2,7 @@ package io.seedflow.jobs;
 
 import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.error.SeedFlowException;
+import io.seedflow.jobs.cli.AuditCommand;
 import io.seedflow.jobs.cli.CommandLineErrors;
 import io.seedflow.jobs.cli.BenchStreamingCommand;
 import io.seedflow.jobs.cli.BrokerCommand;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Command;
 /** The {@code seedflow} command line. */
 @Command(name = "seedflow", mixinStandardHelpOptions = true, version = "seedflow 0.1.0",
         description = "Continual zeroth-order fine-tuning with a seed+scalar update log.",
-        subcommands = {DemoCommand.class, RunCommand.class, ReplicaCommand.class, RegistryCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, ReplicaCommand.class, AuditCommand.class, RegistryCommand.class,
             ProduceCommand.class, BrokerCommand.class, TrainOfflineCommand.class, ReplayCommand.class,
             PlotCommand.class, BenchStreamingCommand.class, StudyCommand.class, SettingsCommand.class,
             CommandLine.HelpCommand.class})

@@ -164,6 +164,30 @@ class StreamingPipelineITCase extends KafkaRegistryTestBase {
             assertThat(sub.bootstrapStep()).isEqualTo(last.step);
             assertThat(sub.weights().orElseThrow().weightsSha256()).isEqualTo(replicaWeights);
         }
+
+        // `seedflow audit` on what the job wrote: one line of steps, every event accounted for once, the replay
+        // matching every snapshot; then a second trainer's step 1 (a redeploy without state) is found as a fork
+        String[] audit = {"audit", "--bootstrap-servers", kafka.bootstrapServers(), "--registry-url",
+            registryServer.url(), "--updates-topic", UPDATES, "--events-topic", EVENTS, "--dead-letter-topic",
+            DEAD_LETTERS};
+        InProcessCli.Run passed = InProcessCli.run(audit);
+        assertThat(passed.code()).as(passed.out() + passed.err()).isZero();
+        assertThat(passed.out()).contains("OK   steps      model 'it-model': steps 1..30 contiguous in 30 records, 4 "
+                        + "snapshot announcements")
+                .contains("OK   events     topic events: " + (VALID + poisonReasonByOffset.size()) + " events held, "
+                        + VALID + " trained, " + poisonReasonByOffset.size() + " dead-lettered")
+                .contains("OK   replay     model 'it-model': replayed steps 1..30 from the snapshot of step 0 ("
+                        + base.sha256() + "): the 2 base snapshots the records name and the 3 announced snapshots "
+                        + "match; weights at version 30: " + replicaWeights)
+                .contains("audit: PASSED (0 failed, 1 warnings)");
+        StreamingItSupport.publishInOneTransaction(kafka, registry, UPDATES, List.of(updates.get(0)));
+        InProcessCli.Run forked = InProcessCli.run(audit);
+        assertThat(forked.code()).as(forked.out() + forked.err()).isEqualTo(1);
+        assertThat(forked.out()).contains("FAIL steps      model 'it-model': a second step 1 at offset ")
+                .contains("FAIL events     events/0 offsets " + updates.get(0).lineage().get(0).fromOffset())
+                .contains("trained twice (model 'it-model' step 1 and model 'it-model' step 1)")
+                .contains("FAIL replay     model 'it-model': the replay stops at the record of step 1")
+                .contains("audit: FAILED (");
     }
 
     /** Holdout events: the trainer evaluates on them and never trains on them (not in any lineage). */

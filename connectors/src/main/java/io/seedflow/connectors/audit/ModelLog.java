@@ -1,0 +1,206 @@
+package io.seedflow.connectors.audit;
+
+import io.seedflow.connectors.audit.Finding.Check;
+import io.seedflow.core.error.SeedFlowException;
+import io.seedflow.core.log.Replica;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.snapshot.EncodedSnapshot;
+import io.seedflow.core.snapshot.Snapshot;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
+import io.seedflow.core.snapshot.SnapshotReader;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * One model's entries on the updates topic, in topic order, and the checks on them: one contiguous line of steps
+ * ({@link #steps}) and a replay from the first announced snapshot that can be fetched, matching every snapshot the
+ * records name as their base and every announced snapshot (file hash and weights hash), both computed from the
+ * replayed weights by the deterministic snapshot encoding (update-log-spec §2, §7.1).
+ */
+final class ModelLog {
+    private final String modelId;
+    private final List<Positioned<UpdateRecord>> records = new ArrayList<>();
+    private final List<Positioned<SnapshotAnnouncement>> announcements = new ArrayList<>();
+
+    /** An entry and its offset on the topic. */
+    record Positioned<T>(long offset, T entry) {
+    }
+
+    ModelLog(String modelId) {
+        this.modelId = modelId;
+    }
+
+    String modelId() {
+        return modelId;
+    }
+
+    void record(long offset, UpdateRecord r) {
+        records.add(new Positioned<>(offset, r));
+    }
+
+    void announcement(long offset, SnapshotAnnouncement a) {
+        announcements.add(new Positioned<>(offset, a));
+    }
+
+    /** Contiguous steps, no second line of steps (a fork), every record's base snapshot announced. */
+    List<Finding> steps() {
+        List<Finding> out = new ArrayList<>();
+        int problems = 0;
+        Positioned<UpdateRecord> prev = null;
+        for (Positioned<UpdateRecord> p : records) {
+            long step = p.entry().step();
+            String problem = null;
+            if (prev == null) {
+                if (step != 1 && !announced(step - 1)) {
+                    out.add(Finding.warn(Check.STEPS, "model '" + modelId + "': the log starts at step " + step
+                            + " (offset " + p.offset() + ") without an announced snapshot of step " + (step - 1)
+                            + " (its beginning went with retention?)"));
+                }
+            } else {
+                long last = prev.entry().step();
+                if (step == 1) {
+                    problem = "a second step 1 at offset " + p.offset() + " after step " + last + " (offset "
+                            + prev.offset() + "): the log forks; a trainer started without state on a model that "
+                            + "already had a log";
+                } else if (step > last + 1) {
+                    problem = "steps " + (last + 1) + ".." + (step - 1) + " missing between offsets " + prev.offset()
+                            + " and " + p.offset();
+                } else if (step <= last) {
+                    problem = "step " + step + " at offset " + p.offset() + " after step " + last
+                            + ": written twice or out of order";
+                }
+            }
+            if (problem != null && ++problems <= EventAccounting.MAX_LINES) {
+                out.add(Finding.fail(Check.STEPS, "model '" + modelId + "': " + problem));
+            }
+            prev = p;
+        }
+        if (problems > EventAccounting.MAX_LINES) {
+            out.add(Finding.fail(Check.STEPS, "model '" + modelId + "': " + problems + " breaks of the line of "
+                    + "steps in all"));
+        }
+        Set<String> announcedShas = announcements.stream().map(a -> a.entry().sha256).collect(Collectors.toSet());
+        Map<String, long[]> unannounced = new LinkedHashMap<>();
+        for (Positioned<UpdateRecord> p : records) {
+            if (!announcedShas.contains(p.entry().baseSnapshotId())) {
+                long[] range = unannounced.computeIfAbsent(p.entry().baseSnapshotId(),
+                        k -> new long[] {p.entry().step(), p.entry().step()});
+                range[1] = p.entry().step();
+            }
+        }
+        unannounced.forEach((sha, range) -> out.add(Finding.warn(Check.STEPS, "model '" + modelId + "': steps "
+                + range[0] + ".." + range[1] + " name base snapshot " + sha + ", which is not announced (stored but "
+                + "not announced yet, or lost)")));
+        if (problems == 0) {
+            out.add(0, Finding.ok(Check.STEPS, "model '" + modelId + "': " + (records.isEmpty() ? "no records"
+                    : "steps " + records.get(0).entry().step() + ".." + records.get(records.size() - 1).entry().step()
+                            + " contiguous in " + records.size() + " records") + ", " + announcements.size()
+                    + " snapshot announcements"));
+        }
+        return out;
+    }
+
+    private boolean announced(long step) {
+        return announcements.stream().anyMatch(a -> a.entry().step == step);
+    }
+
+    /** Replays the records from the first announced snapshot that {@code snapshots} can fetch and verify. */
+    List<Finding> replay(SnapshotReader snapshots) {
+        List<Finding> out = new ArrayList<>();
+        List<SnapshotAnnouncement> byStep = announcements.stream().map(Positioned::entry)
+                .sorted(Comparator.comparingLong((SnapshotAnnouncement a) -> a.step)).toList();
+        Snapshot base = null;
+        for (SnapshotAnnouncement a : byStep) {
+            try {
+                base = verified(snapshots.load(a.uri, a.sha256), a);
+                break;
+            } catch (SeedFlowException e) {
+                out.add(Finding.warn(Check.REPLAY, "model '" + modelId + "': announced snapshot of step " + a.step
+                        + " (" + a.uri + ") cannot be used: " + e.getMessage()));
+            }
+        }
+        if (base == null) {
+            out.add(Finding.fail(Check.REPLAY, "model '" + modelId + "': no announced snapshot can be fetched and "
+                    + "verified, so the log cannot be replayed"));
+            return out;
+        }
+        Replica replica = new Replica(modelId, base.parameters(), base.step());
+        Map<Long, List<SnapshotAnnouncement>> toCheck = new TreeMap<>();
+        byStep.forEach(a -> toCheck.computeIfAbsent(a.step, s -> new ArrayList<>()).add(a));
+        long baseStep = base.step();
+        toCheck.keySet().removeIf(step -> step <= baseStep); // the earlier ones could not be loaded: reported above
+        Map<Long, String> encoded = new HashMap<>(); // step -> SHA-256 of the replayed weights' snapshot encoding
+        String currentBase = base.sha256();
+        int named = 0;
+        int matched = 0;
+        long first = -1;
+        for (Positioned<UpdateRecord> p : records) {
+            UpdateRecord r = p.entry();
+            if (r.step() <= base.step()) {
+                continue;
+            }
+            if (!r.baseSnapshotId().equals(currentBase) && r.step() == replica.version() + 1) {
+                String sha = encode(encoded, replica, base.modelSpec());
+                named++;
+                if (!sha.equals(r.baseSnapshotId())) {
+                    out.add(Finding.fail(Check.REPLAY, "model '" + modelId + "': step " + r.step() + " (offset "
+                            + p.offset() + ") names base snapshot " + r.baseSnapshotId() + ", but the replayed "
+                            + "weights of step " + replica.version() + " encode to " + sha));
+                    return out;
+                }
+                currentBase = r.baseSnapshotId();
+            }
+            try {
+                replica.apply(r);
+            } catch (SeedFlowException e) {
+                out.add(Finding.fail(Check.REPLAY, "model '" + modelId + "': the replay stops at the record of step "
+                        + r.step() + " (offset " + p.offset() + "): " + e.getClass().getSimpleName() + ": "
+                        + e.getMessage()));
+                return out;
+            }
+            first = first < 0 ? r.step() : first;
+            List<SnapshotAnnouncement> due = toCheck.remove(replica.version());
+            for (SnapshotAnnouncement a : due == null ? List.<SnapshotAnnouncement>of() : due) {
+                String sha = encode(encoded, replica, base.modelSpec());
+                String weights = replica.parameters().weightsSha256();
+                if (!sha.equals(a.sha256) || !weights.equals(a.weightsSha256)) {
+                    out.add(Finding.fail(Check.REPLAY, "model '" + modelId + "': the snapshot announced for step "
+                            + a.step + " (file " + a.sha256 + ", weights " + a.weightsSha256 + ") differs from the "
+                            + "replay (file " + sha + ", weights " + weights + ")"));
+                    return out;
+                }
+                matched++;
+            }
+        }
+        toCheck.forEach((step, list) -> out.add(Finding.warn(Check.REPLAY, "model '" + modelId + "': the snapshot "
+                + "announced for step " + step + " is beyond the replayed steps: not checked")));
+        out.add(0, Finding.ok(Check.REPLAY, "model '" + modelId + "': replayed " + (first < 0 ? "no records"
+                : "steps " + first + ".." + replica.version()) + " from the snapshot of step " + base.step() + " ("
+                + base.sha256() + "): the " + named + " base snapshots the records name and the " + matched
+                + " announced snapshots match; weights at version " + replica.version() + ": "
+                + replica.parameters().weightsSha256()));
+        return out;
+    }
+
+    private Snapshot verified(Snapshot s, SnapshotAnnouncement a) {
+        if (!a.modelId.equals(s.modelId()) || a.step != s.step()
+                || !a.weightsSha256.equals(s.parameters().weightsSha256())) {
+            throw new SeedFlowException("it holds model '" + s.modelId() + "' step " + s.step() + " weights "
+                    + s.parameters().weightsSha256() + " but was announced as model '" + a.modelId + "' step "
+                    + a.step + " weights " + a.weightsSha256);
+        }
+        return s;
+    }
+
+    private String encode(Map<Long, String> encoded, Replica replica, String modelSpec) {
+        return encoded.computeIfAbsent(replica.version(),
+                v -> EncodedSnapshot.of(modelId, v, modelSpec, replica.parameters()).sha256());
+    }
+}
