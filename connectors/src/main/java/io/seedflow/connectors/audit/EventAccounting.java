@@ -1,6 +1,7 @@
 package io.seedflow.connectors.audit;
 
 import io.seedflow.connectors.audit.Finding.Check;
+import io.seedflow.connectors.kafka.OffsetRuns;
 import io.seedflow.core.log.Lineage;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -85,7 +86,7 @@ final class EventAccounting {
                 if (widest == null || r.until() > widest.until()) {
                     widest = r;
                 }
-                add(accounted, r.from(), r.until());
+                OffsetRuns.add(accounted, r.from(), r.until());
             }
             List<Long> dead = new ArrayList<>(deadLettered.getOrDefault(p, List.of()));
             dead.sort(null);
@@ -100,14 +101,14 @@ final class EventAccounting {
                 if (in != null) {
                     both.add(p, o, o + 1, "model '" + in.model() + "' step " + in.step());
                 }
-                add(accounted, o, o + 1);
+                OffsetRuns.add(accounted, o, o + 1);
             }
             List<long[]> heldRuns = held.getOrDefault(p, List.of());
             for (long[] run : heldRuns) {
                 heldTotal += run[1] - run[0];
             }
             long lastAccounted = accounted.isEmpty() ? -1 : accounted.get(accounted.size() - 1)[1] - 1;
-            for (long[] hole : minus(heldRuns, accounted)) {
+            for (long[] hole : OffsetRuns.minus(heldRuns, accounted)) {
                 if (hole[0] < lastAccounted) {
                     long until = Math.min(hole[1], lastAccounted);
                     lost.add(p, hole[0], until, "");
@@ -119,7 +120,7 @@ final class EventAccounting {
                 }
             }
             long first = firstHeld.getOrDefault(p, 0L);
-            for (long[] gone : minus(accounted, heldRuns)) {
+            for (long[] gone : OffsetRuns.minus(accounted, heldRuns)) {
                 if (gone[1] > first) {
                     phantom.add(p, Math.max(gone[0], first), gone[1], "");
                 }
@@ -158,54 +159,6 @@ final class EventAccounting {
         }
         Trained r = lo == 0 ? null : sortedByFrom.get(lo - 1);
         return r != null && offset < r.until() ? r : null;
-    }
-
-    /** Adds {@code [from, until)} to sorted, disjoint runs, merging overlapping and touching ones. */
-    static void add(List<long[]> runs, long from, long until) {
-        int lo = 0;
-        int hi = runs.size();
-        while (lo < hi) { // the first run that ends at or after from
-            int mid = (lo + hi) >>> 1;
-            if (runs.get(mid)[1] < from) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        int i = lo;
-        long start = from;
-        long end = until;
-        while (i < runs.size() && runs.get(i)[0] <= end) {
-            start = Math.min(start, runs.get(i)[0]);
-            end = Math.max(end, runs.get(i)[1]);
-            runs.remove(i);
-        }
-        runs.add(i, new long[] {start, end});
-    }
-
-    /** The runs of {@code a} not in {@code b} (both sorted and disjoint). */
-    static List<long[]> minus(List<long[]> a, List<long[]> b) {
-        List<long[]> out = new ArrayList<>();
-        int j = 0;
-        for (long[] run : a) {
-            long lo = run[0];
-            while (j < b.size() && b.get(j)[1] <= lo) {
-                j++;
-            }
-            int k = j;
-            while (lo < run[1]) {
-                if (k >= b.size() || b.get(k)[0] >= run[1]) {
-                    out.add(new long[] {lo, run[1]});
-                    break;
-                }
-                if (b.get(k)[0] > lo) {
-                    out.add(new long[] {lo, b.get(k)[0]});
-                }
-                lo = Math.max(lo, b.get(k)[1]);
-                k++;
-            }
-        }
-        return out;
     }
 
     /** Findings of one kind: the first {@link #MAX_LINES} ranges each on a line, then a count of the rest. */

@@ -19,7 +19,6 @@ import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.header.Header;
 
 /**
  * The check an operator runs after an incident ({@code seedflow audit}): reads the updates topic, and where given the
@@ -142,15 +141,8 @@ public final class LogAudit {
     }
 
     private static void readDeadLetter(Settings s, ConsumerRecord<byte[], byte[]> r, EventAccounting acc) {
-        if (s.eventsTopic().equals(header(r, DeadLetterSerializationSchema.SOURCE_TOPIC))) {
-            acc.deadLettered(Integer.parseInt(header(r, DeadLetterSerializationSchema.SOURCE_PARTITION)),
-                    Long.parseLong(header(r, DeadLetterSerializationSchema.SOURCE_OFFSET)));
-        }
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        Header h = r.headers().lastHeader(name);
-        return h == null || h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
+        DeadLetterSerializationSchema.sourceOf(r).filter(src -> src.topic().equals(s.eventsTopic()))
+                .ifPresent(src -> acc.deadLettered(src.partition(), src.offset()));
     }
 
     private static void scan(Settings s, String topic, List<Finding> findings, Consumer<String> progress,

@@ -8,7 +8,9 @@ import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.Objects;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
@@ -130,5 +132,24 @@ public final class DeadLetterSerializationSchema implements KafkaRecordSerializa
 
     private static byte[] utf8(String s) {
         return s == null ? new byte[0] : s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Where a dead letter came from, as its headers say. */
+    public record Source(String topic, int partition, long offset) {
+    }
+
+    /** The source event of a dead letter read back from the topic; empty if its headers do not name one. */
+    public static java.util.Optional<Source> sourceOf(ConsumerRecord<byte[], byte[]> deadLetter) {
+        try {
+            return java.util.Optional.of(new Source(text(deadLetter, SOURCE_TOPIC),
+                    Integer.parseInt(text(deadLetter, SOURCE_PARTITION)), Long.parseLong(text(deadLetter, SOURCE_OFFSET))));
+        } catch (NumberFormatException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    private static String text(ConsumerRecord<byte[], byte[]> r, String header) {
+        Header h = r.headers().lastHeader(header);
+        return h == null || h.value() == null ? "" : new String(h.value(), StandardCharsets.UTF_8);
     }
 }

@@ -2,6 +2,7 @@ package io.seedflow.connectors.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.seedflow.connectors.kafka.OffsetRuns;
 import io.seedflow.core.log.Lineage;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,12 +89,16 @@ class EventAccountingTest {
     @Test
     void runsAreMergedAndSubtracted() {
         List<long[]> runs = new ArrayList<>();
-        EventAccounting.add(runs, 10, 20);
-        EventAccounting.add(runs, 0, 5);
-        EventAccounting.add(runs, 5, 8);
-        EventAccounting.add(runs, 18, 25);
+        OffsetRuns.add(runs, 10, 20);
+        OffsetRuns.add(runs, 0, 5);
+        OffsetRuns.add(runs, 5, 8);
+        OffsetRuns.add(runs, 18, 25);
         assertThat(runs).containsExactly(new long[] {0, 8}, new long[] {10, 25});
-        assertThat(EventAccounting.minus(List.of(new long[] {0, 30}), runs))
+        assertThat(OffsetRuns.minus(List.of(new long[] {0, 30}), runs))
                 .containsExactly(new long[] {8, 10}, new long[] {25, 30});
+        assertThat(OffsetRuns.containing(runs, 7)).containsExactly(0, 8);
+        assertThat(OffsetRuns.containing(runs, 8)).isNull();
+        assertThat(OffsetRuns.containing(runs, 24)).containsExactly(10, 25);
+        assertThat(OffsetRuns.containing(runs, 25)).isNull();
     }
 }
