@@ -3,21 +3,21 @@ package io.seedflow.jobs;
 import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.error.SeedFlowException;
 import io.seedflow.jobs.cli.AuditCommand;
-import io.seedflow.jobs.cli.CommandLineErrors;
 import io.seedflow.jobs.cli.BenchStreamingCommand;
 import io.seedflow.jobs.cli.BrokerCommand;
+import io.seedflow.jobs.cli.CommandLineErrors;
 import io.seedflow.jobs.cli.DemoCommand;
 import io.seedflow.jobs.cli.PlotCommand;
 import io.seedflow.jobs.cli.ProduceCommand;
 import io.seedflow.jobs.cli.RegistryCommand;
 import io.seedflow.jobs.cli.ReplayCommand;
+import io.seedflow.jobs.cli.ReplicaCommand;
 import io.seedflow.jobs.cli.RunCommand;
 import io.seedflow.jobs.cli.SettingsCommand;
 import io.seedflow.jobs.cli.StudyCommand;
-import io.seedflow.jobs.cli.ReplicaCommand;
 import io.seedflow.jobs.cli.TrainOfflineCommand;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The {@code seedflow} command line. */
 @Command(name = "seedflow", mixinStandardHelpOptions = true, version = "seedflow 0.1.0",

@@ -1,6 +1,7 @@
 package io.seedflow.operators;
 
 import io.seedflow.core.compute.BackendChoice;
+import io.seedflow.core.log.ExistingLogPolicy;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.zo.ZoOptions;
 import java.io.Serializable;
@@ -27,9 +28,10 @@ import java.time.Duration;
  * @param holdoutSize holdout examples kept
  * @param holdoutEvalInterval steps between holdout evaluations
  * @param prequentialWindow examples in the prequential score's window
+ * @param existingLog what to do with a model that has a log but no state here
  */
 public record TrainerConfig(ModelSpec spec, long initSeed, ZoOptions zo, int batchSize, int batchPieces,
         int probeGroups, Duration maxWait, BackendChoice backend, int snapshotInterval, String snapshotDir,
         int retainNewest, Duration retainMinAge, String holdoutSource, int holdoutSize, int holdoutEvalInterval,
-        int prequentialWindow) implements Serializable {
+        int prequentialWindow, ExistingLogPolicy existingLog) implements Serializable {
 }

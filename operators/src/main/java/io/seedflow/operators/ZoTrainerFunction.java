@@ -3,7 +3,11 @@ package io.seedflow.operators;
 import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.TrainingExample;
+import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.log.ExistingLogPolicy;
 import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.LogHistory;
+import io.seedflow.core.log.ModelHistory;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.Evaluation;
@@ -11,10 +15,12 @@ import io.seedflow.core.model.InputCodec;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
+import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.zo.BatchPieces;
 import io.seedflow.core.zo.ZoOptions;
+import io.seedflow.core.zo.ZoSgdTrainer;
 import io.seedflow.operators.internal.BatchAssembler;
 import io.seedflow.operators.internal.GpuDevice;
 import io.seedflow.operators.internal.LogTail;
@@ -23,6 +29,7 @@ import io.seedflow.operators.internal.SnapshotPointer;
 import io.seedflow.operators.internal.SnapshotRetention;
 import io.seedflow.operators.internal.SnapshotUploader;
 import io.seedflow.operators.internal.TrainerMetrics;
+import io.seedflow.operators.internal.TrainedEvents;
 import io.seedflow.operators.internal.TrainerStateCodec;
 import io.seedflow.operators.internal.UpdateRecordTypeInfo;
 import java.util.ArrayList;
@@ -47,7 +54,10 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The ZO trainer, keyed by model id: gathers examples into mini-batches, runs one MeZO step per batch through core
@@ -92,10 +102,13 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private static final java.time.Duration END_OF_INPUT_UPLOAD_WAIT = java.time.Duration.ofMinutes(5);
 
     /** One announcement per stored snapshot (the base snapshot included), in step order per model. */
+    private static final Logger LOG = LoggerFactory.getLogger(ZoTrainerFunction.class);
     public static final OutputTag<SnapshotAnnouncement> SNAPSHOTS =
             new OutputTag<>("seedflow-snapshots", TypeInformation.of(SnapshotAnnouncement.class));
 
     private final TrainerConfig config;
+    /** Where a model without state here finds its log (RESUME or REFUSE, {@link TrainerConfig#existingLog()}). */
+    private final LogHistory history;
 
     private transient ModelSpec spec;
     /** The family's input codec (the shape check of every example), made once. */
@@ -123,10 +136,21 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private transient ValueState<Integer> bufferedCount;
     private transient ValueState<Long> nextStep;
     private transient ValueState<Long> flushTimer;
+    /** Events the log had trained when the model was resumed from it (dropped when read again); null: none. */
+    private transient ValueState<byte[]> trainedBeforeResume;
 
     /** @param config the trainer's settings, validated when the job was built */
     public ZoTrainerFunction(TrainerConfig config) {
+        this(config, LogHistory.NONE);
+    }
+
+    /**
+     * @param config the trainer's settings, validated when the job was built
+     * @param history where a model this trainer has no state for finds its log, to continue or refuse
+     */
+    public ZoTrainerFunction(TrainerConfig config, LogHistory history) {
         this.config = config;
+        this.history = history;
     }
 
     /** @param conf the {@link ZoTrainerOptions} settings; resolved here, so a bad value fails at job build time */
@@ -163,6 +187,8 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         bufferedCount = getRuntimeContext().getState(new ValueStateDescriptor<>("buffered-count", Types.INT));
         nextStep = getRuntimeContext().getState(new ValueStateDescriptor<>("next-step", Types.LONG));
         flushTimer = getRuntimeContext().getState(new ValueStateDescriptor<>("flush-timer", Types.LONG));
+        trainedBeforeResume = getRuntimeContext().getState(new ValueStateDescriptor<>("trained-before-resume",
+                bytes));
         scores = new KeyedModelScores(getRuntimeContext(), config, metrics);
     }
 
@@ -171,6 +197,11 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         requireFitsSpec(example);
         trainer(ctx);
         completeSnapshots(ctx);
+        byte[] trained = trainedBeforeResume.value();
+        if (trained != null && TrainedEvents.contains(TrainedEvents.decode(trained), example)) {
+            metrics.alreadyTrained();
+            return; // the log this model continues had trained it
+        }
         if (scores.keptAsHoldout(example)) {
             return;
         }
@@ -287,7 +318,11 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             return trainer;
         }
         byte[] pointerBytes = snapshotPointer.value();
-        if (pointerBytes == null) {
+        java.util.Optional<ModelHistory> past = pointerBytes != null ? java.util.Optional.empty()
+                : history.of(modelId, ZoSgdTrainer.historySteps(options));
+        if (past.isPresent()) {
+            trainer = resume(ctx, past.get());
+        } else if (pointerBytes == null) {
             TrainingSession.Started started = TrainingSession.fresh(modelId, spec, options,
                     config.initSeed(), backends);
             SnapshotPointer base = uploader.storeNow(started.snapshotsToStore().get(0));
@@ -315,6 +350,39 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             metrics.restored(trainer.version(), pointer);
         }
         trainers.put(modelId, trainer);
+        return trainer;
+    }
+
+    /**
+     * A model without state here whose log has steps: continues that log (the newest announced snapshot, the records
+     * after it replayed bit for bit, steps numbered on), or refuses without restarts under REFUSE.
+     */
+    private TrainingSession resume(Context ctx, ModelHistory past) throws Exception {
+        String modelId = past.modelId();
+        if (config.existingLog() == ExistingLogPolicy.REFUSE) {
+            throw new SuppressRestartsException(new InvalidConfigurationException(
+                    TrainerSettings.EXISTING_LOG.key(), ExistingLogPolicy.REFUSE, "model '" + modelId
+                            + "' already has a log up to step " + past.lastStep() + ": it is not started again at step "
+                            + "1; restore the job from a checkpoint or savepoint, continue the log with RESUME, or "
+                            + "give the model a new id"));
+        }
+        SnapshotAnnouncement a = past.snapshot();
+        SnapshotPointer pointer = new SnapshotPointer(a.sha256, a.uri, a.step, a.sizeBytes, a.weightsSha256,
+                a.createdMillis);
+        TrainingSession.Started started = SnapshotRestore.restore(uploader.store(), modelId, spec, options, pointer,
+                past.records(), snapshotInterval, backends);
+        TrainingSession trainer = started.session();
+        snapshotPointer.update(TrainerStateCodec.encodePointer(pointer));
+        pointerSteps.put(modelId, pointer.step());
+        logTail.update(past.records().stream().map(TrainerStateCodec::encodeRecord).toList());
+        nextStep.update(trainer.version() + 1);
+        if (!past.trainedAfterResume().isEmpty()) {
+            trainedBeforeResume.update(TrainedEvents.encode(past.trainedAfterResume()));
+        }
+        submit(ctx, started.snapshotsToStore());
+        metrics.restored(trainer.version(), pointer);
+        LOG.info("model '{}': no state, continuing its log from the snapshot of step {} ({} records replayed) at "
+                + "step {}", modelId, pointer.step(), past.records().size(), trainer.version() + 1);
         return trainer;
     }
 

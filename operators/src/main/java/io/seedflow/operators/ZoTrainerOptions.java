@@ -2,6 +2,7 @@ package io.seedflow.operators;
 
 import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.log.ExistingLogPolicy;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.settings.TrainerSettings;
@@ -54,6 +55,7 @@ public final class ZoTrainerOptions {
     public static final ConfigOption<String> SNAPSHOT_DIR = FlinkOptions.of(TrainerSettings.SNAPSHOT_DIR);
     public static final ConfigOption<Integer> SNAPSHOT_RETAIN_NEWEST = FlinkOptions.of(TrainerSettings.SNAPSHOT_RETAIN_NEWEST);
     public static final ConfigOption<Duration> SNAPSHOT_RETAIN_MIN_AGE = FlinkOptions.of(TrainerSettings.SNAPSHOT_RETAIN_MIN_AGE);
+    public static final ConfigOption<ExistingLogPolicy> EXISTING_LOG = FlinkOptions.of(TrainerSettings.EXISTING_LOG);
     public static final ConfigOption<String> HOLDOUT_SOURCE = FlinkOptions.of(TrainerSettings.HOLDOUT_SOURCE);
     public static final ConfigOption<Integer> HOLDOUT_SIZE = FlinkOptions.of(TrainerSettings.HOLDOUT_SIZE);
     public static final ConfigOption<Integer> HOLDOUT_EVAL_INTERVAL = FlinkOptions.of(TrainerSettings.HOLDOUT_EVAL_INTERVAL);
@@ -115,6 +117,7 @@ public final class ZoTrainerOptions {
         return new TrainerConfig(spec, conf.get(MODEL_INIT_SEED), options, conf.get(BATCH_SIZE), conf.get(BATCH_PIECES),
                 conf.get(PROBE_GROUPS), conf.get(MAX_WAIT), conf.get(COMPUTE_BACKEND), conf.get(SNAPSHOT_INTERVAL), dir,
                 conf.get(SNAPSHOT_RETAIN_NEWEST), conf.get(SNAPSHOT_RETAIN_MIN_AGE), conf.get(HOLDOUT_SOURCE),
-                conf.get(HOLDOUT_SIZE), conf.get(HOLDOUT_EVAL_INTERVAL), conf.get(PREQUENTIAL_WINDOW));
+                conf.get(HOLDOUT_SIZE), conf.get(HOLDOUT_EVAL_INTERVAL), conf.get(PREQUENTIAL_WINDOW),
+                conf.get(EXISTING_LOG));
     }
 }

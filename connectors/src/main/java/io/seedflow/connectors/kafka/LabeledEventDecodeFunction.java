@@ -80,6 +80,8 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
         this(registry, ModelSpecs.parse(modelSpec), maxTextChars, acceptedModelId);
     }
 
+    private java.util.HashSet<String> alreadyDeadLettered = new java.util.HashSet<>();
+
     @Override
     public void open(OpenContext openContext) {
         client = ConfluentRegistryClient.create(RegistrySettings.fromMap(registry));
@@ -124,7 +126,20 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
         out.collect(d.example());
     }
 
+    /**
+     * Events a job before this one dead-lettered already ({@link UpdatesTopicHistory.ResumePoint#deadLettered}, read
+     * again because the events consumer resumes where the models' logs stopped): refused again, but not written to
+     * the dead-letter topic a second time.
+     */
+    public LabeledEventDecodeFunction skippingDeadLettered(java.util.Set<String> keys) {
+        this.alreadyDeadLettered = new java.util.HashSet<>(keys);
+        return this;
+    }
+
     private void reject(Context ctx, RawEvent raw, RejectionReason reason, String message) {
+        if (alreadyDeadLettered.contains(UpdatesTopicHistory.ResumePoint.key(raw.topic, raw.partition, raw.offset))) {
+            return;
+        }
         deadLettered.inc();
         ctx.output(DEAD_LETTERS, new DeadLetter(reason, message, raw));
     }

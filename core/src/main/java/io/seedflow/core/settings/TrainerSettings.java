@@ -1,6 +1,7 @@
 package io.seedflow.core.settings;
 
 import io.seedflow.core.compute.BackendChoice;
+import io.seedflow.core.log.ExistingLogPolicy;
 import io.seedflow.core.zo.LearningRateSchedule;
 import io.seedflow.core.zo.NonFinitePolicy;
 import io.seedflow.core.zo.SparsityOptions;
@@ -150,6 +151,14 @@ public final class TrainerSettings {
             .defaultValue(Duration.ofDays(7))
             .doc("No snapshot younger than this is retired: keep it longer than the oldest savepoint or retained "
                     + "checkpoint you may restore from.").check(d -> !d.isNegative(), ">= 0").build();
+    public static final Setting<ExistingLogPolicy> EXISTING_LOG = Setting
+            .enumSetting("seedflow.trainer.existing-log", ExistingLogPolicy.class).flag("--existing-log")
+            .defaultValue(ExistingLogPolicy.RESUME)
+            .doc("A model the trainer has no state for (a job started without a checkpoint or savepoint) whose log "
+                    + "on the updates topic already has steps: RESUME continues it (the newest announced snapshot and "
+                    + "the records after it, steps numbered on, events already trained dropped), REFUSE stops the job "
+                    + "naming the model and its last step. Never a second step 1. The keyed trainer resumes; the "
+                    + "data-parallel one refuses either way.").build();
     public static final Setting<String> HOLDOUT_SOURCE = Setting.stringSetting("seedflow.trainer.holdout-source")
             .doc("Examples whose source (Kafka topic) has this name are held out: evaluated on, never trained on. "
                     + "Set by seedflow run --holdout-topic; unset = no holdout.").build();
@@ -174,7 +183,7 @@ public final class TrainerSettings {
             SPARSE_MASK, SPARSITY, SPARSE_REFRESH, TRAINABLE_TENSORS, SUBSPACE_TENSORS, SUBSPACE_WINDOW,
             SUBSPACE_THRESHOLD, COMPUTE_BACKEND, RUN_SEED, BATCH_SIZE, BATCH_PIECES, PROBE_GROUPS,
             MAX_WAIT, SNAPSHOT_INTERVAL, SNAPSHOT_DIR,
-            SNAPSHOT_RETAIN_NEWEST, SNAPSHOT_RETAIN_MIN_AGE, HOLDOUT_SOURCE, HOLDOUT_SIZE, HOLDOUT_EVAL_INTERVAL, PREQUENTIAL_WINDOW);
+            SNAPSHOT_RETAIN_NEWEST, SNAPSHOT_RETAIN_MIN_AGE, EXISTING_LOG, HOLDOUT_SOURCE, HOLDOUT_SIZE, HOLDOUT_EVAL_INTERVAL, PREQUENTIAL_WINDOW);
 
     private TrainerSettings() {
     }

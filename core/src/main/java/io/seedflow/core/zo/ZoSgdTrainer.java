@@ -60,7 +60,12 @@ public final class ZoSgdTrainer {
      * uninterrupted trainer would (last thresholds and momentum: 1; a subspace window history: 2 τ).
      */
     public int historySteps() {
-        return denoiser == null ? 1 : 2 * options.subspace().window();
+        return historySteps(options);
+    }
+
+    /** {@link #historySteps()} of a trainer with {@code options}. */
+    public static int historySteps(ZoOptions options) {
+        return options.subspace().enabled() ? 2 * options.subspace().window() : 1;
     }
 
     /**

@@ -4,6 +4,7 @@ import io.seedflow.connectors.kafka.DeadLetter;
 import io.seedflow.connectors.kafka.LabeledEventDecodeFunction;
 import io.seedflow.connectors.kafka.RawEvent;
 import io.seedflow.connectors.kafka.SeedflowKafka;
+import io.seedflow.connectors.kafka.UpdatesTopicHistory;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.data.TrainingExample;
@@ -11,6 +12,7 @@ import io.seedflow.operators.ZoTrainerFunction;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.operators.parallel.DataParallelTraining;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.UnaryOperator;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -82,16 +84,21 @@ public final class StreamingPipeline {
         // Network inputs (keyBy) deserialize into new objects whatever this setting.
         env.getConfig().enableObjectReuse();
         ModelSpec spec = settings.modelSpec();
+        // where the models' logs say training stopped: a job started without state continues from there, never at
+        // step 1 again, and reads the events no model trained (docs/update-log-spec.md §7.3)
+        UpdatesTopicHistory history = new UpdatesTopicHistory(settings.bootstrapServers(), settings.registry(),
+                settings.updatesTopic(), settings.eventsTopic(), settings.deadLetterTopic(), Map.of());
+        UpdatesTopicHistory.ResumePoint resume = history.resumePoint();
 
         DataStream<RawEvent> raw = env.fromSource(
                 SeedflowKafka.labeledEventsSource(settings.bootstrapServers(), settings.eventsTopic(),
-                        settings.consumerGroup(), settings.bounded()),
+                        settings.consumerGroup(), settings.bounded(), resume.startOffsets()),
                 WatermarkStrategy.noWatermarks(), "events: " + settings.eventsTopic())
                 .uid(SOURCE_UID);
 
         SingleOutputStreamOperator<TrainingExample> examples = raw
                 .process(new LabeledEventDecodeFunction(settings.registry(), spec,
-                        settings.maxTextChars(), null))
+                        settings.maxTextChars(), null).skippingDeadLettered(resume.deadLettered()))
                 .uid(DECODE_UID).name("decode and validate");
         DataStream<TrainingExample> trainerInput = examples;
         DataStream<DeadLetter> deadLetters = examples.getSideOutput(LabeledEventDecodeFunction.DEAD_LETTERS);
@@ -115,7 +122,7 @@ public final class StreamingPipeline {
                 : trainerInput.filter(new ModelIdFilter(dataParallel, false)).uid(KEYED_ROUTE_UID)
                         .name("models trained by one subtask each");
         SingleOutputStreamOperator<UpdateRecord> keyedUpdates = byModelId(keyedInput, env.getParallelism())
-                .process(new ZoTrainerFunction(settings.trainerConfig()))
+                .process(new ZoTrainerFunction(settings.trainerConfig(), history))
                 .uid(TRAINER_UID).name("ZO trainer");
         DataStream<UpdateRecord> updates = keyedUpdates;
         DataStream<SnapshotAnnouncement> announcements = keyedUpdates.getSideOutput(ZoTrainerFunction.SNAPSHOTS);
@@ -123,7 +130,7 @@ public final class StreamingPipeline {
             SingleOutputStreamOperator<UpdateRecord> trained = DataParallelTraining.train(trainerInput
                     .filter(new ModelIdFilter(List.of(modelId), true))
                     .uid(DATA_PARALLEL_ROUTE_UID + modelId).name("model " + modelId),
-                    modelId, settings.trainerConfig(), DATA_PARALLEL_TRAINER_UID + modelId);
+                    modelId, settings.trainerConfig(), history, DATA_PARALLEL_TRAINER_UID + modelId);
             updates = updates.union(trained);
             announcements = announcements.union(trained.getSideOutput(ZoTrainerFunction.SNAPSHOTS));
         }

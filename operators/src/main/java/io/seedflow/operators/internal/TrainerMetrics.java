@@ -24,6 +24,7 @@ public final class TrainerMetrics {
     private final Counter eventsTrained;
     private final Counter holdoutEvents;
     private final Counter snapshotsStored;
+    private final Counter alreadyTrained;
     private final LongSupplier clock;
     private volatile double smoothedLoss = Double.NaN;
     private volatile double gradientNorm = Double.NaN;
@@ -41,6 +42,7 @@ public final class TrainerMetrics {
         eventsTrained = group.counter("seedflowEventsTrained");
         holdoutEvents = group.counter("seedflowHoldoutEvents");
         snapshotsStored = group.counter("seedflowSnapshotsStored");
+        alreadyTrained = group.counter("seedflowEventsAlreadyTrained");
         group.meter("seedflowStepsPerSecond", new MeterView(steps));
         group.meter("seedflowEventsTrainedPerSecond", new MeterView(eventsTrained));
         group.gauge("seedflowLoss", (Gauge<Double>) () -> smoothedLoss);
@@ -87,6 +89,11 @@ public final class TrainerMetrics {
 
     public void holdoutEvent() {
         holdoutEvents.inc();
+    }
+
+    /** An event the log a resumed model continues had already trained, read again and dropped. */
+    public void alreadyTrained() {
+        alreadyTrained.inc();
     }
 
     /** The newest prequential scores: over the window and in total (F1: class 1 of two, else macro). */

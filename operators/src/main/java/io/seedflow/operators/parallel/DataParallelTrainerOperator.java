@@ -3,12 +3,16 @@ package io.seedflow.operators.parallel;
 import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.TrainingExample;
+import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.LogHistory;
+import io.seedflow.core.log.ModelHistory;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
+import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.zo.ShardEvaluation;
@@ -29,6 +33,7 @@ import io.seedflow.operators.internal.TrainerStateCodec;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.operators.MailboxExecutor;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.runtime.jobgraph.tasks.TaskOperatorEventGateway;
 import org.apache.flink.runtime.operators.coordination.OperatorEvent;
@@ -108,6 +113,8 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private transient ExchangeStats stats;
     private transient CoordinatorRequests requests;
 
+    /** The model's log, which a fresh start must not fork. */
+    private final LogHistory history;
     /** Subtask 0 only (else null): snapshots stored, pointer and log tail, announcements, retention. */
     private transient SnapshotKeeper keeper;
     /** Holdout, prequential score and the trainer's metrics, kept by subtask 0. */
@@ -117,10 +124,11 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
     private transient DataParallelState state;
 
     DataParallelTrainerOperator(StreamOperatorParameters<UpdateRecord> parameters, TrainerConfig config,
-            String modelId, OperatorEventGateway coordinator, MailboxExecutor anyMail) {
+            String modelId, LogHistory history, OperatorEventGateway coordinator, MailboxExecutor anyMail) {
         super(parameters);
         this.config = config;
         this.modelId = modelId;
+        this.history = history;
         this.coordinator = coordinator;
         this.requestGateway = parameters.getContainingTask().getEnvironment().getOperatorCoordinatorEventGateway();
         this.operatorId = parameters.getStreamConfig().getOperatorID();
@@ -148,6 +156,14 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         keeper = subtask == 0 ? new SnapshotKeeper(modelId, config) : null;
         java.util.Optional<SnapshotPointer> pointer = state.pointer();
         if (pointer.isEmpty()) {
+            java.util.Optional<ModelHistory> past = history.of(modelId, 1);
+            if (past.isPresent()) {
+                throw new SuppressRestartsException(new InvalidConfigurationException(
+                        TrainerSettings.EXISTING_LOG.key(), config.existingLog(), "model '" + modelId + "' already "
+                                + "has a log up to step " + past.get().lastStep() + ", and the data-parallel trainer "
+                                + "cannot continue a log it has no state for: restore the job from a checkpoint or "
+                                + "savepoint, or give the model a new id"));
+            }
             TrainingSession.Started started = TrainingSession.fresh(modelId, spec, options,
                     config.initSeed(), backends);
             session = started.session();

@@ -1,6 +1,7 @@
 package io.seedflow.operators.parallel;
 
 import io.seedflow.core.data.TrainingExample;
+import io.seedflow.core.log.LogHistory;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.operators.TrainerConfig;
 import org.apache.flink.runtime.jobgraph.OperatorID;
@@ -25,11 +26,16 @@ public final class DataParallelTrainerOperatorFactory extends AbstractStreamOper
     private static final long serialVersionUID = 1L;
     private final TrainerConfig config;
     private final String modelId;
+    private final LogHistory history;
 
-    /** @param config the trainer's settings, validated when the job was built */
-    public DataParallelTrainerOperatorFactory(TrainerConfig config, String modelId) {
+    /**
+     * @param config the trainer's settings, validated when the job was built
+     * @param history the model's log, which a fresh start refuses to fork
+     */
+    public DataParallelTrainerOperatorFactory(TrainerConfig config, String modelId, LogHistory history) {
         this.config = config;
         this.modelId = modelId;
+        this.history = history;
         // never chained behind its input: while it waits for a gather it runs mails of any priority, and a chained
         // source's checkpoint mail must not run in the middle of an element (docs/scale-out.md §7)
         setChainingStrategy(ChainingStrategy.HEAD);
@@ -41,7 +47,7 @@ public final class DataParallelTrainerOperatorFactory extends AbstractStreamOper
             StreamOperatorParameters<UpdateRecord> parameters) {
         OperatorID id = parameters.getStreamConfig().getOperatorID();
         OperatorEventDispatcher events = parameters.getOperatorEventDispatcher();
-        DataParallelTrainerOperator operator = new DataParallelTrainerOperator(parameters, config, modelId,
+        DataParallelTrainerOperator operator = new DataParallelTrainerOperator(parameters, config, modelId, history,
                 events.getOperatorEventGateway(id),
                 parameters.getContainingTask().getMailboxExecutorFactory().createExecutor(TaskMailbox.MIN_PRIORITY));
         events.registerEventHandler(id, operator);

@@ -2,6 +2,7 @@ package io.seedflow.operators.parallel;
 
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.log.LogHistory;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.zo.StepLayout;
 import io.seedflow.core.zo.ZoOptions;
@@ -34,6 +35,16 @@ public final class DataParallelTraining {
      */
     public static SingleOutputStreamOperator<UpdateRecord> train(DataStream<TrainingExample> examples, String modelId,
             TrainerConfig config, String uid) {
+        return train(examples, modelId, config, LogHistory.NONE, uid);
+    }
+
+    /**
+     * Like {@link #train(DataStream, String, TrainerConfig, String)}; a fresh start (no state) of a model whose log
+     * in {@code history} has steps is refused, without restarts: the data-parallel trainer does not continue a log
+     * it holds no state for yet.
+     */
+    public static SingleOutputStreamOperator<UpdateRecord> train(DataStream<TrainingExample> examples, String modelId,
+            TrainerConfig config, LogHistory history, String uid) {
         checkTrainable(config, examples.getExecutionEnvironment().getParallelism());
         String holdoutSource = config.holdoutSource();
         // the filters run at their input's parallelism, so they keep its order (forward, chained)
@@ -52,7 +63,7 @@ public final class DataParallelTraining {
         }
         return spread
                 .transform("ZO trainer, data-parallel: " + modelId, new UpdateRecordTypeInfo(),
-                        new DataParallelTrainerOperatorFactory(config, modelId))
+                        new DataParallelTrainerOperatorFactory(config, modelId, history))
                 .uid(uid);
     }
 

@@ -1,0 +1,242 @@
+package io.seedflow.connectors.kafka;
+
+import io.seedflow.connectors.registry.ConfluentRegistryClient;
+import io.seedflow.connectors.registry.RegistryClientOptions;
+import io.seedflow.core.error.SeedFlowException;
+import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.LogHistory;
+import io.seedflow.core.log.ModelHistory;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A model's history as the committed updates topic holds it ({@link LogHistory}), and where the events consumer of a
+ * job started without state resumes ({@link #resumePoint}): per events partition the first offset that no model
+ * trained and that was not dead-lettered. The topics are read once per instance ({@code read_committed}, no consumer
+ * group) and kept; a trainer subtask asks on the first event of each model it has no state for.
+ */
+public final class UpdatesTopicHistory implements LogHistory {
+    private static final long serialVersionUID = 1L;
+    private static final Duration POLL = Duration.ofMillis(500);
+    private static final Logger LOG = LoggerFactory.getLogger(UpdatesTopicHistory.class);
+
+    private final String bootstrapServers;
+    private final Map<String, String> registry;
+    private final String updatesTopic;
+    private final String eventsTopic;
+    private final String deadLetterTopic;
+    private final Map<String, String> consumerProperties;
+    private transient Read read;
+
+    /** Where a job started without state resumes reading events; empty offsets when no model has a log. */
+    public record ResumePoint(Map<Integer, Long> startOffsets, Set<String> deadLettered) {
+        /** The key of an event in {@link #deadLettered}. */
+        public static String key(String topic, int partition, long offset) {
+            return topic + "/" + partition + "@" + offset;
+        }
+    }
+
+    public UpdatesTopicHistory(String bootstrapServers, RegistryClientOptions registry, String updatesTopic,
+            String eventsTopic, String deadLetterTopic, Map<String, String> consumerProperties) {
+        this.bootstrapServers = bootstrapServers;
+        this.registry = RegistrySettings.toMap(registry);
+        this.updatesTopic = updatesTopic;
+        this.eventsTopic = eventsTopic;
+        this.deadLetterTopic = deadLetterTopic;
+        this.consumerProperties = new HashMap<>(consumerProperties);
+    }
+
+    @Override
+    public Optional<ModelHistory> of(String modelId, int historySteps) {
+        Read r = read();
+        List<Positioned<UpdateRecord>> records = r.records.getOrDefault(modelId, List.of());
+        List<Positioned<SnapshotAnnouncement>> announced = r.announcements.getOrDefault(modelId, List.of());
+        if (records.isEmpty() && announced.isEmpty()) {
+            return Optional.empty();
+        }
+        long lastStep = records.isEmpty() ? 0 : records.get(records.size() - 1).entry().step();
+        Positioned<SnapshotAnnouncement> newest = null;
+        for (Positioned<SnapshotAnnouncement> a : announced) { // topic order: the later of equal steps wins
+            if (a.entry().step <= lastStep && (newest == null || a.entry().step >= newest.entry().step)) {
+                newest = a;
+            }
+        }
+        if (newest == null) {
+            throw new SeedFlowException("model '" + modelId + "' has records up to step " + lastStep + " on topic "
+                    + updatesTopic + " but no announced snapshot to continue from; restore its trainer from a "
+                    + "checkpoint or savepoint, or give the model a new id");
+        }
+        long snapshotStep = newest.entry().step;
+        List<UpdateRecord> replay = new ArrayList<>();
+        for (Positioned<UpdateRecord> p : records) {
+            if (p.entry().step() > snapshotStep - historySteps) {
+                UpdateRecord prev = replay.isEmpty() ? null : replay.get(replay.size() - 1);
+                if (prev != null && p.entry().step() != prev.step() + 1) {
+                    throw new SeedFlowException("model '" + modelId + "': the log on topic " + updatesTopic + " is not "
+                            + "one line of steps after its snapshot of step " + snapshotStep + " (step "
+                            + p.entry().step() + " at offset " + p.offset() + " follows step " + prev.step()
+                            + "); it cannot be continued: run seedflow audit");
+                }
+                replay.add(p.entry());
+            }
+        }
+        List<Lineage> trained = new ArrayList<>();
+        for (Positioned<UpdateRecord> p : records) {
+            for (Lineage l : p.entry().lineage()) {
+                if (l.source().equals(eventsTopic) && l.untilOffset() > r.start.getOrDefault(l.partition(), 0L)) {
+                    trained.add(l);
+                }
+            }
+        }
+        return Optional.of(new ModelHistory(modelId, newest.entry(), replay, lastStep, Lineage.merged(trained)));
+    }
+
+    /** Where the events consumer resumes; computed with the histories, from the same read of the topics. */
+    public ResumePoint resumePoint() {
+        Read r = read();
+        return new ResumePoint(Map.copyOf(r.records.isEmpty() ? Map.of() : r.start), Set.copyOf(r.deadLettered));
+    }
+
+    private record Positioned<T>(long offset, T entry) {
+    }
+
+    private Read read() {
+        if (read == null) {
+            read = new Read();
+        }
+        return read;
+    }
+
+    /** One read of the updates topic (every model), and of the dead letters and events where an events topic is set. */
+    private final class Read {
+        final Map<String, List<Positioned<UpdateRecord>>> records = new HashMap<>();
+        final Map<String, List<Positioned<SnapshotAnnouncement>>> announcements = new HashMap<>();
+        /** Per events partition: the first offset neither trained nor dead-lettered. */
+        final Map<Integer, Long> start = new TreeMap<>();
+        final Set<String> deadLettered = new HashSet<>();
+
+        Read() {
+            Map<Integer, List<long[]>> accounted = new TreeMap<>();
+            try (ConfluentRegistryClient client = ConfluentRegistryClient.create(RegistrySettings.fromMap(registry));
+                    TopicScan scan = scan(updatesTopic)) {
+                UpdatesTopic.Reader reader = new UpdatesTopic.Reader(client);
+                scan.readToEnd(r -> {
+                    if (r.value() == null) {
+                        return;
+                    }
+                    UpdatesTopic.Entry e;
+                    try {
+                        e = reader.read(r.value());
+                    } catch (SeedFlowException unreadable) { // not an entry a trainer could continue from
+                        LOG.warn("{}/{} offset {}: passed over while reading the models' histories: {}",
+                                updatesTopic, r.partition(), r.offset(), unreadable.getMessage());
+                        return;
+                    }
+                    if (e.update() != null) {
+                        records.computeIfAbsent(e.modelId(), k -> new ArrayList<>())
+                                .add(new Positioned<>(r.offset(), e.update()));
+                        for (Lineage l : e.update().lineage()) {
+                            if (l.source().equals(eventsTopic)) {
+                                OffsetRuns.add(accounted.computeIfAbsent(l.partition(), p -> new ArrayList<>()),
+                                        l.fromOffset(), l.untilOffset());
+                            }
+                        }
+                    } else {
+                        announcements.computeIfAbsent(e.modelId(), k -> new ArrayList<>())
+                                .add(new Positioned<>(r.offset(), e.announcement()));
+                    }
+                });
+            }
+            if (eventsTopic == null) {
+                return;
+            }
+            Map<Integer, List<Long>> dead = new TreeMap<>();
+            if (deadLetterTopic != null) {
+                try (TopicScan scan = scan(deadLetterTopic)) {
+                    scan.readToEnd(r -> DeadLetterSerializationSchema.sourceOf(r)
+                            .filter(src -> src.topic().equals(eventsTopic)).ifPresent(src -> {
+                                dead.computeIfAbsent(src.partition(), k -> new ArrayList<>()).add(src.offset());
+                                OffsetRuns.add(accounted.computeIfAbsent(src.partition(), k -> new ArrayList<>()),
+                                        src.offset(), src.offset() + 1);
+                            }));
+                }
+            }
+            firstUnaccounted(accounted);
+            dead.forEach((p, offsets) -> offsets.stream().filter(o -> o >= start.getOrDefault(p, 0L))
+                    .forEach(o -> deadLettered.add(ResumePoint.key(eventsTopic, p, o))));
+        }
+
+        /**
+         * Per partition, from its first held offset: skips accounted runs, probing the topic at the end of each for
+         * the next offset it holds (a transaction marker or a compacted record leaves a hole no model trained).
+         */
+        private void firstUnaccounted(Map<Integer, List<long[]>> accounted) {
+            Properties p = properties("seedflow-resume-probe");
+            try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
+                    new ByteArrayDeserializer())) {
+                for (var info : c.partitionsFor(eventsTopic, POLL.multipliedBy(20))) {
+                    TopicPartition tp = new TopicPartition(eventsTopic, info.partition());
+                    c.assign(List.of(tp));
+                    long end = c.endOffsets(List.of(tp)).get(tp);
+                    long u = c.beginningOffsets(List.of(tp)).get(tp);
+                    List<long[]> runs = accounted.getOrDefault(info.partition(), List.of());
+                    while (true) {
+                        long[] run = OffsetRuns.containing(runs, u);
+                        if (run == null || u >= end) {
+                            break;
+                        }
+                        u = nextHeld(c, tp, run[1], end);
+                    }
+                    start.put(info.partition(), u);
+                }
+            }
+        }
+
+        /** The first offset at or after {@code from} that the partition holds, or {@code end}. */
+        private long nextHeld(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long from, long end) {
+            if (from >= end) {
+                return end;
+            }
+            c.seek(tp, from);
+            while (c.position(tp) < end) {
+                for (ConsumerRecord<byte[], byte[]> r : c.poll(POLL)) {
+                    return r.offset();
+                }
+            }
+            return end;
+        }
+    }
+
+    private TopicScan scan(String topic) {
+        return new TopicScan(bootstrapServers, topic, "seedflow-log-history", consumerProperties, POLL,
+                POLL.multipliedBy(20));
+    }
+
+    private Properties properties(String clientId) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
+        p.putAll(consumerProperties);
+        return p;
+    }
+}

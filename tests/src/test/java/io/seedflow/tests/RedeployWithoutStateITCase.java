@@ -1,0 +1,159 @@
+package io.seedflow.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.seedflow.connectors.registry.ConfluentAvroCodec;
+import io.seedflow.connectors.registry.ConfluentWireFormat;
+import io.seedflow.core.log.ExistingLogPolicy;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.jobs.streaming.StreamingPipeline;
+import io.seedflow.jobs.streaming.StreamingSettings;
+import io.seedflow.operators.ZoTrainerOptions;
+import io.seedflow.schemas.LabeledEvent;
+import io.seedflow.tests.kafka.KafkaRegistryTestBase;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A redeploy without state (issue: "no forks on redeploy"): a first job trains 12 full batches and holds 4 events in
+ * its open batch when it is cancelled without a savepoint; its consumer group has committed offsets past those 4. A
+ * second job with fresh state and the same consumer group continues the log: steps 13.. (never a second step 1), the
+ * 4 held events trained, no event trained twice, no poison record dead-lettered twice, the replay matching every
+ * snapshot; {@code seedflow audit} says so. With {@code seedflow.trainer.existing-log=REFUSE} a third job refuses,
+ * naming the model and its last step, and writes nothing.
+ */
+class RedeployWithoutStateITCase extends KafkaRegistryTestBase {
+    private static final String MODEL = "redeploy-model";
+    private static final int FEATURES = 8;
+    private static final int CLASSES = 3;
+    private static final int BATCH = 10;
+    private static final String EVENTS = "redeploy-events";
+    private static final String UPDATES = "redeploy-updates";
+    private static final String DEAD_LETTERS = "redeploy-dead-letters";
+
+    @Test
+    void aJobWithoutStateContinuesTheLogAndTrainsEveryEventOnce(@TempDir Path snapshots) throws Exception {
+        for (String topic : List.of(EVENTS, UPDATES, DEAD_LETTERS)) {
+            kafka.createTopic(topic, 1);
+        }
+        Random random = new Random(3);
+        produce(random, 125, 60); // 124 valid (12 full batches, 4 held) and one poison record
+
+        JobClient first = start(settings(snapshots, false, ExistingLogPolicy.RESUME), "first");
+        awaitSteps(12, Duration.ofSeconds(60));
+        Thread.sleep(1000); // a checkpoint or two after step 12: the group commits its offsets past the held 4
+        first.cancel().get(30, TimeUnit.SECONDS);
+        List<UpdateRecord> before = records();
+        assertThat(before).extracting(UpdateRecord::step).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L,
+                11L, 12L);
+
+        produce(random, 75, 30); // 74 valid and one more poison record
+        StreamingItSupport.runToEnd(env(settings(snapshots, true, ExistingLogPolicy.RESUME)), "second", 120);
+        List<UpdateRecord> after = records();
+        assertThat(after.stream().map(UpdateRecord::step).toList()).as("one line of steps, continued")
+                .isEqualTo(java.util.stream.LongStream.rangeClosed(1, after.size()).boxed().toList());
+        assertThat(after.subList(0, 12)).isEqualTo(before);
+        long trained = after.stream().mapToLong(UpdateRecord::eventCount).sum();
+        assertThat(trained).as("198 valid events, each trained once").isEqualTo(198);
+
+        InProcessCli.Run audit = InProcessCli.run("audit", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--registry-url", registryServer.url(), "--updates-topic", UPDATES, "--events-topic", EVENTS,
+                "--dead-letter-topic", DEAD_LETTERS);
+        assertThat(audit.code()).as(audit.out() + audit.err()).isZero();
+        assertThat(audit.out()).contains("OK   events     topic " + EVENTS + ": 200 events held, 198 trained, 2 "
+                + "dead-lettered").contains("OK   steps      model '" + MODEL + "': steps 1.." + after.size())
+                .contains("OK   replay     model '" + MODEL + "': replayed steps 1.." + after.size());
+
+        // REFUSE: the job stops without restarts, naming the model and its last step, and writes nothing
+        produce(random, 20, 0);
+        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> StreamingItSupport.runToEnd(env(settings(snapshots, true, ExistingLogPolicy.REFUSE)),
+                        "refused", 120));
+        assertThat(org.apache.flink.util.ExceptionUtils.stringifyException(refused))
+                .contains("seedflow.trainer.existing-log")
+                .contains("model '" + MODEL + "' already has a log up to step " + after.size());
+        assertThat(records()).hasSize(after.size());
+
+        // the data-parallel trainer does not continue a log without state yet: it refuses too, whatever the policy
+        StreamingSettings dataParallel = settings(snapshots, true, ExistingLogPolicy.RESUME, List.of(MODEL));
+        ExecutionException refusedDataParallel = org.junit.jupiter.api.Assertions.assertThrows(
+                ExecutionException.class, () -> StreamingItSupport.runToEnd(env(dataParallel), "refused-dp", 120));
+        assertThat(org.apache.flink.util.ExceptionUtils.stringifyException(refusedDataParallel))
+                .contains("model '" + MODEL + "' already has a log up to step " + after.size()
+                        + ", and the data-parallel trainer cannot continue a log it has no state for");
+        assertThat(records()).hasSize(after.size());
+    }
+
+    private StreamingSettings settings(Path snapshots, boolean bounded, ExistingLogPolicy existingLog) {
+        return settings(snapshots, bounded, existingLog, List.of());
+    }
+
+    private StreamingSettings settings(Path snapshots, boolean bounded, ExistingLogPolicy existingLog,
+            List<String> dataParallelModels) {
+        Configuration trainer = new Configuration();
+        trainer.set(ZoTrainerOptions.BATCH_SIZE, BATCH);
+        trainer.set(ZoTrainerOptions.LEARNING_RATE, 0.05);
+        trainer.set(ZoTrainerOptions.SNAPSHOT_INTERVAL, 5);
+        trainer.set(ZoTrainerOptions.MAX_WAIT, Duration.ofHours(1)); // the open batch waits: held at the cancel
+        trainer.set(ZoTrainerOptions.SNAPSHOT_DIR, snapshots.toString());
+        trainer.set(ZoTrainerOptions.EXISTING_LOG, existingLog);
+        return StreamingSettings.builder().bootstrapServers(kafka.bootstrapServers())
+                .registry(registryServer.clientOptions(null))
+                .eventsTopic(EVENTS).updatesTopic(UPDATES).deadLetterTopic(DEAD_LETTERS)
+                .consumerGroup("redeploy-trainer").transactionalIdPrefix("redeploy")
+                .modelSpec("mlp:" + FEATURES + "x6x" + CLASSES + ":relu").trainer(trainer)
+                .checkpointInterval(Duration.ofMillis(200)).bounded(bounded).dataParallelModels(dataParallelModels)
+                .build();
+    }
+
+    private static StreamExecutionEnvironment env(StreamingSettings settings) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        env.setParallelism(1);
+        StreamingPipeline.build(env, settings);
+        return env;
+    }
+
+    private static JobClient start(StreamingSettings settings, String name) throws Exception {
+        return env(settings).executeAsync(name);
+    }
+
+    private static void awaitSteps(int steps, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (records().size() < steps) {
+            assertThat(System.nanoTime()).as("%d committed steps within %s", steps, timeout).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private static List<UpdateRecord> records() {
+        return StreamingItSupport.updateRecords(StreamingItSupport.readUpdatesTopic(kafka, registry, UPDATES));
+    }
+
+    /** {@code n} events of {@link #MODEL}, a poison record after the {@code poisonAt}-th (0 = none). */
+    private static void produce(Random random, int n, int poisonAt) throws Exception {
+        ConfluentAvroCodec<LabeledEvent> codec = ConfluentAvroCodec.forClass(LabeledEvent.class, registry);
+        String subject = ConfluentWireFormat.valueSubject(EVENTS);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties(),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < n; i++) {
+                byte[] value = i == poisonAt && poisonAt > 0 ? "poison".getBytes(StandardCharsets.UTF_8)
+                        : codec.encode(subject, StreamingItSupport.event(random, MODEL, random.nextInt(CLASSES),
+                                FEATURES, CLASSES));
+                producer.send(new ProducerRecord<>(EVENTS, MODEL.getBytes(StandardCharsets.UTF_8), value)).get();
+            }
+        }
+    }
+}
