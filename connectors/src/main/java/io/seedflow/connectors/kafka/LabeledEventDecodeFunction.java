@@ -18,6 +18,9 @@ import java.util.HashMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -38,7 +41,8 @@ import org.apache.flink.util.OutputTag;
  * <p>Lifecycle: constructed at job build time with validated settings; {@link #open} creates the registry client
  * and reader; {@link #close} closes the client.
  */
-public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, TrainingExample> {
+public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, TrainingExample>
+        implements CheckpointedFunction {
     private static final long serialVersionUID = 1L;
 
     /** Records that cannot be trained on. */
@@ -80,7 +84,9 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
         this(registry, ModelSpecs.parse(modelSpec), maxTextChars, acceptedModelId);
     }
 
-    private java.util.HashSet<String> alreadyDeadLettered = new java.util.HashSet<>();
+    private UpdatesTopicHistory history;
+    /** Set in {@link #initializeState}; null: none. */
+    private transient java.util.Set<String> alreadyDeadLettered;
 
     @Override
     public void open(OpenContext openContext) {
@@ -127,17 +133,31 @@ public final class LabeledEventDecodeFunction extends ProcessFunction<RawEvent, 
     }
 
     /**
-     * Events a job before this one dead-lettered already ({@link UpdatesTopicHistory.ResumePoint#deadLettered}, read
-     * again because the events consumer resumes where the models' logs stopped): refused again, but not written to
-     * the dead-letter topic a second time.
+     * On a start without state, events a job before this one dead-lettered already
+     * ({@link UpdatesTopicHistory.ResumePoint#deadLettered}, read again because the events consumer resumes where the
+     * models' logs stopped, {@link LogResumeOffsets}) are refused again but not written to the dead-letter topic a
+     * second time.
      */
-    public LabeledEventDecodeFunction skippingDeadLettered(java.util.Set<String> keys) {
-        this.alreadyDeadLettered = new java.util.HashSet<>(keys);
+    public LabeledEventDecodeFunction skippingDeadLetteredIn(UpdatesTopicHistory history) {
+        this.history = history;
         return this;
     }
 
+    @Override
+    public void initializeState(FunctionInitializationContext context) {
+        if (history != null && !context.isRestored()) {
+            alreadyDeadLettered = history.resumePoint().deadLettered();
+        }
+    }
+
+    @Override
+    public void snapshotState(FunctionSnapshotContext context) {
+        // nothing: a restored job reads from its checkpointed offsets, past which nothing was dead-lettered
+    }
+
     private void reject(Context ctx, RawEvent raw, RejectionReason reason, String message) {
-        if (alreadyDeadLettered.contains(UpdatesTopicHistory.ResumePoint.key(raw.topic, raw.partition, raw.offset))) {
+        if (alreadyDeadLettered != null
+                && alreadyDeadLettered.contains(UpdatesTopicHistory.ResumePoint.key(raw.topic, raw.partition, raw.offset))) {
             return;
         }
         deadLettered.inc();

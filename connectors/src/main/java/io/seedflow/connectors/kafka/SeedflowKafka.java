@@ -5,8 +5,6 @@ import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -16,7 +14,6 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * Factories for the streaming job's Kafka source and sinks. Both sinks are exactly-once (Kafka transactions committed
@@ -42,25 +39,27 @@ public final class SeedflowKafka {
      */
     public static KafkaSource<RawEvent> labeledEventsSource(String bootstrapServers, String topic, String groupId,
             boolean bounded) {
-        return labeledEventsSource(bootstrapServers, topic, groupId, bounded, Map.of());
+        return labeledEventsSource(bootstrapServers, topic, groupId, bounded,
+                OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST));
     }
 
     /**
-     * Like {@link #labeledEventsSource(String, String, String, boolean)}, starting the partitions in
-     * {@code startOffsets} at those offsets (where the models' logs say training stopped,
-     * {@link UpdatesTopicHistory#resumePoint}) when the job starts without state; a restored job goes on from its
-     * checkpointed offsets.
+     * Like {@link #labeledEventsSource(String, String, String, boolean)}, but a job started without state begins
+     * where the models' logs in {@code history} say training stopped ({@link LogResumeOffsets}); a restored job goes on
+     * from its checkpointed offsets.
      */
     public static KafkaSource<RawEvent> labeledEventsSource(String bootstrapServers, String topic, String groupId,
-            boolean bounded, Map<Integer, Long> startOffsets) {
-        Map<TopicPartition, Long> start = new HashMap<>();
-        startOffsets.forEach((p, o) -> start.put(new TopicPartition(topic, p), o));
+            boolean bounded, UpdatesTopicHistory history) {
+        return labeledEventsSource(bootstrapServers, topic, groupId, bounded, new LogResumeOffsets(history));
+    }
+
+    private static KafkaSource<RawEvent> labeledEventsSource(String bootstrapServers, String topic, String groupId,
+            boolean bounded, OffsetsInitializer start) {
         var builder = KafkaSource.<RawEvent>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setTopics(topic)
                 .setGroupId(groupId)
-                .setStartingOffsets(start.isEmpty() ? OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST)
-                        : OffsetsInitializer.offsets(start, OffsetResetStrategy.EARLIEST))
+                .setStartingOffsets(start)
                 .setDeserializer(new RawEventDeserializationSchema())
                 // read only committed events if the producers are transactional
                 .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -235,6 +235,7 @@ public final class UpdatesTopicHistory implements LogHistory {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // reading must not create a missing topic
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
         p.putAll(consumerProperties);
         return p;

@@ -84,21 +84,20 @@ public final class StreamingPipeline {
         // Network inputs (keyBy) deserialize into new objects whatever this setting.
         env.getConfig().enableObjectReuse();
         ModelSpec spec = settings.modelSpec();
-        // where the models' logs say training stopped: a job started without state continues from there, never at
-        // step 1 again, and reads the events no model trained (docs/update-log-spec.md §7.3)
+        // the models' logs: a job started without state continues each from there, never at step 1 again, and reads
+        // the events no model trained (docs/update-log-spec.md §7.3); read at run time, only on a fresh start
         UpdatesTopicHistory history = new UpdatesTopicHistory(settings.bootstrapServers(), settings.registry(),
                 settings.updatesTopic(), settings.eventsTopic(), settings.deadLetterTopic(), Map.of());
-        UpdatesTopicHistory.ResumePoint resume = history.resumePoint();
 
         DataStream<RawEvent> raw = env.fromSource(
                 SeedflowKafka.labeledEventsSource(settings.bootstrapServers(), settings.eventsTopic(),
-                        settings.consumerGroup(), settings.bounded(), resume.startOffsets()),
+                        settings.consumerGroup(), settings.bounded(), history),
                 WatermarkStrategy.noWatermarks(), "events: " + settings.eventsTopic())
                 .uid(SOURCE_UID);
 
         SingleOutputStreamOperator<TrainingExample> examples = raw
                 .process(new LabeledEventDecodeFunction(settings.registry(), spec,
-                        settings.maxTextChars(), null).skippingDeadLettered(resume.deadLettered()))
+                        settings.maxTextChars(), null).skippingDeadLetteredIn(history))
                 .uid(DECODE_UID).name("decode and validate");
         DataStream<TrainingExample> trainerInput = examples;
         DataStream<DeadLetter> deadLetters = examples.getSideOutput(LabeledEventDecodeFunction.DEAD_LETTERS);
