@@ -8,6 +8,8 @@
    Box-Muller), moments; the vectorized per-tensor generator against the per-element one.
 4. z values against core/src/test/resources/golden/gaussian-v1.csv, if that file exists (skipped, with a notice,
    if not).
+5. Refusals of bad snapshots and records (spec sections 4, 5, 8).
+6. The model-spec rules of spec section 1.
 
 usage: python3 selfcheck.py [--n N] [--gaussian-csv FILE]      exit 0 iff every check that ran passed
 """
@@ -356,6 +358,10 @@ def check_refusals():
                   R.InvalidUpdateRecordError), "infinite coefficient refused")
     check(refused(setk("status", "SKIPPED_NON_FINITE"), R.InvalidUpdateRecordError),
           "SKIPPED_NON_FINITE with terms refused")
+    check(refused(lambda r: r["lineage"][0].__setitem__("fromOffset", -600), R.InvalidUpdateRecordError),
+          "lineage range with a negative fromOffset refused")
+    check(refused(lambda r: r["lineage"][0].__setitem__("untilOffset", r["lineage"][0]["fromOffset"] - 1),
+                  R.InvalidUpdateRecordError), "lineage range ending before it starts refused")
     check(refused(setk("step", 3), R.UpdateLogGapError), "gap (step 3 at version 0) refused")
     check(refused(setk("step", 1), R.UpdateOrderError, start=1), "duplicate (step 1 at version 1) refused")
     rep = R.Replica(snap)
@@ -363,6 +369,25 @@ def check_refusals():
     rep.apply({**recs[0], "status": "SKIPPED_NON_FINITE", "perturbations": []})
     check(rep.version == 1 and all(np.array_equal(a, b) for a, b in zip(w0, rep.weights)),
           "SKIPPED_NON_FINITE without terms advances the version and changes no weight")
+
+
+# ------------------------------------------------------------------ 6. model specs (spec section 1)
+def check_model_specs():
+    valid = {"mlp:0784x10:RELU": 2, "linear:784x10": 2, "encoder:bert-L1-H8-A2-F16-V50-P16:2:16": 23,
+             "encoder:all-minilm-l6-v2:2": 103}
+    for spec, count in valid.items():
+        check(len(R.model_spec_tensors(spec)[0]) == count, f"model spec {spec} has {count} tensors")
+    invalid = ["mlp:784x10:tanh", "mlp:784x10", "mlp:784x10:relu:", "mlp:784x+10:relu", "mlp:784x1:relu",
+               "mlp:784x\u0663:relu", "mlp:784x2147483648:relu", "linear:784x10x2", "linear:784x1", "cnn:3x3",
+               "encoder:bert-L1-H8-A3-F16-V50-P16:2", "encoder:bert-L1-H8-A2-F16-V50-P16:2:17",
+               "encoder:all-minilm-l6-v2:2:513", "encoder:bert-L1-H8-A2-F16-V1-P16:2"]
+    for spec in invalid:
+        try:
+            R.model_spec_tensors(spec)
+            ok = False
+        except R.SnapshotIntegrityError:
+            ok = True
+        check(ok, f"model spec {spec!r} refused")
 
 
 def main():
@@ -376,6 +401,7 @@ def main():
     check_transform()
     check_gaussian_csv(a.gaussian_csv)
     check_refusals()
+    check_model_specs()
     print(f"\n{len(failures)} failure(s)")
     return 1 if failures else 0
 

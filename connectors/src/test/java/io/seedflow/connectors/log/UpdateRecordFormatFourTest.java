@@ -131,6 +131,13 @@ class UpdateRecordFormatFourTest {
                 .isInstanceOf(InvalidUpdateRecordException.class)
                 .hasMessageContaining("from offset 500 with count -1");
 
+        CompactModelUpdate beforeZero = CompactModelUpdate.newBuilder(first)
+                .setLineage(List.of(new CompactLineageRange(0, 2, -600L, 16L))).build();
+        assertThatThrownBy(() -> new CompactUpdateDecoder().decode(beforeZero))
+                .isInstanceOf(InvalidUpdateRecordException.class)
+                .hasMessageContaining("step 8: lineage range must have fromOffset >= 0")
+                .hasMessageContaining("got [-600, -584)");
+
         CompactModelUpdate forged = CompactModelUpdate.newBuilder(first).build();
         forged.getExtension().getContext().setModelId("another-model");
         assertThatThrownBy(() -> new CompactUpdateDecoder().decode(forged))
