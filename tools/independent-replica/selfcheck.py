@@ -10,6 +10,7 @@
    if not).
 5. Refusals of bad snapshots and records (spec sections 4, 5, 8).
 6. The model-spec rules of spec section 1.
+7. The hex fixtures of spec section 9, applied to the weights of model-update-weights.safetensors.
 
 usage: python3 selfcheck.py [--n N] [--gaussian-csv FILE]      exit 0 iff every check that ran passed
 """
@@ -390,6 +391,54 @@ def check_model_specs():
         check(ok, f"model spec {spec!r} refused")
 
 
+# ------------------------------------------------------------------ 7. the hex fixtures of spec section 9
+FIXTURES = os.path.normpath(os.path.join(HERE, "../../connectors/src/test/resources/golden"))
+SCHEMAS = os.path.normpath(os.path.join(HERE, "../../schemas/src/main/avro"))
+
+
+def check_hex_fixtures():
+    """Spec 9: the records of model-update-v3.hex and model-update-v4.hex, applied to the weights of
+    model-update-weights.safetensors, give the .weights.sha256 beside them (from files alone)."""
+    import json
+    weights = os.path.join(FIXTURES, "model-update-weights.safetensors")
+    if not os.path.exists(weights) or not os.path.isdir(SCHEMAS):
+        print("SKIP  hex fixtures: connectors' golden files or the Avro schemas absent")
+        return
+    with open(weights, "rb") as fh:
+        snap = R.read_snapshot(weights, R.hashlib.sha256(fh.read()).hexdigest())
+    R.check_model_spec(snap)
+    parts = []
+    for name in ("LineageRange", "Perturbation", "ModelUpdate", "LogContext", "CompactModelUpdate"):
+        with open(os.path.join(SCHEMAS, name + ".avsc")) as fh:
+            parts.append(json.load(fh))
+    schema = R.AvroSchema(parts)  # one union, so that later files can name the types of earlier ones
+
+    def bodies(fixture, record):
+        out = []
+        with open(os.path.join(FIXTURES, fixture)) as fh:
+            for line in fh.read().split():
+                r = R.AvroReader(bytes.fromhex(line))
+                out.append(R.avro_decode(schema.named["io.seedflow.schemas." + record], r))
+                if r.pos != len(r.buf):
+                    raise R.ReplicaError(f"{fixture}: trailing bytes")
+        return out
+
+    def expected(fixture):
+        with open(os.path.join(FIXTURES, fixture)) as fh:
+            return fh.read().strip()
+
+    rep = R.Replica(snap)
+    for rec in bodies("model-update-v3.hex", "ModelUpdate"):
+        rep.apply(rec)
+    check(R.weights_digest(rep.weights) == expected("model-update-v3.weights.sha256"),
+          "model-update-v3.hex on model-update-weights.safetensors gives model-update-v3.weights.sha256")
+    rep, log = R.Replica(snap), R.CompactLog()
+    for rec in bodies("model-update-v4.hex", "CompactModelUpdate"):
+        rep.apply(log.resolve(rec))
+    check(R.weights_digest(rep.weights) == expected("model-update-v4.weights.sha256") and rep.version == 10,
+          "model-update-v4.hex on model-update-weights.safetensors gives model-update-v4.weights.sha256")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=20000, help="cases per fma family")
@@ -402,6 +451,7 @@ def main():
     check_gaussian_csv(a.gaussian_csv)
     check_refusals()
     check_model_specs()
+    check_hex_fixtures()
     print(f"\n{len(failures)} failure(s)")
     return 1 if failures else 0
 

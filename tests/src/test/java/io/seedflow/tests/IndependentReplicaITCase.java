@@ -148,6 +148,20 @@ class IndependentReplicaITCase {
     }
 
     /**
+     * The replica's self-checks (spec §3 known answers, its fma against exact arithmetic, refusals, the model-spec
+     * rules), among them the hex fixtures of spec §9 replayed onto golden/model-update-weights.safetensors: their
+     * weights SHA-256 reproduced from files alone.
+     */
+    @Test
+    void pythonSelfChecksPassIncludingTheHexFixtures() throws Exception {
+        ChildJvm.Outcome o = run(List.of("python3", replicaScript.resolveSibling("selfcheck.py").toString(), "--n",
+                "2000"));
+        assertThat(o.output()).contains("PASS  model-update-v3.hex on model-update-weights.safetensors")
+                .contains("PASS  model-update-v4.hex on model-update-weights.safetensors").contains("0 failure(s)");
+        assertThat(o.exitCode()).as(o.output()).isZero();
+    }
+
+    /**
      * Inputs the spec says how to refuse (§1 model specs, §4 lineage offsets, §7 a file of another schema), and a
      * few it accepts: the Python replica and Java's replay must each reach the outcome the spec requires, the same §8
      * error or the same weights.
