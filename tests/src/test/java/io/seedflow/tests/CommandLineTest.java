@@ -38,6 +38,17 @@ class CommandLineTest {
         assertThat(r.out()).contains("demo").contains("train-offline").contains("replay").contains("replica");
     }
 
+    /** The help describes the logs as they are written since format 4 became the default. */
+    @Test
+    void replayAndTrainOfflineHelpDescribeBothLogEncodings() {
+        Run replay = run("replay", "--help");
+        assertThat(replay.code()).isZero();
+        assertThat(replay.out().replaceAll("\\s+", " ")).contains("CompactModelUpdate records (format 4")
+                .contains("ModelUpdate records (formats 1 to 3");
+        Run train = run("train-offline", "--help");
+        assertThat(train.out()).contains("--log-encoding=compact|full");
+    }
+
     @Test
     void runRefusesBadSettingsBeforeSubmittingAnything() {
         String[] base = {"run", "--bootstrap-servers", "localhost:1", "--registry-url", "http://localhost:2",
