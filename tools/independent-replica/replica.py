@@ -356,6 +356,8 @@ def read_snapshot(path: str, expected_id: str | None = None) -> Snapshot:
         raise SnapshotIntegrityError("__metadata__ must be an object of strings")
     fv = metadata.get("seedflow.format-version")
     if fv is not None and fv != "1":
+        if not re.fullmatch(r"-?[0-9]{1,9}", fv):
+            raise SnapshotIntegrityError(f"snapshot format version {fv!r} is not an integer")
         raise UnsupportedFormatVersionError(f"snapshot format version {fv!r}")
     body = data[8 + n:]
     entries = {}
@@ -399,23 +401,70 @@ def read_snapshot(path: str, expected_id: str | None = None) -> Snapshot:
     return Snapshot(names, shapes, tensors, metadata, sid)
 
 
-def check_model_spec(snap: Snapshot):
-    spec = snap.metadata.get("seedflow.model-spec")
-    if spec is None:
-        return
-    m = re.fullmatch(r"mlp:(\d+(?:x\d+)+)(?::([A-Za-z0-9_-]+))?", spec)
-    lin = re.fullmatch(r"linear:(\d+)x(\d+)", spec)
-    want_names, want_shapes = [], []
-    if m:
-        widths = [int(w) for w in m.group(1).split("x")]
+_NUMBER = "([0-9]+)"  # spec 1: ASCII digits only (Python's \\d would also match other scripts' digits)
+_MLP = re.compile(r"mlp:([0-9]+(?:x[0-9]+)+):([A-Za-z]+)")
+_LINEAR = re.compile(rf"linear:{_NUMBER}x{_NUMBER}")
+_ENCODER = re.compile(rf"encoder:(all-minilm-l6-v2|bert-L{_NUMBER}-H{_NUMBER}-A{_NUMBER}-F{_NUMBER}-V{_NUMBER}"
+                      rf"-P{_NUMBER}):{_NUMBER}(?::{_NUMBER})?")
+_MINILM = (6, 384, 12, 1536, 30522, 512)
+_ENCODER_LAYER = ["query.weight", "query.bias", "key.weight", "key.bias", "value.weight", "value.bias",
+                  "attention_out.weight", "attention_out.bias", "attention_norm.weight", "attention_norm.bias",
+                  "ffn_in.weight", "ffn_in.bias", "ffn_out.weight", "ffn_out.bias", "ffn_norm.weight", "ffn_norm.bias"]
+
+
+def model_spec_tensors(spec: str):
+    """(names, shapes) in canonical order of a model spec (spec 1), or SnapshotIntegrityError if it is not one."""
+    def number(text):
+        digits = text.lstrip("0") or "0"
+        if len(digits) > 10 or int(digits) > 2 ** 31 - 1:
+            raise SnapshotIntegrityError(f"model spec {spec!r}: number {text} above 2^31 - 1")
+        return int(digits)
+
+    def need(ok, what):
+        if not ok:
+            raise SnapshotIntegrityError(f"model spec {spec!r}: {what}")
+
+    if m := _MLP.fullmatch(spec):
+        widths = [number(w) for w in m.group(1).split("x")]
+        act = m.group(2)
+        need(act.isascii() and act.lower() in ("relu", "gelu"), f"activation {act!r} is not relu or gelu")
+        need(all(w >= 1 for w in widths) and widths[-1] >= 2, "widths must be >= 1, the class count >= 2")
+        names, shapes = [], []
         for lyr in range(len(widths) - 1):
-            want_names += [f"layers.{lyr}.weight", f"layers.{lyr}.bias"]
-            want_shapes += [[widths[lyr + 1], widths[lyr]], [widths[lyr + 1]]]
-    elif lin:
-        inputs, classes = int(lin.group(1)), int(lin.group(2))
-        want_names, want_shapes = ["weight", "bias"], [[classes, inputs], [classes]]
-    else:
-        return  # another family: its canonical order is checked by the names and shapes the log's records need
+            names += [f"layers.{lyr}.weight", f"layers.{lyr}.bias"]
+            shapes += [[widths[lyr + 1], widths[lyr]], [widths[lyr + 1]]]
+        return names, shapes
+    if m := _LINEAR.fullmatch(spec):
+        inputs, classes = number(m.group(1)), number(m.group(2))
+        need(inputs >= 1 and classes >= 2, "need inputs >= 1 and classes >= 2")
+        return ["weight", "bias"], [[classes, inputs], [classes]]
+    if m := _ENCODER.fullmatch(spec):
+        lyrs, h, heads, f, v, p = _MINILM if m.group(1) == "all-minilm-l6-v2" else \
+            tuple(number(m.group(k)) for k in range(2, 8))
+        c = number(m.group(8))
+        max_tokens = number(m.group(9)) if m.group(9) is not None else min(128, p)
+        need(lyrs >= 1 and h >= 1 and f >= 1 and v >= 2 and p >= 1 and c >= 2, "a size out of range")
+        need(heads >= 1 and h % heads == 0, f"heads {heads} must be >= 1 and divide hidden {h}")
+        need(1 <= max_tokens <= p, f"maxTokens {max_tokens} not in 1..{p}")
+        names = ["embeddings.word", "embeddings.position", "embeddings.type", "embeddings.norm.weight",
+                 "embeddings.norm.bias"]
+        shapes = [[v, h], [p, h], [2, h], [h], [h]]
+        layer_shapes = [[h, h], [h], [h, h], [h], [h, h], [h], [h, h], [h], [h], [h], [h, f], [f], [f, h], [h], [h],
+                        [h]]
+        for lyr in range(lyrs):
+            names += [f"layers.{lyr}.{n}" for n in _ENCODER_LAYER]
+            shapes += layer_shapes
+        return names + ["head.weight", "head.bias"], shapes + [[h, c], [c]]
+    raise SnapshotIntegrityError(f"model spec {spec!r} is not an mlp, linear or encoder spec")
+
+
+def check_model_spec(snap: Snapshot):
+    """Spec 1: an absent or empty model spec is not checked; an invalid one refuses the snapshot (integrity), a valid
+    one must name exactly the snapshot's tensors (names and shapes, canonical order)."""
+    spec = snap.metadata.get("seedflow.model-spec")
+    if not spec:
+        return
+    want_names, want_shapes = model_spec_tensors(spec)
     if snap.names != want_names or snap.shapes != want_shapes:
         raise TensorShapeMismatchError(
             f"snapshot tensors {list(zip(snap.names, snap.shapes))} do not match {spec}")
@@ -600,6 +649,14 @@ def read_avro_container(path: str):
 # Format 4: compact records and their log contexts (spec 4.1)
 # ----------------------------------------------------------------------------------------------
 COMPACT_RECORD = "io.seedflow.schemas.CompactModelUpdate"
+FULL_RECORD = "io.seedflow.schemas.ModelUpdate"
+
+
+def schema_full_name(node) -> str:
+    """The full name of a named schema (record, enum, fixed), else its type name ("string", "union", "array")."""
+    if isinstance(node, str):
+        return node
+    return node.get("name", node["type"])
 
 
 def _zigzag(v: int) -> bytes:
@@ -653,7 +710,8 @@ class CompactLog:
                          for i in range(0, len(terms), 12)]
         lineage = []
         for rng in rec["lineage"]:
-            if not 0 <= rng["source"] < len(ctx["sources"]) or rng["count"] < 0:
+            if not 0 <= rng["source"] < len(ctx["sources"]) or rng["count"] < 0 \
+                    or rng["fromOffset"] + rng["count"] > 2 ** 63 - 1:
                 raise InvalidUpdateRecordError(f"step {step}: lineage range {rng} out of range")
             lineage.append({"source": ctx["sources"][rng["source"]], "partition": rng["partition"],
                             "fromOffset": rng["fromOffset"], "untilOffset": rng["fromOffset"] + rng["count"]})
@@ -813,6 +871,11 @@ class Replica:
             raise InvalidUpdateRecordError(f"step {rec['step']}: formatVersion {fv} but its sections need {want}")
         if self.model_id is not None and rec["modelId"] != self.model_id:
             raise InvalidUpdateRecordError(f"modelId {rec['modelId']!r} != {self.model_id!r}")
+        for rng in rec["lineage"]:  # offsets are never negative (spec 4)
+            if not 0 <= rng["fromOffset"] <= rng["untilOffset"]:
+                raise InvalidUpdateRecordError(
+                    f"step {rec['step']}: lineage range [{rng['fromOffset']}, {rng['untilOffset']}) of "
+                    f"{rng['source']!r} partition {rng['partition']}: need 0 <= fromOffset <= untilOffset")
         d = rec.get("decayFactor", ONE)  # reader-schema default 1.0 if the writer had no such field
         if not (np.isfinite(d) and F32(0) < d <= F32(1)):
             raise InvalidUpdateRecordError(f"decayFactor {d} out of (0, 1]")
@@ -922,12 +985,17 @@ def main(argv=None) -> int:
     t0 = time.perf_counter()
     try:
         snap = read_snapshot(args.snapshot, args.snapshot_id)
+        rep = Replica(snap)  # checks seedflow.step (spec 2, 8) before the model spec (spec 1)
         check_model_spec(snap)
         schema, records = read_avro_container(args.log)
-        if isinstance(schema.root, dict) and schema.root.get("name") == COMPACT_RECORD:
+        kind = schema_full_name(schema.root)
+        if kind == COMPACT_RECORD:
             log = CompactLog()
             records = [log.resolve(rec) for rec in records]
-        rep = Replica(snap)
+        elif kind != FULL_RECORD:
+            raise UnsupportedFormatVersionError(
+                f"update log {args.log}: records of Avro schema {kind!r}, neither {FULL_RECORD} (format versions 1 "
+                f"to 3) nor {COMPACT_RECORD} (format version 4)")
         for rec in records:
             if rec["baseSnapshotId"] != snap.snapshot_id:
                 raise InvalidUpdateRecordError(

@@ -8,6 +8,9 @@
    Box-Muller), moments; the vectorized per-tensor generator against the per-element one.
 4. z values against core/src/test/resources/golden/gaussian-v1.csv, if that file exists (skipped, with a notice,
    if not).
+5. Refusals of bad snapshots and records (spec sections 4, 5, 8).
+6. The model-spec rules of spec section 1.
+7. The hex fixtures of spec section 9, applied to the weights of model-update-weights.safetensors.
 
 usage: python3 selfcheck.py [--n N] [--gaussian-csv FILE]      exit 0 iff every check that ran passed
 """
@@ -356,6 +359,10 @@ def check_refusals():
                   R.InvalidUpdateRecordError), "infinite coefficient refused")
     check(refused(setk("status", "SKIPPED_NON_FINITE"), R.InvalidUpdateRecordError),
           "SKIPPED_NON_FINITE with terms refused")
+    check(refused(lambda r: r["lineage"][0].__setitem__("fromOffset", -600), R.InvalidUpdateRecordError),
+          "lineage range with a negative fromOffset refused")
+    check(refused(lambda r: r["lineage"][0].__setitem__("untilOffset", r["lineage"][0]["fromOffset"] - 1),
+                  R.InvalidUpdateRecordError), "lineage range ending before it starts refused")
     check(refused(setk("step", 3), R.UpdateLogGapError), "gap (step 3 at version 0) refused")
     check(refused(setk("step", 1), R.UpdateOrderError, start=1), "duplicate (step 1 at version 1) refused")
     rep = R.Replica(snap)
@@ -363,6 +370,73 @@ def check_refusals():
     rep.apply({**recs[0], "status": "SKIPPED_NON_FINITE", "perturbations": []})
     check(rep.version == 1 and all(np.array_equal(a, b) for a, b in zip(w0, rep.weights)),
           "SKIPPED_NON_FINITE without terms advances the version and changes no weight")
+
+
+# ------------------------------------------------------------------ 6. model specs (spec section 1)
+def check_model_specs():
+    valid = {"mlp:0784x10:RELU": 2, "linear:784x10": 2, "encoder:bert-L1-H8-A2-F16-V50-P16:2:16": 23,
+             "encoder:all-minilm-l6-v2:2": 103}
+    for spec, count in valid.items():
+        check(len(R.model_spec_tensors(spec)[0]) == count, f"model spec {spec} has {count} tensors")
+    invalid = ["mlp:784x10:tanh", "mlp:784x10", "mlp:784x10:relu:", "mlp:784x+10:relu", "mlp:784x1:relu",
+               "mlp:784x\u0663:relu", "mlp:784x2147483648:relu", "linear:784x10x2", "linear:784x1", "cnn:3x3",
+               "encoder:bert-L1-H8-A3-F16-V50-P16:2", "encoder:bert-L1-H8-A2-F16-V50-P16:2:17",
+               "encoder:all-minilm-l6-v2:2:513", "encoder:bert-L1-H8-A2-F16-V1-P16:2"]
+    for spec in invalid:
+        try:
+            R.model_spec_tensors(spec)
+            ok = False
+        except R.SnapshotIntegrityError:
+            ok = True
+        check(ok, f"model spec {spec!r} refused")
+
+
+# ------------------------------------------------------------------ 7. the hex fixtures of spec section 9
+FIXTURES = os.path.normpath(os.path.join(HERE, "../../connectors/src/test/resources/golden"))
+SCHEMAS = os.path.normpath(os.path.join(HERE, "../../schemas/src/main/avro"))
+
+
+def check_hex_fixtures():
+    """Spec 9: the records of model-update-v3.hex and model-update-v4.hex, applied to the weights of
+    model-update-weights.safetensors, give the .weights.sha256 beside them (from files alone)."""
+    import json
+    weights = os.path.join(FIXTURES, "model-update-weights.safetensors")
+    if not os.path.exists(weights) or not os.path.isdir(SCHEMAS):
+        print("SKIP  hex fixtures: connectors' golden files or the Avro schemas absent")
+        return
+    with open(weights, "rb") as fh:
+        snap = R.read_snapshot(weights, R.hashlib.sha256(fh.read()).hexdigest())
+    R.check_model_spec(snap)
+    parts = []
+    for name in ("LineageRange", "Perturbation", "ModelUpdate", "LogContext", "CompactModelUpdate"):
+        with open(os.path.join(SCHEMAS, name + ".avsc")) as fh:
+            parts.append(json.load(fh))
+    schema = R.AvroSchema(parts)  # one union, so that later files can name the types of earlier ones
+
+    def bodies(fixture, record):
+        out = []
+        with open(os.path.join(FIXTURES, fixture)) as fh:
+            for line in fh.read().split():
+                r = R.AvroReader(bytes.fromhex(line))
+                out.append(R.avro_decode(schema.named["io.seedflow.schemas." + record], r))
+                if r.pos != len(r.buf):
+                    raise R.ReplicaError(f"{fixture}: trailing bytes")
+        return out
+
+    def expected(fixture):
+        with open(os.path.join(FIXTURES, fixture)) as fh:
+            return fh.read().strip()
+
+    rep = R.Replica(snap)
+    for rec in bodies("model-update-v3.hex", "ModelUpdate"):
+        rep.apply(rec)
+    check(R.weights_digest(rep.weights) == expected("model-update-v3.weights.sha256"),
+          "model-update-v3.hex on model-update-weights.safetensors gives model-update-v3.weights.sha256")
+    rep, log = R.Replica(snap), R.CompactLog()
+    for rec in bodies("model-update-v4.hex", "CompactModelUpdate"):
+        rep.apply(log.resolve(rec))
+    check(R.weights_digest(rep.weights) == expected("model-update-v4.weights.sha256") and rep.version == 10,
+          "model-update-v4.hex on model-update-weights.safetensors gives model-update-v4.weights.sha256")
 
 
 def main():
@@ -376,6 +450,8 @@ def main():
     check_transform()
     check_gaussian_csv(a.gaussian_csv)
     check_refusals()
+    check_model_specs()
+    check_hex_fixtures()
     print(f"\n{len(failures)} failure(s)")
     return 1 if failures else 0
 

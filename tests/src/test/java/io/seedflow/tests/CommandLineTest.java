@@ -2,10 +2,15 @@ package io.seedflow.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.seedflow.connectors.log.UpdateLogFile;
+import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.snapshot.SafetensorsFormat;
+import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.tensor.TensorSpec;
+import io.seedflow.schemas.CompactModelUpdate;
+import io.seedflow.schemas.ModelUpdate;
 import io.seedflow.tests.InProcessCli.Run;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -13,6 +18,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.apache.avro.file.DataFileReader;
+import org.apache.avro.generic.GenericDatumReader;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +36,17 @@ class CommandLineTest {
         Run r = run("--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("demo").contains("train-offline").contains("replay").contains("replica");
+    }
+
+    /** The help describes the logs as they are written since format 4 became the default. */
+    @Test
+    void replayAndTrainOfflineHelpDescribeBothLogEncodings() {
+        Run replay = run("replay", "--help");
+        assertThat(replay.code()).isZero();
+        assertThat(replay.out().replaceAll("\\s+", " ")).contains("CompactModelUpdate records (format 4")
+                .contains("ModelUpdate records (formats 1 to 3");
+        Run train = run("train-offline", "--help");
+        assertThat(train.out()).contains("--log-encoding=compact|full");
     }
 
     @Test
@@ -90,6 +108,65 @@ class CommandLineTest {
         Run usage = run("train-offline", "--bogus");
         assertThat(usage.code()).isEqualTo(2);
         assertThat(usage.err().strip()).doesNotContain("\n").contains("Unknown option: '--bogus'");
+    }
+
+    /**
+     * {@code train-offline --log-encoding full} writes the log as ModelUpdate records of format 1 (with the monitoring
+     * fields), which {@code replay} turns into exactly the weights of the default compact log of the same run.
+     */
+    @Test
+    void trainOfflineWritesAFullLogOnRequestThatReplaysToTheCompactLogsWeights() throws Exception {
+        String[] common = {"train-offline", "--model", "mlp:784x8x10:relu", "--steps", "12", "--batch", "16",
+            "--eval-every", "12", "--eval-examples", "64", "--no-progress"};
+        Path compact = dir.resolve("compact");
+        Path full = dir.resolve("full");
+        assertThat(run(concat(common, "--out", compact.toString())).code()).isZero();
+        Run trained = run(concat(common, "--log-encoding", "full", "--out", full.toString()));
+        assertThat(trained.code()).as(trained.err()).isZero();
+
+        assertThat(schemaName(compact.resolve("updates.avro"))).isEqualTo(CompactModelUpdate.getClassSchema()
+                .getFullName());
+        assertThat(schemaName(full.resolve("updates.avro"))).isEqualTo(ModelUpdate.getClassSchema().getFullName());
+        List<UpdateRecord> records = UpdateLogFile.readAll(full.resolve("updates.avro"));
+        assertThat(records).hasSize(12).allMatch(r -> r.formatVersion() == 1 && Float.isFinite(r.epsilon())
+                && Float.isFinite(r.perturbations().get(0).lossPlus()));
+
+        Path base = snapshotAtStep(full, 0);
+        assertThat(base.getFileName()).isEqualTo(snapshotAtStep(compact, 0).getFileName());
+        String fromCompact = replayedWeights(base, compact.resolve("updates.avro"));
+        assertThat(replayedWeights(base, full.resolve("updates.avro"))).isEqualTo(fromCompact)
+                .isEqualTo(SnapshotStore.read(snapshotAtStep(full, 12), null).parameters().weightsSha256());
+    }
+
+    @Test
+    void trainOfflineLogEncodingMistakesGetOneLine() {
+        Path out = dir.resolve("never-written");
+        Run bad = run("train-offline", "--log-encoding", "zip", "--out", out.toString());
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err().strip()).doesNotContain("\n").contains("--log-encoding").contains("'zip'")
+                .contains("COMPACT, FULL");
+        assertOneLine(run("train-offline", "--algorithm", "backprop", "--log-encoding", "full", "--out",
+                out.toString()), "invalid value --log-encoding=full", "only with --algorithm zo");
+        assertThat(out).doesNotExist();
+    }
+
+    private static String schemaName(Path log) throws Exception {
+        try (DataFileReader<Object> in = new DataFileReader<>(log.toFile(), new GenericDatumReader<>())) {
+            return in.getSchema().getFullName();
+        }
+    }
+
+    private static Path snapshotAtStep(Path out, long step) throws Exception {
+        try (var files = Files.list(out.resolve("snapshots"))) {
+            return files.filter(p -> SnapshotStore.read(p, null).step() == step).findFirst().orElseThrow();
+        }
+    }
+
+    private static String replayedWeights(Path snapshot, Path log) {
+        Run r = run("replay", "--snapshot", snapshot.toString(), "--log", log.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        return r.out().lines().filter(l -> l.startsWith("weights-sha256=")).findFirst().orElseThrow()
+                .substring("weights-sha256=".length());
     }
 
     @Test

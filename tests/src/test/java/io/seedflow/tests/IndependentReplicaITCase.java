@@ -30,6 +30,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -38,7 +39,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * SKIPPED_NON_FINITE record; that log also written in format 1), 2 (a magnitude mask with decay, a random mask with
  * the subspace correction) and 3 (a body-masked run with exact head deltas added by hand, applied by the Java replica)
  * and every checked-in golden replay are replayed by tools/independent-replica, a Python/NumPy replica written
- * from docs/update-log-spec.md alone, which must print the Java weights SHA-256. Needs python3 with NumPy: CI
+ * from docs/update-log-spec.md alone, which must print the Java weights SHA-256; and both replicas must refuse the
+ * corrupted inputs of {@link CorruptedInputs} with the same error of spec §8. Needs python3 with NumPy: CI
  * (.ci/run) installs it and sets SEEDFLOW_REQUIRE_PYTHON=1 so that a missing interpreter fails instead of skipping.
  */
 class IndependentReplicaITCase {
@@ -143,6 +145,40 @@ class IndependentReplicaITCase {
                 .learningRate(1e-3).perturbations(2).runSeed(12)
                 .sparsity(new SparsityOptions(SparsityOptions.MaskKind.MAGNITUDE, 0.5, 40, List.of())).build());
         assertPythonReplays(r.baseSnapshot().path(), r.updateLog(), r.finalSnapshot().weightsSha256());
+    }
+
+    /**
+     * The replica's self-checks (spec §3 known answers, its fma against exact arithmetic, refusals, the model-spec
+     * rules), among them the hex fixtures of spec §9 replayed onto golden/model-update-weights.safetensors: their
+     * weights SHA-256 reproduced from files alone.
+     */
+    @Test
+    void pythonSelfChecksPassIncludingTheHexFixtures() throws Exception {
+        ChildJvm.Outcome o = run(List.of("python3", replicaScript.resolveSibling("selfcheck.py").toString(), "--n",
+                "2000"));
+        assertThat(o.output()).contains("PASS  model-update-v3.hex on model-update-weights.safetensors")
+                .contains("PASS  model-update-v4.hex on model-update-weights.safetensors").contains("0 failure(s)");
+        assertThat(o.exitCode()).as(o.output()).isZero();
+    }
+
+    /**
+     * Inputs the spec says how to refuse (§1 model specs, §4 lineage offsets, §7 a file of another schema), and a
+     * few it accepts: the Python replica and Java's replay must each reach the outcome the spec requires, the same §8
+     * error or the same weights.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.seedflow.tests.CorruptedInputs#all")
+    void pythonAndJavaTreatEveryCorruptedInputAlike(CorruptedInputs.Case c, @TempDir Path dir) throws Exception {
+        Path[] written = c.writer().write(dir);
+        String java = CorruptedInputs.javaOutcome(written);
+        ChildJvm.Outcome o = run(List.of("python3", replicaScript.toString(), "--snapshot", written[0].toString(),
+                "--log", written[1].toString()));
+        String python = o.exitCode() == 0 ? o.output().lines().filter(l -> l.startsWith("weights-sha256="))
+                .map(l -> CorruptedInputs.APPLIED + " " + l).findFirst().orElse(o.output())
+                : o.output().replaceAll("(?s).*refused: (\\w+)Error: .*", "$1Exception");
+        assertThat(java).as("Java's outcome").startsWith(c.expected());
+        assertThat(python).as("Python's outcome, exit %d: %s", o.exitCode(), o.output()).isEqualTo(java);
+        assertThat(o.exitCode()).isEqualTo(java.startsWith(CorruptedInputs.APPLIED) ? 0 : 2);
     }
 
     private static ZoOfflineTraining.Result train(Path dir, ZoOptions zo) {

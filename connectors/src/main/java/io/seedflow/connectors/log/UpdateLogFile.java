@@ -1,6 +1,7 @@
 package io.seedflow.connectors.log;
 
 import io.seedflow.core.error.SeedFlowException;
+import io.seedflow.core.error.UnsupportedFormatVersionException;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.schemas.CompactModelUpdate;
 import io.seedflow.schemas.ModelUpdate;
@@ -99,11 +100,28 @@ public final class UpdateLogFile {
         return all;
     }
 
-    /** Whether the file's writer schema is the format-4 record (else it is read as {@link ModelUpdate}). */
+    /**
+     * Whether the file's writer schema is the format-4 record ({@link CompactModelUpdate}) or else {@link ModelUpdate}
+     * (formats 1 to 3), told by its full name (spec §7).
+     *
+     * @throws UnsupportedFormatVersionException if the file holds records of any other schema, naming its full name
+     */
     private static boolean isCompact(Path file) throws IOException {
+        String name;
         try (DataFileReader<Object> in = new DataFileReader<>(file.toFile(), new GenericDatumReader<>())) {
-            return CompactModelUpdate.getClassSchema().getFullName().equals(in.getSchema().getFullName());
+            name = in.getSchema().getFullName();
         }
+        if (name.equals(CompactModelUpdate.getClassSchema().getFullName())) {
+            return true;
+        }
+        if (name.equals(ModelUpdate.getClassSchema().getFullName())) {
+            return false;
+        }
+        throw new UnsupportedFormatVersionException("update log " + file + " holds records of Avro schema '" + name
+                + "', which is no update-log format this build implements: expected "
+                + ModelUpdate.getClassSchema().getFullName() + " (format versions 1 to 3) or "
+                + CompactModelUpdate.getClassSchema().getFullName() + " (format version 4); upgrade the replica if "
+                + "the log is of a newer format");
     }
 
     private static <T extends SpecificRecord> long read(Path file, Class<T> type, Consumer<T> sink) throws IOException {

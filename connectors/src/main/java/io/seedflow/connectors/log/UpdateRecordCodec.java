@@ -103,7 +103,7 @@ public final class UpdateRecordCodec {
         }
         List<Lineage> lineage = new ArrayList<>(m.getLineage().size());
         for (LineageRange l : m.getLineage()) {
-            lineage.add(new Lineage(l.getSource(), l.getPartition(), l.getFromOffset(), l.getUntilOffset()));
+            lineage.add(lineage(m.getStep(), l.getSource(), l.getPartition(), l.getFromOffset(), l.getUntilOffset()));
         }
         return new UpdateRecord(m.getFormatVersion(), m.getModelId(), m.getBaseSnapshotId(), m.getStep(),
                 UpdateStatus.valueOf(m.getStatus().name()), m.getDecayFactor(), terms, m.getEpsilon(),
@@ -187,7 +187,7 @@ public final class UpdateRecordCodec {
                         + l.getFromOffset() + " with count " + l.getCount() + "; the count must be >= 0 and the end "
                         + "offset must fit in a long");
             }
-            lineage.add(new Lineage(context.getSources().get(l.getSource()), l.getPartition(), l.getFromOffset(),
+            lineage.add(lineage(step, context.getSources().get(l.getSource()), l.getPartition(), l.getFromOffset(),
                     l.getFromOffset() + l.getCount()));
         }
         CompactUpdateExtension x = m.getExtension();
@@ -199,6 +199,19 @@ public final class UpdateRecordCodec {
                 x != null && x.getSkipped() ? UpdateStatus.SKIPPED_NON_FINITE : UpdateStatus.APPLIED,
                 x == null ? 1f : x.getDecayFactor(), terms, Float.NaN, Float.NaN, 0, lineage,
                 context.getOriginMillis() + m.getTimeOffsetMillis(), mask, subspace, headDelta);
+    }
+
+    /**
+     * A lineage range read from a record of {@code step}: a negative offset or an end before the start (spec §4) is
+     * a malformed record, refused naming the step and the range.
+     */
+    private static Lineage lineage(long step, String source, int partition, long from, long until) {
+        try {
+            return new Lineage(source, partition, from, until);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidUpdateRecordException("step " + step + ": " + e.getMessage() + " (source '" + source
+                    + "', partition " + partition + ")");
+        }
     }
 
     /** The context a record would define: its model, base snapshot, lineage sources in order, its time as origin. */

@@ -4,14 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.seedflow.core.error.SeedFlowException;
+import io.seedflow.core.error.UnsupportedFormatVersionException;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.log.UpdateStatus;
+import io.seedflow.schemas.LogContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.avro.Schema;
+import org.apache.avro.file.DataFileWriter;
+import org.apache.avro.generic.GenericDatumWriter;
+import org.apache.avro.specific.SpecificDatumWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -63,5 +69,31 @@ class UpdateLogFileTest {
         Files.write(f, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
         assertThatThrownBy(() -> UpdateLogFile.readAll(f)).isInstanceOf(SeedFlowException.class)
                 .hasMessageContaining("cannot read update log").hasMessageContaining("garbage.avro");
+    }
+
+    /**
+     * Spec §7: a file is read by the full name of its embedded schema; a record of another name (here a log context
+     * file, and a file of plain strings) is no update log of any known format, refused naming the name.
+     */
+    @Test
+    void aFileOfAnotherSchemaIsAnUnsupportedFormatNamingTheSchema() throws IOException {
+        Path contexts = dir.resolve("contexts.avro");
+        try (DataFileWriter<LogContext> w = new DataFileWriter<>(new SpecificDatumWriter<>(LogContext.class))) {
+            w.create(LogContext.getClassSchema(), contexts.toFile());
+            w.append(new LogContext("m", "ab".repeat(32), List.of("events"), 0L));
+        }
+        assertThatThrownBy(() -> UpdateLogFile.readAll(contexts))
+                .isInstanceOf(UnsupportedFormatVersionException.class)
+                .hasMessageContaining("contexts.avro holds records of Avro schema 'io.seedflow.schemas.LogContext'")
+                .hasMessageContaining("expected io.seedflow.schemas.ModelUpdate (format versions 1 to 3) or "
+                        + "io.seedflow.schemas.CompactModelUpdate (format version 4)");
+        Path strings = dir.resolve("strings.avro");
+        try (DataFileWriter<Object> w = new DataFileWriter<>(new GenericDatumWriter<>())) {
+            w.create(Schema.create(Schema.Type.STRING), strings.toFile());
+            w.append("not an update");
+        }
+        assertThatThrownBy(() -> UpdateLogFile.readAll(strings))
+                .isInstanceOf(UnsupportedFormatVersionException.class)
+                .hasMessageContaining("records of Avro schema 'string'");
     }
 }

@@ -1,7 +1,9 @@
 package io.seedflow.connectors.log;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.seedflow.core.error.InvalidUpdateRecordException;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.schemas.ModelUpdate;
 import java.io.ByteArrayOutputStream;
@@ -82,5 +84,21 @@ class UpdateRecordCodecTest {
     void goldenRecordIsSmall() throws IOException {
         // two perturbation terms and two lineage ranges; the 64-char snapshot id dominates
         assertThat(encode(UpdateRecordCodec.toAvro(UpdateRecordFixtures.golden())).length).isLessThan(200);
+    }
+
+    /** Spec §4: offsets are never negative and a range does not end before it starts; such a record is refused. */
+    @Test
+    void aLineageRangeWithANegativeOrBackwardOffsetIsRefusedNamingTheValue() {
+        ModelUpdate negative = UpdateRecordCodec.toAvro(UpdateRecordFixtures.golden());
+        negative.getLineage().get(1).setFromOffset(-600L);
+        assertThatThrownBy(() -> UpdateRecordCodec.fromAvro(negative))
+                .isInstanceOf(InvalidUpdateRecordException.class)
+                .hasMessageContaining("step 42: lineage range must have fromOffset >= 0")
+                .hasMessageContaining("got [-600, 109)").hasMessageContaining("partition 3");
+        ModelUpdate backward = UpdateRecordCodec.toAvro(UpdateRecordFixtures.golden());
+        backward.getLineage().get(0).setUntilOffset(999L);
+        assertThatThrownBy(() -> UpdateRecordCodec.fromAvro(backward))
+                .isInstanceOf(InvalidUpdateRecordException.class)
+                .hasMessageContaining("step 42: lineage range must have untilOffset >= fromOffset, got [1000, 999)");
     }
 }

@@ -87,6 +87,23 @@ class UpdateRecordFormatFourTest {
                 + "inline: %d bytes body%n", full, full + framing, compact, compact + framing, firstCompact);
         assertThat(compact + framing).isLessThanOrEqualTo(40);
         assertThat(full).isGreaterThan(4 * compact);
+        // the spec's numbers (§4.1): 34 and 179 bytes of body, 156 with the context; decay +9, each further term +12
+        // while terms stays under 64 bytes, then +13 (its length varint takes a second byte)
+        assertThat(List.of(compact, full, firstCompact)).containsExactly(34, 179, 156);
+        UpdateRecord decayed = new UpdateRecord(1, last.modelId(), base, last.step(), UpdateStatus.APPLIED, 0.999f,
+                last.perturbations(), 0f, 0f, 0, last.lineage(), last.trainerTimeMillis());
+        assertThat(UpdateRecordCodec.avroBodySize(encoder.encode(decayed)) - compact).isEqualTo(9);
+        List<Integer> perTerm = new ArrayList<>();
+        int before = compact;
+        for (int q = 2; q <= 6; q++) {
+            List<PerturbationTerm> terms = java.util.Collections.nCopies(q, last.perturbations().get(0));
+            UpdateRecord more = new UpdateRecord(1, last.modelId(), base, last.step(), UpdateStatus.APPLIED, 1f, terms,
+                    0f, 0f, 0, last.lineage(), last.trainerTimeMillis());
+            int size = UpdateRecordCodec.avroBodySize(encoder.encode(more));
+            perTerm.add(size - before);
+            before = size;
+        }
+        assertThat(perTerm).as("bytes added by terms 2 to 6").containsExactly(12, 12, 12, 12, 13);
     }
 
     private static UpdateRecord dense(String base, long step, long from, long time) {
@@ -130,6 +147,13 @@ class UpdateRecordFormatFourTest {
         assertThatThrownBy(() -> new CompactUpdateDecoder().decode(negative))
                 .isInstanceOf(InvalidUpdateRecordException.class)
                 .hasMessageContaining("from offset 500 with count -1");
+
+        CompactModelUpdate beforeZero = CompactModelUpdate.newBuilder(first)
+                .setLineage(List.of(new CompactLineageRange(0, 2, -600L, 16L))).build();
+        assertThatThrownBy(() -> new CompactUpdateDecoder().decode(beforeZero))
+                .isInstanceOf(InvalidUpdateRecordException.class)
+                .hasMessageContaining("step 8: lineage range must have fromOffset >= 0")
+                .hasMessageContaining("got [-600, -584)");
 
         CompactModelUpdate forged = CompactModelUpdate.newBuilder(first).build();
         forged.getExtension().getContext().setModelId("another-model");

@@ -117,12 +117,13 @@ class UpdateRecordFormatThreeTest {
 
     /**
      * Size of a record with the exact delta of a 384x2 + 2 classifier head (770 floats) against the same record
-     * without it: 4 bytes per value plus 7 bytes of framing (union branch, array count and end, two tensor indices,
-     * two byte-length varints), measured on an ElasticZO-shaped record (one term, one lineage range, a mask that
-     * trains the body).
+     * without it, the numbers of docs/update-log-spec.md §6.4, measured on an ElasticZO-shaped record (one term, one
+     * lineage range, a mask that trains the body): 4 bytes per value, per listed tensor its index and its byte length
+     * as varints (1 + 2 bytes for the weight's 3,072, 1 + 1 for the bias's 8), and 2 bytes of framing (the array's
+     * block count and end). The union branch adds nothing: the null branch it replaces was one byte too.
      */
     @Test
-    void headDeltaCostsFourBytesPerValuePlusSevenOfFraming() {
+    void headDeltaCostsFourBytesPerValuePlusItsEntriesAndTwoOfFraming() {
         UpdateRecord r = UpdateRecordFixtures.golden();
         UpdateRecord body = new UpdateRecord(2, r.modelId(), r.baseSnapshotId(), r.step(), UpdateStatus.APPLIED,
                 r.decayFactor(), r.perturbations().subList(0, 1), r.epsilon(), r.learningRate(), r.batchSize(),
@@ -132,9 +133,13 @@ class UpdateRecordFormatThreeTest {
                 new float[][] {new float[384 * 2], new float[2]}));
         int without = UpdateRecordCodec.avroBodySize(body);
         int with = UpdateRecordCodec.avroBodySize(withHead);
+        int section = UpdateRecordCodec.avroBodySize(UpdateRecordCodec.toAvro(withHead).getHeadDelta());
         System.out.printf("update record body: %d bytes without head delta, %d bytes with a 770-float head delta "
-                + "(+5 bytes registry header each)%n", without, with);
-        assertThat(with - without).isEqualTo(4 * 770 + 7);
+                + "(+5 bytes registry header each); the HeadDelta record alone %d bytes%n", without, with, section);
+        assertThat(section).isEqualTo(4 * 770 + (1 + 2) + (1 + 1) + 2);
+        assertThat(with - without).as("the union branch replaces null's byte").isEqualTo(section).isEqualTo(3087);
+        assertThat(without).isEqualTo(173);
+        assertThat(with).isEqualTo(3260);
         assertThat(UpdateRecordCodec.fromAvro(UpdateRecordCodec.toAvro(withHead))).isEqualTo(withHead);
     }
 

@@ -4,9 +4,16 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 
-/** Events [fromOffset, untilOffset) of one source partition that a step trained on. */
+/**
+ * Events [fromOffset, untilOffset) of one source partition that a step trained on. Offsets are positions in the source
+ * (Kafka offsets, or positions in an offline data set), so never negative (update-log spec §4).
+ */
 public record Lineage(String source, int partition, long fromOffset, long untilOffset) {
     public Lineage {
+        if (fromOffset < 0) {
+            throw new IllegalArgumentException("lineage range must have fromOffset >= 0 (offsets are never negative), "
+                    + "got [" + fromOffset + ", " + untilOffset + ")");
+        }
         if (untilOffset < fromOffset) {
             throw new IllegalArgumentException("lineage range must have untilOffset >= fromOffset, got ["
                     + fromOffset + ", " + untilOffset + ")");

@@ -34,19 +34,16 @@ public record MlpSpec(int[] widths, Activation activation) implements ModelSpec 
         }
     }
 
+    /** Parses the text form exactly (update-log spec §1): no empty piece, widths of ASCII digits. */
     public static MlpSpec parse(String text) {
-        String[] parts = text.split(":");
+        String[] parts = text.split(":", -1);
         if (parts.length != 3 || !parts[0].equals("mlp")) {
             throw new InvalidConfigurationException("model spec", text, "expected " + FORM);
         }
-        String[] w = parts[1].split("x");
+        String[] w = parts[1].split("x", -1);
         int[] widths = new int[w.length];
         for (int i = 0; i < w.length; i++) {
-            try {
-                widths[i] = Integer.parseInt(w[i]);
-            } catch (NumberFormatException e) {
-                throw new InvalidConfigurationException("model spec", text, "widths must be integers separated by 'x'");
-            }
+            widths[i] = ModelSpecs.number(text, w[i], "width " + i + " (widths are integers separated by 'x')");
         }
         try {
             return new MlpSpec(widths, Activation.parse(parts[2]));

@@ -33,6 +33,29 @@ public final class ModelSpecs {
         return family.parse(text);
     }
 
+    /**
+     * A number in a spec's text form (a width, a count): one or more ASCII digits {@code 0-9}, leading zeros allowed,
+     * of value at most 2^31 - 1 (update-log spec §1). No sign, no other digits, no spaces.
+     *
+     * @param text the whole spec, for the message
+     * @param piece the number's text
+     * @param what what the number is, for the message
+     * @throws InvalidConfigurationException naming the spec and the piece
+     */
+    public static int number(String text, String piece, String what) {
+        long value = piece.isEmpty() ? -1 : 0;
+        for (int i = 0; i < piece.length() && value >= 0; i++) {
+            char c = piece.charAt(i);
+            value = c >= '0' && c <= '9' ? value * 10 + (c - '0') : -1;
+            value = value > Integer.MAX_VALUE ? -1 : value;
+        }
+        if (value < 0) {
+            throw new InvalidConfigurationException("model spec", text, what + " must be a decimal integer (ASCII "
+                    + "digits, at most " + Integer.MAX_VALUE + "), got '" + piece + "'");
+        }
+        return (int) value;
+    }
+
     /** The families on the class path by prefix (this class's loader: the job's, inside a Flink task too). */
     private static Map<String, ModelFamily> load() {
         Map<String, ModelFamily> families = new LinkedHashMap<>();

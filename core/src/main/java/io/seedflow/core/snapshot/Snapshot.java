@@ -22,16 +22,16 @@ public record Snapshot(ParameterSet parameters, String modelId, long step, Strin
 
     /**
      * Refuses a snapshot whose tensors are not, in name, shape and order, those its {@code seedflow.model-spec}
-     * declares (update-log spec section 8): tensor indices key the perturbations, so weights in another order would
-     * replay into different weights without any other error. A snapshot without a model spec (written by another
-     * tool) has nothing to check against and passes.
+     * declares (update-log spec sections 1 and 8): tensor indices key the perturbations, so weights in another order
+     * would replay into different weights without any other error. A snapshot without a model spec, or with an empty
+     * one (written by another tool), has nothing to check against and passes.
      *
      * @return this snapshot
      * @throws SnapshotIntegrityException if the declared model spec is not a valid spec
      * @throws TensorShapeMismatchException naming the first tensor that differs, and both lists
      */
     public Snapshot requireTensorsOfModelSpec() {
-        if (modelSpec == null || modelSpec.isBlank()) {
+        if (modelSpec == null || modelSpec.isEmpty()) {
             return this;
         }
         ModelSpec spec;

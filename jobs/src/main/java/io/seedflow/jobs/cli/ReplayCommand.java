@@ -13,7 +13,9 @@ public final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--snapshot", required = true, description = "Base snapshot (.safetensors).")
     Path snapshot;
 
-    @Option(names = "--log", required = true, description = "Update log (Avro file of ModelUpdate records).")
+    @Option(names = "--log", required = true, description = "Update log: an Avro file of CompactModelUpdate records "
+            + "(format 4, what train-offline and the trainer write by default) or of ModelUpdate records (formats 1 "
+            + "to 3, --log-encoding full); the file's schema tells which.")
     Path log;
 
     @Option(names = "--snapshot-sha256", description = "Expected SHA-256 of the snapshot file (default: from its "

@@ -1,5 +1,6 @@
 package io.seedflow.jobs.cli;
 
+import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.core.data.FashionMnist;
 import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.data.SpamAssassinCorpus;
@@ -18,6 +19,7 @@ import io.seedflow.text.SpamAssassinTokens;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.util.List;
+import java.util.Locale;
 import java.time.format.DateTimeFormatter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -102,6 +104,11 @@ public final class TrainOfflineCommand implements Callable<Integer>, SettingFlag
     @Option(names = "--no-progress", description = "Print milestone lines instead of a progress bar.")
     boolean noProgress;
 
+    @Option(names = "--log-encoding", paramLabel = "compact|full", description = "How DIR/updates.avro is written: "
+            + "compact (update-log format 4, CompactModelUpdate records; the default) or full (formats 1 to 3, "
+            + "ModelUpdate records with the monitoring fields, for replicas that predate format 4). zo only.")
+    UpdateLogEncoding logEncoding;
+
     @Override
     public Integer call() {
         SettingFlags.Values v = FLAGS.read(spec);
@@ -110,6 +117,10 @@ public final class TrainOfflineCommand implements Callable<Integer>, SettingFlag
         if (text && algorithm == Algorithm.backprop) {
             throw new InvalidConfigurationException("--algorithm", algorithm, "zo for an encoder model (backprop "
                     + "trains the MLP only)");
+        }
+        if (logEncoding != null && algorithm == Algorithm.backprop) {
+            throw new InvalidConfigurationException("--log-encoding", logEncoding.name().toLowerCase(Locale.ROOT),
+                    "only with --algorithm zo (backprop writes no update log)");
         }
         long steps = this.steps != null ? this.steps : text ? Defaults.TEXT_STEPS : Defaults.STEPS;
         if (steps < 1) {
@@ -150,7 +161,7 @@ public final class TrainOfflineCommand implements Callable<Integer>, SettingFlag
         String id = modelId != null ? modelId : text ? "spam-assassin-encoder" : "fashion-mnist-mlp";
         TrainingSettings s = new TrainingSettings(id, spec, zo, steps, batch, seed, seed,
                 evalEvery, evalExamples, dir, !noProgress && System.console() != null,
-                v.get(TrainerSettings.COMPUTE_BACKEND));
+                v.get(TrainerSettings.COMPUTE_BACKEND), logEncoding != null ? logEncoding : UpdateLogEncoding.COMPACT);
         System.out.printf("train-offline: %s on %s (%s, %d training examples), %d steps, batch %d, lr %s, %s CPU "
                 + "kernels, out %s%n", algorithm, s.model(), train.name(), train.count(), steps, batch, rate,
                 io.seedflow.core.model.Mlp.kernelName(), dir);

@@ -20,7 +20,8 @@ import java.util.Locale;
 
 /**
  * ZO-SGD on a labeled data set from a fresh base snapshot: writes the base snapshot, the update log
- * ({@code updates.avro}), the final snapshot and the learning curve (CSV + PNG) into the output folder.
+ * ({@code updates.avro}, in the settings' {@link TrainingSettings#logEncoding()}), the final snapshot and the learning
+ * curve (CSV + PNG) into the output folder.
  */
 public final class ZoOfflineTraining {
     /** What a run produced; {@code finalEvaluation} is the test-set evaluation after the last step. */
@@ -56,7 +57,7 @@ public final class ZoOfflineTraining {
                 BackendFactory.of(s.backend(), 0));
         SnapshotStore.Ref base = store.write(started.snapshotsToStore().get(0));
         try (TrainingSession trainer = started.session();
-             UpdateLogFile.Writer log = new UpdateLogFile.Writer(logFile);
+             UpdateLogFile.Writer log = new UpdateLogFile.Writer(logFile, s.logEncoding());
              ProgressReporter progress = new ProgressReporter("zo-sgd", s.steps(), s.progressBar())) {
             progress.milestone(0, "compute backend " + trainer.backendName());
             for (long step = 1; step <= s.steps(); step++) {

@@ -5,6 +5,7 @@ import io.seedflow.core.model.InputCodec;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.Model;
 import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.model.TensorRole;
 import io.seedflow.core.objective.Objective;
 import io.seedflow.core.tensor.TensorSpec;
@@ -72,19 +73,21 @@ public record EncoderSpec(String pretrained, int layers, int hidden, int heads, 
         if (parts.length < 3 || parts.length > 4 || !parts[0].equals(FAMILY)) {
             throw new InvalidConfigurationException("model spec", text, "expected " + FORM);
         }
-        int classes = integer(text, parts[2], "classes");
+        int classes = ModelSpecs.number(text, parts[2], "classes");
         try {
             if (parts[1].equals(MINILM)) {
-                return miniLm(classes, parts.length == 4 ? integer(text, parts[3], "maxTokens") : DEFAULT_MAX_TOKENS);
+                return miniLm(classes, parts.length == 4 ? ModelSpecs.number(text, parts[3], "maxTokens")
+                        : DEFAULT_MAX_TOKENS);
             }
             Matcher m = RANDOM.matcher(parts[1]);
             if (m.matches()) {
-                int positions = integer(text, m.group(6), "positions");
-                int maxTokens = parts.length == 4 ? integer(text, parts[3], "maxTokens")
+                int positions = ModelSpecs.number(text, m.group(6), "positions");
+                int maxTokens = parts.length == 4 ? ModelSpecs.number(text, parts[3], "maxTokens")
                         : defaultMaxTokens(positions);
-                return new EncoderSpec(null, integer(text, m.group(1), "layers"), integer(text, m.group(2), "hidden"),
-                        integer(text, m.group(3), "heads"), integer(text, m.group(4), "ffn"),
-                        integer(text, m.group(5), "vocab"), positions, classes, maxTokens);
+                return new EncoderSpec(null, ModelSpecs.number(text, m.group(1), "layers"),
+                        ModelSpecs.number(text, m.group(2), "hidden"), ModelSpecs.number(text, m.group(3), "heads"),
+                        ModelSpecs.number(text, m.group(4), "ffn"), ModelSpecs.number(text, m.group(5), "vocab"),
+                        positions, classes, maxTokens);
             }
         } catch (InvalidConfigurationException e) {
             throw new InvalidConfigurationException("model spec", text, e.getMessage());
@@ -96,14 +99,6 @@ public record EncoderSpec(String pretrained, int layers, int hidden, int heads, 
     /** The token limit when the spec names none: {@link #DEFAULT_MAX_TOKENS}, or every position of a shorter model. */
     public static int defaultMaxTokens(int positions) {
         return Math.min(DEFAULT_MAX_TOKENS, positions);
-    }
-
-    private static int integer(String text, String s, String what) {
-        try {
-            return Integer.parseInt(s);
-        } catch (NumberFormatException e) {
-            throw new InvalidConfigurationException("model spec", text, what + " must be an integer, got '" + s + "'");
-        }
     }
 
     private static void check(boolean ok, String what, int value, String expected) {

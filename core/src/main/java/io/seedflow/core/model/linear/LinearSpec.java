@@ -4,6 +4,7 @@ import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.Model;
 import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.model.TensorRole;
 import io.seedflow.core.objective.Objective;
 import io.seedflow.core.tensor.TensorSpec;
@@ -34,11 +35,8 @@ public record LinearSpec(int inputs, int classes) implements ModelSpec {
         if (!parts[0].equals(FAMILY) || widths.length != 2) {
             throw new InvalidConfigurationException("model spec", text, "expected " + FORM);
         }
-        try {
-            return new LinearSpec(Integer.parseInt(widths[0]), Integer.parseInt(widths[1]));
-        } catch (NumberFormatException e) {
-            throw new InvalidConfigurationException("model spec", text, "expected " + FORM + " with integer widths");
-        }
+        return new LinearSpec(ModelSpecs.number(text, widths[0], "inputs"),
+                ModelSpecs.number(text, widths[1], "classes"));
     }
 
     @Override
