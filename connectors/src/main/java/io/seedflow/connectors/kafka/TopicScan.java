@@ -32,14 +32,8 @@ public final class TopicScan implements AutoCloseable {
             Duration pollTimeout, Duration metadataTimeout) {
         this.topic = topic;
         this.pollTimeout = pollTimeout;
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // reading must not create a missing topic
-        p.putAll(properties);
-        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        consumer = new KafkaConsumer<>(consumerProperties(bootstrapServers, clientId, properties),
+                new ByteArrayDeserializer(), new ByteArrayDeserializer());
         try {
             List<PartitionInfo> infos = consumer.partitionsFor(topic, metadataTimeout);
             for (PartitionInfo i : infos == null ? List.<PartitionInfo>of() : infos) {
@@ -51,6 +45,22 @@ public final class TopicScan implements AutoCloseable {
             consumer.close();
             throw e;
         }
+    }
+
+    /**
+     * A consumer that reads committed records only, without a group, offset commits or creating a missing topic;
+     * {@code properties} (e.g. security) applied last.
+     */
+    public static Properties consumerProperties(String bootstrapServers, String clientId,
+            Map<String, String> properties) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // reading must not create a missing topic
+        p.putAll(properties);
+        return p;
     }
 
     public String topic() {

@@ -188,7 +188,8 @@ public final class UpdatesTopicHistory implements LogHistory {
          * the next offset it holds (a transaction marker or a compacted record leaves a hole no model trained).
          */
         private void firstUnaccounted(Map<Integer, List<long[]>> accounted) {
-            Properties p = properties("seedflow-resume-probe");
+            Properties p = TopicScan.consumerProperties(bootstrapServers, "seedflow-resume-probe", consumerProperties);
+            p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p, new ByteArrayDeserializer(),
                     new ByteArrayDeserializer())) {
                 for (var info : c.partitionsFor(eventsTopic, POLL.multipliedBy(20))) {
@@ -227,17 +228,5 @@ public final class UpdatesTopicHistory implements LogHistory {
     private TopicScan scan(String topic) {
         return new TopicScan(bootstrapServers, topic, "seedflow-log-history", consumerProperties, POLL,
                 POLL.multipliedBy(20));
-    }
-
-    private Properties properties(String clientId) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
-        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // reading must not create a missing topic
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "1");
-        p.putAll(consumerProperties);
-        return p;
     }
 }
