@@ -3,6 +3,7 @@ package io.seedflow.operators;
 import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.TrainingExample;
+import io.seedflow.core.error.ForkedLogException;
 import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.log.ExistingLogPolicy;
 import io.seedflow.core.log.Lineage;
@@ -346,11 +347,22 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
                         + "step " + pointer.step() + " + the tail records after it give version "
                         + trainer.version() + " but next-step is " + expected + "; restore from an older checkpoint");
             }
+            requireNotForked(trainer);
             submit(ctx, started.snapshotsToStore());
             metrics.restored(trainer.version(), pointer);
         }
         trainers.put(modelId, trainer);
         return trainer;
+    }
+
+    /** After a restore from this trainer's own state: refuses, without restarts, a model another trainer continued. */
+    private void requireNotForked(TrainingSession trainer) {
+        try {
+            history.requireNotPast(trainer.modelId(), trainer.version());
+        } catch (ForkedLogException e) {
+            trainer.close();
+            throw new SuppressRestartsException(e);
+        }
     }
 
     /**

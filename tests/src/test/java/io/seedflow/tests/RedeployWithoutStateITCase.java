@@ -19,7 +19,9 @@ import java.util.Random;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -97,12 +99,52 @@ class RedeployWithoutStateITCase extends KafkaRegistryTestBase {
         assertThat(records()).hasSize(after.size());
     }
 
+    /**
+     * The same trainer restored from a savepoint taken at step 6 after the log went on to step 10 (a restore from an
+     * older savepoint or checkpoint, or a second job): writing on would fork the log, so it stops without restarts,
+     * naming both steps, and writes nothing.
+     */
+    @Test
+    void aRestoreFromAnOlderSavepointAfterTheLogMovedOnIsRefused(@TempDir Path snapshots, @TempDir Path savepoints)
+            throws Exception {
+        for (String topic : List.of(EVENTS, UPDATES, DEAD_LETTERS)) {
+            kafka.createTopic(topic + "-2", 1);
+        }
+        Random random = new Random(5);
+        String suffix = "-2";
+        produce(random, 60, 0, suffix);
+        JobClient job = start(settings(snapshots, false, ExistingLogPolicy.RESUME, List.of(), suffix), "saved");
+        awaitSteps(6, Duration.ofSeconds(60), suffix);
+        String savepoint = job.triggerSavepoint(savepoints.toString(), SavepointFormatType.CANONICAL)
+                .get(60, TimeUnit.SECONDS);
+        produce(random, 40, 0, suffix);
+        awaitSteps(10, Duration.ofSeconds(60), suffix);
+        job.cancel().get(30, TimeUnit.SECONDS);
+        int steps = records(suffix).size();
+
+        Configuration restore = new Configuration();
+        restore.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+        produce(random, 10, 0, suffix);
+        ExecutionException refused = org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class,
+                () -> StreamingItSupport.runToEnd(env(settings(snapshots, true, ExistingLogPolicy.RESUME, List.of(),
+                        suffix), restore), "restored-from-an-older-savepoint", 120));
+        assertThat(org.apache.flink.util.ExceptionUtils.stringifyException(refused))
+                .contains("ForkedLogException: model '" + MODEL + "': its log is at step " + steps
+                        + ", past this trainer's restored state at step 6");
+        assertThat(records(suffix)).hasSize(steps);
+    }
+
     private StreamingSettings settings(Path snapshots, boolean bounded, ExistingLogPolicy existingLog) {
         return settings(snapshots, bounded, existingLog, List.of());
     }
 
     private StreamingSettings settings(Path snapshots, boolean bounded, ExistingLogPolicy existingLog,
             List<String> dataParallelModels) {
+        return settings(snapshots, bounded, existingLog, dataParallelModels, "");
+    }
+
+    private StreamingSettings settings(Path snapshots, boolean bounded, ExistingLogPolicy existingLog,
+            List<String> dataParallelModels, String suffix) {
         Configuration trainer = new Configuration();
         trainer.set(ZoTrainerOptions.BATCH_SIZE, BATCH);
         trainer.set(ZoTrainerOptions.LEARNING_RATE, 0.05);
@@ -112,15 +154,19 @@ class RedeployWithoutStateITCase extends KafkaRegistryTestBase {
         trainer.set(ZoTrainerOptions.EXISTING_LOG, existingLog);
         return StreamingSettings.builder().bootstrapServers(kafka.bootstrapServers())
                 .registry(registryServer.clientOptions(null))
-                .eventsTopic(EVENTS).updatesTopic(UPDATES).deadLetterTopic(DEAD_LETTERS)
-                .consumerGroup("redeploy-trainer").transactionalIdPrefix("redeploy")
+                .eventsTopic(EVENTS + suffix).updatesTopic(UPDATES + suffix).deadLetterTopic(DEAD_LETTERS + suffix)
+                .consumerGroup("redeploy-trainer" + suffix).transactionalIdPrefix("redeploy" + suffix)
                 .modelSpec("mlp:" + FEATURES + "x6x" + CLASSES + ":relu").trainer(trainer)
                 .checkpointInterval(Duration.ofMillis(200)).bounded(bounded).dataParallelModels(dataParallelModels)
                 .build();
     }
 
     private static StreamExecutionEnvironment env(StreamingSettings settings) {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        return env(settings, new Configuration());
+    }
+
+    private static StreamExecutionEnvironment env(StreamingSettings settings, Configuration cluster) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(cluster);
         env.setParallelism(1);
         StreamingPipeline.build(env, settings);
         return env;
@@ -131,28 +177,42 @@ class RedeployWithoutStateITCase extends KafkaRegistryTestBase {
     }
 
     private static void awaitSteps(int steps, Duration timeout) throws InterruptedException {
+        awaitSteps(steps, timeout, "");
+    }
+
+    private static void awaitSteps(int steps, Duration timeout, String suffix) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (records().size() < steps) {
+        while (records(suffix).size() < steps) {
             assertThat(System.nanoTime()).as("%d committed steps within %s", steps, timeout).isLessThan(deadline);
             Thread.sleep(100);
         }
     }
 
     private static List<UpdateRecord> records() {
-        return StreamingItSupport.updateRecords(StreamingItSupport.readUpdatesTopic(kafka, registry, UPDATES));
+        return records("");
+    }
+
+    private static List<UpdateRecord> records(String suffix) {
+        return StreamingItSupport.updateRecords(StreamingItSupport.readUpdatesTopic(kafka, registry,
+                UPDATES + suffix));
     }
 
     /** {@code n} events of {@link #MODEL}, a poison record after the {@code poisonAt}-th (0 = none). */
     private static void produce(Random random, int n, int poisonAt) throws Exception {
+        produce(random, n, poisonAt, "");
+    }
+
+    private static void produce(Random random, int n, int poisonAt, String suffix) throws Exception {
         ConfluentAvroCodec<LabeledEvent> codec = ConfluentAvroCodec.forClass(LabeledEvent.class, registry);
-        String subject = ConfluentWireFormat.valueSubject(EVENTS);
+        String subject = ConfluentWireFormat.valueSubject(EVENTS + suffix);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties(),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < n; i++) {
                 byte[] value = i == poisonAt && poisonAt > 0 ? "poison".getBytes(StandardCharsets.UTF_8)
                         : codec.encode(subject, StreamingItSupport.event(random, MODEL, random.nextInt(CLASSES),
                                 FEATURES, CLASSES));
-                producer.send(new ProducerRecord<>(EVENTS, MODEL.getBytes(StandardCharsets.UTF_8), value)).get();
+                producer.send(new ProducerRecord<>(EVENTS + suffix, MODEL.getBytes(StandardCharsets.UTF_8), value))
+                        .get();
             }
         }
     }

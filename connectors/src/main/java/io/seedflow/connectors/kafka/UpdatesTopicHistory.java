@@ -108,6 +108,13 @@ public final class UpdatesTopicHistory implements LogHistory {
         return Optional.of(new ModelHistory(modelId, newest.entry(), replay, lastStep, Lineage.merged(trained)));
     }
 
+    @Override
+    public java.util.OptionalLong lastStep(String modelId) {
+        List<Positioned<UpdateRecord>> records = read().records.getOrDefault(modelId, List.of());
+        return records.isEmpty() ? java.util.OptionalLong.empty()
+                : java.util.OptionalLong.of(records.stream().mapToLong(p -> p.entry().step()).max().orElseThrow());
+    }
+
     /** Where the events consumer resumes; computed with the histories, from the same read of the topics. */
     public ResumePoint resumePoint() {
         Read r = read();

@@ -3,6 +3,7 @@ package io.seedflow.operators.parallel;
 import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.TrainingExample;
+import io.seedflow.core.error.ForkedLogException;
 import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.LogHistory;
@@ -184,9 +185,13 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         session = started.session();
         try {
             state.requireVersion(session.version(), restored);
+            history.requireNotPast(modelId, session.version());
         } catch (IllegalStateException e) {
             session.close();
             throw e;
+        } catch (ForkedLogException e) {
+            session.close();
+            throw new SuppressRestartsException(e);
         }
         if (keeper != null) {
             keeper.restoredFrom(restored, tail, started.snapshotsToStore());
