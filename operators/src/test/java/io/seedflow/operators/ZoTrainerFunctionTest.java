@@ -312,6 +312,13 @@ class ZoTrainerFunctionTest {
         try (var h = harness(new ZoTrainerFunction(conf(spec, dir, 4, 4)))) {
             h.open();
             assertThat(feed(h, input)).hasSize(6);
+            // the same state for both models: the step-4 snapshot stored (its upload is asynchronous, and takes
+            // longer for the larger model) and the tail truncated at it
+            for (long t = 1; t <= 250 && announcements(h).stream().noneMatch(a -> a.step == 4); t++) {
+                Thread.sleep(20);
+                h.setProcessingTime(t * 100); // polls the upload
+            }
+            assertThat(announcements(h)).extracting(a -> a.step).contains(4L);
             return h.snapshot(1L, 1L).getStateSize();
         }
     }
