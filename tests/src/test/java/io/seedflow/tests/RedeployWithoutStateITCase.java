@@ -3,6 +3,8 @@ package io.seedflow.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedflow.connectors.registry.ConfluentAvroCodec;
+import io.seedflow.connectors.replica.DirectorySnapshotSource;
+import io.seedflow.connectors.replica.ModelUpdateSubscriber;
 import io.seedflow.connectors.registry.ConfluentWireFormat;
 import io.seedflow.core.log.ExistingLogPolicy;
 import io.seedflow.core.log.UpdateRecord;
@@ -33,7 +35,8 @@ import org.junit.jupiter.api.io.TempDir;
  * A redeploy without state (issue: "no forks on redeploy"): a first job trains 12 full batches and holds 4 events in
  * its open batch when it is cancelled without a savepoint; its consumer group has committed offsets past those 4. A
  * second job with fresh state and the same consumer group continues the log: steps 13.. (never a second step 1), the
- * 4 held events trained, no event trained twice, no poison record dead-lettered twice, the replay matching every
+ * 4 held events trained, no event trained twice, a replica running across the redeploy and one started afterwards
+ * following without error to the same weights, no poison record dead-lettered twice, the replay matching every
  * snapshot; {@code seedflow audit} says so. With {@code seedflow.trainer.existing-log=REFUSE} a third job refuses,
  * naming the model and its last step, and writes nothing.
  */
@@ -62,9 +65,22 @@ class RedeployWithoutStateITCase extends KafkaRegistryTestBase {
         assertThat(before).extracting(UpdateRecord::step).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L,
                 11L, 12L);
 
+        // a replica that follows the log across the redeploy
+        ModelUpdateSubscriber running = subscriber(b -> b.snapshotsFromAnnouncements()).start();
+        assertThat(running.awaitVersion(12, Duration.ofSeconds(30))).isTrue();
+
         produce(random, 75, 30); // 74 valid and one more poison record
         StreamingItSupport.runToEnd(env(settings(snapshots, true, ExistingLogPolicy.RESUME)), "second", 120);
         List<UpdateRecord> after = records();
+        // it follows without error, and so does one started now from the snapshot folder: the same weights
+        try (running; ModelUpdateSubscriber fresh = subscriber(b -> b.snapshotSource(
+                new DirectorySnapshotSource(snapshots))).start()) {
+            assertThat(running.awaitVersion(after.size(), Duration.ofSeconds(30))).isTrue();
+            assertThat(fresh.awaitVersion(after.size(), Duration.ofSeconds(30))).isTrue();
+            running.checkError();
+            fresh.checkError();
+            assertThat(running.weightsSha256()).isEqualTo(fresh.weightsSha256());
+        }
         assertThat(after.stream().map(UpdateRecord::step).toList()).as("one line of steps, continued")
                 .isEqualTo(java.util.stream.LongStream.rangeClosed(1, after.size()).boxed().toList());
         assertThat(after.subList(0, 12)).isEqualTo(before);
@@ -132,6 +148,13 @@ class RedeployWithoutStateITCase extends KafkaRegistryTestBase {
                 .contains("ForkedLogException: model '" + MODEL + "': its log is at step " + steps
                         + ", past this trainer's restored state at step 6");
         assertThat(records(suffix)).hasSize(steps);
+    }
+
+    private static ModelUpdateSubscriber subscriber(
+            java.util.function.UnaryOperator<ModelUpdateSubscriber.Builder> snapshots) {
+        return snapshots.apply(ModelUpdateSubscriber.builder().bootstrapServers(kafka.bootstrapServers())
+                .registry(registryServer.clientOptions(null)).updatesTopic(UPDATES).modelId(MODEL)
+                .pollTimeout(Duration.ofMillis(100))).build();
     }
 
     private StreamingSettings settings(Path snapshots, boolean bounded, ExistingLogPolicy existingLog) {

@@ -34,14 +34,19 @@ import org.apache.flink.util.FlinkException;
  * <p>Probe groups: a subtask that does not lead its data group asks for its leader's example count of a step
  * ({@link ShareCountRequest}); the answer comes when the leader's share has arrived.
  *
- * <p>Finishing: a drained subtask asks for leave to finish ({@link FinishRequest}); from then on it is sent nothing,
- * and the answer comes once every event sent to it before has been delivered, so that no event reaches a task that has
- * finished (Flink would count it as lost and fail the task over).
+ * <p>Finishing: a subtask whose input has ended gets its gathers by request only, and no {@link CheckpointPendingEvent}
+ * (it holds no input back); once drained it asks for leave to finish ({@link FinishRequest}): from then on it is sent
+ * nothing, and the answer comes once every event sent to it before has been delivered, or after
+ * {@link #FINISH_WAIT} (an event Flink holds back behind a checkpoint that never completes must not stall the end
+ * of the job), so that no event reaches a task that has finished (Flink would count it as lost and fail the task
+ * over).
  *
  * <p>Threading: Flink calls every method from the JobManager's main thread for this coordinator.
  */
 public final class StepExchangeCoordinator implements OperatorCoordinator, CoordinationRequestHandler {
     private static final byte[] NO_STATE = new byte[0];
+    /** The longest a {@link FinishRequest} waits for the events sent to its subtask to be delivered. */
+    static final java.time.Duration FINISH_WAIT = java.time.Duration.ofSeconds(5);
 
     private final Context context;
     private final int parallelism;
@@ -65,6 +70,8 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     private final CompletableFuture<?>[] delivered;
     /** Per subtask: asked for leave to finish; it is sent nothing more. */
     private final boolean[] finishing;
+    /** Per subtask: its input has ended (said by a share); it asks for every gather by request. */
+    private final boolean[] inputEnded;
 
     private record Waiting(long step, int subtask, CompletableFuture<CoordinationResponse> response) {
     }
@@ -85,6 +92,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         this.delivered = new CompletableFuture<?>[parallelism];
         Arrays.fill(delivered, CompletableFuture.completedFuture(null));
         this.finishing = new boolean[parallelism];
+        this.inputEnded = new boolean[parallelism];
     }
 
     @Override
@@ -121,7 +129,8 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         }
         if (request instanceof FinishRequest leave && fromReadyAttempt(leave.subtask(), leave.attemptNumber())) {
             finishing[leave.subtask()] = true;
-            return delivered[leave.subtask()].thenApply(all -> CoordinationAnswers.mayFinish());
+            return delivered[leave.subtask()].completeOnTimeout(null, FINISH_WAIT.toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS).thenApply(all -> CoordinationAnswers.mayFinish());
         }
         return CompletableFuture.failedFuture(new FlinkException("data-parallel trainer coordinator: refused "
                 + request + " (not ours, or from an attempt that is not the ready one)"));
@@ -170,6 +179,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         }
         gathered[subtask] = share.payload();
         drained[subtask] = share.drained();
+        inputEnded[subtask] |= share.inputEnded();
         examples[subtask] = share.examples();
         if (!waitingCounts.isEmpty()) {
             CoordinationResponse count = CoordinationAnswers.shareCount(gatheringStep, share.examples());
@@ -184,8 +194,8 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         for (boolean d : drained) {
             allDrained &= d;
         }
-        if (!allDrained) {
-            for (int i = 0; i < parallelism; i++) {
+        for (int i = 0; i < parallelism && !allDrained; i++) {
+            if (!inputEnded[i]) { // one whose input ended asked for it by request
                 send(i, all); // a lost delivery means a failing subtask: Flink fails over, the gather restarts
             }
         }
@@ -221,7 +231,9 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     public void checkpointCoordinator(long checkpointId, CompletableFuture<byte[]> result) {
         if (!finished) {
             for (int i = 0; i < parallelism; i++) {
-                send(i, new CheckpointPendingEvent(checkpointId)); // in the mailbox before the barrier
+                if (!inputEnded[i]) { // one whose input ended holds no input back
+                    send(i, new CheckpointPendingEvent(checkpointId)); // in the mailbox before the barrier
+                }
             }
         }
         result.complete(NO_STATE);
@@ -278,6 +290,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     private void forgetSends(int subtask) {
         delivered[subtask] = CompletableFuture.completedFuture(null);
         finishing[subtask] = false;
+        inputEnded[subtask] = false;
     }
 
     /** Creates the coordinator on the JobManager; serialized into the job graph. */

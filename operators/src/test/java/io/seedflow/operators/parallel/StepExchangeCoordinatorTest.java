@@ -37,8 +37,13 @@ class StepExchangeCoordinatorTest {
         return c;
     }
 
+    /** A share; a drained one comes from a subtask whose input has ended. */
     private static StepShareEvent share(long step, int subtask, boolean drained, int examples) {
-        return new StepShareEvent(step, new byte[] {(byte) step, (byte) subtask}, drained, examples);
+        return new StepShareEvent(step, new byte[] {(byte) step, (byte) subtask}, drained, drained, examples);
+    }
+
+    private static StepShareEvent afterInputEnded(long step, int subtask, int examples) {
+        return new StepShareEvent(step, new byte[] {(byte) step, (byte) subtask}, true, examples == 0, examples);
     }
 
     @Test
@@ -135,6 +140,34 @@ class StepExchangeCoordinatorTest {
         CoordinationAnswers.readMayFinish(leave.get());
         assertThat(c.handleCoordinationRequest(new FinishRequest(1, 7))).as("not the ready attempt")
                 .isCompletedExceptionally();
+    }
+
+    /**
+     * A subtask whose input has ended asks for every gather by request: it is sent no gather event, and no
+     * checkpoint notice (it holds no input back). An event that is never delivered (Flink holds events behind a
+     * checkpoint) delays its leave to finish by at most {@link StepExchangeCoordinator#FINISH_WAIT}.
+     */
+    @Test
+    void aSubtaskWhoseInputEndedIsSentNoEventsAndItsLeaveToFinishWaitsBoundedly() throws Exception {
+        StepExchangeCoordinator c = started(1);
+        gateways.get(2).holdDeliveries();
+        for (int k = 0; k < P; k++) {
+            c.handleEventFromOperator(k, 0, share(1, k, false, 3)); // the event to subtask 2 is never delivered
+        }
+        c.handleEventFromOperator(0, 0, afterInputEnded(2, 0, 2));
+        c.handleEventFromOperator(1, 0, share(2, 1, false, 3));
+        c.handleEventFromOperator(2, 0, share(2, 2, false, 3));
+        assertThat(gateways.get(0).events).as("subtask 0 asks by request").hasSize(1);
+        assertThat(gateways.get(1).events).hasSize(2);
+        c.checkpointCoordinator(3, new CompletableFuture<>());
+        assertThat(gateways.get(0).events).hasSize(1);
+        assertThat(gateways.get(1).events).last().isInstanceOf(CheckpointPendingEvent.class);
+
+        long start = System.nanoTime();
+        CompletableFuture<CoordinationResponse> leave = c.handleCoordinationRequest(new FinishRequest(2, 0));
+        CoordinationAnswers.readMayFinish(leave.get(StepExchangeCoordinator.FINISH_WAIT.toSeconds() + 5,
+                java.util.concurrent.TimeUnit.SECONDS));
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(StepExchangeCoordinator.FINISH_WAIT.toNanos());
     }
 
     @Test
