@@ -29,6 +29,8 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -105,14 +107,57 @@ class RedeployWithoutStateITCase extends KafkaRegistryTestBase {
                 .contains("model '" + MODEL + "' already has a log up to step " + after.size());
         assertThat(records()).hasSize(after.size());
 
-        // the data-parallel trainer does not continue a log without state yet: it refuses too, whatever the policy
+        // the same model, now trained data-parallel at parallelism 2, continues the log too: the 20 events the refused
+        // job left untrained, and nothing else
         StreamingSettings dataParallel = settings(snapshots, true, ExistingLogPolicy.RESUME, List.of(MODEL));
-        ExecutionException refusedDataParallel = org.junit.jupiter.api.Assertions.assertThrows(
-                ExecutionException.class, () -> StreamingItSupport.runToEnd(env(dataParallel), "refused-dp", 120));
-        assertThat(org.apache.flink.util.ExceptionUtils.stringifyException(refusedDataParallel))
-                .contains("model '" + MODEL + "' already has a log up to step " + after.size()
-                        + ", and the data-parallel trainer cannot continue a log it has no state for");
-        assertThat(records()).hasSize(after.size());
+        StreamingItSupport.runToEnd(env(dataParallel, new Configuration(), 2), "data-parallel", 120);
+        List<UpdateRecord> last = records();
+        assertThat(last.stream().map(UpdateRecord::step).toList()).as("one line of steps, continued again")
+                .isEqualTo(java.util.stream.LongStream.rangeClosed(1, last.size()).boxed().toList());
+        assertThat(last.subList(after.size(), last.size()).stream().mapToLong(UpdateRecord::eventCount).sum())
+                .isEqualTo(20);
+        InProcessCli.Run audited = InProcessCli.run("audit", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--registry-url", registryServer.url(), "--updates-topic", UPDATES, "--events-topic", EVENTS,
+                "--dead-letter-topic", DEAD_LETTERS);
+        assertThat(audited.code()).as(audited.out() + audited.err()).isZero();
+        assertThat(audited.out()).contains(": 220 events held, 218 trained, 2 dead-lettered");
+    }
+
+    /**
+     * Two models on one events topic: the second one's open batch (5 events) is held at the cancel while the first
+     * went on training 25 events after them. The next job resumes reading at the held events, so the first model reads
+     * 25 events again that its log had trained: it drops them, continued by the keyed trainer or by the data-parallel
+     * one (which drops them before they are numbered for its subtasks).
+     */
+    @ParameterizedTest(name = "continued data-parallel: {0}")
+    @ValueSource(booleans = {false, true})
+    void eventsTheLogHadTrainedAreDroppedWhenReadAgain(boolean dataParallel, @TempDir Path snapshots)
+            throws Exception {
+        String suffix = dataParallel ? "-3d" : "-3k";
+        for (String topic : List.of(EVENTS, UPDATES, DEAD_LETTERS)) {
+            kafka.createTopic(topic + suffix, 1);
+        }
+        Random random = new Random(9);
+        produce(random, 25, 0, suffix, MODEL);
+        produce(random, 5, 0, suffix, "other-model");
+        produce(random, 25, 0, suffix, MODEL);
+        JobClient first = start(settings(snapshots, false, ExistingLogPolicy.RESUME, List.of(), suffix), "first-3");
+        awaitSteps(5, Duration.ofSeconds(60), suffix);
+        Thread.sleep(1000);
+        first.cancel().get(30, TimeUnit.SECONDS);
+        assertThat(records(suffix)).hasSize(5).allMatch(r -> r.modelId().equals(MODEL));
+
+        StreamingItSupport.runToEnd(env(settings(snapshots, true, ExistingLogPolicy.RESUME,
+                List.of(dataParallel ? MODEL : "other-model"), suffix), new Configuration(), 2), "second-3", 120);
+        List<UpdateRecord> after = records(suffix);
+        assertThat(after).filteredOn(r -> r.modelId().equals(MODEL)).as("nothing trained twice").hasSize(5);
+        assertThat(after).filteredOn(r -> r.modelId().equals("other-model")).singleElement()
+                .satisfies(r -> assertThat(r.eventCount()).isEqualTo(5));
+        InProcessCli.Run audit = InProcessCli.run("audit", "--bootstrap-servers", kafka.bootstrapServers(),
+                "--registry-url", registryServer.url(), "--updates-topic", UPDATES + suffix, "--events-topic",
+                EVENTS + suffix, "--dead-letter-topic", DEAD_LETTERS + suffix);
+        assertThat(audit.code()).as(audit.out() + audit.err()).isZero();
+        assertThat(audit.out()).contains(": 55 events held, 55 trained, 0 dead-lettered");
     }
 
     /**
@@ -189,8 +234,13 @@ class RedeployWithoutStateITCase extends KafkaRegistryTestBase {
     }
 
     private static StreamExecutionEnvironment env(StreamingSettings settings, Configuration cluster) {
+        return env(settings, cluster, 1);
+    }
+
+    private static StreamExecutionEnvironment env(StreamingSettings settings, Configuration cluster,
+            int parallelism) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(cluster);
-        env.setParallelism(1);
+        env.setParallelism(parallelism);
         StreamingPipeline.build(env, settings);
         return env;
     }
@@ -226,15 +276,19 @@ class RedeployWithoutStateITCase extends KafkaRegistryTestBase {
     }
 
     private static void produce(Random random, int n, int poisonAt, String suffix) throws Exception {
+        produce(random, n, poisonAt, suffix, MODEL);
+    }
+
+    private static void produce(Random random, int n, int poisonAt, String suffix, String model) throws Exception {
         ConfluentAvroCodec<LabeledEvent> codec = ConfluentAvroCodec.forClass(LabeledEvent.class, registry);
         String subject = ConfluentWireFormat.valueSubject(EVENTS + suffix);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties(),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < n; i++) {
                 byte[] value = i == poisonAt && poisonAt > 0 ? "poison".getBytes(StandardCharsets.UTF_8)
-                        : codec.encode(subject, StreamingItSupport.event(random, MODEL, random.nextInt(CLASSES),
+                        : codec.encode(subject, StreamingItSupport.event(random, model, random.nextInt(CLASSES),
                                 FEATURES, CLASSES));
-                producer.send(new ProducerRecord<>(EVENTS + suffix, MODEL.getBytes(StandardCharsets.UTF_8), value))
+                producer.send(new ProducerRecord<>(EVENTS + suffix, model.getBytes(StandardCharsets.UTF_8), value))
                         .get();
             }
         }

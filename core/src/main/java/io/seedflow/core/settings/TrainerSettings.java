@@ -157,8 +157,8 @@ public final class TrainerSettings {
             .doc("A model the trainer has no state for (a job started without a checkpoint or savepoint) whose log "
                     + "on the updates topic already has steps: RESUME continues it (the newest announced snapshot and "
                     + "the records after it, steps numbered on, events already trained dropped), REFUSE stops the job "
-                    + "naming the model and its last step. Never a second step 1. The keyed trainer resumes; the "
-                    + "data-parallel one refuses either way.").build();
+                    + "naming the model and its last step. Never a second step 1. Keyed and data-parallel models alike.")
+            .build();
     public static final Setting<String> HOLDOUT_SOURCE = Setting.stringSetting("seedflow.trainer.holdout-source")
             .doc("Examples whose source (Kafka topic) has this name are held out: evaluated on, never trained on. "
                     + "Set by seedflow run --holdout-topic; unset = no holdout.").build();

@@ -6,6 +6,7 @@ import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.error.ForkedLogException;
 import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.ExistingLogPolicy;
 import io.seedflow.core.log.LogHistory;
 import io.seedflow.core.log.ModelHistory;
 import io.seedflow.core.log.UpdateRecord;
@@ -20,6 +21,7 @@ import io.seedflow.core.zo.ShardEvaluation;
 import io.seedflow.core.zo.StepLayout;
 import io.seedflow.core.zo.StepPlan;
 import io.seedflow.core.zo.ZoOptions;
+import io.seedflow.core.zo.ZoSgdTrainer;
 import io.seedflow.operators.FileSystemSnapshotStore;
 import io.seedflow.operators.TrainerConfig;
 import io.seedflow.operators.ZoTrainerFunction;
@@ -156,15 +158,11 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         exchange.restore(state.untrainedOf(subtask, parallelism, layout));
         keeper = subtask == 0 ? new SnapshotKeeper(modelId, config) : null;
         java.util.Optional<SnapshotPointer> pointer = state.pointer();
-        if (pointer.isEmpty()) {
-            java.util.Optional<ModelHistory> past = history.of(modelId, 1);
-            if (past.isPresent()) {
-                throw new SuppressRestartsException(new InvalidConfigurationException(
-                        TrainerSettings.EXISTING_LOG.key(), config.existingLog(), "model '" + modelId + "' already "
-                                + "has a log up to step " + past.get().lastStep() + ", and the data-parallel trainer "
-                                + "cannot continue a log it has no state for: restore the job from a checkpoint or "
-                                + "savepoint, or give the model a new id"));
-            }
+        java.util.Optional<ModelHistory> past = pointer.isPresent() ? java.util.Optional.empty()
+                : history.of(modelId, ZoSgdTrainer.historySteps(options));
+        if (past.isPresent()) {
+            resume(past.get(), options, backends);
+        } else if (pointer.isEmpty()) {
             TrainingSession.Started started = TrainingSession.fresh(modelId, spec, options,
                     config.initSeed(), backends);
             session = started.session();
@@ -176,15 +174,41 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         }
     }
 
+    /**
+     * A fresh start of a model whose log has steps (docs/update-log-spec.md §7.3): every subtask continues it from the
+     * same read of the log (the newest announced snapshot and the records after it), or all refuse under REFUSE.
+     */
+    private void resume(ModelHistory past, ZoOptions options, BackendFactory backends) throws Exception {
+        if (config.existingLog() == ExistingLogPolicy.REFUSE) {
+            throw new SuppressRestartsException(new InvalidConfigurationException(
+                    TrainerSettings.EXISTING_LOG.key(), ExistingLogPolicy.REFUSE, "model '" + modelId + "' already "
+                            + "has a log up to step " + past.lastStep() + ": it is not started again at step 1; "
+                            + "restore the job from a checkpoint or savepoint, continue the log with RESUME, or give "
+                            + "the model a new id"));
+        }
+        SnapshotAnnouncement a = past.snapshot();
+        SnapshotPointer pointer = new SnapshotPointer(a.sha256, a.uri, a.step, a.sizeBytes, a.weightsSha256,
+                a.createdMillis);
+        replay(pointer, past.records().stream().map(TrainerStateCodec::encodeRecord).toList(), options, backends,
+                false);
+    }
+
     /** Every subtask: subtask 0's pointer and tail (union state), replayed; all must reach the same version. */
     private void restore(SnapshotPointer restored, ZoOptions options, BackendFactory backends) throws Exception {
-        List<byte[]> tail = state.tail();
+        replay(restored, state.tail(), options, backends, true);
+    }
+
+    /** The snapshot of {@code restored} and the records of {@code tail} replayed; {@code own}: from this state. */
+    private void replay(SnapshotPointer restored, List<byte[]> tail, ZoOptions options, BackendFactory backends,
+            boolean own) throws Exception {
         FileSystemSnapshotStore store = new FileSystemSnapshotStore(config.snapshotDir()); // reads any snapshot URI
         TrainingSession.Started started = SnapshotRestore.restore(store, modelId, spec, options, restored,
                 LogTail.decoded(tail), snapshotInterval, backends);
         session = started.session();
         try {
-            state.requireVersion(session.version(), restored);
+            if (own) {
+                state.requireVersion(session.version(), restored);
+            }
             history.requireNotPast(modelId, session.version());
         } catch (IllegalStateException e) {
             session.close();

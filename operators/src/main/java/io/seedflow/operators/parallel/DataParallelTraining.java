@@ -51,7 +51,7 @@ public final class DataParallelTraining {
         DataStream<TrainingExample> training = holdoutSource == null ? examples
                 : examples.filter(e -> !holdoutSource.equals(e.source)).name("training examples of " + modelId)
                         .setParallelism(examples.getParallelism());
-        DataStream<TrainingExample> numbered = training.process(new BatchPositionAssigner())
+        DataStream<TrainingExample> numbered = training.process(new BatchPositionAssigner(modelId, history))
                 .setParallelism(1).setMaxParallelism(1).uid(uid + "-positions").name("batch positions: " + modelId);
         DataStream<TrainingExample> spread = config.probeGroups() > 1 ? numbered.broadcast()
                 : numbered.partitionCustom(new BatchPositionPartitioner(config.batchSize(), config.batchPieces()),
