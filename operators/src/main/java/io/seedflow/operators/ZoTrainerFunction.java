@@ -347,7 +347,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
                         + "step " + pointer.step() + " + the tail records after it give version "
                         + trainer.version() + " but next-step is " + expected + "; restore from an older checkpoint");
             }
-            requireNotForked(trainer);
+            requireNotForked(trainer, tail.isEmpty() ? null : tail.get(tail.size() - 1));
             submit(ctx, started.snapshotsToStore());
             metrics.restored(trainer.version(), pointer);
         }
@@ -356,9 +356,10 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     }
 
     /** After a restore from this trainer's own state: refuses, without restarts, a model another trainer continued. */
-    private void requireNotForked(TrainingSession trainer) {
+    private void requireNotForked(TrainingSession trainer, UpdateRecord ownLast) {
         try {
-            history.requireNotPast(trainer.modelId(), trainer.version());
+            history.requireOnLine(trainer.modelId(), trainer.version(),
+                    ownLast != null && ownLast.step() == trainer.version() ? ownLast : null);
         } catch (ForkedLogException e) {
             trainer.close();
             throw new SuppressRestartsException(e);

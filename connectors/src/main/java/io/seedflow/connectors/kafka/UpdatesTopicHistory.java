@@ -115,6 +115,12 @@ public final class UpdatesTopicHistory implements LogHistory {
                 : java.util.OptionalLong.of(records.stream().mapToLong(p -> p.entry().step()).max().orElseThrow());
     }
 
+    @Override
+    public Optional<UpdateRecord> recordAt(String modelId, long step) {
+        return read().records.getOrDefault(modelId, List.of()).stream().map(Positioned::entry)
+                .filter(r -> r.step() == step).findFirst();
+    }
+
     /** Where the events consumer resumes; computed with the histories, from the same read of the topics. */
     public ResumePoint resumePoint() {
         Read r = read();

@@ -26,20 +26,34 @@ public interface LogHistory extends Serializable {
         return of(modelId, 1).map(h -> OptionalLong.of(h.lastStep())).orElse(OptionalLong.empty());
     }
 
+    /** The committed record of {@code modelId} at {@code step}, if the log holds one (the first, if several). */
+    default Optional<UpdateRecord> recordAt(String modelId, long step) {
+        return Optional.empty();
+    }
+
     /**
-     * Refuses to go on with {@code modelId} when its committed log is past {@code restoredVersion}, the version a
-     * trainer restored from its own state: another trainer continued the model meanwhile (a second job, or a restore
-     * from an older checkpoint or savepoint), and writing on would fork the log.
+     * Refuses to go on with a model a trainer restored from its own state at version {@code restoredVersion}, whose
+     * newest own record is {@code ownLast} (null if its state holds none), when the committed log is not that line:
+     * its newest step is past the restored version, or its record of {@code ownLast}'s step is another one. Another
+     * trainer continued the model meanwhile (a second job, or this is a restore from an older checkpoint or
+     * savepoint), and writing on would fork the log.
      *
-     * @throws ForkedLogException naming the model and both steps
+     * @throws ForkedLogException naming the model and the steps
      */
-    default void requireNotPast(String modelId, long restoredVersion) {
+    default void requireOnLine(String modelId, long restoredVersion, UpdateRecord ownLast) {
         OptionalLong logged = lastStep(modelId);
         if (logged.isPresent() && logged.getAsLong() > restoredVersion) {
             throw new ForkedLogException("model '" + modelId + "': its log is at step " + logged.getAsLong()
                     + ", past this trainer's restored state at step " + restoredVersion + ": another trainer "
                     + "continued the model (a second job, or a restore from an older checkpoint or savepoint); this "
                     + "trainer stops so that the log stays one line of steps");
+        }
+        if (ownLast != null) {
+            recordAt(modelId, ownLast.step()).filter(logged2 -> !logged2.sameUpdateAs(ownLast)).ifPresent(other -> {
+                throw new ForkedLogException("model '" + modelId + "': the log's step " + ownLast.step()
+                        + " is not this trainer's own step " + ownLast.step() + " (another trainer wrote it); this "
+                        + "trainer stops so that the log stays one line of steps");
+            });
         }
     }
 }

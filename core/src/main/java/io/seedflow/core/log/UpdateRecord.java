@@ -83,6 +83,30 @@ public record UpdateRecord(
                 subspace, delta);
     }
 
+    /**
+     * Whether {@code other} makes the same change to the same weights: model, base snapshot, step, status, decay, each
+     * term's seed and coefficient (bits), mask, subspace and head-delta sections, lineage and time. The monitoring
+     * fields (§4) are not compared: a record read back from a compact log has none.
+     */
+    public boolean sameUpdateAs(UpdateRecord other) {
+        if (step != other.step || status != other.status || Float.floatToIntBits(decayFactor)
+                != Float.floatToIntBits(other.decayFactor) || trainerTimeMillis != other.trainerTimeMillis
+                || !modelId.equals(other.modelId) || !baseSnapshotId.equals(other.baseSnapshotId)
+                || !lineage.equals(other.lineage) || perturbations.size() != other.perturbations.size()
+                || !java.util.Objects.equals(mask, other.mask) || !java.util.Objects.equals(subspace, other.subspace)
+                || !java.util.Objects.equals(headDelta, other.headDelta)) {
+            return false;
+        }
+        for (int k = 0; k < perturbations.size(); k++) {
+            PerturbationTerm a = perturbations.get(k);
+            PerturbationTerm b = other.perturbations.get(k);
+            if (a.seed() != b.seed() || Float.floatToIntBits(a.coefficient()) != Float.floatToIntBits(b.coefficient())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     public long eventCount() {
         long n = 0;
         for (Lineage l : lineage) {

@@ -209,7 +209,10 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             if (own) {
                 state.requireVersion(session.version(), restored);
             }
-            history.requireNotPast(modelId, session.version());
+            List<UpdateRecord> replayed = LogTail.decoded(tail);
+            UpdateRecord last = replayed.isEmpty() ? null : replayed.get(replayed.size() - 1);
+            history.requireOnLine(modelId, session.version(),
+                    last != null && last.step() == session.version() ? last : null);
         } catch (IllegalStateException e) {
             session.close();
             throw e;
