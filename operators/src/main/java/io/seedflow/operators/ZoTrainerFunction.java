@@ -4,8 +4,6 @@ import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.error.ForkedLogException;
-import io.seedflow.core.error.InvalidConfigurationException;
-import io.seedflow.core.log.ExistingLogPolicy;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.LogHistory;
 import io.seedflow.core.log.ModelHistory;
@@ -16,7 +14,6 @@ import io.seedflow.core.model.InputCodec;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
-import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.zo.BatchPieces;
@@ -24,6 +21,7 @@ import io.seedflow.core.zo.ZoOptions;
 import io.seedflow.core.zo.ZoSgdTrainer;
 import io.seedflow.operators.internal.BatchAssembler;
 import io.seedflow.operators.internal.GpuDevice;
+import io.seedflow.operators.internal.LogResume;
 import io.seedflow.operators.internal.LogTail;
 import io.seedflow.operators.internal.SnapshotRestore;
 import io.seedflow.operators.internal.SnapshotPointer;
@@ -372,16 +370,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
      */
     private TrainingSession resume(Context ctx, ModelHistory past) throws Exception {
         String modelId = past.modelId();
-        if (config.existingLog() == ExistingLogPolicy.REFUSE) {
-            throw new SuppressRestartsException(new InvalidConfigurationException(
-                    TrainerSettings.EXISTING_LOG.key(), ExistingLogPolicy.REFUSE, "model '" + modelId
-                            + "' already has a log up to step " + past.lastStep() + ": it is not started again at step "
-                            + "1; restore the job from a checkpoint or savepoint, continue the log with RESUME, or "
-                            + "give the model a new id"));
-        }
-        SnapshotAnnouncement a = past.snapshot();
-        SnapshotPointer pointer = new SnapshotPointer(a.sha256, a.uri, a.step, a.sizeBytes, a.weightsSha256,
-                a.createdMillis);
+        SnapshotPointer pointer = LogResume.snapshotToContinue(config.existingLog(), past);
         TrainingSession.Started started = SnapshotRestore.restore(uploader.store(), modelId, spec, options, pointer,
                 past.records(), snapshotInterval, backends);
         TrainingSession trainer = started.session();

@@ -4,9 +4,7 @@ import io.seedflow.core.compute.BackendChoice;
 import io.seedflow.core.compute.ComputeBackends;
 import io.seedflow.core.data.TrainingExample;
 import io.seedflow.core.error.ForkedLogException;
-import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.log.Lineage;
-import io.seedflow.core.log.ExistingLogPolicy;
 import io.seedflow.core.log.LogHistory;
 import io.seedflow.core.log.ModelHistory;
 import io.seedflow.core.log.UpdateRecord;
@@ -14,7 +12,6 @@ import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
-import io.seedflow.core.settings.TrainerSettings;
 import io.seedflow.core.snapshot.EncodedSnapshot;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.core.zo.ShardEvaluation;
@@ -27,6 +24,7 @@ import io.seedflow.operators.TrainerConfig;
 import io.seedflow.operators.ZoTrainerFunction;
 import io.seedflow.operators.internal.BatchAssembler;
 import io.seedflow.operators.internal.GpuDevice;
+import io.seedflow.operators.internal.LogResume;
 import io.seedflow.operators.internal.LogTail;
 import io.seedflow.operators.internal.SnapshotPointer;
 import io.seedflow.operators.internal.SnapshotRestore;
@@ -179,16 +177,7 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
      * same read of the log (the newest announced snapshot and the records after it), or all refuse under REFUSE.
      */
     private void resume(ModelHistory past, ZoOptions options, BackendFactory backends) throws Exception {
-        if (config.existingLog() == ExistingLogPolicy.REFUSE) {
-            throw new SuppressRestartsException(new InvalidConfigurationException(
-                    TrainerSettings.EXISTING_LOG.key(), ExistingLogPolicy.REFUSE, "model '" + modelId + "' already "
-                            + "has a log up to step " + past.lastStep() + ": it is not started again at step 1; "
-                            + "restore the job from a checkpoint or savepoint, continue the log with RESUME, or give "
-                            + "the model a new id"));
-        }
-        SnapshotAnnouncement a = past.snapshot();
-        SnapshotPointer pointer = new SnapshotPointer(a.sha256, a.uri, a.step, a.sizeBytes, a.weightsSha256,
-                a.createdMillis);
+        SnapshotPointer pointer = LogResume.snapshotToContinue(config.existingLog(), past);
         replay(pointer, past.records().stream().map(TrainerStateCodec::encodeRecord).toList(), options, backends,
                 false);
     }
