@@ -127,7 +127,8 @@ class RedeployWithoutStateITCase extends KafkaRegistryTestBase {
      * Two models on one events topic: the second one's open batch (5 events) is held at the cancel while the first
      * went on training 25 events after them. The next job resumes reading at the held events, so the first model reads
      * 25 events again that its log had trained: it drops them, continued by the keyed trainer or by the data-parallel
-     * one (which drops them before they are numbered for its subtasks).
+     * one (which drops them before they are numbered for its subtasks). The second job of the data-parallel case uses
+     * a new consumer group, which has no committed offsets: the log, not the group, says where to resume.
      */
     @ParameterizedTest(name = "continued data-parallel: {0}")
     @ValueSource(booleans = {false, true})
@@ -147,8 +148,9 @@ class RedeployWithoutStateITCase extends KafkaRegistryTestBase {
         first.cancel().get(30, TimeUnit.SECONDS);
         assertThat(records(suffix)).hasSize(5).allMatch(r -> r.modelId().equals(MODEL));
 
-        StreamingItSupport.runToEnd(env(settings(snapshots, true, ExistingLogPolicy.RESUME,
-                List.of(dataParallel ? MODEL : "other-model"), suffix), new Configuration(), 2), "second-3", 120);
+        StreamingSettings second = settings(snapshots, true, ExistingLogPolicy.RESUME,
+                List.of(dataParallel ? MODEL : "other-model"), suffix, dataParallel ? "a-new-group" : null);
+        StreamingItSupport.runToEnd(env(second, new Configuration(), 2), "second-3", 120);
         List<UpdateRecord> after = records(suffix);
         assertThat(after).filteredOn(r -> r.modelId().equals(MODEL)).as("nothing trained twice").hasSize(5);
         assertThat(after).filteredOn(r -> r.modelId().equals("other-model")).singleElement()
@@ -213,6 +215,12 @@ class RedeployWithoutStateITCase extends KafkaRegistryTestBase {
 
     private StreamingSettings settings(Path snapshots, boolean bounded, ExistingLogPolicy existingLog,
             List<String> dataParallelModels, String suffix) {
+        return settings(snapshots, bounded, existingLog, dataParallelModels, suffix, null);
+    }
+
+    /** @param consumerGroup null: the one every job of the test uses */
+    private StreamingSettings settings(Path snapshots, boolean bounded, ExistingLogPolicy existingLog,
+            List<String> dataParallelModels, String suffix, String consumerGroup) {
         Configuration trainer = new Configuration();
         trainer.set(ZoTrainerOptions.BATCH_SIZE, BATCH);
         trainer.set(ZoTrainerOptions.LEARNING_RATE, 0.05);
@@ -223,7 +231,7 @@ class RedeployWithoutStateITCase extends KafkaRegistryTestBase {
         return StreamingSettings.builder().bootstrapServers(kafka.bootstrapServers())
                 .registry(registryServer.clientOptions(null))
                 .eventsTopic(EVENTS + suffix).updatesTopic(UPDATES + suffix).deadLetterTopic(DEAD_LETTERS + suffix)
-                .consumerGroup("redeploy-trainer" + suffix).transactionalIdPrefix("redeploy" + suffix)
+                .consumerGroup(consumerGroup != null ? consumerGroup : "redeploy-trainer" + suffix).transactionalIdPrefix("redeploy" + suffix)
                 .modelSpec("mlp:" + FEATURES + "x6x" + CLASSES + ":relu").trainer(trainer)
                 .checkpointInterval(Duration.ofMillis(200)).bounded(bounded).dataParallelModels(dataParallelModels)
                 .build();
