@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
 public final class UpdatesTopicHistory implements LogHistory {
     private static final long serialVersionUID = 1L;
     private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration PROBE_WAIT = Duration.ofSeconds(30);
     private static final Logger LOG = LoggerFactory.getLogger(UpdatesTopicHistory.class);
 
     private final String bootstrapServers;
@@ -100,7 +101,7 @@ public final class UpdatesTopicHistory implements LogHistory {
         List<Lineage> trained = new ArrayList<>();
         for (Positioned<UpdateRecord> p : records) {
             for (Lineage l : p.entry().lineage()) {
-                if (l.source().equals(eventsTopic) && l.untilOffset() > r.start.getOrDefault(l.partition(), 0L)) {
+                if (l.source().equals(eventsTopic) && l.untilOffset() > r.events().start.getOrDefault(l.partition(), 0L)) {
                     trained.add(l);
                 }
             }
@@ -124,7 +125,8 @@ public final class UpdatesTopicHistory implements LogHistory {
     /** Where the events consumer resumes; computed with the histories, from the same read of the topics. */
     public ResumePoint resumePoint() {
         Read r = read();
-        return new ResumePoint(Map.copyOf(r.records.isEmpty() ? Map.of() : r.start), Set.copyOf(r.deadLettered));
+        Events e = r.events();
+        return new ResumePoint(Map.copyOf(r.records.isEmpty() ? Map.of() : e.start), Set.copyOf(e.deadLettered));
     }
 
     private record Positioned<T>(long offset, T entry) {
@@ -137,16 +139,15 @@ public final class UpdatesTopicHistory implements LogHistory {
         return read;
     }
 
-    /** One read of the updates topic (every model), and of the dead letters and events where an events topic is set. */
+    /** One read of the updates topic (every model); the dead letters and events only when asked for. */
     private final class Read {
         final Map<String, List<Positioned<UpdateRecord>>> records = new HashMap<>();
         final Map<String, List<Positioned<SnapshotAnnouncement>>> announcements = new HashMap<>();
-        /** Per events partition: the first offset neither trained nor dead-lettered. */
-        final Map<Integer, Long> start = new TreeMap<>();
-        final Set<String> deadLettered = new HashSet<>();
+        /** Per events partition: the offsets the records' lineage accounts for. */
+        final Map<Integer, List<long[]>> accounted = new TreeMap<>();
+        private Events events;
 
         Read() {
-            Map<Integer, List<long[]>> accounted = new TreeMap<>();
             try (ConfluentRegistryClient client = ConfluentRegistryClient.create(RegistrySettings.fromMap(registry));
                     TopicScan scan = scan(updatesTopic)) {
                 UpdatesTopic.Reader reader = new UpdatesTopic.Reader(client);
@@ -177,9 +178,28 @@ public final class UpdatesTopicHistory implements LogHistory {
                     }
                 });
             }
+        }
+
+        /** Where the events resume, and what was dead-lettered after that: read on the first call. */
+        Events events() {
+            if (events == null) {
+                events = new Events(accounted);
+            }
+            return events;
+        }
+    }
+
+    /** Per events partition: the first offset neither trained nor dead-lettered, and the dead letters after it. */
+    private final class Events {
+        final Map<Integer, Long> start = new TreeMap<>();
+        final Set<String> deadLettered = new HashSet<>();
+
+        Events(Map<Integer, List<long[]>> trained) {
             if (eventsTopic == null) {
                 return;
             }
+            Map<Integer, List<long[]>> accounted = new TreeMap<>();
+            trained.forEach((p, runs) -> accounted.put(p, new ArrayList<>(runs)));
             Map<Integer, List<Long>> dead = new TreeMap<>();
             if (deadLetterTopic != null) {
                 try (TopicScan scan = scan(deadLetterTopic)) {
@@ -223,13 +243,22 @@ public final class UpdatesTopicHistory implements LogHistory {
             }
         }
 
-        /** The first offset at or after {@code from} that the partition holds, or {@code end}. */
+        /**
+         * The first offset at or after {@code from} that the partition holds, or {@code end}; {@code from} itself if
+         * the partition gives nothing within {@link #PROBE_WAIT} (resuming earlier only reads again what is dropped).
+         */
         private long nextHeld(KafkaConsumer<byte[], byte[]> c, TopicPartition tp, long from, long end) {
             if (from >= end) {
                 return end;
             }
             c.seek(tp, from);
+            long deadline = System.nanoTime() + PROBE_WAIT.toNanos();
             while (c.position(tp) < end) {
+                if (System.nanoTime() > deadline) {
+                    LOG.warn("{}/{}: nothing read at offset {} within {}; resuming there", eventsTopic,
+                            tp.partition(), from, PROBE_WAIT);
+                    return from;
+                }
                 for (ConsumerRecord<byte[], byte[]> r : c.poll(POLL)) {
                     return r.offset();
                 }

@@ -12,7 +12,7 @@ import org.apache.flink.streaming.api.operators.collect.CollectCoordinationRespo
 
 /**
  * The coordinator's answers to the subtasks' requests: the gathered shares of a step ({@link GatherRequest}), a
- * data group leader's example count ({@link ShareCountRequest}) and leave to finish ({@link FinishRequest}). A
+ * data group leader's example count ({@link ShareCountRequest}). A
  * response travels back over Flink's RPC as an object that the TaskManager deserializes with Flink's own class
  * loader, which does not see the job's classes (an operator event, in contrast, is deserialized with the job's class
  * loader). So each answer is Flink's {@link CollectCoordinationResponse} (a version string, a long, a list of byte
@@ -21,7 +21,6 @@ import org.apache.flink.streaming.api.operators.collect.CollectCoordinationRespo
 final class CoordinationAnswers {
     static final String GATHERED = "seedflow-dp-gather-1";
     static final String SHARE_COUNT = "seedflow-dp-share-count-1";
-    static final String MAY_FINISH = "seedflow-dp-may-finish-1";
 
     private CoordinationAnswers() {
     }
@@ -47,15 +46,6 @@ final class CoordinationAnswers {
     static ShareCount readShareCount(CoordinationResponse response) {
         CollectCoordinationResponse r = expect(response, SHARE_COUNT);
         return new ShareCount(r.getLastCheckpointedOffset(), ByteBuffer.wrap(payloads(r).get(0)).getInt());
-    }
-
-    /** The answer to a {@link FinishRequest}: everything sent to the subtask was delivered, nothing more will be. */
-    static CoordinationResponse mayFinish() {
-        return answer(MAY_FINISH, 0, List.of());
-    }
-
-    static void readMayFinish(CoordinationResponse response) {
-        expect(response, MAY_FINISH);
     }
 
     private static CoordinationResponse answer(String tag, long step, List<byte[]> payloads) {

@@ -63,8 +63,8 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * been read). At the end of a bounded input the subtask keeps taking part in steps (with what it has left, possibly
  * nothing) until a round in which every subtask has ended and sent nothing; while it drains it waits in
  * {@code endInput}, where it cannot read a barrier, so it asks for each gather with a {@link GatherRequest} (its
- * response is never held back) and ignores the event copy of a gather it already applied. Before it finishes it asks
- * for leave to finish ({@link FinishRequest}), answered once every event sent to it has been delivered.
+ * response is never held back) and ignores the event copy of a gather it already applied; once its shares say that
+ * its input has ended, the coordinator sends it no more gather events.
  *
  * <p>State ({@link DataParallelState}, docs/scale-out.md §4): the same entries as {@link ZoTrainerFunction}'s and
  * through the same code ({@link TrainerStateCodec}, {@link SnapshotRestore}, and in subtask 0's {@link SnapshotKeeper}
@@ -259,15 +259,6 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         exchange.endInput();
         while (!exchange.finished()) {
             anyMail.yield(); // keep taking part in the others' steps until every subtask has drained
-        }
-        boolean[] mayFinish = {false};
-        int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
-        requests.ask(new FinishRequest(subtask, attempt), "leave to finish", response -> {
-            CoordinationAnswers.readMayFinish(response);
-            mayFinish[0] = true;
-        });
-        while (!mayFinish[0]) {
-            anyMail.yield(); // until every event the coordinator sent this subtask has been delivered
         }
         if (keeper != null) {
             // the last snapshots move the pointer and are announced before the final checkpoint

@@ -34,19 +34,14 @@ import org.apache.flink.util.FlinkException;
  * <p>Probe groups: a subtask that does not lead its data group asks for its leader's example count of a step
  * ({@link ShareCountRequest}); the answer comes when the leader's share has arrived.
  *
- * <p>Finishing: a subtask whose input has ended gets its gathers by request only, and no {@link CheckpointPendingEvent}
- * (it holds no input back); once drained it asks for leave to finish ({@link FinishRequest}): from then on it is sent
- * nothing, and the answer comes once every event sent to it before has been delivered, or after
- * {@link #FINISH_WAIT} (an event Flink holds back behind a checkpoint that never completes must not stall the end
- * of the job), so that no event reaches a task that has finished (Flink would count it as lost and fail the task
- * over).
+ * <p>Finishing: a subtask whose input has ended (its shares say so) gets its gathers by request only, and no
+ * {@link CheckpointPendingEvent} (it holds no input back), so that no event of the drain reaches a task that may have
+ * finished already (Flink would count it as lost and fail the task over).
  *
  * <p>Threading: Flink calls every method from the JobManager's main thread for this coordinator.
  */
 public final class StepExchangeCoordinator implements OperatorCoordinator, CoordinationRequestHandler {
     private static final byte[] NO_STATE = new byte[0];
-    /** The longest a {@link FinishRequest} waits for the events sent to its subtask to be delivered. */
-    static final java.time.Duration FINISH_WAIT = java.time.Duration.ofSeconds(5);
 
     private final Context context;
     private final int parallelism;
@@ -66,10 +61,6 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     private final List<Waiting> waiting = new ArrayList<>();
     /** Requests for the example count of a leader's share that has not arrived yet. */
     private final List<WaitingCount> waitingCounts = new ArrayList<>();
-    /** Per subtask: delivery of every event sent to its ready attempt so far. */
-    private final CompletableFuture<?>[] delivered;
-    /** Per subtask: asked for leave to finish; it is sent nothing more. */
-    private final boolean[] finishing;
     /** Per subtask: its input has ended (said by a share); it asks for every gather by request. */
     private final boolean[] inputEnded;
 
@@ -89,9 +80,6 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         Arrays.fill(readyAttempts, -1);
         this.gathered = new byte[parallelism][];
         this.drained = new boolean[parallelism];
-        this.delivered = new CompletableFuture<?>[parallelism];
-        Arrays.fill(delivered, CompletableFuture.completedFuture(null));
-        this.finishing = new boolean[parallelism];
         this.inputEnded = new boolean[parallelism];
     }
 
@@ -126,11 +114,6 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         }
         if (request instanceof GatherRequest ask && fromReadyAttempt(ask.subtask(), ask.attemptNumber())) {
             return gatherOf(ask);
-        }
-        if (request instanceof FinishRequest leave && fromReadyAttempt(leave.subtask(), leave.attemptNumber())) {
-            finishing[leave.subtask()] = true;
-            return delivered[leave.subtask()].completeOnTimeout(null, FINISH_WAIT.toMillis(),
-                    java.util.concurrent.TimeUnit.MILLISECONDS).thenApply(all -> CoordinationAnswers.mayFinish());
         }
         return CompletableFuture.failedFuture(new FlinkException("data-parallel trainer coordinator: refused "
                 + request + " (not ours, or from an attempt that is not the ready one)"));
@@ -211,13 +194,11 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         dropGather();
     }
 
-    /** Sends {@code event} to the ready attempt of {@code subtask}, unless it has none or asked for leave to finish. */
+    /** Sends {@code event} to the ready attempt of {@code subtask}, if it has one. */
     private void send(int subtask, OperatorEvent event) {
-        if (gateways[subtask] == null || finishing[subtask]) {
-            return;
+        if (gateways[subtask] != null) {
+            gateways[subtask].sendEvent(event);
         }
-        CompletableFuture<?> delivery = gateways[subtask].sendEvent(event).handle((ack, failure) -> null);
-        delivered[subtask] = CompletableFuture.allOf(delivered[subtask], delivery);
     }
 
     private void dropGather() {
@@ -288,8 +269,6 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     }
 
     private void forgetSends(int subtask) {
-        delivered[subtask] = CompletableFuture.completedFuture(null);
-        finishing[subtask] = false;
         inputEnded[subtask] = false;
     }
 
