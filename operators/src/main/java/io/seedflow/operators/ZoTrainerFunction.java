@@ -120,6 +120,8 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
     private transient int snapshotInterval;
     private transient KeyedModelScores scores;
     private transient Map<String, TrainingSession> trainers;
+    /** Per loaded model: {@link #trainedBeforeResume} decoded once (empty: none), read for every example. */
+    private transient Map<String, List<Lineage>> trainedBefore;
     private transient SnapshotUploader uploader;
     private transient TrainerMetrics metrics;
     private transient BackendFactory backends;
@@ -167,6 +169,7 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         maxWaitMillis = config.maxWait().toMillis();
         snapshotInterval = config.snapshotInterval();
         trainers = new HashMap<>();
+        trainedBefore = new HashMap<>();
         uploader = new SnapshotUploader(new FileSystemSnapshotStore(config.snapshotDir()),
                 System::currentTimeMillis, "seedflow-snapshot-upload-"
                         + getRuntimeContext().getTaskInfo().getIndexOfThisSubtask());
@@ -196,8 +199,8 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         requireFitsSpec(example);
         trainer(ctx);
         completeSnapshots(ctx);
-        byte[] trained = trainedBeforeResume.value();
-        if (trained != null && TrainedEvents.contains(TrainedEvents.decode(trained), example)) {
+        List<Lineage> trained = trainedBefore.get(ctx.getCurrentKey());
+        if (!trained.isEmpty() && TrainedEvents.contains(trained, example)) {
             metrics.alreadyTrained();
             return; // the log this model continues had trained it
         }
@@ -350,6 +353,8 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
             metrics.restored(trainer.version(), pointer);
         }
         trainers.put(modelId, trainer);
+        byte[] trained = trainedBeforeResume.value();
+        trainedBefore.put(modelId, trained == null ? List.of() : TrainedEvents.decode(trained));
         return trainer;
     }
 

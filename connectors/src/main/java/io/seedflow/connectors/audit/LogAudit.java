@@ -18,7 +18,6 @@ import java.util.Objects;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.common.TopicPartition;
 
 /**
  * The check an operator runs after an incident ({@code seedflow audit}): reads the updates topic, and where given the
@@ -62,7 +61,8 @@ public final class LogAudit {
         EventAccounting events = s.eventsTopic() == null ? null : new EventAccounting(s.eventsTopic());
         try (ConfluentRegistryClient registry = ConfluentRegistryClient.create(s.registry())) {
             UpdatesTopic.Reader reader = new UpdatesTopic.Reader(registry);
-            scan(s, s.updatesTopic(), findings, progress, r -> readUpdate(s, reader, r, logs, events, findings));
+            scan(s, s.updatesTopic(), Check.STEPS, findings, progress, topic -> {
+            }, r -> readUpdate(s, reader, r, logs, events, findings));
         }
         if (logs.isEmpty()) {
             findings.add(Finding.fail(Check.STEPS, "no " + (s.modelId() == null ? "model" : "model '" + s.modelId()
@@ -73,9 +73,12 @@ public final class LogAudit {
         }
         if (events != null) {
             EventAccounting acc = events;
-            scanEvents(s, acc, findings, progress);
+            scan(s, s.eventsTopic(), Check.EVENTS, findings, progress,
+                    topic -> topic.beginningOffsets().forEach((p, first) -> acc.firstHeld(p.partition(), first)),
+                    r -> acc.held(r.partition(), r.offset()));
             if (s.deadLetterTopic() != null) {
-                scan(s, s.deadLetterTopic(), findings, progress, r -> readDeadLetter(s, r, acc));
+                scan(s, s.deadLetterTopic(), Check.EVENTS, findings, progress, topic -> {
+                }, r -> readDeadLetter(s, r, acc));
             }
             findings.addAll(acc.findings());
         }
@@ -124,35 +127,24 @@ public final class LogAudit {
         }
     }
 
-    private static void scanEvents(Settings s, EventAccounting acc, List<Finding> findings,
-            Consumer<String> progress) {
-        try (TopicScan scan = new TopicScan(s.bootstrapServers(), s.eventsTopic(), "seedflow-audit",
-                s.consumerProperties(), s.pollTimeout(), s.pollTimeout().multipliedBy(50))) {
-            if (scan.partitions().isEmpty()) {
-                findings.add(Finding.fail(Check.EVENTS, "topic " + s.eventsTopic() + " does not exist"));
-                return;
-            }
-            for (Map.Entry<TopicPartition, Long> first : scan.beginningOffsets().entrySet()) {
-                acc.firstHeld(first.getKey().partition(), first.getValue());
-            }
-            long n = scan.readToEnd(r -> acc.held(r.partition(), r.offset()));
-            progress.accept(String.format("read %,d events from %s", n, s.eventsTopic()));
-        }
-    }
-
     private static void readDeadLetter(Settings s, ConsumerRecord<byte[], byte[]> r, EventAccounting acc) {
         DeadLetterSerializationSchema.sourceOf(r).filter(src -> src.topic().equals(s.eventsTopic()))
                 .ifPresent(src -> acc.deadLettered(src.partition(), src.offset()));
     }
 
-    private static void scan(Settings s, String topic, List<Finding> findings, Consumer<String> progress,
-            Consumer<ConsumerRecord<byte[], byte[]>> visitor) {
+    /**
+     * Reads {@code topic} to its end into {@code visitor}, after {@code before} (with the scan, before any record);
+     * a topic that does not exist fails {@code check}.
+     */
+    private static void scan(Settings s, String topic, Check check, List<Finding> findings,
+            Consumer<String> progress, Consumer<TopicScan> before, Consumer<ConsumerRecord<byte[], byte[]>> visitor) {
         try (TopicScan scan = new TopicScan(s.bootstrapServers(), topic, "seedflow-audit", s.consumerProperties(),
                 s.pollTimeout(), s.pollTimeout().multipliedBy(50))) {
             if (scan.partitions().isEmpty()) {
-                findings.add(Finding.fail(Check.STEPS, "topic " + topic + " does not exist"));
+                findings.add(Finding.fail(check, "topic " + topic + " does not exist"));
                 return;
             }
+            before.accept(scan);
             long n = scan.readToEnd(visitor);
             progress.accept(String.format("read %,d entries from %s", n, topic));
         }

@@ -119,7 +119,7 @@ final class ModelLog {
         Snapshot base = null;
         for (SnapshotAnnouncement a : byStep) {
             try {
-                base = verified(snapshots.load(a.uri, a.sha256), a);
+                base = a.requireAnnounces(snapshots.load(a.uri, a.sha256));
                 break;
             } catch (SeedFlowException e) {
                 out.add(Finding.warn(Check.REPLAY, "model '" + modelId + "': announced snapshot of step " + a.step
@@ -187,16 +187,6 @@ final class ModelLog {
                 + " announced snapshots match; weights at version " + replica.version() + ": "
                 + replica.parameters().weightsSha256()));
         return out;
-    }
-
-    private Snapshot verified(Snapshot s, SnapshotAnnouncement a) {
-        if (!a.modelId.equals(s.modelId()) || a.step != s.step()
-                || !a.weightsSha256.equals(s.parameters().weightsSha256())) {
-            throw new SeedFlowException("it holds model '" + s.modelId() + "' step " + s.step() + " weights "
-                    + s.parameters().weightsSha256() + " but was announced as model '" + a.modelId + "' step "
-                    + a.step + " weights " + a.weightsSha256);
-        }
-        return s;
     }
 
     private String encode(Map<Long, String> encoded, Replica replica, String modelSpec) {

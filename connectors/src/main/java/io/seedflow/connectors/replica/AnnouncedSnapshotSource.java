@@ -66,14 +66,7 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
     }
 
     private Snapshot load(SnapshotAnnouncement a) {
-        Snapshot s = fetcher.fetch(a.uri, a.sha256);
-        if (!a.modelId.equals(s.modelId()) || a.step != s.step()
-                || !a.weightsSha256.equals(s.parameters().weightsSha256())) {
-            throw new SnapshotIntegrityException("snapshot " + a.uri + " holds model '" + s.modelId() + "' step "
-                    + s.step() + " weights " + s.parameters().weightsSha256() + " but was announced as model '"
-                    + a.modelId + "' step " + a.step + " weights " + a.weightsSha256);
-        }
-        return s;
+        return a.requireAnnounces(fetcher.fetch(a.uri, a.sha256));
     }
 
     private void readToEnd() {

@@ -1,5 +1,6 @@
 package io.seedflow.core.snapshot;
 
+import io.seedflow.core.error.SnapshotIntegrityException;
 import java.util.Objects;
 
 /**
@@ -33,6 +34,20 @@ public class SnapshotAnnouncement {
         this.sizeBytes = sizeBytes;
         this.weightsSha256 = weightsSha256;
         this.createdMillis = createdMillis;
+    }
+
+    /**
+     * {@code s} (fetched from {@link #uri}, its file hash verified) as announced: this model, step and weights hash.
+     *
+     * @throws SnapshotIntegrityException naming what it holds and what was announced
+     */
+    public Snapshot requireAnnounces(Snapshot s) {
+        if (!modelId.equals(s.modelId()) || step != s.step() || !weightsSha256.equals(s.parameters().weightsSha256())) {
+            throw new SnapshotIntegrityException("snapshot " + uri + " holds model '" + s.modelId() + "' step "
+                    + s.step() + " weights " + s.parameters().weightsSha256() + " but was announced as model '"
+                    + modelId + "' step " + step + " weights " + weightsSha256);
+        }
+        return s;
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.seedflow.core.json.JsonSyntaxException;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -110,7 +111,7 @@ final class InferRequest {
             elements = Math.multiplyExact(elements, d);
         }
         if (elements != data.size()) {
-            throw HttpError.badRequest(INPUT + ".data: shape " + java.util.Arrays.toString(shape) + " holds "
+            throw HttpError.badRequest(INPUT + ".data: shape " + Arrays.toString(shape) + " holds "
                     + elements + " elements, got " + data.size());
         }
         Object datatype = input.get("datatype");
@@ -132,7 +133,7 @@ final class InferRequest {
     private static PredictRequest texts(long[] shape, List<Object> data) {
         if (shape.length != 1 && !(shape.length == 2 && shape[1] == 1)) {
             throw HttpError.badRequest(INPUT + ".shape: expected [n] or [n, 1] for BYTES, got "
-                    + java.util.Arrays.toString(shape));
+                    + Arrays.toString(shape));
         }
         if (data.isEmpty() || data.size() > PredictRequest.MAX_TEXTS) {
             throw HttpError.badRequest(INPUT + ": expected 1 to " + PredictRequest.MAX_TEXTS + " texts, got "
@@ -148,18 +149,18 @@ final class InferRequest {
     private static PredictRequest features(long[] shape, List<Object> data) {
         if (shape.length != 1 && shape.length != 2) {
             throw HttpError.badRequest(INPUT + ".shape: expected [n, features] or [features] for FP32, got "
-                    + java.util.Arrays.toString(shape));
+                    + Arrays.toString(shape));
         }
         int rows = shape.length == 1 ? 1 : (int) shape[0];
         int width = (int) shape[shape.length - 1];
         if (rows == 0 || width == 0) {
             throw HttpError.badRequest(INPUT + ".shape: expected at least one example of at least one feature, got "
-                    + java.util.Arrays.toString(shape));
+                    + Arrays.toString(shape));
         }
         float[] all = PredictRequest.floats(INPUT + ".data", data);
         float[][] instances = new float[rows][];
         for (int n = 0; n < rows; n++) {
-            instances[n] = java.util.Arrays.copyOfRange(all, n * width, (n + 1) * width);
+            instances[n] = Arrays.copyOfRange(all, n * width, (n + 1) * width);
         }
         return PredictRequest.ofFeatures(instances, n -> INPUT + " example " + n);
     }

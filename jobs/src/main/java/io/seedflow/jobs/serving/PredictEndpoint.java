@@ -117,6 +117,11 @@ final class PredictEndpoint implements AutoCloseable {
         return best;
     }
 
+    /** The spec of the served snapshot, parsed once per thread; {@link HttpError} 500 when it is none. */
+    ModelSpec spec(ModelState state) {
+        return model(state).spec();
+    }
+
     private Model model(ModelState state) {
         String text = state.modelSpec() == null ? "" : state.modelSpec();
         CachedModel cached = models.get();

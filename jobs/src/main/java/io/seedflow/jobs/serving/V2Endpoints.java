@@ -1,11 +1,9 @@
 package io.seedflow.jobs.serving;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import io.seedflow.core.error.SeedFlowException;
 import io.seedflow.core.json.StrictJson;
 import io.seedflow.core.model.InputKind;
 import io.seedflow.core.model.ModelSpec;
-import io.seedflow.core.model.ModelSpecs;
 import java.io.IOException;
 import java.util.Optional;
 
@@ -75,7 +73,7 @@ final class V2Endpoints {
     String metadata(String path) {
         requireModel(path);
         return model.read(s -> ServingJson.write(g -> {
-            ModelSpec spec = spec(s);
+            ModelSpec spec = predict.spec(s);
             g.writeStartObject();
             g.writeStringField("name", s.modelId());
             g.writeArrayFieldStart("versions");
@@ -159,15 +157,6 @@ final class V2Endpoints {
             g.writeBooleanField(name, value);
             g.writeEndObject();
         }));
-    }
-
-    private static ModelSpec spec(ModelState s) {
-        try {
-            return ModelSpecs.parse(s.modelSpec() == null ? "" : s.modelSpec());
-        } catch (SeedFlowException e) {
-            throw new HttpError(500, "model '" + s.modelId() + "' cannot be served: snapshot " + s.snapshotId()
-                    + " has model spec '" + s.modelSpec() + "': " + e.getMessage());
-        }
     }
 
     private static void tensor(JsonGenerator g, String name, String datatype, long[] shape) throws IOException {

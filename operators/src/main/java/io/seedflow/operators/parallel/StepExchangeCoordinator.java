@@ -239,7 +239,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         if (attemptNumber == readyAttempts[subtask]) {
             readyAttempts[subtask] = -1;
             gateways[subtask] = null;
-            forgetSends(subtask);
+            inputEnded[subtask] = false; // a new attempt reads its input from a checkpoint
         }
         reset();
     }
@@ -265,11 +265,7 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     public void executionAttemptReady(int subtask, int attemptNumber, SubtaskGateway gateway) {
         readyAttempts[subtask] = attemptNumber;
         gateways[subtask] = gateway;
-        forgetSends(subtask);
-    }
-
-    private void forgetSends(int subtask) {
-        inputEnded[subtask] = false;
+        inputEnded[subtask] = false; // a new attempt reads its input from a checkpoint
     }
 
     /** Creates the coordinator on the JobManager; serialized into the job graph. */
