@@ -77,7 +77,7 @@ class DataParallelBench {
             byte[] share = new byte[70];
             System.out.printf("BENCH serialized StepShareEvent with a 70-byte payload: %d bytes; StepGatheredEvent of "
                     + "1 / 2 / 64 such payloads: %d / %d / %d bytes%n",
-                    InstantiationUtil.serializeObject(new StepShareEvent(1, share, false, false, 16)).length,
+                    InstantiationUtil.serializeObject(new StepShareEvent(1, share, false, 16)).length,
                     gatheredSize(share, 1), gatheredSize(share, 2), gatheredSize(share, 64));
             System.out.printf("BENCH load average after: %s%n", loadAverage());
         } finally {

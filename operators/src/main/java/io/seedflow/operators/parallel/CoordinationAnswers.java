@@ -11,12 +11,12 @@ import org.apache.flink.runtime.operators.coordination.CoordinationResponse;
 import org.apache.flink.streaming.api.operators.collect.CollectCoordinationResponse;
 
 /**
- * The coordinator's answers to the subtasks' requests: the gathered shares of a step ({@link GatherRequest}), a
- * data group leader's example count ({@link ShareCountRequest}). A
- * response travels back over Flink's RPC as an object that the TaskManager deserializes with Flink's own class
- * loader, which does not see the job's classes (an operator event, in contrast, is deserialized with the job's class
- * loader). So each answer is Flink's {@link CollectCoordinationResponse} (a version string, a long, a list of byte
- * arrays: made for the collect sink, but generic) holding a tag naming the kind of answer, the step, and its payloads.
+ * The coordinator's answers to the subtasks' requests: the gathered shares of a step ({@link GatherRequest}) and a
+ * data group leader's example count ({@link ShareCountRequest}). A response travels back over Flink's RPC as an
+ * object that the TaskManager deserializes with Flink's own class loader, which does not see the job's classes (an
+ * operator event, in contrast, is deserialized with the job's class loader). So each answer is Flink's
+ * {@link CollectCoordinationResponse} (a version string, a long, a list of byte arrays: made for the collect sink, but
+ * generic) holding a tag naming the kind of answer, the step, and its payloads.
  */
 final class CoordinationAnswers {
     static final String GATHERED = "seedflow-dp-gather-1";

@@ -63,8 +63,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * been read). At the end of a bounded input the subtask keeps taking part in steps (with what it has left, possibly
  * nothing) until a round in which every subtask has ended and sent nothing; while it drains it waits in
  * {@code endInput}, where it cannot read a barrier, so it asks for each gather with a {@link GatherRequest} (its
- * response is never held back) and ignores the event copy of a gather it already applied; once its shares say that
- * its input has ended, the coordinator sends it no more gather events.
+ * response is never held back) and ignores the event copy of a gather it already applied.
  *
  * <p>State ({@link DataParallelState}, docs/scale-out.md §4): the same entries as {@link ZoTrainerFunction}'s and
  * through the same code ({@link TrainerStateCodec}, {@link SnapshotRestore}, and in subtask 0's {@link SnapshotKeeper}

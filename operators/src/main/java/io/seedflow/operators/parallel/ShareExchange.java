@@ -275,8 +275,7 @@ final class ShareExchange {
         StepPlan plan = port.plan();
         Share share = port.evaluate(plan, examples, inputEnded);
         inFlight = new InFlight(plan, examples, share.batch(), System.nanoTime());
-        port.send(new StepShareEvent(plan.step(), share.payload(), inputEnded, inputEnded && examples.isEmpty(),
-                examples.size()));
+        port.send(new StepShareEvent(plan.step(), share.payload(), inputEnded && examples.isEmpty(), examples.size()));
         if (inputEnded) {
             port.requestGather(plan.step());
         }

@@ -34,10 +34,6 @@ import org.apache.flink.util.FlinkException;
  * <p>Probe groups: a subtask that does not lead its data group asks for its leader's example count of a step
  * ({@link ShareCountRequest}); the answer comes when the leader's share has arrived.
  *
- * <p>Finishing: a subtask whose input has ended (its shares say so) gets its gathers by request only, and no
- * {@link CheckpointPendingEvent} (it holds no input back), so that no event of the drain reaches a task that may have
- * finished already (Flink would count it as lost and fail the task over).
- *
  * <p>Threading: Flink calls every method from the JobManager's main thread for this coordinator.
  */
 public final class StepExchangeCoordinator implements OperatorCoordinator, CoordinationRequestHandler {
@@ -61,8 +57,6 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     private final List<Waiting> waiting = new ArrayList<>();
     /** Requests for the example count of a leader's share that has not arrived yet. */
     private final List<WaitingCount> waitingCounts = new ArrayList<>();
-    /** Per subtask: its input has ended (said by a share); it asks for every gather by request. */
-    private final boolean[] inputEnded;
 
     private record Waiting(long step, int subtask, CompletableFuture<CoordinationResponse> response) {
     }
@@ -80,7 +74,6 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         Arrays.fill(readyAttempts, -1);
         this.gathered = new byte[parallelism][];
         this.drained = new boolean[parallelism];
-        this.inputEnded = new boolean[parallelism];
     }
 
     @Override
@@ -100,8 +93,8 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
             gather(subtask, share);
         } else if (event instanceof MaxWaitReachedEvent late && arrived > 0 && late.step() == gatheringStep) {
             for (int i = 0; i < parallelism; i++) {
-                if (gathered[i] == null) {
-                    send(i, new SendShareNowEvent(gatheringStep)); // send what you have
+                if (gathered[i] == null && gateways[i] != null) {
+                    gateways[i].sendEvent(new SendShareNowEvent(gatheringStep)); // send what you have
                 }
             }
         } // else a max-wait report of a step gathered meanwhile (or dropped by a reset)
@@ -162,7 +155,6 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         }
         gathered[subtask] = share.payload();
         drained[subtask] = share.drained();
-        inputEnded[subtask] |= share.inputEnded();
         examples[subtask] = share.examples();
         if (!waitingCounts.isEmpty()) {
             CoordinationResponse count = CoordinationAnswers.shareCount(gatheringStep, share.examples());
@@ -177,9 +169,9 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         for (boolean d : drained) {
             allDrained &= d;
         }
-        for (int i = 0; i < parallelism && !allDrained; i++) {
-            if (!inputEnded[i]) { // one whose input ended asked for it by request
-                send(i, all); // a lost delivery means a failing subtask: Flink fails over, the gather restarts
+        if (!allDrained) {
+            for (SubtaskGateway gateway : gateways) {
+                gateway.sendEvent(all); // a lost delivery means a failing subtask: Flink fails over, the gather restarts
             }
         }
         // else the last gather of a bounded input: every subtask is draining and asked for it with a request; an event
@@ -194,13 +186,6 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         dropGather();
     }
 
-    /** Sends {@code event} to the ready attempt of {@code subtask}, if it has one. */
-    private void send(int subtask, OperatorEvent event) {
-        if (gateways[subtask] != null) {
-            gateways[subtask].sendEvent(event);
-        }
-    }
-
     private void dropGather() {
         Arrays.fill(gathered, null);
         Arrays.fill(drained, false);
@@ -211,9 +196,9 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     @Override
     public void checkpointCoordinator(long checkpointId, CompletableFuture<byte[]> result) {
         if (!finished) {
-            for (int i = 0; i < parallelism; i++) {
-                if (!inputEnded[i]) { // one whose input ended holds no input back
-                    send(i, new CheckpointPendingEvent(checkpointId)); // in the mailbox before the barrier
+            for (SubtaskGateway gateway : gateways) {
+                if (gateway != null) {
+                    gateway.sendEvent(new CheckpointPendingEvent(checkpointId)); // in the mailbox before the barrier
                 }
             }
         }
@@ -239,7 +224,6 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
         if (attemptNumber == readyAttempts[subtask]) {
             readyAttempts[subtask] = -1;
             gateways[subtask] = null;
-            inputEnded[subtask] = false; // a new attempt reads its input from a checkpoint
         }
         reset();
     }
@@ -265,7 +249,6 @@ public final class StepExchangeCoordinator implements OperatorCoordinator, Coord
     public void executionAttemptReady(int subtask, int attemptNumber, SubtaskGateway gateway) {
         readyAttempts[subtask] = attemptNumber;
         gateways[subtask] = gateway;
-        inputEnded[subtask] = false; // a new attempt reads its input from a checkpoint
     }
 
     /** Creates the coordinator on the JobManager; serialized into the job graph. */

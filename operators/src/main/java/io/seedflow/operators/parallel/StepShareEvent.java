@@ -10,26 +10,18 @@ public final class StepShareEvent implements OperatorEvent {
     private static final long serialVersionUID = 1L;
     private final long step;
     private final byte[] payload;
-    private final boolean inputEnded;
     private final boolean drained;
     private final int examples;
 
     /**
-     * @param inputEnded this subtask's input has ended: from now on it asks for each gather by request, and is sent no
-     *        gather as an event (§4)
-     * @param drained its input has ended and it has no example left (told to the coordinator, §4)
+     * @param drained this subtask's input has ended and it has no example left (told to the coordinator, §4)
      * @param examples how many examples the share holds (told to the other subtasks of a data group, §5)
      */
-    public StepShareEvent(long step, byte[] payload, boolean inputEnded, boolean drained, int examples) {
+    public StepShareEvent(long step, byte[] payload, boolean drained, int examples) {
         this.step = step;
         this.payload = payload.clone();
-        this.inputEnded = inputEnded;
         this.drained = drained;
         this.examples = examples;
-    }
-
-    public boolean inputEnded() {
-        return inputEnded;
     }
 
     public int examples() {

@@ -37,13 +37,8 @@ class StepExchangeCoordinatorTest {
         return c;
     }
 
-    /** A share; a drained one comes from a subtask whose input has ended. */
     private static StepShareEvent share(long step, int subtask, boolean drained, int examples) {
-        return new StepShareEvent(step, new byte[] {(byte) step, (byte) subtask}, drained, drained, examples);
-    }
-
-    private static StepShareEvent afterInputEnded(long step, int subtask, int examples) {
-        return new StepShareEvent(step, new byte[] {(byte) step, (byte) subtask}, true, examples == 0, examples);
+        return new StepShareEvent(step, new byte[] {(byte) step, (byte) subtask}, drained, examples);
     }
 
     @Test
@@ -113,34 +108,6 @@ class StepExchangeCoordinatorTest {
         }
         assertThat(gateways).as("no event for the last round: a finished subtask would count it as lost")
                 .allSatisfy(g -> assertThat(g.events).hasSize(1));
-    }
-
-    /**
-     * A subtask whose input has ended asks for every gather by request: it is sent no gather event, and no
-     * checkpoint notice (it holds no input back), so that no event of the drain can reach it after it finished.
-     */
-    @Test
-    void aSubtaskWhoseInputEndedIsSentNoEvents() throws Exception {
-        StepExchangeCoordinator c = started(1);
-        for (int k = 0; k < P; k++) {
-            c.handleEventFromOperator(k, 0, share(1, k, false, 3));
-        }
-        c.handleEventFromOperator(0, 0, afterInputEnded(2, 0, 2));
-        c.handleEventFromOperator(1, 0, share(2, 1, false, 3));
-        c.handleEventFromOperator(2, 0, share(2, 2, false, 3));
-        assertThat(gateways.get(0).events).as("subtask 0 asks by request").hasSize(1);
-        assertThat(gateways.get(1).events).hasSize(2);
-        c.checkpointCoordinator(3, new CompletableFuture<>());
-        assertThat(gateways.get(0).events).hasSize(1);
-        assertThat(gateways.get(1).events).last().isInstanceOf(CheckpointPendingEvent.class);
-        CompletableFuture<CoordinationResponse> gather = c.handleCoordinationRequest(new GatherRequest(2, 0, 0));
-        assertThat(CoordinationAnswers.readGathered(gather.get()).step()).isEqualTo(2);
-
-        c.executionAttemptReady(0, 1, gateways.get(0)); // a new attempt starts with its input open again
-        for (int k = 0; k < P; k++) {
-            c.handleEventFromOperator(k, k == 0 ? 1 : 0, share(3, k, false, 3));
-        }
-        assertThat(gateways.get(0).events).hasSize(2);
     }
 
     @Test
