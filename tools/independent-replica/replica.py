@@ -8,14 +8,19 @@ subspace correction with its binary64 basis procedure (6.3) and the exact head d
 resolved against the log contexts their records carry inline (4.1) into the same records first.
 
 usage: python3 replica.py --snapshot FILE --log FILE [--expect-weights-sha256 HEX] [--snapshot-id HEX]
+                          [--verify-key PEM --seal HEX [--chain-head HEX]]
+
+With --verify-key the log must be signed (spec 10): the records are chained, and applied only up to the step of the
+seal given with --seal, only if its Ed25519 signature verifies and the chain there equals its chainHead.
 
 exit codes: 0 = applied, digest printed (and equal to the expected one if given);
             3 = expected digest differs;
-            2 = the snapshot or the log was refused (integrity, format, order, validation errors).
+            2 = the snapshot or the log was refused (integrity, format, order, validation, verification errors).
 """
 from __future__ import annotations
 
 import argparse
+import base64
 import functools
 import hashlib
 import json
@@ -68,6 +73,11 @@ class InvalidUpdateRecordError(ReplicaError):
 
 
 class UnknownLogContextError(InvalidUpdateRecordError):
+    pass
+
+
+class LogVerificationError(InvalidUpdateRecordError):
+    """Spec 10 / 8: a seal whose signature does not verify, records that do not end in the seal's chain link."""
     pass
 
 
@@ -725,6 +735,328 @@ class CompactLog:
 
 
 # ----------------------------------------------------------------------------------------------
+# Signed logs (spec 10): canonical bytes, the hash chain, statements, Ed25519
+# ----------------------------------------------------------------------------------------------
+# The Avro types of CompactModelUpdate.avsc, LogContext.avsc, LogSeal.avsc and the sections of ModelUpdate.avsc,
+# transcribed (names, field order and types only; selfcheck.py compares them with the .avsc files).
+_SECTIONS = [
+    {"type": "record", "name": "UpdateMask", "namespace": "io.seedflow.schemas", "fields": [
+        {"name": "tensors", "type": {"type": "array", "items": {"type": "record", "name": "TensorMask", "fields": [
+            {"name": "tensor", "type": "int"}, {"name": "maxMagnitude", "type": "float"},
+            {"name": "keepSeed", "type": "long"}, {"name": "keepFraction", "type": "float"}]}}}]},
+    {"type": "record", "name": "SubspaceCorrection", "namespace": "io.seedflow.schemas", "fields": [
+        {"name": "tensors", "type": {"type": "array", "items": "int"}},
+        {"name": "windowSeeds", "type": {"type": "array", "items": "long"}},
+        {"name": "windowCoefficients", "type": {"type": "array", "items": "float"}},
+        {"name": "removed", "type": {"type": "array", "items": "float"}}]},
+    {"type": "record", "name": "HeadDelta", "namespace": "io.seedflow.schemas", "fields": [
+        {"name": "tensors", "type": {"type": "array", "items": {"type": "record", "name": "TensorDelta", "fields": [
+            {"name": "tensor", "type": "int"}, {"name": "values", "type": "bytes"}]}}}]},
+]
+LOG_CONTEXT_SCHEMA = {"type": "record", "name": "LogContext", "namespace": "io.seedflow.schemas", "fields": [
+    {"name": "modelId", "type": "string"}, {"name": "baseSnapshotId", "type": "string"},
+    {"name": "sources", "type": {"type": "array", "items": "string"}}, {"name": "originMillis", "type": "long"}]}
+COMPACT_SCHEMA = {"type": "record", "name": "CompactModelUpdate", "namespace": "io.seedflow.schemas", "fields": [
+    {"name": "context", "type": {"type": "fixed", "name": "LogContextId", "size": 4}},
+    {"name": "step", "type": "long"},
+    {"name": "terms", "type": "bytes"},
+    {"name": "timeOffsetMillis", "type": "long"},
+    {"name": "lineage", "type": {"type": "array", "items": {"type": "record", "name": "CompactLineageRange", "fields": [
+        {"name": "source", "type": "int"}, {"name": "partition", "type": "int"},
+        {"name": "fromOffset", "type": "long"}, {"name": "count", "type": "long"}]}}},
+    {"name": "extension", "type": ["null", {"type": "record", "name": "CompactUpdateExtension", "fields": [
+        {"name": "context", "type": ["null", "LogContext"]},
+        {"name": "skipped", "type": "boolean"},
+        {"name": "decayFactor", "type": "float"},
+        {"name": "mask", "type": ["null", "UpdateMask"]},
+        {"name": "subspace", "type": ["null", "SubspaceCorrection"]},
+        {"name": "headDelta", "type": ["null", "HeadDelta"]}]}]}]}
+LOG_SEAL_SCHEMA = {"type": "record", "name": "LogSeal", "namespace": "io.seedflow.schemas", "fields": [
+    {"name": "modelId", "type": "string"}, {"name": "step", "type": "long"},
+    {"name": "chainHead", "type": "bytes"}, {"name": "signature", "type": "bytes"}]}
+SIGNED_SCHEMAS = AvroSchema(_SECTIONS + [LOG_CONTEXT_SCHEMA, COMPACT_SCHEMA, LOG_SEAL_SCHEMA])
+_NS = "io.seedflow.schemas."
+
+
+def avro_encode(sch, value, out: bytearray) -> bytearray:
+    """Avro binary encoding of value (as avro_decode returns it) under an AvroSchema node. Arrays and maps are written
+    as one block (count, items, then 0; an empty one is the single byte 0); a union takes its "null" branch for None,
+    else its first non-null branch (every union here is [null, X])."""
+    if isinstance(sch, str):
+        if sch == "null":
+            if value is not None:
+                raise ReplicaError(f"Avro encode: {value!r} for null")
+        elif sch == "boolean":
+            out.append(1 if value else 0)
+        elif sch in ("int", "long"):
+            v = int(value)
+            if not (-2 ** 31 <= v < 2 ** 31 if sch == "int" else -2 ** 63 <= v < 2 ** 63):
+                raise ReplicaError(f"Avro encode: {v} out of range for {sch}")
+            out += _zigzag(v)
+        elif sch == "float":
+            out += np.asarray(value, dtype=F32).astype("<f4").tobytes()  # raw bits of a float32 kept
+        elif sch == "double":
+            out += struct.pack("<d", float(value))
+        elif sch == "bytes":
+            out += _zigzag(len(value)) + bytes(value)
+        elif sch == "string":
+            out += _avro_string(value)
+        else:
+            raise ReplicaError(sch)
+        return out
+    t = sch["type"]
+    if t in ("record", "error"):
+        for name, fs in sch["fields"]:
+            avro_encode(fs, value.get(name), out)
+    elif t == "enum":
+        out += _zigzag(sch["symbols"].index(value))
+    elif t == "fixed":
+        if len(value) != sch["size"]:
+            raise ReplicaError(f"Avro encode: {len(value)} bytes for fixed({sch['size']})")
+        out += bytes(value)
+    elif t == "union":
+        names = [schema_full_name(b) for b in sch["branches"]]
+        i = names.index("null") if value is None else next(k for k, nm in enumerate(names) if nm != "null")
+        out += _zigzag(i)
+        avro_encode(sch["branches"][i], value, out)
+    elif t == "array":
+        if value:
+            out += _zigzag(len(value))
+            for v in value:
+                avro_encode(sch["items"], v, out)
+        out += _zigzag(0)
+    elif t == "map":
+        if value:
+            out += _zigzag(len(value))
+            for k, v in value.items():
+                out += _avro_string(k)
+                avro_encode(sch["values"], v, out)
+        out += _zigzag(0)
+    else:
+        raise ReplicaError(f"Avro encode: unsupported type {t}")
+    return out
+
+
+def canonical_compact(rec) -> dict:
+    """Spec 10: the compact (format 4) record of a resolved record, with its own context inline: context (modelId,
+    baseSnapshotId, the record's distinct lineage sources in order of appearance, originMillis = trainerTimeMillis),
+    timeOffsetMillis 0, extension always present."""
+    sources = []
+    for rng in rec["lineage"]:
+        if rng["source"] not in sources:
+            sources.append(rng["source"])
+    ctx = {"modelId": rec["modelId"], "baseSnapshotId": rec["baseSnapshotId"], "sources": sources,
+           "originMillis": rec["trainerTimeMillis"]}
+    terms = b"".join(struct.pack("<q", p["seed"]) + np.asarray(p["coefficient"], dtype=F32).astype("<f4").tobytes()
+                     for p in rec["perturbations"])
+    lineage = [{"source": sources.index(rng["source"]), "partition": rng["partition"], "fromOffset": rng["fromOffset"],
+                "count": rng["untilOffset"] - rng["fromOffset"]} for rng in rec["lineage"]]
+    ext = {"context": ctx, "skipped": rec["status"] == "SKIPPED_NON_FINITE",
+           "decayFactor": rec.get("decayFactor", ONE),  # a version-1 writer without the field: reader default 1.0
+           "mask": rec.get("mask"), "subspace": rec.get("subspace"), "headDelta": rec.get("headDelta")}
+    return {"context": context_id(ctx), "step": rec["step"], "terms": terms, "timeOffsetMillis": 0,
+            "lineage": lineage, "extension": ext}
+
+
+def canonical_bytes(rec) -> bytes:
+    return bytes(avro_encode(SIGNED_SCHEMAS.named[_NS + "CompactModelUpdate"], canonical_compact(rec), bytearray()))
+
+
+def _be64(v: int) -> bytes:
+    return struct.pack(">q", v)
+
+
+def chain_root(model_id: str, step: int, snapshot_id: str) -> bytes:
+    return hashlib.sha256(b"seedflow-log-chain-root-v1\x00" + model_id.encode("utf-8") + b"\x00" + _be64(step)
+                          + snapshot_id.lower().encode("ascii")).digest()
+
+
+def chain_link(previous: bytes, rec) -> bytes:
+    return hashlib.sha256(previous + canonical_bytes(rec)).digest()
+
+
+def seal_statement(model_id: str, step: int, link: bytes) -> bytes:
+    return b"seedflow-log-seal-v1\x00" + model_id.encode("utf-8") + b"\x00" + _be64(step) + link
+
+
+def snapshot_statement(model_id: str, step: int, link: bytes, file_sha256: str) -> bytes:
+    return (b"seedflow-snapshot-v1\x00" + model_id.encode("utf-8") + b"\x00" + _be64(step) + link
+            + file_sha256.lower().encode("ascii"))
+
+
+def decode_seal(body: bytes) -> dict:
+    """A LogSeal Avro body; chainHead must be 32 bytes and signature 64 (else LogVerificationError)."""
+    try:
+        r = AvroReader(body)
+        seal = avro_decode(SIGNED_SCHEMAS.named[_NS + "LogSeal"], r)
+    except (ReplicaError, UnicodeDecodeError) as ex:
+        raise LogVerificationError(f"seal is not a LogSeal Avro body: {ex}")
+    if r.pos != len(body):
+        raise LogVerificationError(f"seal has {len(body) - r.pos} trailing bytes")
+    if len(seal["chainHead"]) != 32 or len(seal["signature"]) != 64:
+        raise LogVerificationError(f"seal of step {seal['step']}: chainHead of {len(seal['chainHead'])} bytes, "
+                                   f"signature of {len(seal['signature'])} (need 32 and 64)")
+    return seal
+
+
+# Ed25519 (RFC 8032, section 5.1), pure Python integers, extended twisted Edwards coordinates (X, Y, Z, T).
+_P = 2 ** 255 - 19
+_L = 2 ** 252 + 27742317777372353535851937790883648493
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+_ED_ID = (0, 1, 1, 0)
+
+
+def _ed_add(p, q):
+    x1, y1, z1, t1 = p
+    x2, y2, z2, t2 = q
+    a = (y1 - x1) * (y2 - x2) % _P
+    b = (y1 + x1) * (y2 + x2) % _P
+    c = 2 * t1 * t2 * _D % _P
+    d = 2 * z1 * z2 % _P
+    e, f, g, h = b - a, d - c, d + c, b + a
+    return (e * f % _P, g * h % _P, f * g % _P, e * h % _P)
+
+
+def _ed_mul(k: int, p):
+    q = _ED_ID
+    while k:
+        if k & 1:
+            q = _ed_add(q, p)
+        p = _ed_add(p, p)
+        k >>= 1
+    return q
+
+
+def _ed_equal(p, q) -> bool:
+    return (p[0] * q[2] - q[0] * p[2]) % _P == 0 and (p[1] * q[2] - q[1] * p[2]) % _P == 0
+
+
+def _ed_recover_x(y: int, sign: int):
+    """RFC 8032 5.1.3 steps 2-4; None if there is no such point."""
+    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P) % _P
+    if x2 == 0:
+        return None if sign else 0
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P:
+        x = x * _SQRT_M1 % _P
+    if (x * x - x2) % _P:
+        return None
+    return _P - x if (x & 1) != sign else x
+
+
+def _ed_decode(s: bytes):
+    if len(s) != 32:
+        return None
+    y = int.from_bytes(s, "little")
+    sign, y = y >> 255, y & ((1 << 255) - 1)
+    if y >= _P:
+        return None  # non-canonical encoding
+    x = _ed_recover_x(y, sign)
+    return None if x is None else (x, y, 1, x * y % _P)
+
+
+def _ed_encode(p) -> bytes:
+    zi = pow(p[2], _P - 2, _P)
+    x, y = p[0] * zi % _P, p[1] * zi % _P
+    return (y | ((x & 1) << 255)).to_bytes(32, "little")
+
+
+_ED_B = (lambda y: (_ed_recover_x(y, 0), y, 1, _ed_recover_x(y, 0) * y % _P))(4 * pow(5, _P - 2, _P) % _P)
+
+
+def _sha512_int(*parts) -> int:
+    return int.from_bytes(hashlib.sha512(b"".join(parts)).digest(), "little")
+
+
+def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
+    """RFC 8032 5.1.7: rejects a malformed A or R, and S >= L; checks [8][S]B = [8]R + [8][k]A."""
+    if len(public_key) != 32 or len(signature) != 64:
+        return False
+    a, r = _ed_decode(public_key), _ed_decode(signature[:32])
+    s = int.from_bytes(signature[32:], "little")
+    if a is None or r is None or s >= _L:
+        return False
+    k = _sha512_int(signature[:32], public_key, message) % _L
+    return _ed_equal(_ed_mul(8, _ed_mul(s, _ED_B)), _ed_mul(8, _ed_add(r, _ed_mul(k, a))))
+
+
+def _ed_secret_scalar(secret_key: bytes):
+    h = hashlib.sha512(secret_key).digest()
+    a = int.from_bytes(h[:32], "little")
+    a = (a & ((1 << 254) - 8)) | (1 << 254)
+    return a, h[32:]
+
+
+def ed25519_public_key(secret_key: bytes) -> bytes:
+    return _ed_encode(_ed_mul(_ed_secret_scalar(secret_key)[0], _ED_B))
+
+
+def ed25519_sign(secret_key: bytes, message: bytes) -> bytes:
+    """RFC 8032 5.1.6. For tests only (not constant time)."""
+    a, prefix = _ed_secret_scalar(secret_key)
+    pub = _ed_encode(_ed_mul(a, _ED_B))
+    r = _sha512_int(prefix, message) % _L
+    big_r = _ed_encode(_ed_mul(r, _ED_B))
+    s = (r + _sha512_int(big_r, pub, message) % _L * a) % _L
+    return big_r + s.to_bytes(32, "little")
+
+
+# SEQUENCE { SEQUENCE { OID 1.3.101.112 }, BIT STRING (32 bytes) }
+_ED25519_SPKI_PREFIX = bytes.fromhex("302a300506032b6570032100")
+
+
+def read_public_key_pem(text: str) -> bytes:
+    """The 32-byte Ed25519 key of a PEM "PUBLIC KEY" (X.509 SubjectPublicKeyInfo, RFC 8410)."""
+    m = re.search(r"-----BEGIN PUBLIC KEY-----(.*?)-----END PUBLIC KEY-----", text, re.S)
+    if not m:
+        raise LogVerificationError("verify key: no PEM PUBLIC KEY block")
+    try:
+        der = base64.b64decode("".join(m.group(1).split()), validate=True)
+    except ValueError as ex:
+        raise LogVerificationError(f"verify key: bad base64: {ex}")
+    if len(der) != 44 or der[:12] != _ED25519_SPKI_PREFIX:
+        raise LogVerificationError("verify key: not an Ed25519 SubjectPublicKeyInfo (44 bytes, OID 1.3.101.112)")
+    return der[12:]
+
+
+def public_key_pem(public_key: bytes) -> str:
+    b64 = base64.b64encode(_ED25519_SPKI_PREFIX + public_key).decode("ascii")
+    return f"-----BEGIN PUBLIC KEY-----\n{b64}\n-----END PUBLIC KEY-----\n"
+
+
+def verified_prefix(records, model_id: str, version: int, start_link: bytes, seal, public_key: bytes, check=None):
+    """Spec 10, steps 2-4, for one seal: the records to apply (those up to the seal's step), or LogVerificationError.
+
+    records are resolved records in log order, the first expected at version + 1; check(rec), if given, runs the
+    other read-time checks of 5 (validation, base snapshot) on each record read. The chain starts at start_link."""
+    stmt = seal_statement(seal["modelId"], seal["step"], seal["chainHead"])
+    if not ed25519_verify(public_key, stmt, seal["signature"]):
+        raise LogVerificationError(f"seal of step {seal['step']}: the signature does not verify with the key")
+    if seal["modelId"] != model_id:
+        raise LogVerificationError(f"seal of model {seal['modelId']!r}, not {model_id!r}")
+    if seal["step"] <= version:
+        return []  # a seal of a step verified already is ignored
+    link, held, at = start_link, [], version
+    for rec in records:
+        step = rec["step"]
+        if step > at + 1:
+            raise UpdateLogGapError(f"missing steps {at + 1}..{step - 1}")
+        if step <= at:
+            raise UpdateOrderError(f"record step {step} at or below version {at}")
+        if check is not None:
+            check(rec)
+        link, at = chain_link(link, rec), step
+        held.append(rec)
+        if step == seal["step"]:
+            if link != seal["chainHead"]:
+                raise LogVerificationError(f"chain at step {step} is {link.hex()}, the seal's chainHead is "
+                                           f"{seal['chainHead'].hex()}")
+            return held
+    raise LogVerificationError(f"the log ends at step {at}, before the seal's step {seal['step']}")
+
+
+# ----------------------------------------------------------------------------------------------
 # Replica (spec sections 4, 5, 7)
 # ----------------------------------------------------------------------------------------------
 # ----------------------------------------------------------------------------------------------
@@ -981,7 +1313,16 @@ def main(argv=None) -> int:
     ap.add_argument("--log", required=True)
     ap.add_argument("--expect-weights-sha256")
     ap.add_argument("--snapshot-id", help="announced snapshot id (default: taken from the file name)")
+    ap.add_argument("--verify-key", metavar="PEM",
+                    help="Ed25519 public key (PEM PUBLIC KEY): apply only what a seal verifies (spec 10)")
+    ap.add_argument("--seal", metavar="HEX", help="with --verify-key: the Avro binary body of one LogSeal, hex")
+    ap.add_argument("--chain-head", metavar="HEX", help="with --verify-key: the snapshot's announced chain link "
+                    "(default: root(modelId, the snapshot's step, the snapshot's id))")
     args = ap.parse_args(argv)
+    if args.verify_key is None and (args.seal is not None or args.chain_head is not None):
+        ap.error("--seal and --chain-head need --verify-key")
+    if args.verify_key is not None and args.seal is None:
+        ap.error("--verify-key needs --seal")
     t0 = time.perf_counter()
     try:
         snap = read_snapshot(args.snapshot, args.snapshot_id)
@@ -996,10 +1337,32 @@ def main(argv=None) -> int:
             raise UnsupportedFormatVersionError(
                 f"update log {args.log}: records of Avro schema {kind!r}, neither {FULL_RECORD} (format versions 1 "
                 f"to 3) nor {COMPACT_RECORD} (format version 4)")
-        for rec in records:
+
+        def check_base(rec):
             if rec["baseSnapshotId"] != snap.snapshot_id:
                 raise InvalidUpdateRecordError(
                     f"record step {rec['step']} names base snapshot {rec['baseSnapshotId']}, not {snap.snapshot_id}")
+
+        if args.verify_key is not None:
+            with open(args.verify_key) as fh:
+                key = read_public_key_pem(fh.read())
+            try:
+                seal = decode_seal(bytes.fromhex(args.seal))
+                start = None if args.chain_head is None else bytes.fromhex(args.chain_head)
+            except ValueError as ex:
+                raise LogVerificationError(f"--seal/--chain-head is not hex: {ex}")
+            model_id = rep.model_id if rep.model_id is not None else seal["modelId"]
+            if start is None:
+                start = chain_root(model_id, rep.version, snap.snapshot_id)
+            if len(start) != 32:
+                raise LogVerificationError(f"--chain-head of {len(start)} bytes, need 32")
+            held = verified_prefix(records, model_id, rep.version, start, seal, key,
+                                   check=lambda rec: (check_base(rec), rep.validate(rec)))
+            print(f"seal of step {seal['step']} verified: applying {len(held)} of {len(records)} records",
+                  file=sys.stderr)
+            records = held
+        for rec in records:
+            check_base(rec)
             rep.apply(rec)
     except ReplicaError as ex:
         print(f"refused: {type(ex).__name__}: {ex}", file=sys.stderr)

@@ -11,6 +11,9 @@
 5. Refusals of bad snapshots and records (spec sections 4, 5, 8).
 6. The model-spec rules of spec section 1.
 7. The hex fixtures of spec section 9, applied to the weights of model-update-weights.safetensors.
+8. Signed logs (spec section 10): Ed25519 against RFC 8032 7.1 and malformed input; the root, canonical bytes, links
+   and seal of log-seal-v1.txt recomputed from model-update-v4.hex; altered seals, keys and records refused;
+   replica.py --verify-key end to end on the replay-v4-compact log, sealed with the replica's own test key.
 
 usage: python3 selfcheck.py [--n N] [--gaussian-csv FILE]      exit 0 iff every check that ran passed
 """
@@ -439,6 +442,262 @@ def check_hex_fixtures():
           "model-update-v4.hex on model-update-weights.safetensors gives model-update-v4.weights.sha256")
 
 
+# ------------------------------------------------------------------ 8. signed logs (spec section 10)
+def _flip(b: bytes, bit: int) -> bytes:
+    out = bytearray(b)
+    out[bit // 8] ^= 1 << (bit % 8)
+    return bytes(out)
+
+
+def _schema_shape(node, seen=None):
+    """A comparable form of an AvroSchema node: names, field order and types (docs and defaults dropped)."""
+    seen = set() if seen is None else seen
+    if isinstance(node, str):
+        return node
+    t = node["type"]
+    if t in ("record", "error", "enum", "fixed"):
+        if node["name"] in seen:
+            return node["name"]
+        seen.add(node["name"])
+        rest = ([(n, _schema_shape(f, seen)) for n, f in node["fields"]] if t in ("record", "error")
+                else node.get("symbols", node.get("size")))
+        return (t, node["name"], rest)
+    if t == "union":
+        return ("union", [_schema_shape(b, seen) for b in node["branches"]])
+    if t == "array":
+        return ("array", _schema_shape(node["items"], seen))
+    return ("map", _schema_shape(node["values"], seen))
+
+
+def check_ed25519():
+    """RFC 8032 section 7.1, TEST 1 (empty message) and TEST 2 (one byte), and refusals of malformed input."""
+    vectors = [
+        ("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+         "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a", "",
+         "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e06522490155"
+         "5fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"),
+        ("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+         "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c", "72",
+         "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da"
+         "085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00"),
+    ]
+    for n, (sk, pk, msg, sig) in enumerate(vectors, 1):
+        sk, pk, msg, sig = (bytes.fromhex(x) for x in (sk, pk, msg, sig))
+        check(R.ed25519_public_key(sk) == pk and R.ed25519_sign(sk, msg) == sig and R.ed25519_verify(pk, msg, sig),
+              f"Ed25519 RFC 8032 7.1 TEST {n}: public key, signature and verification")
+    pk, sig = bytes.fromhex(vectors[0][1]), bytes.fromhex(vectors[0][3])
+    s = int.from_bytes(sig[32:], "little")
+    bad = {
+        "S + L (non-canonical S)": (pk, sig[:32] + (s + R._L).to_bytes(32, "little")),
+        "S = L": (pk, sig[:32] + R._L.to_bytes(32, "little")),
+        "R with y = p (non-canonical point)": (pk, R._P.to_bytes(32, "little") + sig[32:]),
+        "R not on the curve": (pk, (2).to_bytes(32, "little") + sig[32:]),
+        "A with y = p + 1": ((R._P + 1).to_bytes(32, "little"), sig),
+        "A = x 0 with sign bit 1": ((1 | 1 << 255).to_bytes(32, "little"), sig),
+        "a bit of R flipped": (pk, _flip(sig, 3)),
+        "a bit of S flipped": (pk, _flip(sig, 300)),
+        "a signature of 63 bytes": (pk, sig[:63]),
+    }
+    check(R._ed_decode((2).to_bytes(32, "little")) is None, "y = 2 is not the y of a curve point")
+    for what, (k, sg) in bad.items():
+        check(not R.ed25519_verify(k, b"", sg), f"Ed25519 verify rejects {what}")
+    check(not R.ed25519_verify(pk, b"x", sig), "Ed25519 verify rejects another message")
+
+
+def check_signed_log():
+    """The golden chain and seal of spec 10 (log-seal-v1.txt), recomputed from the decoded v4 records."""
+    import contextlib
+    import glob
+    import io
+    import json
+    import tempfile
+    seal_file = os.path.join(FIXTURES, "log-seal-v1.txt")
+    if not os.path.exists(seal_file) or not os.path.isdir(SCHEMAS):
+        print("SKIP  signed-log checks: log-seal-v1.txt or the Avro schemas absent")
+        return
+    parts = []
+    for name in ("LineageRange", "Perturbation", "ModelUpdate", "LogContext", "CompactModelUpdate", "LogSeal"):
+        with open(os.path.join(SCHEMAS, name + ".avsc")) as fh:
+            parts.append(json.load(fh))
+    files = R.AvroSchema(parts)
+    for name in ("CompactModelUpdate", "LogContext", "LogSeal"):
+        check(_schema_shape(files.named[R._NS + name]) == _schema_shape(R.SIGNED_SCHEMAS.named[R._NS + name]),
+              f"the replica's transcription of {name} equals {name}.avsc (names, field order, types)")
+
+    def bodies(fixture, record):
+        with open(os.path.join(FIXTURES, fixture)) as fh:
+            return [R.avro_decode(files.named[R._NS + record], R.AvroReader(bytes.fromhex(x)))
+                    for x in fh.read().split()]
+
+    log = R.CompactLog()
+    compact = bodies("model-update-v4.hex", "CompactModelUpdate")
+    with open(os.path.join(FIXTURES, "model-update-v4.hex")) as fh:
+        lines_v4 = fh.read().split()
+    check(all(R.avro_encode(files.named[R._NS + "CompactModelUpdate"], c, bytearray()).hex() == x
+              for c, x in zip(compact, lines_v4)), "the Avro encoder re-encodes model-update-v4.hex byte for byte")
+    recs = [log.resolve(c) for c in compact]
+    with open(seal_file) as fh:
+        rows = [ln.split() for ln in fh.read().splitlines() if ln.strip()]
+    root_row = next(r for r in rows if r[0] == "root")
+    model_id, step0, snap_id = root_row[1], int(root_row[2]), root_row[3]
+    root = R.chain_root(model_id, step0, snap_id)
+    check(root.hex() == root_row[4], f"chain root({model_id}, {step0}, {snap_id[:8]}...) = {root.hex()[:16]}...")
+    want_rec = {int(r[1]): r[2] for r in rows if r[0] == "record"}
+    want_link = {int(r[1]): r[2] for r in rows if r[0] == "link"}
+    link, links = root, {}
+    for rec in recs:
+        cb = R.canonical_bytes(rec)
+        check(cb.hex() == want_rec.get(rec["step"]),
+              f"canonical bytes of step {rec['step']} ({len(cb)} bytes) equal the fixture's record line")
+        again = R.avro_decode(files.named[R._NS + "CompactModelUpdate"], R.AvroReader(cb))
+        check(R.canonical_bytes(R.CompactLog().resolve(again)) == cb and
+              again["extension"]["context"] is not None and again["timeOffsetMillis"] == 0,
+              f"step {rec['step']}: the canonical bytes decode (with CompactModelUpdate.avsc) to a record with its "
+              f"context inline and time offset 0, whose canonical bytes are the same")
+        link = R.chain_link(link, rec)
+        links[rec["step"]] = link
+        check(link.hex() == want_link.get(rec["step"]), f"link({rec['step']}) = {link.hex()[:16]}...")
+    ctx = recs[0]
+    enc = R.avro_encode(files.named[R._NS + "LogContext"], R.canonical_compact(ctx)["extension"]["context"],
+                        bytearray())
+    check(R.hashlib.sha256(enc).digest()[:4] == R.canonical_compact(ctx)["context"],
+          "context id of 4.1 = first 4 bytes of SHA-256 of the LogContext encoded with the generic encoder")
+    full = bodies("model-update-v3.hex", "ModelUpdate")[0]
+    check(R.canonical_bytes(full).hex() == want_rec.get(full["step"]),
+          "the format-3 record of model-update-v3.hex has the same canonical bytes as its compact form (step 8)")
+
+    seal_hex = next(r for r in rows if r[0] == "seal")[1]
+    seal = R.decode_seal(bytes.fromhex(seal_hex))
+    with open(os.path.join(FIXTURES, "log-signing-test-key.pub.pem")) as fh:
+        key = R.read_public_key_pem(fh.read())
+    last = recs[-1]["step"]
+    check(seal["modelId"] == model_id and seal["step"] == last and seal["chainHead"] == links[last],
+          f"the seal names {seal['modelId']} step {seal['step']} and chainHead = the computed link({last})")
+
+    def verifies(s, k=key):
+        return R.ed25519_verify(k, R.seal_statement(s["modelId"], s["step"], s["chainHead"]), s["signature"])
+    check(verifies(seal), "the seal's signature verifies with log-signing-test-key.pub.pem")
+    priv = os.path.join(FIXTURES, "log-signing-test-key.pem")
+    if os.path.exists(priv):
+        with open(priv) as fh:
+            der = R.base64.b64decode("".join(x for x in fh.read().splitlines() if not x.startswith("-----")))
+        seed = der[-32:]  # PKCS#8 OneAsymmetricKey, RFC 8410: the 32-byte seed is last
+        check(R.ed25519_public_key(seed) == key and
+              R.ed25519_sign(seed, R.seal_statement(model_id, last, links[last])) == seal["signature"],
+              "log-signing-test-key.pem gives the public key, and re-signing the seal statement gives the seal's "
+              "signature byte for byte (Ed25519 is deterministic)")
+    own_secret = bytes.fromhex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+    own_key = R.ed25519_public_key(own_secret)
+    negatives = {
+        "one bit of chainHead flipped": (dict(seal, chainHead=_flip(seal["chainHead"], 77)), key),
+        "one bit of the signature flipped": (dict(seal, signature=_flip(seal["signature"], 5)), key),
+        "one bit of the signature's S flipped": (dict(seal, signature=_flip(seal["signature"], 400)), key),
+        "the step changed to 9": (dict(seal, step=last - 1), key),
+        "the model id changed": (dict(seal, modelId=model_id + "x"), key),
+        "a key with one bit flipped": (seal, _flip(key, 9)),
+        "another valid key (RFC 8032 TEST 1)": (seal, own_key),
+    }
+    for what, (s, k) in negatives.items():
+        check(not verifies(s, k), f"seal with {what} does not verify")
+
+    # a record whose coefficient has one bit flipped gives another link, and the seal refuses the log
+    import copy
+    bad = copy.deepcopy(recs)
+    c = bad[1]["perturbations"][0]["coefficient"]
+    bad[1]["perturbations"][0]["coefficient"] = (np.array([c], F32).view(U32) ^ U32(1)).view(F32)[0]
+    link_bad = R.chain_link(links[bad[1]["step"] - 1], bad[1])
+    check(link_bad != links[bad[1]["step"]], f"step {bad[1]['step']} with one coefficient bit flipped: link "
+                                             f"{link_bad.hex()[:16]}... != {links[bad[1]['step']].hex()[:16]}...")
+
+    def refusal(records, s=seal, start=root, k=key):
+        try:
+            R.verified_prefix(records, model_id, step0, start, s, k)
+            return None
+        except R.LogVerificationError as ex:
+            return str(ex)
+    held = R.verified_prefix(recs, model_id, step0, root, seal, key)
+    rep = R.Replica(R.read_snapshot(os.path.join(FIXTURES, "model-update-weights.safetensors"),
+                                    R.hashlib.sha256(open(os.path.join(FIXTURES, "model-update-weights.safetensors"),
+                                                          "rb").read()).hexdigest()))
+    for rec in held:
+        rep.apply(rec)
+    with open(os.path.join(FIXTURES, "model-update-v4.weights.sha256")) as fh:
+        want_digest = fh.read().strip()
+    check(len(held) == 3 and R.weights_digest(rep.weights) == want_digest,
+          "verified_prefix: the golden seal releases steps 8-10, which give model-update-v4.weights.sha256")
+    for what, args in {"the record with the flipped coefficient bit": dict(records=bad),
+                       "a wrong chain start": dict(records=recs, start=_flip(root, 0)),
+                       "the log ending at step 9": dict(records=recs[:2]),
+                       "a seal with a flipped chainHead bit": dict(records=recs, s=dict(seal, chainHead=_flip(
+                           seal["chainHead"], 1)))}.items():
+        why = refusal(**args)
+        check(why is not None, f"verified_prefix refuses {what}: {why}")
+    check(R.verified_prefix(recs, model_id, last, links[last], seal, key) == [],
+          "verified_prefix ignores a seal of a step at or below the snapshot's")
+
+    # end to end: replica.py --verify-key on the replay-v4-compact golden log, sealed with the replica's own key
+    gdir = os.path.normpath(os.path.join(HERE, "../../tests/src/test/resources/golden/replay-v4-compact"))
+    snaps = glob.glob(os.path.join(gdir, "*.safetensors"))
+    if not snaps:
+        print("SKIP  replica.py --verify-key end to end: replay-v4-compact absent")
+        return
+    snap = R.read_snapshot(snaps[0])
+    mid = snap.metadata.get("seedflow.model-id")
+    _, log_recs = R.read_avro_container(os.path.join(gdir, "updates.avro"))
+    cl = R.CompactLog()
+    log_recs = [cl.resolve(x) for x in log_recs]
+    start = R.chain_root(mid, int(snap.metadata.get("seedflow.step", "0")), snap.snapshot_id)
+    chain, link = {}, start
+    for rec in log_recs:
+        link = R.chain_link(link, rec)
+        chain[rec["step"]] = link
+    with open(os.path.join(gdir, "weights.sha256")) as fh:
+        full_digest = fh.read().strip()
+    part = R.Replica(snap)
+    for rec in log_recs[:40]:
+        part.apply(rec)
+    part_digest = R.weights_digest(part.weights)
+
+    def seal_hex_of(step, head=None, model=mid, secret=own_secret):
+        head = chain[step] if head is None else head
+        s = {"modelId": model, "step": step, "chainHead": head,
+             "signature": R.ed25519_sign(secret, R.seal_statement(model, step, head))}
+        return bytes(R.avro_encode(R.SIGNED_SCHEMAS.named[R._NS + "LogSeal"], s, bytearray())).hex()
+
+    with tempfile.TemporaryDirectory() as d:
+        pem = os.path.join(d, "key.pub.pem")
+        with open(pem, "w") as fh:
+            fh.write(R.public_key_pem(own_key))
+        other = os.path.join(d, "other.pub.pem")
+        with open(other, "w") as fh:
+            fh.write(R.public_key_pem(_flip(own_key, 2)))
+
+        def run(*extra):
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                rc = R.main(["--snapshot", snaps[0], "--log", os.path.join(gdir, "updates.avro"), *extra])
+            return rc, out.getvalue().strip(), err.getvalue().strip().splitlines()[-1:]
+        cases = [
+            ("seal of step 100", ["--verify-key", pem, "--seal", seal_hex_of(100), "--expect-weights-sha256",
+                                  full_digest], 0, f"weights-sha256={full_digest}"),
+            ("seal of step 40", ["--verify-key", pem, "--seal", seal_hex_of(40)], 0, f"weights-sha256={part_digest}"),
+            ("seal of step 40, --chain-head = root", ["--verify-key", pem, "--seal", seal_hex_of(40), "--chain-head",
+                                                      start.hex()], 0, f"weights-sha256={part_digest}"),
+            ("another key", ["--verify-key", other, "--seal", seal_hex_of(100)], 2, ""),
+            ("a chainHead that is not the chain's", ["--verify-key", pem, "--seal", seal_hex_of(100, chain[99])], 2,
+             ""),
+            ("a wrong --chain-head", ["--verify-key", pem, "--seal", seal_hex_of(40), "--chain-head",
+                                      _flip(start, 8).hex()], 2, ""),
+            ("a seal beyond the log (step 101)", ["--verify-key", pem, "--seal", seal_hex_of(101, chain[100])], 2, ""),
+            ("a seal of another model", ["--verify-key", pem, "--seal", seal_hex_of(100, model="other")], 2, ""),
+        ]
+        for what, extra, rc_want, out_want in cases:
+            rc, out, err = run(*extra)
+            ok = rc == rc_want and out == out_want and (rc != 2 or "LogVerificationError" in (err or [""])[0])
+            check(ok, f"replica.py --verify-key, {what}: exit {rc}" + (f", {err[0]}" if rc == 2 and err else
+                                                                       f", {out[:30]}..."))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=20000, help="cases per fma family")
@@ -452,6 +711,8 @@ def main():
     check_refusals()
     check_model_specs()
     check_hex_fixtures()
+    check_ed25519()
+    check_signed_log()
     print(f"\n{len(failures)} failure(s)")
     return 1 if failures else 0
 

@@ -7,6 +7,7 @@ import io.seedflow.connectors.kafka.UpdatesTopic;
 import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.error.SeedFlowException;
+import io.seedflow.core.log.LogSignatures;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.snapshot.SnapshotReader;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,15 @@ public final class LogAudit {
      */
     public record Settings(String bootstrapServers, RegistryClientOptions registry, String updatesTopic,
             String eventsTopic, String deadLetterTopic, String modelId, Map<String, String> consumerProperties,
-            SnapshotReader snapshots, Duration pollTimeout) {
+            SnapshotReader snapshots, Duration pollTimeout, LogSignatures.Verifier verifier) {
+        /** Without a public key: chains checked, signatures not. */
+        public Settings(String bootstrapServers, RegistryClientOptions registry, String updatesTopic,
+                String eventsTopic, String deadLetterTopic, String modelId, Map<String, String> consumerProperties,
+                SnapshotReader snapshots, Duration pollTimeout) {
+            this(bootstrapServers, registry, updatesTopic, eventsTopic, deadLetterTopic, modelId, consumerProperties,
+                    snapshots, pollTimeout, null);
+        }
+
         public Settings {
             Objects.requireNonNull(bootstrapServers, "bootstrapServers");
             Objects.requireNonNull(registry, "registry");
@@ -86,8 +95,9 @@ public final class LogAudit {
             progress.accept("replaying the log of model " + log.modelId());
             findings.addAll(log.replay(s.snapshots()));
         }
-        findings.add(Finding.warn(Check.SIGNATURES, "not checked: records carry no hash chain or signature in this "
-                + "log format (docs/update-log-spec.md), so their origin cannot be verified"));
+        for (ModelLog log : logs.values()) {
+            findings.addAll(log.signatures(s.verifier()));
+        }
         return new Report(findings);
     }
 
@@ -122,6 +132,8 @@ public final class LogAudit {
         ModelLog log = logs.computeIfAbsent(e.modelId(), ModelLog::new);
         if (e.update() != null) {
             log.record(r.offset(), e.update());
+        } else if (e.seal() != null) {
+            log.seal(r.offset(), e.seal());
         } else {
             log.announcement(r.offset(), e.announcement());
         }

@@ -2,6 +2,10 @@ package io.seedflow.connectors.audit;
 
 import io.seedflow.connectors.audit.Finding.Check;
 import io.seedflow.core.error.SeedFlowException;
+import io.seedflow.connectors.log.UpdateRecordCodec;
+import io.seedflow.core.log.LogChain;
+import io.seedflow.core.log.LogSeal;
+import io.seedflow.core.log.LogSignatures;
 import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.EncodedSnapshot;
@@ -28,6 +32,7 @@ final class ModelLog {
     private final String modelId;
     private final List<Positioned<UpdateRecord>> records = new ArrayList<>();
     private final List<Positioned<SnapshotAnnouncement>> announcements = new ArrayList<>();
+    private final List<Positioned<LogSeal>> seals = new ArrayList<>();
 
     /** An entry and its offset on the topic. */
     record Positioned<T>(long offset, T entry) {
@@ -47,6 +52,108 @@ final class ModelLog {
 
     void announcement(long offset, SnapshotAnnouncement a) {
         announcements.add(new Positioned<>(offset, a));
+    }
+
+    void seal(long offset, LogSeal seal) {
+        seals.add(new Positioned<>(offset, seal));
+    }
+
+    /**
+     * A signed log (docs/update-log-spec.md §10): the chain over the records, from the first announcement that carries
+     * a link (or the root of the base snapshot when the log starts at step 1), must give the link every seal and every
+     * signed announcement names; with a {@code verifier}, every signature must verify. An unsigned log gets one
+     * warning.
+     */
+    List<Finding> signatures(LogSignatures.Verifier verifier) {
+        List<SnapshotAnnouncement> linked = announcements.stream().map(Positioned::entry)
+                .filter(a -> a.chainHead != null).toList();
+        if (seals.isEmpty() && linked.isEmpty()) {
+            return List.of(Finding.warn(Check.SIGNATURES, "model '" + modelId + "': the log is not signed (no seals, "
+                    + "no signed announcements; docs/update-log-spec.md §10): the records' origin cannot be verified"));
+        }
+        TreeMap<Long, byte[]> links = chainLinks(linked);
+        List<Finding> out = new ArrayList<>();
+        int checked = 0;
+        int badSignatures = 0;
+        List<String> problems = new ArrayList<>();
+        for (Positioned<LogSeal> p : seals) {
+            LogSeal seal = p.entry();
+            checked++;
+            if (verifier != null && !verifier.verifies(seal)) {
+                badSignatures++;
+                problems.add("the seal of step " + seal.step + " at offset " + p.offset() + " does not verify with "
+                        + "public key " + verifier.fingerprint());
+            }
+            compare(links, seal.step, seal.chainHead, "seal at offset " + p.offset(), problems);
+        }
+        for (Positioned<SnapshotAnnouncement> p : announcements) {
+            SnapshotAnnouncement a = p.entry();
+            if (a.chainHead == null) {
+                continue;
+            }
+            checked++;
+            if (verifier != null && !verifier.verifies(a)) {
+                badSignatures++;
+                problems.add("the announcement of step " + a.step + " at offset " + p.offset() + " does not verify "
+                        + "with public key " + verifier.fingerprint());
+            }
+            compare(links, a.step, a.chainHead, "announcement at offset " + p.offset(), problems);
+        }
+        for (String problem : problems.subList(0, Math.min(problems.size(), EventAccounting.MAX_LINES))) {
+            out.add(Finding.fail(Check.SIGNATURES, "model '" + modelId + "': " + problem));
+        }
+        if (problems.isEmpty()) {
+            out.add(Finding.ok(Check.SIGNATURES, "model '" + modelId + "': the chain over steps "
+                    + (links.isEmpty() ? "-" : links.firstKey() + ".." + links.lastKey()) + " gives the link of all "
+                    + checked + " seals and signed announcements" + (verifier == null
+                            ? "; signatures not checked (no --verify-key)"
+                            : ", every signature verifies with public key " + verifier.fingerprint())));
+        } else if (problems.size() > EventAccounting.MAX_LINES) {
+            out.add(Finding.fail(Check.SIGNATURES, "model '" + modelId + "': " + problems.size() + " problems in all, "
+                    + badSignatures + " of them signatures"));
+        }
+        return out;
+    }
+
+    /** The chain link at each step from where the chain can start: the first linked announcement or step 0. */
+    private TreeMap<Long, byte[]> chainLinks(List<SnapshotAnnouncement> linked) {
+        TreeMap<Long, byte[]> links = new TreeMap<>();
+        List<UpdateRecord> line = records.stream().map(Positioned::entry)
+                .sorted(Comparator.comparingLong(UpdateRecord::step)).toList();
+        if (line.isEmpty()) {
+            return links;
+        }
+        UpdateRecord first = line.get(0);
+        if (first.step() == 1) {
+            links.put(0L, LogChain.root(modelId, 0, first.baseSnapshotId()));
+        } else {
+            linked.stream().filter(a -> a.step >= first.step() - 1).min(Comparator.comparingLong(a -> a.step))
+                    .ifPresent(a -> links.put(a.step, a.chainHead));
+        }
+        if (links.isEmpty()) {
+            return links;
+        }
+        for (UpdateRecord r : line) {
+            Long before = links.lastKey();
+            if (r.step() == before + 1) {
+                links.put(r.step(), LogChain.next(links.get(before), UpdateRecordCodec.canonicalBytes(r)));
+            }
+        }
+        return links;
+    }
+
+    private static void compare(TreeMap<Long, byte[]> links, long step, byte[] named, String what,
+            List<String> problems) {
+        byte[] link = links.get(step);
+        if (link == null) {
+            if (links.isEmpty() || step > links.lastKey()) {
+                problems.add("the " + what + " names step " + step + ", beyond the records' chain ("
+                        + (links.isEmpty() ? "none" : "up to step " + links.lastKey()) + ")");
+            }
+        } else if (!java.util.Arrays.equals(link, named)) {
+            problems.add("the " + what + " names link " + LogChain.hex(named) + " at step " + step + " but the "
+                    + "records give " + LogChain.hex(link) + ": a record was altered, forged or spliced in");
+        }
     }
 
     /** Contiguous steps, no second line of steps (a fork), every record's base snapshot announced. */

@@ -92,6 +92,17 @@ public final class SeedflowKafka {
     }
 
     /**
+     * A signed log's notices ({@link io.seedflow.core.snapshot.SnapshotAnnouncement}s and
+     * {@link io.seedflow.core.log.LogSeal}s, from {@code LogSealer}) to the updates topic, exactly once; in place of
+     * {@link #announcementsSink}.
+     */
+    public static KafkaSink<Object> noticesSink(String bootstrapServers, String topic, RegistryClientOptions registry,
+            String transactionalIdPrefix) {
+        return exactlyOnce(bootstrapServers, UpdatesTopicSerializationSchema.forNotices(topic, registry),
+                transactionalIdPrefix);
+    }
+
+    /**
      * Dead letters (key = reason, value = original bytes, at most {@code maxOriginalBytes} of them, context in
      * headers; see {@link DeadLetterSerializationSchema}), exactly once. The producer's {@code max.request.size} is
      * raised where the limit needs it, so no dead letter is refused by the producer; the topic must accept

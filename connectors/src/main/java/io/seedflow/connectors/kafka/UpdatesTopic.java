@@ -9,6 +9,7 @@ import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.connectors.registry.WireFormatException;
 import io.seedflow.core.error.UnknownLogContextException;
+import io.seedflow.core.log.LogSeal;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.schemas.CompactModelUpdate;
@@ -20,7 +21,8 @@ import org.apache.avro.specific.SpecificRecord;
  * to 3), a {@code CompactModelUpdate} (format 4) or a {@code SnapshotAnnouncement}. The subject {@code <topic>-value}
  * holds the Avro union of the kinds (docs/update-log-spec.md §7.2): {@code [ModelUpdate, SnapshotAnnouncement]} as
  * written with {@link UpdateLogEncoding#FULL}, so that replicas older than format 4 still read such a topic, and
- * {@code [ModelUpdate, SnapshotAnnouncement, CompactModelUpdate]} as written with {@link UpdateLogEncoding#COMPACT};
+ * {@code [ModelUpdate, SnapshotAnnouncement, CompactModelUpdate, LogSeal]} as written with {@link UpdateLogEncoding#COMPACT} (a seal only
+ * where the log is signed, docs/update-log-spec.md §10);
  * readers use the latter, which reads both. A Confluent registry with its default (backward) compatibility accepts
  * the change.
  */
@@ -40,13 +42,25 @@ public final class UpdatesTopic {
                     io.seedflow.schemas.SnapshotAnnouncement.class);
         }
         return ConfluentAvroCodec.forUnion(registry, ModelUpdate.class, io.seedflow.schemas.SnapshotAnnouncement.class,
-                CompactModelUpdate.class);
+                CompactModelUpdate.class, io.seedflow.schemas.LogSeal.class);
     }
 
-    /** One decoded entry: exactly one of the two is non-null. */
-    public record Entry(UpdateRecord update, SnapshotAnnouncement announcement) {
+    /** One decoded entry: exactly one of the three is non-null. */
+    public record Entry(UpdateRecord update, SnapshotAnnouncement announcement, LogSeal seal) {
+        public static Entry of(UpdateRecord update) {
+            return new Entry(update, null, null);
+        }
+
+        public static Entry of(SnapshotAnnouncement announcement) {
+            return new Entry(null, announcement, null);
+        }
+
+        public static Entry of(LogSeal seal) {
+            return new Entry(null, null, seal);
+        }
+
         public String modelId() {
-            return update != null ? update.modelId() : announcement.modelId;
+            return update != null ? update.modelId() : announcement != null ? announcement.modelId : seal.modelId;
         }
     }
 
@@ -71,17 +85,20 @@ public final class UpdatesTopic {
         public Entry read(byte[] value) {
             SpecificRecord r = codec.decode(value);
             if (r instanceof CompactModelUpdate c) {
-                return new Entry(compact.decode(c), null);
+                return Entry.of(compact.decode(c));
             }
             if (r instanceof ModelUpdate m) {
-                return new Entry(UpdateRecordCodec.fromAvro(m), null);
+                return Entry.of(UpdateRecordCodec.fromAvro(m));
             }
             if (r instanceof io.seedflow.schemas.SnapshotAnnouncement a) {
-                return new Entry(null, SnapshotAnnouncementCodec.fromAvro(a));
+                return Entry.of(SnapshotAnnouncementCodec.fromAvro(a));
+            }
+            if (r instanceof io.seedflow.schemas.LogSeal s) {
+                return Entry.of(SnapshotAnnouncementCodec.fromAvro(s));
             }
             throw new WireFormatException(WireFormatException.Reason.INCOMPATIBLE_SCHEMA,
                     "updates topic value decoded as " + r.getClass().getName()
-                            + "; expected ModelUpdate, CompactModelUpdate or SnapshotAnnouncement");
+                            + "; expected ModelUpdate, CompactModelUpdate, SnapshotAnnouncement or LogSeal");
         }
     }
 
@@ -110,8 +127,15 @@ public final class UpdatesTopic {
             if (entry instanceof SnapshotAnnouncement a) {
                 return SnapshotAnnouncementCodec.toAvro(a);
             }
-            throw new IllegalArgumentException("updates topic entry: expected an UpdateRecord or a "
-                    + "SnapshotAnnouncement, got " + (entry == null ? "null" : entry.getClass().getName()));
+            if (entry instanceof LogSeal s) {
+                if (compact == null) {
+                    throw new IllegalArgumentException("a log seal needs the compact encoding's union (format 4); "
+                            + "this writer writes " + UpdateLogEncoding.FULL);
+                }
+                return SnapshotAnnouncementCodec.toAvro(s);
+            }
+            throw new IllegalArgumentException("updates topic entry: expected an UpdateRecord, a "
+                    + "SnapshotAnnouncement or a LogSeal, got " + (entry == null ? "null" : entry.getClass().getName()));
         }
     }
 }

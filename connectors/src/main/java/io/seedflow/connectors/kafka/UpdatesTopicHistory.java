@@ -172,7 +172,7 @@ public final class UpdatesTopicHistory implements LogHistory {
                                         l.fromOffset(), l.untilOffset());
                             }
                         }
-                    } else {
+                    } else if (e.announcement() != null) { // not a seal
                         announcements.computeIfAbsent(e.modelId(), k -> new ArrayList<>())
                                 .add(new Positioned<>(r.offset(), e.announcement()));
                     }

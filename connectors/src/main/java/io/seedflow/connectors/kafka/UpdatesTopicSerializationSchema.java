@@ -3,6 +3,7 @@ package io.seedflow.connectors.kafka;
 import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.registry.ConfluentWireFormat;
 import io.seedflow.connectors.registry.RegistryClientOptions;
+import io.seedflow.core.log.LogSeal;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +56,15 @@ public final class UpdatesTopicSerializationSchema<T> implements KafkaRecordSeri
     public static UpdatesTopicSerializationSchema<SnapshotAnnouncement> forAnnouncements(String topic,
             RegistryClientOptions registry, UpdateLogEncoding encoding) {
         return new UpdatesTopicSerializationSchema<>(topic, registry, a -> a.modelId, encoding);
+    }
+
+    /**
+     * Snapshot announcements and log seals (docs/update-log-spec.md §10), as a signed log's sealer emits them; the
+     * compact encoding's union.
+     */
+    public static UpdatesTopicSerializationSchema<Object> forNotices(String topic, RegistryClientOptions registry) {
+        return new UpdatesTopicSerializationSchema<>(topic, registry,
+                n -> n instanceof LogSeal s ? s.modelId : ((SnapshotAnnouncement) n).modelId, UpdateLogEncoding.COMPACT);
     }
 
     @Override

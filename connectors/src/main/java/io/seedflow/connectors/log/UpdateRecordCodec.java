@@ -214,6 +214,26 @@ public final class UpdateRecordCodec {
         }
     }
 
+    /**
+     * The canonical bytes of {@code r} that the log's hash chain covers (docs/update-log-spec.md §10): the Avro binary
+     * body of its compact (format 4) encoding with the context {@link #contextOf} carried inline. They depend only on
+     * what a replica applies plus the lineage and the trainer time, not on how the record travelled (full or compact,
+     * context inline or by id).
+     */
+    public static byte[] canonicalBytes(UpdateRecord r) {
+        CompactModelUpdate c = toCompact(r, contextOf(r), true);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try {
+            org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out,
+                    null);
+            COMPACT_WRITER.write(c, enc);
+            enc.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // in memory: cannot happen
+        }
+        return out.toByteArray();
+    }
+
     /** The context a record would define: its model, base snapshot, lineage sources in order, its time as origin. */
     public static LogContext contextOf(UpdateRecord r) {
         List<String> sources = new ArrayList<>(1);
@@ -253,6 +273,8 @@ public final class UpdateRecordCodec {
 
     private static final org.apache.avro.specific.SpecificDatumWriter<LogContext> CONTEXT_WRITER =
             new org.apache.avro.specific.SpecificDatumWriter<>(LogContext.class);
+    private static final org.apache.avro.specific.SpecificDatumWriter<CompactModelUpdate> COMPACT_WRITER =
+            new org.apache.avro.specific.SpecificDatumWriter<>(CompactModelUpdate.class);
 
     private static io.seedflow.schemas.UpdateMask toAvro(UpdateMask mask) {
         List<io.seedflow.schemas.TensorMask> tensors = new ArrayList<>(mask.tensors().size());

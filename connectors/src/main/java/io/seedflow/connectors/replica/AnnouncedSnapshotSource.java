@@ -7,6 +7,7 @@ import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.connectors.registry.WireFormatException;
 import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.error.UnknownLogContextException;
+import io.seedflow.core.log.LogSignatures;
 import io.seedflow.core.snapshot.Snapshot;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import java.time.Duration;
@@ -36,12 +37,25 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
     private final SnapshotFetcher fetcher;
     private final Duration pollTimeout;
     private final Map<String, List<SnapshotAnnouncement>> announcements = new HashMap<>();
+    private final LogSignatures.Verifier verifier;
+    private final Map<String, byte[]> chainHeads = new HashMap<>();
+    private long passedOverUnverified;
     private ConfluentRegistryClient registry;
     private UpdatesTopic.Reader reader;
     private TopicScan scan;
 
     public AnnouncedSnapshotSource(String bootstrapServers, String topic, RegistryClientOptions registry,
             SnapshotFetcher fetcher, Duration pollTimeout) {
+        this(bootstrapServers, topic, registry, fetcher, pollTimeout, null);
+    }
+
+    /**
+     * With a {@code verifier}, only announcements that carry a chain link and a signature that verifies are used
+     * (docs/update-log-spec.md §10); the others are logged and passed over.
+     */
+    public AnnouncedSnapshotSource(String bootstrapServers, String topic, RegistryClientOptions registry,
+            SnapshotFetcher fetcher, Duration pollTimeout, LogSignatures.Verifier verifier) {
+        this.verifier = verifier;
         this.bootstrapServers = bootstrapServers;
         this.topic = topic;
         this.registryOptions = registry;
@@ -56,7 +70,11 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
         candidates.sort(Comparator.comparingLong((SnapshotAnnouncement a) -> a.step).reversed());
         for (SnapshotAnnouncement a : candidates) {
             try {
-                return Optional.of(load(a));
+                Snapshot s = load(a);
+                if (a.chainHead != null) {
+                    chainHeads.put(s.sha256(), a.chainHead.clone());
+                }
+                return Optional.of(s);
             } catch (SnapshotIntegrityException e) {
                 LOG.warn("passing over announced snapshot {} (model '{}' step {}): {}", a.uri, a.modelId, a.step,
                         e.getMessage());
@@ -82,7 +100,13 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
             }
             try {
                 UpdatesTopic.Entry e = reader.read(r.value());
-                if (e.announcement() != null) {
+                if (e.announcement() != null && verifier != null && !verifier.verifies(e.announcement())) {
+                    passedOverUnverified++;
+                    LOG.warn("passing over the announcement of model '{}' step {} at {}-{}@{}: {}",
+                            e.modelId(), e.announcement().step, r.topic(), r.partition(), r.offset(),
+                            e.announcement().signature == null ? "unsigned"
+                                    : "its signature does not verify with public key " + verifier.fingerprint());
+                } else if (e.announcement() != null) {
                     announcements.computeIfAbsent(e.modelId(), k -> new ArrayList<>()).add(e.announcement());
                 }
             } catch (UnknownLogContextException e) {
@@ -94,9 +118,16 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
         });
     }
 
+    /** The chain link announced with the snapshot {@link #newest} returned with this file SHA-256, if any. */
+    public Optional<byte[]> chainHead(String snapshotSha256) {
+        return Optional.ofNullable(chainHeads.get(snapshotSha256)).map(byte[]::clone);
+    }
+
     @Override
     public String location() {
-        return "announcements on topic " + topic + " at " + bootstrapServers;
+        return "announcements on topic " + topic + " at " + bootstrapServers + (verifier == null ? ""
+                : " signed with public key " + verifier.fingerprint() + " (" + passedOverUnverified
+                        + " unsigned or not verifying passed over)");
     }
 
     @Override

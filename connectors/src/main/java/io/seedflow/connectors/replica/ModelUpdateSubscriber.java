@@ -3,14 +3,18 @@ package io.seedflow.connectors.replica;
 import io.seedflow.connectors.kafka.UpdatesTopic;
 import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.RegistryClientOptions;
+import io.seedflow.connectors.seal.VerifiedLog;
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.error.LogVerificationException;
 import io.seedflow.core.error.UnknownLogContextException;
 import io.seedflow.core.error.UpdateLogGapException;
+import io.seedflow.core.log.LogSignatures;
 import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.Snapshot;
 import io.seedflow.core.tensor.ParameterSet;
 import java.nio.charset.StandardCharsets;
+import java.security.PublicKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,6 +60,11 @@ import org.slf4j.LoggerFactory;
  * other failure (a refused record, a Kafka, registry or snapshot error, a listener that throws) also stops it.
  * The error is passed to {@link ModelListener#onError}, stored, and rethrown on the caller's thread by
  * {@link #checkError()} and {@link #close()}.
+ *
+ * <p>Given the trainer's public key ({@link Builder#verifyKey}), it verifies a signed log (docs/update-log-spec.md
+ * §10): it bootstraps only from announcements whose signature verifies, holds the records back until a seal the
+ * trainer signed vouches for the chain over them ({@link VerifiedLog}), and stops at anything that does not verify
+ * ({@link LogVerificationException}), keeping the last verified version.
  */
 public final class ModelUpdateSubscriber implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ModelUpdateSubscriber.class);
@@ -83,6 +92,7 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
     private volatile long lastTrainerTimeMillis = -1;
     private volatile long announcedStep = -1;
     private volatile long newestStep = -1;
+    private VerifiedLog verified; // with a public key only: the records held back until a seal verifies them
 
     private ModelUpdateSubscriber(Builder b) {
         this.config = b;
@@ -287,7 +297,12 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
                         }
                         throw e;
                     }
-                    if (entry.announcement() != null) {
+                    if (entry.seal() != null) {
+                        if (verified != null && config.modelId.equals(entry.modelId())) {
+                            newestStep = Math.max(newestStep, entry.seal().step);
+                            verified.offer(entry.seal()).forEach(this::applyLocked);
+                        }
+                    } else if (entry.announcement() != null) {
                         if (config.modelId.equals(entry.modelId())) {
                             announcedStep = Math.max(announcedStep, entry.announcement().step);
                             newestStep = Math.max(newestStep, announcedStep);
@@ -334,7 +349,7 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
             return true; // already contained in the snapshot we bootstrapped from
         }
         try {
-            applyLocked(r);
+            accept(r);
         } catch (UpdateLogGapException gap) {
             // steps gap.expectedStep() .. gap.foundStep()-1 are missing; a snapshot must hold all of them
             long lastMissing = gap.foundStep() - 1;
@@ -349,10 +364,19 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
                     s.get().sha256(), s.get().step());
             bootstrap(s.get());
             if (r.step() > bootstrapStep) {
-                applyLocked(r); // r.step() == bootstrapStep + 1 here
+                accept(r); // r.step() == bootstrapStep + 1 here
             }
         }
         return true;
+    }
+
+    /** Applies {@code r} now, or, verifying the log, holds it until a seal verifies it (and applies what that frees). */
+    private void accept(UpdateRecord r) {
+        if (verified == null) {
+            applyLocked(r);
+        } else {
+            verified.offer(r).forEach(this::applyLocked);
+        }
     }
 
     /**
@@ -419,8 +443,16 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
         return null;
     }
 
-    /** Loads {@code s} as the replica's weights and version. */
+    /** Loads {@code s} as the replica's weights and version (verifying the log: from its signed chain link on). */
     private void bootstrap(Snapshot s) {
+        if (config.verifier != null) {
+            byte[] head = config.ownedSource.chainHead(s.sha256()).orElseThrow(() -> new LogVerificationException(
+                    "model '" + config.modelId + "': snapshot " + s.sha256() + " came without a signed chain link"));
+            if (verified == null) {
+                verified = new VerifiedLog(config.modelId, config.verifier);
+            }
+            verified.start(s.step(), head);
+        }
         lock.writeLock().lock();
         try {
             replica = new Replica(config.modelId, s.parameters(), s.step());
@@ -533,8 +565,19 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
         private Duration topicWaitTimeout = DEFAULT_TOPIC_WAIT_TIMEOUT;
         private final Properties consumerProperties = new Properties();
         private final List<ModelListener> listeners = new ArrayList<>();
+        private LogSignatures.Verifier verifier;
 
         private Builder() {
+        }
+
+        /**
+         * Verify the log with the trainer's Ed25519 public key (docs/update-log-spec.md §10): bootstrap only from
+         * announcements it signed, apply records only once a seal it signed covers them, and refuse (stop, keeping the
+         * last verified version) anything that does not verify. Needs {@link #snapshotsFromAnnouncements()}.
+         */
+        public Builder verifyKey(PublicKey key) {
+            verifier = key == null ? null : new LogSignatures.Verifier(key);
+            return this;
         }
 
         public Builder bootstrapServers(String v) {
@@ -629,7 +672,13 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
             if (topicWaitTimeout == null || topicWaitTimeout.isNegative()) {
                 throw new InvalidConfigurationException("topicWaitTimeout", topicWaitTimeout, "must be >= 0");
             }
+            if (verifier != null && !snapshotsFromAnnouncements) {
+                throw new InvalidConfigurationException("verifyKey", verifier.fingerprint(), "a replica that "
+                        + "verifies the log bootstraps from the signed announcements on the topic "
+                        + "(snapshotsFromAnnouncements()), not from a snapshot directory");
+            }
             Builder copy = new Builder();
+            copy.verifier = verifier;
             copy.bootstrapServers = bootstrapServers;
             copy.registry = registry;
             copy.topic = topic;
@@ -637,7 +686,7 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
             copy.snapshots = snapshots;
             if (snapshotsFromAnnouncements) {
                 copy.ownedSource = new AnnouncedSnapshotSource(bootstrapServers, topic, registry,
-                        SnapshotFetcher.standard(), pollTimeout);
+                        SnapshotFetcher.standard(), pollTimeout, verifier);
                 copy.snapshots = copy.ownedSource;
             }
             copy.bootstrapTimeout = bootstrapTimeout;

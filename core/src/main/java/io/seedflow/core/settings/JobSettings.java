@@ -57,10 +57,19 @@ public final class JobSettings {
             .defaultValue(Duration.ofSeconds(10))
             .doc("Checkpoint interval: how often the sinks commit, so the delay before replicas see updates.")
             .check(d -> d.toMillis() >= 10, ">= 10ms").build();
+    public static final Setting<String> SIGNING_KEY = Setting.stringSetting("seedflow.job.signing-key")
+            .flag("--signing-key")
+            .doc("Ed25519 private key (PKCS#8 PEM file, e.g. from `openssl genpkey -algorithm ed25519`; the path on "
+                    + "every task manager) that signs the update log: a hash chain over the records, a signed seal at "
+                    + "every checkpoint and signed snapshot announcements (docs/update-log-spec.md §10). Replicas given "
+                    + "the public key apply only what verifies. Needs the compact log encoding. Unset = unsigned log, "
+                    + "records and announcements as without signing.")
+            .check(s -> !s.isBlank(), "a file path").build();
 
     /** Every job setting, in the order of the reference table. */
     public static final List<Setting<?>> ALL = List.of(EVENTS_TOPIC, UPDATES_TOPIC, DEAD_LETTER_TOPIC,
-            DEAD_LETTER_MAX_BYTES, MAX_TEXT_CHARS, HOLDOUT_TOPIC, DATA_PARALLEL_MODELS, CONSUMER_GROUP, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL);
+            DEAD_LETTER_MAX_BYTES, MAX_TEXT_CHARS, HOLDOUT_TOPIC, DATA_PARALLEL_MODELS, CONSUMER_GROUP, TRANSACTIONAL_ID_PREFIX, CHECKPOINT_INTERVAL,
+            SIGNING_KEY);
 
     private JobSettings() {
     }

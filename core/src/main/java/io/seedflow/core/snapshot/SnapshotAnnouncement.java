@@ -1,6 +1,7 @@
 package io.seedflow.core.snapshot;
 
 import io.seedflow.core.error.SnapshotIntegrityException;
+import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -21,6 +22,13 @@ public class SnapshotAnnouncement {
     /** SHA-256 (hex) of the weights alone, in canonical order (see the spec). */
     public String weightsSha256;
     public long createdMillis;
+    /**
+     * The log's chain link at {@link #step} (docs/update-log-spec.md §10), 32 bytes; null where the trainer does not
+     * sign its log.
+     */
+    public byte[] chainHead;
+    /** Ed25519 signature of the announcement's statement ({@code LogSignatures#snapshotStatement}); null if unsigned. */
+    public byte[] signature;
 
     public SnapshotAnnouncement() {
     }
@@ -50,12 +58,22 @@ public class SnapshotAnnouncement {
         return s;
     }
 
+    /** A copy of this announcement with the chain link at its step and the signature of both. */
+    public SnapshotAnnouncement signed(byte[] chainHead, byte[] signature) {
+        SnapshotAnnouncement a = new SnapshotAnnouncement(modelId, step, uri, sha256, sizeBytes, weightsSha256,
+                createdMillis);
+        a.chainHead = chainHead.clone();
+        a.signature = signature.clone();
+        return a;
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof SnapshotAnnouncement a && step == a.step && sizeBytes == a.sizeBytes
                 && createdMillis == a.createdMillis && Objects.equals(modelId, a.modelId)
                 && Objects.equals(uri, a.uri) && Objects.equals(sha256, a.sha256)
-                && Objects.equals(weightsSha256, a.weightsSha256);
+                && Objects.equals(weightsSha256, a.weightsSha256) && Arrays.equals(chainHead, a.chainHead)
+                && Arrays.equals(signature, a.signature);
     }
 
     @Override
@@ -66,6 +84,6 @@ public class SnapshotAnnouncement {
     @Override
     public String toString() {
         return "SnapshotAnnouncement{model=" + modelId + ", step=" + step + ", sha256=" + sha256 + ", uri=" + uri
-                + ", " + sizeBytes + " bytes}";
+                + ", " + sizeBytes + " bytes" + (signature != null ? ", signed" : "") + "}";
     }
 }

@@ -3,6 +3,7 @@ package io.seedflow.jobs.cli;
 import io.seedflow.connectors.audit.Finding;
 import io.seedflow.connectors.audit.LogAudit;
 import io.seedflow.connectors.replica.SnapshotFetcher;
+import io.seedflow.core.log.LogSignatures;
 import io.seedflow.core.settings.JobSettings;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -47,6 +48,11 @@ public final class AuditCommand implements Callable<Integer>, SettingFlags.Holde
     @Option(names = "--no-events", description = "Skip the accounting of the events and dead-letter topics.")
     boolean noEvents;
 
+    @Option(names = "--verify-key", paramLabel = "FILE",
+            description = "The trainer's Ed25519 public key (PEM): check every seal's and signed announcement's "
+                    + "signature too (default: the chain only).")
+    java.nio.file.Path verifyKey;
+
     @Option(names = "--consumer-property", paramLabel = "KEY=VALUE",
             description = "Extra Kafka consumer setting (security etc.), repeatable.")
     Map<String, String> consumerProperties = new LinkedHashMap<>();
@@ -58,7 +64,8 @@ public final class AuditCommand implements Callable<Integer>, SettingFlags.Holde
         LogAudit.Settings audit = new LogAudit.Settings(kafka.bootstrapServers(), kafka.registry(),
                 settings.get(JobSettings.UPDATES_TOPIC), noEvents ? null : settings.get(JobSettings.EVENTS_TOPIC),
                 noEvents ? null : settings.get(JobSettings.DEAD_LETTER_TOPIC), modelId, consumerProperties,
-                SnapshotFetcher.standard(), Duration.ofMillis(500));
+                SnapshotFetcher.standard(), Duration.ofMillis(500), verifyKey == null ? null
+                        : new LogSignatures.Verifier(LogSignatures.readPublicKey("--verify-key", verifyKey)));
         LogAudit.Report report = LogAudit.run(audit, line -> System.out.println("audit: " + line));
         long failed = report.findings().stream().filter(f -> f.severity() == Finding.Severity.FAIL).count();
         long warned = report.findings().stream().filter(f -> f.severity() == Finding.Severity.WARN).count();

@@ -7,12 +7,14 @@ import io.seedflow.connectors.replica.SnapshotSource;
 import io.seedflow.jobs.serving.PredictionServer;
 import io.seedflow.jobs.serving.ServerOptions;
 import io.seedflow.jobs.serving.ServingMetrics;
+import io.seedflow.core.log.LogSignatures;
 import io.seedflow.jobs.serving.StoreSnapshotSource;
 import io.seedflow.jobs.serving.SubscriberModel;
 import io.seedflow.operators.FileSystemSnapshotStore;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
@@ -59,6 +61,12 @@ public final class ReplicaCommand implements Callable<Integer>, SettingFlags.Hol
                     + "on the updates topic).")
     String snapshotDir;
 
+    @Option(names = "--verify-key", paramLabel = "FILE",
+            description = "The trainer's Ed25519 public key (PEM, from `openssl pkey -pubout`): apply only what the "
+                    + "trainer signed (docs/update-log-spec.md §10) and refuse the rest, serving the last verified "
+                    + "version. Bootstraps from the signed announcements on the topic (not with --snapshot-dir).")
+    Path verifyKey;
+
     @Mixin
     ObjectStoreOptions objectStore = new ObjectStoreOptions();
 
@@ -98,6 +106,11 @@ public final class ReplicaCommand implements Callable<Integer>, SettingFlags.Hol
             throw new IllegalArgumentException("--snapshot-dir: '" + snapshotDir + "' is not a directory; expected "
                     + "the folder the trainer writes <sha256>.safetensors snapshots to");
         }
+        if (verifyKey != null && snapshotDir != null) {
+            throw new IllegalArgumentException("--verify-key: a replica that verifies the log bootstraps from the "
+                    + "signed announcements on the updates topic; leave out --snapshot-dir '" + snapshotDir + "'");
+        }
+        PublicKey trainerKey = verifyKey == null ? null : LogSignatures.readPublicKey("--verify-key", verifyKey);
         // snapshots (given or announced) may live in object storage: Flink's file systems, S3 plugin included
         objectStore.initializeFileSystems();
         RegistryClientOptions registry = kafka.registry();
@@ -110,6 +123,7 @@ public final class ReplicaCommand implements Callable<Integer>, SettingFlags.Hol
                 .bootstrapTimeout(bootstrapTimeout)
                 .listener(new ConsoleListener()).listener(metrics);
         String snapshots = snapshotSource(b, snapshotDir);
+        b.verifyKey(trainerKey);
         consumerProperties.forEach(b::consumerProperty);
         ModelUpdateSubscriber subscriber = b.build().start();
         PredictionServer server;

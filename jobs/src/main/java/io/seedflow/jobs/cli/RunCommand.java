@@ -106,6 +106,7 @@ public final class RunCommand implements Callable<Integer>, SettingFlags.Holder 
                 .dataParallelModels(v.get(JobSettings.DATA_PARALLEL_MODELS))
                 .consumerGroup(v.get(JobSettings.CONSUMER_GROUP))
                 .transactionalIdPrefix(v.get(JobSettings.TRANSACTIONAL_ID_PREFIX))
+                .signingKey(v.value(JobSettings.SIGNING_KEY).orElse(null))
                 .modelSpec(v.get(TrainerSettings.MODEL_SPEC))
                 .trainer(trainerConfiguration(v))
                 .checkpointInterval(v.get(JobSettings.CHECKPOINT_INTERVAL))

@@ -5,6 +5,8 @@ import io.seedflow.connectors.kafka.LabeledEventDecodeFunction;
 import io.seedflow.connectors.kafka.RawEvent;
 import io.seedflow.connectors.kafka.SeedflowKafka;
 import io.seedflow.connectors.kafka.UpdatesTopicHistory;
+import io.seedflow.connectors.seal.LogSealer;
+import io.seedflow.core.settings.JobSettings;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.data.TrainingExample;
@@ -43,6 +45,8 @@ public final class StreamingPipeline {
     public static final String UPDATES_SINK_UID = "seedflow-updates-sink";
     public static final String DEAD_LETTER_SINK_UID = "seedflow-dead-letter-sink";
     public static final String ANNOUNCEMENTS_SINK_UID = "seedflow-announcements-sink";
+    /** The log sealer of a signed log (its state: each model's chain). */
+    public static final String SEALER_UID = "seedflow-log-sealer";
     public static final String HOLDOUT_SOURCE_UID = "seedflow-holdout-source";
     public static final String HOLDOUT_DECODE_UID = "seedflow-holdout-decode";
     /** With data-parallel models: the filter in front of the keyed trainer (the other model ids). */
@@ -134,20 +138,45 @@ public final class StreamingPipeline {
             announcements = announcements.union(trained.getSideOutput(ZoTrainerFunction.SNAPSHOTS));
         }
 
-        announcements
-                .sinkTo(SeedflowKafka.announcementsSink(settings.bootstrapServers(), settings.updatesTopic(),
-                        settings.registry(), settings.transactionalIdPrefix() + "-announcements",
-                        settings.updatesEncoding()))
-                .uid(ANNOUNCEMENTS_SINK_UID).name("snapshot announcements: " + settings.updatesTopic());
-
-        beforeUpdatesSink.apply(updates).sinkTo(SeedflowKafka.updatesSink(settings.bootstrapServers(), settings.updatesTopic(),
-                        settings.registry(), settings.transactionalIdPrefix() + "-updates",
-                        settings.updatesEncoding()))
-                .uid(UPDATES_SINK_UID).name("updates: " + settings.updatesTopic());
+        if (settings.signingKey().isPresent()) {
+            sealed(updates, announcements, settings, history, beforeUpdatesSink);
+        } else {
+            announcements
+                    .sinkTo(SeedflowKafka.announcementsSink(settings.bootstrapServers(), settings.updatesTopic(),
+                            settings.registry(), settings.transactionalIdPrefix() + "-announcements",
+                            settings.updatesEncoding()))
+                    .uid(ANNOUNCEMENTS_SINK_UID).name("snapshot announcements: " + settings.updatesTopic());
+            beforeUpdatesSink.apply(updates).sinkTo(SeedflowKafka.updatesSink(settings.bootstrapServers(),
+                            settings.updatesTopic(), settings.registry(), settings.transactionalIdPrefix() + "-updates",
+                            settings.updatesEncoding()))
+                    .uid(UPDATES_SINK_UID).name("updates: " + settings.updatesTopic());
+        }
 
         deadLetters.sinkTo(SeedflowKafka.deadLetterSink(settings.bootstrapServers(), settings.deadLetterTopic(),
                         settings.transactionalIdPrefix() + "-dead-letters", settings.deadLetterMaxBytes()))
                 .uid(DEAD_LETTER_SINK_UID).name("dead letters: " + settings.deadLetterTopic());
+    }
+
+    /**
+     * A signed log (docs/update-log-spec.md §10): the records and announcements pass the {@link LogSealer}, which
+     * chains the records, signs the announcements and seals every checkpoint; the same two sinks (uids, transactional
+     * ids) write them, the announcements sink also the seals.
+     */
+    private static void sealed(DataStream<UpdateRecord> updates, DataStream<SnapshotAnnouncement> announcements,
+            StreamingSettings settings, UpdatesTopicHistory history,
+            UnaryOperator<DataStream<UpdateRecord>> beforeUpdatesSink) {
+        DataStream<UpdateRecord> records = beforeUpdatesSink.apply(updates);
+        SingleOutputStreamOperator<UpdateRecord> sealer = records.connect(announcements)
+                .transform("sign the log", records.getType(), new LogSealer(JobSettings.SIGNING_KEY.key(),
+                        settings.signingKey().orElseThrow(), settings.trainerConfig().snapshotInterval(), history))
+                .uid(SEALER_UID);
+        sealer.getSideOutput(LogSealer.NOTICES)
+                .sinkTo(SeedflowKafka.noticesSink(settings.bootstrapServers(), settings.updatesTopic(),
+                        settings.registry(), settings.transactionalIdPrefix() + "-announcements"))
+                .uid(ANNOUNCEMENTS_SINK_UID).name("signed announcements and seals: " + settings.updatesTopic());
+        sealer.sinkTo(SeedflowKafka.updatesSink(settings.bootstrapServers(), settings.updatesTopic(),
+                        settings.registry(), settings.transactionalIdPrefix() + "-updates", settings.updatesEncoding()))
+                .uid(UPDATES_SINK_UID).name("updates: " + settings.updatesTopic());
     }
 
     /**

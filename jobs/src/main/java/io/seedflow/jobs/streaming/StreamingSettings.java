@@ -33,6 +33,7 @@ public final class StreamingSettings {
     private final TrainerConfig trainerConfig;
     private final Duration checkpointInterval;
     private final boolean bounded;
+    private final String signingKey; // nullable
 
     private StreamingSettings(Builder b, TrainerConfig trainerConfig) {
         this.bootstrapServers = b.bootstrapServers;
@@ -50,6 +51,12 @@ public final class StreamingSettings {
         this.trainerConfig = trainerConfig;
         this.checkpointInterval = b.checkpointInterval;
         this.bounded = b.bounded;
+        this.signingKey = b.signingKey;
+    }
+
+    /** The file of the Ed25519 key that signs the log ({@code seedflow.job.signing-key}); empty = unsigned. */
+    public java.util.Optional<String> signingKey() {
+        return java.util.Optional.ofNullable(signingKey);
     }
 
     public static Builder builder() {
@@ -158,6 +165,7 @@ public final class StreamingSettings {
         private Configuration trainer = new Configuration();
         private Duration checkpointInterval = JobSettings.CHECKPOINT_INTERVAL.defaultValue().orElseThrow();
         private boolean bounded;
+        private String signingKey;
 
         private Builder() {
         }
@@ -251,6 +259,15 @@ public final class StreamingSettings {
             return this;
         }
 
+        /**
+         * The Ed25519 private key file that signs the log ({@link JobSettings#SIGNING_KEY}); null or blank = unsigned.
+         * Read here to check it, and again by the sealer on the task manager.
+         */
+        public Builder signingKey(String path) {
+            this.signingKey = path == null || path.isBlank() ? null : path;
+            return this;
+        }
+
         /** Stop at the events topic's offsets as of job start (tests, backfills) instead of running forever. */
         public Builder bounded(boolean bounded) {
             this.bounded = bounded;
@@ -287,6 +304,15 @@ public final class StreamingSettings {
             DeadLetterSerializationSchema.requireValidLimit(deadLetterMaxBytes,
                     JobSettings.DEAD_LETTER_MAX_BYTES.key());
             JobSettings.TRANSACTIONAL_ID_PREFIX.check(transactionalIdPrefix);
+            if (signingKey != null) {
+                if (updatesEncoding != UpdateLogEncoding.COMPACT) {
+                    throw new io.seedflow.core.error.InvalidConfigurationException(JobSettings.SIGNING_KEY.key(),
+                            signingKey, "a signed log needs the compact encoding (format 4); the updates encoding "
+                                    + "is " + updatesEncoding);
+                }
+                io.seedflow.core.log.LogSignatures.readPrivateKey(JobSettings.SIGNING_KEY.key(),
+                        java.nio.file.Path.of(signingKey));
+            }
             if (eventsTopic.equals(updatesTopic) || eventsTopic.equals(deadLetterTopic)
                     || updatesTopic.equals(deadLetterTopic)) {
                 throw new IllegalArgumentException("topics must differ, got events=" + eventsTopic + ", updates="

@@ -1,0 +1,233 @@
+package io.seedflow.tests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.seedflow.connectors.kafka.UpdatesTopic;
+import io.seedflow.connectors.log.UpdateLogEncoding;
+import io.seedflow.connectors.registry.ConfluentAvroCodec;
+import io.seedflow.connectors.registry.ConfluentWireFormat;
+import io.seedflow.connectors.replica.ModelUpdateSubscriber;
+import io.seedflow.connectors.replica.NoSnapshotAvailableException;
+import io.seedflow.core.error.LogVerificationException;
+import io.seedflow.core.log.LogChain;
+import io.seedflow.core.log.LogSeal;
+import io.seedflow.core.log.LogSignatures;
+import io.seedflow.core.log.PerturbationTerm;
+import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.snapshot.SnapshotAnnouncement;
+import io.seedflow.jobs.streaming.StreamingPipeline;
+import io.seedflow.jobs.streaming.StreamingSettings;
+import io.seedflow.operators.ZoTrainerOptions;
+import io.seedflow.schemas.LabeledEvent;
+import io.seedflow.tests.kafka.KafkaRegistryTestBase;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A signed log end to end (docs/update-log-spec.md §10): a job with {@code seedflow.job.signing-key} writes seals
+ * and signed announcements; a replica given the public key bootstraps from a signed snapshot, applies only what seals
+ * verify and reaches the same weights as one that does not verify; a second job started without state continues the
+ * chain from the log (its seals verify on the same replica). Then a forged record of the next step is written to the
+ * topic: the verifying replica holds it back, and when a seal signed with another key follows, refuses by name and
+ * keeps serving its last verified version, while a replica that does not verify applies the forgery. A replica
+ * with a wrong key finds no snapshot it can trust. Prints the bytes the seals add per record.
+ */
+class SignedLogITCase extends KafkaRegistryTestBase {
+    private static final String MODEL = "signed-model";
+    private static final int FEATURES = 8;
+    private static final int CLASSES = 3;
+    private static final String EVENTS = "signed-events";
+    private static final String UPDATES = "signed-updates";
+    private static final String DEAD_LETTERS = "signed-dead-letters";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aVerifyingReplicaAppliesWhatTheTrainerSignedAndRefusesAForgery() throws Exception {
+        for (String topic : List.of(EVENTS, UPDATES, DEAD_LETTERS)) {
+            kafka.createTopic(topic, 1);
+        }
+        KeyPair trainerKey = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Path privateKey = Files.writeString(dir.resolve("trainer.pem"), LogSignatures.pem(trainerKey.getPrivate()));
+        Path snapshots = Files.createDirectories(dir.resolve("snapshots"));
+        Random random = new Random(5);
+
+        produce(random, 120);
+        StreamingItSupport.runToEnd(env(settings(snapshots, privateKey)), "signed-1", 120);
+        List<UpdatesTopic.Entry> entries = StreamingItSupport.readUpdatesTopic(kafka, registry, UPDATES);
+        List<UpdateRecord> first = StreamingItSupport.updateRecords(entries);
+        assertThat(first).hasSizeGreaterThanOrEqualTo(10);
+        List<LogSeal> seals = entries.stream().filter(e -> e.seal() != null).map(UpdatesTopic.Entry::seal).toList();
+        assertThat(seals).isNotEmpty();
+        assertThat(seals.get(seals.size() - 1).step).as("the last seal covers the last step").isEqualTo(first.size());
+        LogSignatures.Verifier verifier = new LogSignatures.Verifier(trainerKey.getPublic());
+        assertThat(seals).allMatch(verifier::verifies);
+        List<SnapshotAnnouncement> announced = StreamingItSupport.announcements(entries);
+        assertThat(announced).isNotEmpty().allMatch(verifier::verifies);
+        // the chain the seals name is the one over the records' canonical bytes from the base snapshot's root
+        byte[] link = LogChain.root(MODEL, 0, first.get(0).baseSnapshotId());
+        for (UpdateRecord r : first) {
+            link = LogChain.next(link, io.seedflow.connectors.log.UpdateRecordCodec.canonicalBytes(r));
+        }
+        assertThat(seals.get(seals.size() - 1).chainHead).isEqualTo(link);
+        printSealBytes(first.size());
+
+        try (ModelUpdateSubscriber verifying = subscriber(trainerKey.getPublic()).start();
+                ModelUpdateSubscriber plain = subscriber(null).start()) {
+            assertThat(verifying.awaitVersion(first.size(), Duration.ofSeconds(60))).isTrue();
+            assertThat(plain.awaitVersion(first.size(), Duration.ofSeconds(60))).isTrue();
+            assertThat(verifying.weightsSha256()).isEqualTo(plain.weightsSha256());
+
+            // a second job without state continues the log and its chain
+            produce(random, 60);
+            StreamingItSupport.runToEnd(env(settings(snapshots, privateKey)), "signed-2", 120);
+            List<UpdateRecord> both = StreamingItSupport.updateRecords(
+                    StreamingItSupport.readUpdatesTopic(kafka, registry, UPDATES));
+            assertThat(both.size()).isGreaterThan(first.size());
+            assertThat(verifying.awaitVersion(both.size(), Duration.ofSeconds(60))).isTrue();
+            assertThat(plain.awaitVersion(both.size(), Duration.ofSeconds(60))).isTrue();
+            assertThat(verifying.weightsSha256()).isEqualTo(plain.weightsSha256());
+            String verified = verifying.weightsSha256();
+            Path publicKey = Files.writeString(dir.resolve("trainer.pub.pem"), LogSignatures.pem(trainerKey.getPublic()));
+            InProcessCli.Run audit = audit(publicKey);
+            assertThat(audit.code()).as(audit.out() + audit.err()).isZero();
+            assertThat(audit.out()).contains("OK   signatures model '" + MODEL + "': the chain over steps 0.."
+                    + both.size()).contains("every signature verifies with public key " + verifier.fingerprint());
+
+            // a forged record of the next step, then a seal for it signed with another key
+            UpdateRecord last = both.get(both.size() - 1);
+            UpdateRecord forged = new UpdateRecord(1, MODEL, last.baseSnapshotId(), last.step() + 1,
+                    last.status(), 1f, List.of(new PerturbationTerm(42, 0.5f, Float.NaN, Float.NaN, Float.NaN)),
+                    Float.NaN, Float.NaN, 0, last.lineage(), last.trainerTimeMillis() + 1);
+            StreamingItSupport.publishInOneTransaction(kafka, registry, UPDATES, List.of(forged));
+            assertThat(plain.awaitVersion(forged.step(), Duration.ofSeconds(30))).as("no verification").isTrue();
+            Thread.sleep(1000);
+            assertThat(verifying.version()).as("held back: no seal covers it").isEqualTo(last.step());
+            KeyPair attacker = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+            byte[] forgedLink = LogChain.next(LogChain.root(MODEL, 0, "x"), new byte[1]);
+            publish(new LogSignatures.Signer(attacker.getPrivate()).seal(MODEL, forged.step(), forgedLink));
+            assertThatThrownBy(() -> verifying.awaitVersion(forged.step(), Duration.ofSeconds(30)))
+                    .isInstanceOf(LogVerificationException.class)
+                    .hasMessageContaining("the seal of step " + forged.step() + " does not verify");
+            assertThat(verifying.isRunning()).isFalse();
+            assertThat(verifying.version()).as("the last verified version").isEqualTo(last.step());
+            assertThat(verifying.weightsSha256()).isEqualTo(verified);
+            assertThat(plain.weightsSha256()).isNotEqualTo(verified);
+            verifying.error().ifPresent(e -> { }); // stored: close() rethrows it below
+            assertThatThrownBy(verifying::close).isInstanceOf(LogVerificationException.class);
+            // the audit names the forged seal and the record the trainer's seals do not cover
+            InProcessCli.Run forgedAudit = audit(publicKey);
+            assertThat(forgedAudit.code()).isEqualTo(1);
+            assertThat(forgedAudit.out()).contains("the seal of step " + forged.step())
+                    .contains("does not verify with public key " + verifier.fingerprint());
+        }
+
+        // a replica with another key: no announcement verifies, so nothing to bootstrap from
+        PublicKey wrong = KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPublic();
+        try (ModelUpdateSubscriber wrongKey = subscriber(wrong, Duration.ofSeconds(3)).start()) {
+            assertThatThrownBy(() -> wrongKey.awaitVersion(0, Duration.ofSeconds(30)))
+                    .isInstanceOf(NoSnapshotAvailableException.class)
+                    .hasMessageContaining("unsigned or not verifying passed over");
+        } catch (NoSnapshotAvailableException expectedOnClose) {
+            assertThat(expectedOnClose).hasMessageContaining("no snapshot of model");
+        }
+    }
+
+    private static InProcessCli.Run audit(Path publicKey) throws Exception {
+        return InProcessCli.run("audit", "--bootstrap-servers", kafka.bootstrapServers(), "--registry-url",
+                registryServer.url(), "--updates-topic", UPDATES, "--events-topic", EVENTS, "--dead-letter-topic",
+                DEAD_LETTERS, "--verify-key", publicKey.toString());
+    }
+
+    /** The wire bytes of the seals and signed announcements per update record (docs/benchmarks.md §9). */
+    private static void printSealBytes(int records) {
+        long sealBytes = 0;
+        long seals = 0;
+        long recordBytes = 0;
+        UpdatesTopic.Reader reader = new UpdatesTopic.Reader(registry);
+        for (ConsumerRecord<byte[], byte[]> r : StreamingItSupport.readCommitted(kafka, UPDATES)) {
+            UpdatesTopic.Entry e = reader.read(r.value());
+            if (e.seal() != null) {
+                seals++;
+                sealBytes += r.value().length;
+            } else if (e.update() != null) {
+                recordBytes += r.value().length;
+            }
+        }
+        System.out.printf("signed log: %d records, %d bytes of records on the wire (%.1f per record); %d seals, %d "
+                + "bytes (%.1f per seal, %.2f per record)%n", records, recordBytes, (double) recordBytes / records,
+                seals, sealBytes, (double) sealBytes / Math.max(1, seals), (double) sealBytes / records);
+    }
+
+    private static void publish(LogSeal seal) throws Exception {
+        byte[] value = new UpdatesTopic.Writer(registry, UpdateLogEncoding.COMPACT)
+                .write(ConfluentWireFormat.valueSubject(UPDATES), seal);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties(),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(UPDATES, MODEL.getBytes(StandardCharsets.UTF_8), value)).get();
+        }
+    }
+
+    private static ModelUpdateSubscriber subscriber(PublicKey key) {
+        return subscriber(key, Duration.ofSeconds(60));
+    }
+
+    private static ModelUpdateSubscriber subscriber(PublicKey key, Duration bootstrapTimeout) {
+        return ModelUpdateSubscriber.builder().bootstrapServers(kafka.bootstrapServers())
+                .registry(registryServer.clientOptions(null)).updatesTopic(UPDATES).modelId(MODEL)
+                .snapshotsFromAnnouncements().verifyKey(key).bootstrapTimeout(bootstrapTimeout)
+                .pollTimeout(Duration.ofMillis(100)).build();
+    }
+
+    private static StreamingSettings settings(Path snapshots, Path signingKey) {
+        Configuration trainer = new Configuration();
+        trainer.set(ZoTrainerOptions.BATCH_SIZE, 10);
+        trainer.set(ZoTrainerOptions.LEARNING_RATE, 0.05);
+        trainer.set(ZoTrainerOptions.SNAPSHOT_INTERVAL, 4);
+        trainer.set(ZoTrainerOptions.SNAPSHOT_DIR, snapshots.toString());
+        return StreamingSettings.builder().bootstrapServers(kafka.bootstrapServers())
+                .registry(registryServer.clientOptions(null))
+                .eventsTopic(EVENTS).updatesTopic(UPDATES).deadLetterTopic(DEAD_LETTERS)
+                .consumerGroup("signed-trainer").transactionalIdPrefix("signed")
+                .modelSpec("mlp:" + FEATURES + "x6x" + CLASSES + ":relu").trainer(trainer)
+                .checkpointInterval(Duration.ofMillis(300)).bounded(true).signingKey(signingKey.toString())
+                .build();
+    }
+
+    private static StreamExecutionEnvironment env(StreamingSettings settings) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
+        env.setParallelism(1);
+        StreamingPipeline.build(env, settings);
+        return env;
+    }
+
+    private static void produce(Random random, int n) throws Exception {
+        ConfluentAvroCodec<LabeledEvent> codec = ConfluentAvroCodec.forClass(LabeledEvent.class, registry);
+        String subject = ConfluentWireFormat.valueSubject(EVENTS);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties(),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < n; i++) {
+                producer.send(new ProducerRecord<>(EVENTS, MODEL.getBytes(StandardCharsets.UTF_8), codec.encode(
+                        subject, StreamingItSupport.event(random, MODEL, random.nextInt(CLASSES), FEATURES, CLASSES))))
+                        .get();
+            }
+        }
+    }
+}
