@@ -82,6 +82,12 @@ final class BenchEnvironment implements AutoCloseable {
     /** @param recipe the trainer settings under test (rates, head); batch, snapshots and waits are set here */
     StreamingSettings settings(Topics t, String spec, int batch, Path snapshots, Duration checkpointInterval,
             boolean bounded, Configuration recipe) {
+        return settings(t, spec, batch, snapshots, checkpointInterval, bounded, recipe, null);
+    }
+
+    /** @param signingKey the key file that signs the log, or null for an unsigned one */
+    StreamingSettings settings(Topics t, String spec, int batch, Path snapshots, Duration checkpointInterval,
+            boolean bounded, Configuration recipe, Path signingKey) {
         Configuration trainer = new Configuration(recipe);
         trainer.set(ZoTrainerOptions.BATCH_SIZE, batch);
         trainer.set(ZoTrainerOptions.SNAPSHOT_INTERVAL, 1000);
@@ -91,7 +97,8 @@ final class BenchEnvironment implements AutoCloseable {
                 .registry(registry.clientOptions(null))
                 .eventsTopic(t.events()).updatesTopic(t.updates()).deadLetterTopic(t.deadLetters())
                 .consumerGroup(t.events() + "-trainer").transactionalIdPrefix(t.events())
-                .modelSpec(spec).trainer(trainer).checkpointInterval(checkpointInterval).bounded(bounded).build();
+                .modelSpec(spec).trainer(trainer).checkpointInterval(checkpointInterval).bounded(bounded)
+                .signingKey(signingKey == null ? null : signingKey.toString()).build();
     }
 
     @Override

@@ -45,7 +45,9 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  * registry, Flink MiniCluster, parallelism 1): (1) sustained events/s and steps/s of the whole pipeline on
  * pre-produced events vs the same trainer on the same batches offline (warmed up first by as many steps), and the
  * process's CPU time per step in both, (2) event-to-replica freshness at a fixed
- * event rate, (3) checkpoint size after 10k steps for a small and a 16x wider model, (4) bytes per update record.
+ * event rate, (3) checkpoint size after 10k steps for a small and a 16x wider model, (4) bytes per update record,
+ * (5) what signing the log adds (docs/update-log-spec.md §10): bytes per record, freshness, chain, sign and verify
+ * costs.
  */
 public final class StreamingBenchmark {
     /** What to run; see {@code seedflow bench-streaming --help}. */
@@ -95,7 +97,13 @@ public final class StreamingBenchmark {
             double[] fresh = new double[0];
             if (s.parts().contains("freshness")) {
                 System.out.println("[freshness] " + s.freshnessRate() + " events/s for " + s.freshnessDuration());
-                fresh = freshness(env);
+                fresh = freshness(env, "freshness", null, null).lags();
+            }
+            if (s.parts().contains("signing")) {
+                System.out.println("[signing] the freshness run unsigned, then signed with a verifying replica: "
+                        + s.freshnessRate() + " events/s for " + s.freshnessDuration() + ", checkpoint interval "
+                        + s.checkpointInterval());
+                signing(env);
             }
             Map<String, Long> ckpt = new java.util.LinkedHashMap<>();
             if (s.parts().contains("checkpoint")) {
@@ -229,14 +237,91 @@ public final class StreamingBenchmark {
         }
     }
 
-    private double[] freshness(BenchEnvironment env) throws Exception {
-        BenchEnvironment.Topics topics = env.newTopics("freshness");
-        Path snapshots = Files.createDirectories(s.workDir().resolve("freshness-snapshots"));
+    /** One freshness run: the lags, and the wire bytes of the updates topic's values by kind. */
+    private record FreshnessRun(double[] lags, Sizes records, Sizes announcements, Sizes seals,
+            List<UpdateRecord> updates) {
+    }
+
+    /**
+     * The freshness run and the signed one side by side: what signing adds to the updates topic per record, to
+     * freshness (a verifying replica applies a record once its checkpoint's seal arrives), and what chaining,
+     * signing and verifying cost on this machine.
+     */
+    private void signing(BenchEnvironment env) throws Exception {
+        java.security.KeyPair key = java.security.KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Path keyFile = Files.writeString(s.workDir().resolve("bench-signing-key.pem"),
+                io.seedflow.core.log.LogSignatures.pem(key.getPrivate()));
+        FreshnessRun plain = freshness(env, "signing-off", null, null);
+        FreshnessRun signed = freshness(env, "signing-on", keyFile, key.getPublic());
+        for (FreshnessRun r : List.of(plain, signed)) {
+            long all = r.records().total + r.announcements().total + r.seals().total;
+            System.out.printf("  %s: %d records, %.1f bytes each on the wire; %d announcements %.1f bytes each; %d "
+                    + "seals %.1f bytes each; all values %.2f bytes per record; freshness p50 %.0f ms, p99 %.0f ms%n",
+                    r == plain ? "unsigned" : "signed  ", r.records().count, r.records().mean(),
+                    r.announcements().count, r.announcements().mean(), r.seals().count, r.seals().mean(),
+                    (double) all / r.records().count, percentile(r.lags(), 50), percentile(r.lags(), 99));
+        }
+        double perRecordPlain = (double) (plain.records().total + plain.announcements().total)
+                / plain.records().count;
+        double perRecordSigned = (double) (signed.records().total + signed.announcements().total
+                + signed.seals().total) / signed.records().count;
+        System.out.printf("  signing adds %.2f bytes per record (%.1f records per seal)%n",
+                perRecordSigned - perRecordPlain, (double) signed.records().count / Math.max(1, signed.seals().count));
+        signingCosts(key, signed.updates());
+    }
+
+    /** Per record: canonical bytes and one SHA-256 (trainer and replica alike); per seal: one sign, one verify. */
+    private static void signingCosts(java.security.KeyPair key, List<UpdateRecord> updates) {
+        int rounds = Math.max(1, 200_000 / Math.max(1, updates.size()));
+        byte[] link = io.seedflow.core.log.LogChain.root("m", 0, "s");
+        long[] chainNanos = new long[7];
+        for (int rep = 0; rep < chainNanos.length; rep++) {
+            long t = System.nanoTime();
+            for (int i = 0; i < rounds; i++) {
+                for (UpdateRecord r : updates) {
+                    link = io.seedflow.core.log.LogChain.next(link,
+                            io.seedflow.connectors.log.UpdateRecordCodec.canonicalBytes(r));
+                }
+            }
+            chainNanos[rep] = (System.nanoTime() - t) / ((long) rounds * updates.size());
+        }
+        io.seedflow.core.log.LogSignatures.Signer signer = new io.seedflow.core.log.LogSignatures.Signer(
+                key.getPrivate());
+        io.seedflow.core.log.LogSignatures.Verifier verifier = new io.seedflow.core.log.LogSignatures.Verifier(
+                key.getPublic());
+        int n = 2_000;
+        io.seedflow.core.log.LogSeal seal = null;
+        long t = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            seal = signer.seal("bench-model", i, link);
+        }
+        double signMicros = (System.nanoTime() - t) / 1e3 / n;
+        boolean ok = true;
+        t = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            ok &= verifier.verifies(seal);
+        }
+        double verifyMicros = (System.nanoTime() - t) / 1e3 / n;
+        java.util.Arrays.sort(chainNanos);
+        System.out.printf("  chain per record %d ns (median of %d passes over %d records; canonical bytes + SHA-256); "
+                + "Ed25519 sign %.0f us, verify %.0f us per seal or announcement (%d each, %s)%n",
+                chainNanos[chainNanos.length / 2], chainNanos.length, rounds * updates.size(), signMicros,
+                verifyMicros, n, ok ? "all verified" : "SOME FAILED");
+    }
+
+    private FreshnessRun freshness(BenchEnvironment env, String name, Path signingKey,
+            java.security.PublicKey verifyKey) throws Exception {
+        BenchEnvironment.Topics topics = env.newTopics(name);
+        Path snapshots = Files.createDirectories(s.workDir().resolve(name + "-snapshots"));
         StreamingSettings settings = env.settings(topics, s.model(), s.batch(), snapshots, s.checkpointInterval(),
-                false, s.recipe());
+                false, s.recipe(), signingKey);
         Map<Long, Long> producedAt = new ConcurrentHashMap<>();
         Map<Long, Long> appliedAt = new ConcurrentHashMap<>();
         Map<Long, Long> newestOffsetOfStep = new ConcurrentHashMap<>();
+        Sizes records = new Sizes();
+        Sizes announcements = new Sizes();
+        Sizes seals = new Sizes();
+        List<UpdateRecord> updates = new ArrayList<>();
         JobClient job = start(settings, localConfiguration(null));
         ModelListener listener = new ModelListener() {
             @Override
@@ -247,7 +332,7 @@ public final class StreamingBenchmark {
         try (ModelUpdateSubscriber replica = ModelUpdateSubscriber.builder()
                 .bootstrapServers(env.kafka.bootstrapServers()).registry(env.registry.clientOptions(null))
                 .updatesTopic(topics.updates()).modelId(BenchEnvironment.MODEL_ID).snapshotsFromAnnouncements()
-                .bootstrapTimeout(Duration.ofMinutes(2)).listener(listener).build().start();
+                .verifyKey(verifyKey).bootstrapTimeout(Duration.ofMinutes(2)).listener(listener).build().start();
                 KafkaProducer<byte[], byte[]> producer = env.producer()) {
             long total = (long) (s.freshnessRate() * s.freshnessDuration().toSeconds());
             long t0 = System.nanoTime();
@@ -272,7 +357,9 @@ public final class StreamingBenchmark {
             UpdatesTopic.Reader reader = new UpdatesTopic.Reader(env.client);
             for (ConsumerRecord<byte[], byte[]> r : readAll(env, topics.updates())) {
                 UpdatesTopic.Entry e = reader.read(r.value());
+                (e.update() != null ? records : e.seal() != null ? seals : announcements).add(r.value().length);
                 if (e.update() != null) {
+                    updates.add(e.update());
                     long newest = e.update().lineage().stream().mapToLong(l -> l.untilOffset() - 1).max().orElse(-1);
                     newestOffsetOfStep.put(e.update().step(), newest);
                 }
@@ -291,7 +378,7 @@ public final class StreamingBenchmark {
         double[] out = lags.stream().mapToDouble(Long::doubleValue).sorted().toArray();
         System.out.printf("  %d steps: freshness p50 %.0f ms, p99 %.0f ms (checkpoint interval %s)%n", out.length,
                 percentile(out, 50), percentile(out, 99), s.checkpointInterval());
-        return out;
+        return new FreshnessRun(out, records, announcements, seals, updates);
     }
 
     private long checkpointBytes(BenchEnvironment env, String model) throws Exception {

@@ -58,7 +58,8 @@ public final class BenchStreamingCommand implements Callable<Integer> {
     List<String> checkpointModels;
 
     @Option(names = "--parts", split = ",", description = "Which measurements to run: throughput, freshness, "
-            + "checkpoint (default all three; throughput,freshness for an encoder, whose events are texts).")
+            + "checkpoint (default all three; throughput,freshness for an encoder, whose events are texts), and signing "
+            + "(on request only: the freshness run unsigned and signed, docs/update-log-spec.md §10).")
     java.util.Set<String> parts;
 
     @Option(names = "--data-dir", description = "Fashion-MNIST folder (default data/fashion-mnist), or for an encoder the "
