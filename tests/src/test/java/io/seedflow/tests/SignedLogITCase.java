@@ -42,8 +42,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A signed log end to end (docs/update-log-spec.md §10): a job with {@code seedflow.job.signing-key} writes seals
  * and signed announcements; a replica given the public key bootstraps from a signed snapshot, applies only what seals
- * verify and reaches the same weights as one that does not verify; a second job started without state continues the
- * chain from the log (its seals verify on the same replica). Then a forged record of the next step is written to the
+ * verify and reaches the same weights as one that does not verify; a second job started without state, training the
+ * model data-parallel at parallelism 2, continues the chain from the log (its seals verify on the same replica). Then a forged record of the next step is written to the
  * topic: the verifying replica holds it back, and when a seal signed with another key follows, refuses by name and
  * keeps serving its last verified version, while a replica that does not verify applies the forgery. A replica
  * with a wrong key finds no snapshot it can trust. Prints the bytes the seals add per record.
@@ -70,7 +70,7 @@ class SignedLogITCase extends KafkaRegistryTestBase {
         Random random = new Random(5);
 
         produce(random, 120);
-        StreamingItSupport.runToEnd(env(settings(snapshots, privateKey)), "signed-1", 120);
+        StreamingItSupport.runToEnd(env(settings(snapshots, privateKey, List.of()), 1), "signed-1", 120);
         List<UpdatesTopic.Entry> entries = StreamingItSupport.readUpdatesTopic(kafka, registry, UPDATES);
         List<UpdateRecord> first = StreamingItSupport.updateRecords(entries);
         assertThat(first).hasSizeGreaterThanOrEqualTo(10);
@@ -95,9 +95,10 @@ class SignedLogITCase extends KafkaRegistryTestBase {
             assertThat(plain.awaitVersion(first.size(), Duration.ofSeconds(60))).isTrue();
             assertThat(verifying.weightsSha256()).isEqualTo(plain.weightsSha256());
 
-            // a second job without state continues the log and its chain
+            // a second job without state continues the log and its chain, the model now trained data-parallel by
+            // two subtasks (two sealers: the records and announcements come out of trainer subtask 0)
             produce(random, 60);
-            StreamingItSupport.runToEnd(env(settings(snapshots, privateKey)), "signed-2", 120);
+            StreamingItSupport.runToEnd(env(settings(snapshots, privateKey, List.of(MODEL)), 2), "signed-2", 120);
             List<UpdateRecord> both = StreamingItSupport.updateRecords(
                     StreamingItSupport.readUpdatesTopic(kafka, registry, UPDATES));
             assertThat(both.size()).isGreaterThan(first.size());
@@ -196,7 +197,7 @@ class SignedLogITCase extends KafkaRegistryTestBase {
                 .pollTimeout(Duration.ofMillis(100)).build();
     }
 
-    private static StreamingSettings settings(Path snapshots, Path signingKey) {
+    private static StreamingSettings settings(Path snapshots, Path signingKey, List<String> dataParallel) {
         Configuration trainer = new Configuration();
         trainer.set(ZoTrainerOptions.BATCH_SIZE, 10);
         trainer.set(ZoTrainerOptions.LEARNING_RATE, 0.05);
@@ -208,12 +209,13 @@ class SignedLogITCase extends KafkaRegistryTestBase {
                 .consumerGroup("signed-trainer").transactionalIdPrefix("signed")
                 .modelSpec("mlp:" + FEATURES + "x6x" + CLASSES + ":relu").trainer(trainer)
                 .checkpointInterval(Duration.ofMillis(300)).bounded(true).signingKey(signingKey.toString())
+                .dataParallelModels(dataParallel)
                 .build();
     }
 
-    private static StreamExecutionEnvironment env(StreamingSettings settings) {
+    private static StreamExecutionEnvironment env(StreamingSettings settings, int parallelism) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(new Configuration());
-        env.setParallelism(1);
+        env.setParallelism(parallelism);
         StreamingPipeline.build(env, settings);
         return env;
     }
