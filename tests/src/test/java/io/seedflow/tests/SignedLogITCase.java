@@ -46,7 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
  * model data-parallel at parallelism 2, continues the chain from the log (its seals verify on the same replica). Then a forged record of the next step is written to the
  * topic: the verifying replica holds it back, and when a seal signed with another key follows, refuses by name and
  * keeps serving its last verified version, while a replica that does not verify applies the forgery. A replica
- * with a wrong key finds no snapshot it can trust. Prints the bytes the seals add per record.
+ * with a wrong key finds no snapshot it can trust, and a job started without state refuses to continue the forged log,
+ * without restarts. Prints the bytes the seals add per record.
  */
 class SignedLogITCase extends KafkaRegistryTestBase {
     private static final String MODEL = "signed-model";
@@ -138,6 +139,17 @@ class SignedLogITCase extends KafkaRegistryTestBase {
             assertThat(forgedAudit.code()).isEqualTo(1);
             assertThat(forgedAudit.out()).contains("the seal of step " + forged.step())
                     .contains("does not verify with public key " + verifier.fingerprint());
+
+            // a job started without state would continue the forged line: it stops without restarts instead
+            produce(random, 20);
+            Throwable refused = org.junit.jupiter.api.Assertions.assertThrows(Exception.class, () ->
+                    StreamingItSupport.runToEnd(env(settings(snapshots, privateKey, List.of()), 1), "signed-3", 120));
+            assertThat(org.apache.flink.util.ExceptionUtils.stringifyException(refused))
+                    .contains("LogVerificationException")
+                    .contains("the signed log this job would continue does not verify: its newest seal (step "
+                            + forged.step() + ") was not signed with this job's key");
+            assertThat(StreamingItSupport.updateRecords(StreamingItSupport.readUpdatesTopic(kafka, registry, UPDATES)))
+                    .as("nothing written after the forgery").hasSize(both.size() + 1);
         }
 
         // a replica with another key: no announcement verifies, so nothing to bootstrap from

@@ -99,6 +99,11 @@ final class ModelLog {
             }
             compare(links, a.step, a.chainHead, "announcement at offset " + p.offset(), problems);
         }
+        long sealed = seals.stream().mapToLong(p -> p.entry().step).max().orElse(-1);
+        if (!seals.isEmpty() && !links.isEmpty() && links.lastKey() > sealed) {
+            problems.add("steps " + (sealed + 1) + ".." + links.lastKey() + " are covered by no seal (seals commit "
+                    + "with their records: forged, or written by a trainer without the key)");
+        }
         for (String problem : problems.subList(0, Math.min(problems.size(), EventAccounting.MAX_LINES))) {
             out.add(Finding.fail(Check.SIGNATURES, "model '" + modelId + "': " + problem));
         }

@@ -4,6 +4,7 @@ import io.seedflow.connectors.registry.ConfluentRegistryClient;
 import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.error.SeedFlowException;
 import io.seedflow.core.log.Lineage;
+import io.seedflow.core.log.LogSeal;
 import io.seedflow.core.log.LogHistory;
 import io.seedflow.core.log.ModelHistory;
 import io.seedflow.core.log.UpdateRecord;
@@ -106,7 +107,8 @@ public final class UpdatesTopicHistory implements LogHistory {
                 }
             }
         }
-        return Optional.of(new ModelHistory(modelId, newest.entry(), replay, lastStep, Lineage.merged(trained)));
+        return Optional.of(new ModelHistory(modelId, newest.entry(), replay, lastStep, Lineage.merged(trained),
+                r.newestSeals.get(modelId)));
     }
 
     @Override
@@ -143,6 +145,7 @@ public final class UpdatesTopicHistory implements LogHistory {
     private final class Read {
         final Map<String, List<Positioned<UpdateRecord>>> records = new HashMap<>();
         final Map<String, List<Positioned<SnapshotAnnouncement>>> announcements = new HashMap<>();
+        final Map<String, LogSeal> newestSeals = new HashMap<>();
         /** Per events partition: the offsets the records' lineage accounts for. */
         final Map<Integer, List<long[]>> accounted = new TreeMap<>();
         private Events events;
@@ -172,7 +175,9 @@ public final class UpdatesTopicHistory implements LogHistory {
                                         l.fromOffset(), l.untilOffset());
                             }
                         }
-                    } else if (e.announcement() != null) { // not a seal
+                    } else if (e.seal() != null) {
+                        newestSeals.merge(e.modelId(), e.seal(), (a, b) -> b.step >= a.step ? b : a);
+                    } else if (e.announcement() != null) {
                         announcements.computeIfAbsent(e.modelId(), k -> new ArrayList<>())
                                 .add(new Positioned<>(r.offset(), e.announcement()));
                     }

@@ -221,17 +221,7 @@ public final class UpdateRecordCodec {
      * context inline or by id).
      */
     public static byte[] canonicalBytes(UpdateRecord r) {
-        CompactModelUpdate c = toCompact(r, contextOf(r), true);
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try {
-            org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out,
-                    null);
-            COMPACT_WRITER.write(c, enc);
-            enc.flush();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // in memory: cannot happen
-        }
-        return out.toByteArray();
+        return binary(COMPACT_WRITER, toCompact(r, contextOf(r), true));
     }
 
     /** The context a record would define: its model, base snapshot, lineage sources in order, its time as origin. */
@@ -247,19 +237,26 @@ public final class UpdateRecordCodec {
 
     /** The id of a context: the first 4 bytes (big-endian) of the SHA-256 of its Avro binary encoding. */
     public static int contextId(LogContext context) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
         try {
-            org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out,
-                    null);
-            CONTEXT_WRITER.write(context, enc);
-            enc.flush();
-            byte[] sha = MessageDigest.getInstance("SHA-256").digest(out.toByteArray());
+            byte[] sha = MessageDigest.getInstance("SHA-256").digest(binary(CONTEXT_WRITER, context));
             return ByteBuffer.wrap(sha, 0, 4).getInt();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e); // in memory: cannot happen
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is required of every JVM", e);
         }
+    }
+
+    /** The Avro binary encoding of {@code datum}. */
+    private static <T> byte[] binary(org.apache.avro.specific.SpecificDatumWriter<T> writer, T datum) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try {
+            org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out,
+                    null);
+            writer.write(datum, enc);
+            enc.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // in memory: cannot happen
+        }
+        return out.toByteArray();
     }
 
     /** The context id that a compact record names, as an int (big-endian). */

@@ -1,7 +1,9 @@
 package io.seedflow.connectors.seal;
 
 import io.seedflow.connectors.log.UpdateRecordCodec;
+import io.seedflow.core.error.LogVerificationException;
 import io.seedflow.core.log.LogChain;
+import io.seedflow.core.log.LogSeal;
 import io.seedflow.core.log.LogHistory;
 import io.seedflow.core.log.LogSignatures;
 import io.seedflow.core.log.ModelHistory;
@@ -15,6 +17,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -25,6 +28,7 @@ import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -228,11 +232,19 @@ public final class LogSealer extends AbstractStreamOperator<UpdateRecord>
         return chain;
     }
 
-    /** In a job started without state, the chain of a model's committed log, continued over its records. */
+    /**
+     * In a job started without state, the chain of a model's committed log, continued over its records. A signed log
+     * must be this key's: its announced snapshot and its newest seal signed with it, the seal covering the newest
+     * record with the chain's link (else the job stops without restarts: records were forged or spliced in, and the
+     * trainer, which continues the same log, would train on from them).
+     */
     private Optional<ModelChain> continued(String modelId) {
         Optional<ModelHistory> log = restored ? Optional.empty() : history.of(modelId, 0);
         if (log.isPresent() && log.get().snapshot() != null) {
             SnapshotAnnouncement s = log.get().snapshot();
+            if (s.chainHead != null && !Arrays.equals(signer.sign(s, s.chainHead).signature, s.signature)) {
+                refuse(modelId, "its snapshot of step " + s.step + " was not announced with this job's signing key");
+            }
             byte[] head = s.chainHead != null ? s.chainHead : LogChain.root(s.modelId, s.step, s.sha256);
             ModelChain chain = new ModelChain(modelId, s.step, head);
             chain.keep(s.step, head);
@@ -241,6 +253,7 @@ public final class LogSealer extends AbstractStreamOperator<UpdateRecord>
                     chain.append(r, snapshotIntervalSteps);
                 }
             }
+            requireSealed(chain, log.get().newestSeal(), s.chainHead != null);
             chain.unsealed = false; // committed, and sealed or not by the job that wrote them
             LOG.info("model '{}': signing on from the log's chain at step {} ({})", modelId, chain.step,
                     s.chainHead != null ? "announced with the snapshot of step " + s.step
@@ -248,6 +261,33 @@ public final class LogSealer extends AbstractStreamOperator<UpdateRecord>
             return Optional.of(chain);
         }
         return Optional.empty();
+    }
+
+    /**
+     * In a signed log the newest seal must be this key's (Ed25519 signatures are deterministic: signing its statement
+     * again gives its bytes) and name the chain's link at the newest record.
+     */
+    private void requireSealed(ModelChain chain, LogSeal seal, boolean signedLog) {
+        if (seal == null) {
+            if (signedLog) {
+                refuse(chain.modelId, "its records up to step " + chain.step + " are covered by no seal");
+            }
+            return;
+        }
+        if (!Arrays.equals(signer.seal(seal.modelId, seal.step, seal.chainHead).signature, seal.signature)) {
+            refuse(chain.modelId, "its newest seal (step " + seal.step + ") was not signed with this job's key");
+        }
+        if (seal.step != chain.step || !Arrays.equals(seal.chainHead, chain.head)) {
+            refuse(chain.modelId, "its newest seal names step " + seal.step + " link " + LogChain.hex(seal.chainHead)
+                    + " but the log's records end at step " + chain.step + " with link " + LogChain.hex(chain.head)
+                    + " (records forged, altered or spliced in after the last seal)");
+        }
+    }
+
+    private static void refuse(String modelId, String why) {
+        throw new SuppressRestartsException(new LogVerificationException("model '" + modelId + "': the signed log "
+                + "this job would continue does not verify: " + why + "; the job stops without restarts (run "
+                + "seedflow audit --verify-key)"));
     }
 
     /** One model's chain: the link at {@link #step}, and the links kept for snapshots not announced yet. */

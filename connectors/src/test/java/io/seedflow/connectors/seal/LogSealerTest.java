@@ -37,6 +37,7 @@ class LogSealerTest {
     Path dir;
     private Path keyFile;
     private LogSignatures.Verifier verifier;
+    private LogSignatures.Signer signer;
     private final List<UpdateRecord> log = new ArrayList<>();
     private final List<byte[]> links = new ArrayList<>();
 
@@ -45,6 +46,7 @@ class LogSealerTest {
         KeyPair pair = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
         keyFile = Files.writeString(dir.resolve("k.pem"), LogSignatures.pem(pair.getPrivate()));
         verifier = new LogSignatures.Verifier(pair.getPublic());
+        signer = new LogSignatures.Signer(pair.getPrivate());
         links.add(LogChain.root(MODEL, 0, BASE));
         for (int step = 1; step <= 8; step++) {
             UpdateRecord r = new UpdateRecord(1, MODEL, step <= 4 ? BASE : "cd".repeat(32), step,
@@ -102,10 +104,9 @@ class LogSealerTest {
 
     @Test
     void aJobWithoutStateContinuesTheChainOfTheCommittedLog() throws Exception {
-        SnapshotAnnouncement announced = announcement(4).signed(links.get(4), new byte[64]);
-        LogHistory history = (modelId, steps) -> Optional.of(new ModelHistory(MODEL, announced,
-                log.subList(0, 6), 6, List.of()));
-        try (var h = harness(history)) {
+        SnapshotAnnouncement announced = signer.sign(announcement(4), links.get(4));
+        LogSeal sealed = signer.seal(MODEL, 6, links.get(6));
+        try (var h = harness(history(announced, 6, sealed))) {
             h.open();
             h.processElement1(new StreamRecord<>(log.get(6)));
             h.prepareSnapshotPreBarrier(1);
@@ -113,6 +114,47 @@ class LogSealerTest {
             assertThat(seal.step).isEqualTo(7);
             assertThat(seal.chainHead).as("continued from the announced link over steps 5..7").isEqualTo(links.get(7));
         }
+        // a log that was never signed: rooted at its snapshot
+        try (var h = harness(history(announcement(4), 6, null))) {
+            h.open();
+            h.processElement1(new StreamRecord<>(log.get(6)));
+            h.prepareSnapshotPreBarrier(1);
+            byte[] root = LogChain.root(MODEL, 4, announcement(4).sha256);
+            byte[] expected = LogChain.next(LogChain.next(LogChain.next(root,
+                    UpdateRecordCodec.canonicalBytes(log.get(4))), UpdateRecordCodec.canonicalBytes(log.get(5))),
+                    UpdateRecordCodec.canonicalBytes(log.get(6)));
+            assertThat(((LogSeal) notices(h).get(0)).chainHead).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void aJobWithoutStateRefusesToContinueASignedLogThatDoesNotVerify() throws Exception {
+        SnapshotAnnouncement announced = signer.sign(announcement(4), links.get(4));
+        LogSignatures.Signer other = new LogSignatures.Signer(
+                KeyPairGenerator.getInstance("Ed25519").generateKeyPair().getPrivate());
+        refused(history(announced, 6, other.seal(MODEL, 6, links.get(6))),
+                "its newest seal (step 6) was not signed with this job's key");
+        refused(history(other.sign(announcement(4), links.get(4)), 6, signer.seal(MODEL, 6, links.get(6))),
+                "its snapshot of step 4 was not announced with this job's signing key");
+        refused(history(announced, 6, signer.seal(MODEL, 5, links.get(5))),
+                "its newest seal names step 5");
+        refused(history(announced, 6, null), "its records up to step 6 are covered by no seal");
+    }
+
+    private void refused(LogHistory history, String why) throws Exception {
+        try (var h = harness(history)) {
+            h.open();
+            assertThatThrownBy(() -> h.processElement1(new StreamRecord<>(log.get(6))))
+                    .isInstanceOf(org.apache.flink.runtime.execution.SuppressRestartsException.class)
+                    .rootCause().isInstanceOf(io.seedflow.core.error.LogVerificationException.class)
+                    .hasMessageContaining(why);
+        }
+    }
+
+    /** The committed log up to {@code lastStep} (records 1..lastStep) with this snapshot and newest seal. */
+    private LogHistory history(SnapshotAnnouncement snapshot, int lastStep, LogSeal newestSeal) {
+        return (modelId, steps) -> Optional.of(new ModelHistory(MODEL, snapshot, log.subList(0, lastStep), lastStep,
+                List.of(), newestSeal));
     }
 
     @Test
