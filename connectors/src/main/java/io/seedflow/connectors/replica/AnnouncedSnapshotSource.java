@@ -66,9 +66,7 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
     @Override
     public Optional<Snapshot> newest(String modelId) {
         readToEnd();
-        List<SnapshotAnnouncement> candidates = new ArrayList<>(announcements.getOrDefault(modelId, List.of()));
-        candidates.sort(Comparator.comparingLong((SnapshotAnnouncement a) -> a.step).reversed());
-        for (SnapshotAnnouncement a : candidates) {
+        for (SnapshotAnnouncement a : inPreference(announcements.getOrDefault(modelId, List.of()))) {
             try {
                 Snapshot s = load(a);
                 if (a.chainHead != null) {
@@ -81,6 +79,17 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
             }
         }
         return Optional.empty();
+    }
+
+    /**
+     * Announcements in topic order, newest step first; of two of one step the later on the topic first (spec §7.2:
+     * after a redeploy the newer line's snapshot, not the older one's).
+     */
+    static List<SnapshotAnnouncement> inPreference(List<SnapshotAnnouncement> inTopicOrder) {
+        List<SnapshotAnnouncement> candidates = new ArrayList<>(inTopicOrder);
+        java.util.Collections.reverse(candidates);
+        candidates.sort(Comparator.comparingLong((SnapshotAnnouncement a) -> a.step).reversed()); // stable
+        return candidates;
     }
 
     private Snapshot load(SnapshotAnnouncement a) {
