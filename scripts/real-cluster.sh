@@ -3,18 +3,25 @@
 #   - one Kafka broker process (kafka.Kafka, KRaft, single node) on localhost:$KAFKA_PORT
 #   - the schema registry process (`seedflow registry`) on localhost:$REGISTRY_PORT
 #   - a Flink standalone session cluster: a JobManager (StandaloneSessionClusterEntrypoint, REST on :$REST_PORT)
-#     and TaskManager processes (TaskManagerRunner, $SLOTS slots each)
-# assembled from the Flink 2.1.1 / Kafka 4.2.0 jars in ~/.m2 (resolved by a throwaway pom; -o first).
+#     and TaskManager processes (TaskManagerRunner, $SLOTS slots each); checkpoints retained on cancellation
+#   - with HA=zookeeper: a ZooKeeper server (ZooKeeperServerMain, :$ZK_PORT) and ZooKeeper high availability, so that
+#     a standby JobManager (`jm`) takes over the jobs of a JobManager that dies
+# assembled from the Flink 2.1.1 / Kafka 4.2.0 / ZooKeeper 3.8.4 jars in ~/.m2 (resolved by a throwaway pom; -o first).
 #
 # Usage (from the repository root, after `mvn package -DskipTests`):
 #   scripts/real-cluster.sh start [N_TM]   # broker, registry, JobManager, N_TM TaskManagers (default 2)
 #   scripts/real-cluster.sh tm             # one more TaskManager (e.g. after kill -9 of one)
+#   scripts/real-cluster.sh jm             # one more JobManager: the replacement of a dead one (same ports), or with
+#                                          # HA=zookeeper a standby (REST on the next free port from $REST_PORT)
+#   scripts/real-cluster.sh newest-checkpoint JOB_ID  # the newest retained chk-N of a job (for flink run -s)
 #   scripts/real-cluster.sh flink ARGS...  # the Flink CLI (CliFrontend), e.g. flink run -p 2 jobs/target/seedflow.jar run ...
 #   scripts/real-cluster.sh topics NAME:PARTITIONS...  # create topics (replication 1) with Kafka's AdminClient
 #   scripts/real-cluster.sh kafka CLASS|FILE.java ARGS...  # a class (or a single-file Java program) on the broker's classpath
 #   scripts/real-cluster.sh status | stop  # ps of what this script started | kill it (pid files in $RC_DIR/pids)
 # Environment: RC_DIR (state, logs, configs; default /tmp/seedflow-real-cluster), KAFKA_PORT (9092),
-#   REGISTRY_PORT (8085), REST_PORT (8081), SLOTS (2), TM_PROCESS (2300m), JM_PROCESS (1600m), SEEDFLOW_JAR.
+#   REGISTRY_PORT (8085), REST_PORT (8081), SLOTS (2), TM_PROCESS (2300m), JM_PROCESS (1600m), SEEDFLOW_JAR,
+#   HA (none|zookeeper; give the same value to every command), ZK_PORT (2181).
+# scripts/jobmanager-drill.sh runs a JobManager kill -9 drill on this test bed.
 set -euo pipefail
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +33,10 @@ SLOTS=${SLOTS:-2}
 TM_PROCESS=${TM_PROCESS:-2300m}   # Flink's total process memory: heap ~1.5 GB of it
 JM_PROCESS=${JM_PROCESS:-1600m}   # heap ~1 GB
 SEEDFLOW_JAR=${SEEDFLOW_JAR:-$REPO/jobs/target/seedflow.jar}
-mkdir -p "$RC_DIR"/{pids,logs,conf,kafka-data,registry,checkpoints,savepoints,snapshots}
+HA=${HA:-none}
+ZK_PORT=${ZK_PORT:-2181}
+[[ $HA == none || $HA == zookeeper ]] || { echo "HA: '$HA' is not allowed; expected none or zookeeper" >&2; exit 2; }
+mkdir -p "$RC_DIR"/{pids,logs,conf,kafka-data,registry,checkpoints,savepoints,snapshots,ha,zk-data}
 
 # Flink's own JVM options for Java 17 (its default config.yaml's env.java.default-opts.all).
 OPENS="--add-exports=java.base/sun.net.util=ALL-UNNAMED --add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED
@@ -40,13 +50,18 @@ OPENS="--add-exports=java.base/sun.net.util=ALL-UNNAMED --add-exports=java.rmi/s
 
 # --- classpaths: resolved once into $RC_DIR/{flink,kafka}.cp -------------------------------------------------
 classpaths() {
-  [[ -s $RC_DIR/flink.cp && -s $RC_DIR/kafka.cp ]] && return
+  [[ -s $RC_DIR/flink.cp && -s $RC_DIR/kafka.cp && -s $RC_DIR/zk.cp ]] && return
   local d=$RC_DIR/cp; mkdir -p "$d"
   local log4j='<dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>2.24.3</version></dependency>
     <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-core</artifactId><version>2.24.3</version></dependency>'
-  local f; for f in flink kafka; do
+  local f; for f in flink kafka zk; do
     local deps
-    if [[ $f == flink ]]; then
+    if [[ $f == zk ]]; then
+      # the server also needs the metrics and snappy libraries that the client declares "provided"
+      deps='<dependency><groupId>org.apache.zookeeper</groupId><artifactId>zookeeper</artifactId><version>3.8.4</version></dependency>
+    <dependency><groupId>io.dropwizard.metrics</groupId><artifactId>metrics-core</artifactId><version>4.1.12.1</version></dependency>
+    <dependency><groupId>org.xerial.snappy</groupId><artifactId>snappy-java</artifactId><version>1.1.10.5</version></dependency>'
+    elif [[ $f == flink ]]; then
       deps=$(for a in flink-runtime flink-streaming-java flink-clients flink-runtime-web flink-rpc-akka-loader; do
         echo "<dependency><groupId>org.apache.flink</groupId><artifactId>$a</artifactId><version>2.1.1</version></dependency>"; done)
     else
@@ -86,7 +101,17 @@ restart-strategy.fixed-delay.attempts: 20
 restart-strategy.fixed-delay.delay: 5s
 heartbeat.interval: 5000
 heartbeat.timeout: 20000
+execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION
+execution.checkpointing.num-retained: 3
 EOF
+  if [[ $HA == zookeeper ]]; then
+    cat >> "$RC_DIR/conf/config.yaml" <<EOF
+high-availability.type: zookeeper
+high-availability.zookeeper.quorum: localhost:$ZK_PORT
+high-availability.storageDir: file://$RC_DIR/ha
+high-availability.cluster-id: /seedflow-real-cluster
+EOF
+  fi
   cat > "$RC_DIR/conf/log4j.properties" <<'EOF'
 rootLogger.level = INFO
 rootLogger.appenderRef.file.ref = MainAppender
@@ -154,6 +179,34 @@ start_tm() {
     $(tail -1 <<< "$p") -D taskmanager.resource-id="tm-$n-$(date +%s)"
 }
 
+# The first JobManager on the configured ports; another one (HA standby) on the next free REST and RPC ports. Without
+# HA a JobManager's replacement must take the configured ports (the TaskManagers reconnect to them), so start it only
+# once the old one is dead.
+start_jm() {
+  local n=1; while [[ -e $RC_DIR/pids/jobmanager-$n.pid ]] && kill -0 "$(cat "$RC_DIR/pids/jobmanager-$n.pid")" 2>/dev/null; do
+    n=$((n + 1)); done
+  local rest=$REST_PORT rpc=6123
+  if [[ $HA == zookeeper ]]; then
+    while (echo > /dev/tcp/localhost/$rest) 2>/dev/null; do rest=$((rest + 1)); done
+    rpc=$((6123 + n - 1))
+  elif (echo > /dev/tcp/localhost/"$REST_PORT") 2>/dev/null; then
+    echo "a JobManager holds port $REST_PORT; without HA there is one JobManager (kill it first, or HA=zookeeper)" >&2
+    exit 1
+  fi
+  local p; p=$(resource_params GET_JM_RESOURCE_PARAMS)
+  local conf=$RC_DIR/conf-jm-$n  # its own ports (dynamic -D properties do not override the file's REST port)
+  mkdir -p "$conf"; cp "$RC_DIR/conf/log4j.properties" "$conf/"
+  sed -e "s/^rest.port: .*/rest.port: $rest/" -e "s/^jobmanager.rpc.port: .*/jobmanager.rpc.port: $rpc/" \
+    "$RC_DIR/conf/config.yaml" > "$conf/config.yaml"
+  rm -f "$RC_DIR/pids/jobmanager-$n.pid"
+  # shellcheck disable=SC2046
+  start_jvm "jobmanager-$n" log4j.properties "$(head -1 <<< "$p")" "$(cat "$RC_DIR/flink.cp")" \
+    org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint --configDir "$conf" \
+    --executionMode cluster $(tail -1 <<< "$p")
+  wait_port "$rest" "jobmanager-$n"
+  echo "jobmanager-$n: REST http://localhost:$rest, RPC $rpc"
+}
+
 cmd=${1:-help}; shift || true
 case $cmd in
   start)
@@ -168,18 +221,28 @@ case $cmd in
         -t "$(java -cp "$(cat "$RC_DIR/kafka.cp")" kafka.tools.StorageTool random-uuid 2>/dev/null | tail -1)" \
         -c "$RC_DIR/conf/server.properties"
     fi
+    if [[ $HA == zookeeper ]]; then
+      printf 'tickTime=2000\ndataDir=%s\nclientPort=%s\nadmin.enableServer=false\n' "$RC_DIR/zk-data" "$ZK_PORT" \
+        > "$RC_DIR/conf/zoo.cfg"
+      start_jvm zookeeper log4j-kafka.properties "-Xmx256m" "$(cat "$RC_DIR/zk.cp")" \
+        org.apache.zookeeper.server.ZooKeeperServerMain "$RC_DIR/conf/zoo.cfg"
+      wait_port "$ZK_PORT" zookeeper
+    fi
     start_jvm kafka log4j-kafka.properties "-Xmx768m"  "$(cat "$RC_DIR/kafka.cp")" kafka.Kafka "$RC_DIR/conf/server.properties"
     start_jvm registry log4j.properties "-Xmx256m"  "$SEEDFLOW_JAR" io.seedflow.jobs.SeedflowCli registry \
       --data-dir "$RC_DIR/registry" --port "$REGISTRY_PORT"
-    p=$(resource_params GET_JM_RESOURCE_PARAMS)
-    # shellcheck disable=SC2046
-    start_jvm jobmanager log4j.properties "$(head -1 <<< "$p")" "$(cat "$RC_DIR/flink.cp")" \
-      org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint --configDir "$RC_DIR/conf" \
-      --executionMode cluster $(tail -1 <<< "$p")
+    start_jm
     for _ in $(seq 1 "${1:-2}"); do start_tm; done
-    wait_port "$KAFKA_PORT" kafka; wait_port "$REGISTRY_PORT" registry; wait_port "$REST_PORT" jobmanager
+    wait_port "$KAFKA_PORT" kafka; wait_port "$REGISTRY_PORT" registry
     echo "kafka localhost:$KAFKA_PORT  registry http://localhost:$REGISTRY_PORT  flink http://localhost:$REST_PORT" ;;
   tm) classpaths; start_tm ;;
+  jm) classpaths; configs; start_jm ;;
+  newest-checkpoint)
+    [[ $# -eq 1 ]] || { echo "newest-checkpoint: expected one argument, the job id" >&2; exit 2; }
+    newest=$(for d in "$RC_DIR/checkpoints/$1"/chk-*; do [[ -e $d/_metadata ]] && echo "${d##*chk-} $d"; done |
+      sort -n | tail -1 | cut -d' ' -f2)
+    [[ -n $newest ]] || { echo "no retained checkpoint of job $1 under $RC_DIR/checkpoints" >&2; exit 1; }
+    echo "$newest" ;;
   flink)
     classpaths
     # shellcheck disable=SC2086
@@ -212,10 +275,11 @@ JAVA
             n=$(basename "$p" .pid); if kill -0 "$(cat "$p")" 2>/dev/null; then echo "$n $(cat "$p") running"
             else echo "$n $(cat "$p") dead"; fi; done ;;
   stop) # TaskManagers and the JobManager first, the broker last; SIGTERM, then SIGKILL after 20 s
-    for p in "$RC_DIR"/pids/taskmanager-*.pid "$RC_DIR"/pids/{jobmanager,registry,kafka}.pid; do [[ -e $p ]] || continue
+    for p in "$RC_DIR"/pids/taskmanager-*.pid "$RC_DIR"/pids/jobmanager-*.pid "$RC_DIR"/pids/{registry,kafka,zookeeper}.pid; do
+      [[ -e $p ]] || continue
       pid=$(cat "$p"); if kill "$pid" 2>/dev/null; then
         for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
         kill -9 "$pid" 2>/dev/null || true; echo "stopped $(basename "$p" .pid) $pid"; fi
       rm -f "$p"; done ;;
-  *) sed -n '2,19p' "$0"; exit 1 ;;
+  *) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0"; exit 1 ;;
 esac
