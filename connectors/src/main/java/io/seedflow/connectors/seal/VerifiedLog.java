@@ -23,7 +23,11 @@ import java.util.TreeMap;
  * nothing of them is applied. Not thread-safe (the subscriber's thread).
  */
 public final class VerifiedLog {
+    /** Records held at most while no seal comes: a trainer seals at every checkpoint, so this many means it stopped. */
+    public static final int DEFAULT_MAX_HELD = 100_000;
+
     private final String modelId;
+    private final int maxHeld;
     private final LogSignatures.Verifier verifier;
     private final Deque<Held> held = new ArrayDeque<>();
     private final TreeMap<Long, LogSeal> earlySeals = new TreeMap<>();
@@ -35,8 +39,14 @@ public final class VerifiedLog {
     }
 
     public VerifiedLog(String modelId, LogSignatures.Verifier verifier) {
+        this(modelId, verifier, DEFAULT_MAX_HELD);
+    }
+
+    /** @param maxHeld the most records held back without a seal before the log is refused */
+    public VerifiedLog(String modelId, LogSignatures.Verifier verifier, int maxHeld) {
         this.modelId = modelId;
         this.verifier = verifier;
+        this.maxHeld = maxHeld;
     }
 
     /** (Re)starts at a signed snapshot of {@code step} whose chain link is {@code head}; drops what was held. */
@@ -64,7 +74,8 @@ public final class VerifiedLog {
      *
      * @throws UpdateLogGapException if steps are missing before it (the caller re-bootstraps)
      * @throws UpdateOrderException if its step is already held or verified
-     * @throws LogVerificationException if a seal read earlier names another link at its step
+     * @throws LogVerificationException if a seal read earlier names another link at its step, or more than the bound
+     *         of records came without a seal (the trainer no longer signs, or the records are not its own)
      */
     public List<UpdateRecord> offer(UpdateRecord r) {
         if (r.step() > heldStep + 1) {
@@ -78,6 +89,11 @@ public final class VerifiedLog {
         held.addLast(new Held(r, heldHead));
         LogSeal due = earlySeals.remove(r.step());
         earlySeals.headMap(r.step()).clear();
+        if (due == null && held.size() > maxHeld) {
+            throw new LogVerificationException("model '" + modelId + "': " + held.size() + " records (steps "
+                    + (verifiedStep + 1) + ".." + heldStep + ") came without a seal that verifies them (more than "
+                    + maxHeld + "); the trainer no longer signs its log with this key, or the records are not its own");
+        }
         return due == null ? List.of() : release(due);
     }
 

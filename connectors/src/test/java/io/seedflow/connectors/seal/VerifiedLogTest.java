@@ -119,6 +119,17 @@ class VerifiedLogTest {
     }
 
     @Test
+    void recordsThatNoSealCoversAreRefusedPastTheBound() {
+        VerifiedLog v = new VerifiedLog(MODEL, verifier, 3);
+        v.start(0, links.get(0));
+        for (int i = 0; i < 3; i++) {
+            v.offer(log.get(i));
+        }
+        assertThatThrownBy(() -> v.offer(log.get(3))).isInstanceOf(LogVerificationException.class)
+                .hasMessageContaining("4 records (steps 1..4) came without a seal");
+    }
+
+    @Test
     void aReplicaStartedAtASnapshotVerifiesFromItsAnnouncedLink() {
         VerifiedLog v = new VerifiedLog(MODEL, verifier);
         v.start(3, links.get(3));
