@@ -147,13 +147,9 @@ public final class LogSignatures {
      * @throws InvalidConfigurationException naming {@code setting}, the file and what it should hold
      */
     public static PrivateKey readPrivateKey(String setting, Path path) {
-        byte[] der = pem(setting, path, "PRIVATE KEY");
-        try {
-            return KeyFactory.getInstance(ALGORITHM).generatePrivate(new PKCS8EncodedKeySpec(der));
-        } catch (GeneralSecurityException e) {
-            throw new InvalidConfigurationException(setting, path, "not an " + ALGORITHM + " private key (PKCS#8 "
-                    + "PEM, as `openssl genpkey -algorithm ed25519` writes): " + e.getMessage());
-        }
+        return readKey(setting, path, "PRIVATE KEY", der -> KeyFactory.getInstance(ALGORITHM)
+                .generatePrivate(new PKCS8EncodedKeySpec(der)), "private key (PKCS#8 PEM, as `openssl genpkey "
+                        + "-algorithm ed25519` writes)");
     }
 
     /**
@@ -162,12 +158,21 @@ public final class LogSignatures {
      * @throws InvalidConfigurationException naming {@code setting}, the file and what it should hold
      */
     public static PublicKey readPublicKey(String setting, Path path) {
-        byte[] der = pem(setting, path, "PUBLIC KEY");
+        return readKey(setting, path, "PUBLIC KEY", der -> KeyFactory.getInstance(ALGORITHM)
+                .generatePublic(new X509EncodedKeySpec(der)), "public key (PEM, as `openssl pkey -pubout` writes)");
+    }
+
+    private interface KeyDecoder<K> {
+        K decode(byte[] der) throws GeneralSecurityException;
+    }
+
+    private static <K> K readKey(String setting, Path path, String label, KeyDecoder<K> decoder, String what) {
+        byte[] der = pem(setting, path, label);
         try {
-            return KeyFactory.getInstance(ALGORITHM).generatePublic(new X509EncodedKeySpec(der));
+            return decoder.decode(der);
         } catch (GeneralSecurityException e) {
-            throw new InvalidConfigurationException(setting, path, "not an " + ALGORITHM + " public key (PEM, as "
-                    + "`openssl pkey -pubout` writes): " + e.getMessage());
+            throw new InvalidConfigurationException(setting, path, "not an " + ALGORITHM + " " + what + ": "
+                    + e.getMessage());
         }
     }
 
