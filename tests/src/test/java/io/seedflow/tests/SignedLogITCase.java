@@ -47,7 +47,8 @@ import org.junit.jupiter.api.io.TempDir;
  * topic: the verifying replica holds it back, and when a seal signed with another key follows, refuses by name and
  * keeps serving its last verified version, while a replica that does not verify applies the forgery. A replica
  * with a wrong key finds no snapshot it can trust, and a job started without state refuses to continue the forged log,
- * without restarts. Prints the bytes the seals add per record.
+ * without restarts. Copies of a signed log with a record altered, spliced in, reordered or dropped are each refused by
+ * name. Prints the bytes the seals add per record.
  */
 class SignedLogITCase extends KafkaRegistryTestBase {
     private static final String MODEL = "signed-model";
@@ -163,6 +164,117 @@ class SignedLogITCase extends KafkaRegistryTestBase {
         }
     }
 
+    /**
+     * A signed log copied to new topics with one record altered, spliced in from another run, two records swapped,
+     * or one dropped: a verifying replica refuses each by name (the chain, or the order and gap checks, the base
+     * snapshot holding none of the missing steps) and keeps a version before the tampered step.
+     */
+    @Test
+    void tamperedCopiesOfASignedLogAreRefusedByName() throws Exception {
+        KeyPair trainerKey = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Path privateKey = Files.writeString(dir.resolve("tamper.pem"), LogSignatures.pem(trainerKey.getPrivate()));
+        List<UpdateRecord> own = trainedSignedLog("tamper-a", privateKey, 1);
+        List<UpdateRecord> other = trainedSignedLog("tamper-b", privateKey, 99); // another run seed: other steps
+        List<ConsumerRecord<byte[], byte[]>> values = StreamingItSupport.readCommitted(kafka, "tamper-a-updates");
+        int k = 5;
+        int at = indexOfStep(values, k);
+        UpdateRecord r = own.get(k - 1);
+        UpdateRecord altered = new UpdateRecord(r.formatVersion(), r.modelId(), r.baseSnapshotId(), r.step(),
+                r.status(), r.decayFactor(), List.of(new PerturbationTerm(r.perturbations().get(0).seed(),
+                        r.perturbations().get(0).coefficient() + 1e-3f, Float.NaN, Float.NaN, Float.NaN)),
+                Float.NaN, Float.NaN, 0, r.lineage(), r.trainerTimeMillis());
+        assertThat(other.get(k - 1).sameUpdateAs(r)).as("the other run's step differs").isFalse();
+
+        java.util.Map<String, Class<? extends Exception>> expected = new java.util.LinkedHashMap<>();
+        java.util.Map<String, List<byte[]>> copies = new java.util.LinkedHashMap<>();
+        copies.put("altered", replaced(values, at, altered));
+        expected.put("altered", LogVerificationException.class);
+        copies.put("spliced", replaced(values, at, other.get(k - 1)));
+        expected.put("spliced", LogVerificationException.class);
+        List<byte[]> swapped = raw(values);
+        java.util.Collections.swap(swapped, at, indexOfStep(values, k + 1));
+        copies.put("reordered", swapped);
+        expected.put("reordered", io.seedflow.core.error.UpdateLogGapException.class);
+        List<byte[]> dropped = raw(values);
+        dropped.remove(at);
+        copies.put("dropped", dropped);
+        expected.put("dropped", io.seedflow.core.error.UpdateLogGapException.class);
+
+        for (var copy : copies.entrySet()) {
+            String topic = "tamper-" + copy.getKey() + "-updates";
+            kafka.createTopic(topic, 1);
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties(),
+                    new ByteArraySerializer(), new ByteArraySerializer())) {
+                for (byte[] value : copy.getValue()) {
+                    producer.send(new ProducerRecord<>(topic, MODEL.getBytes(StandardCharsets.UTF_8), value)).get();
+                }
+            }
+            ModelUpdateSubscriber replica = ModelUpdateSubscriber.builder().bootstrapServers(kafka.bootstrapServers())
+                    .registry(registryServer.clientOptions(null)).updatesTopic(topic).modelId(MODEL)
+                    .snapshotsFromAnnouncements().verifyKey(trainerKey.getPublic())
+                    .pollTimeout(Duration.ofMillis(100)).build().start();
+            try {
+                assertThatThrownBy(() -> replica.awaitVersion(own.size(), Duration.ofSeconds(30)))
+                        .as(copy.getKey()).isInstanceOf(expected.get(copy.getKey()));
+                assertThat(replica.version()).as(copy.getKey() + ": the last verified version").isLessThan(k);
+                System.out.printf("tampered log (%s step %d): refused at version %d: %s%n", copy.getKey(), k,
+                        replica.version(), replica.error().map(Throwable::getMessage).orElse("-"));
+            } finally {
+                org.junit.jupiter.api.Assertions.assertThrows(Exception.class, replica::close);
+            }
+        }
+    }
+
+    /** A bounded signed job over 120 events on topics {@code prefix-*}; its records. */
+    private List<UpdateRecord> trainedSignedLog(String prefix, Path privateKey, long runSeed) throws Exception {
+        for (String topic : List.of("-events", "-updates", "-dead-letters")) {
+            kafka.createTopic(prefix + topic, 1);
+        }
+        produce(new Random(11), 120, prefix + "-events");
+        Configuration trainer = new Configuration();
+        trainer.set(ZoTrainerOptions.BATCH_SIZE, 10);
+        trainer.set(ZoTrainerOptions.LEARNING_RATE, 0.05);
+        trainer.set(ZoTrainerOptions.SNAPSHOT_INTERVAL, 1000); // only the base snapshot: none covers a tampered step
+        trainer.set(ZoTrainerOptions.SNAPSHOT_DIR, dir.resolve(prefix + "-snapshots").toString());
+        trainer.set(ZoTrainerOptions.RUN_SEED, runSeed);
+        StreamingSettings settings = StreamingSettings.builder().bootstrapServers(kafka.bootstrapServers())
+                .registry(registryServer.clientOptions(null)).eventsTopic(prefix + "-events")
+                .updatesTopic(prefix + "-updates").deadLetterTopic(prefix + "-dead-letters").consumerGroup(prefix)
+                .transactionalIdPrefix(prefix).modelSpec("mlp:" + FEATURES + "x6x" + CLASSES + ":relu")
+                .trainer(trainer).checkpointInterval(Duration.ofMillis(300)).bounded(true)
+                .signingKey(privateKey.toString()).build();
+        StreamingItSupport.runToEnd(env(settings, 1), prefix, 120);
+        List<UpdateRecord> records = StreamingItSupport.updateRecords(
+                StreamingItSupport.readUpdatesTopic(kafka, registry, prefix + "-updates"));
+        assertThat(records).hasSize(12);
+        return records;
+    }
+
+    private static int indexOfStep(List<ConsumerRecord<byte[], byte[]>> values, long step) {
+        UpdatesTopic.Reader reader = new UpdatesTopic.Reader(registry);
+        for (int i = 0; i < values.size(); i++) {
+            UpdatesTopic.Entry e = reader.read(values.get(i).value());
+            if (e.update() != null && e.update().step() == step) {
+                return i;
+            }
+        }
+        throw new AssertionError("no record of step " + step);
+    }
+
+    private static List<byte[]> raw(List<ConsumerRecord<byte[], byte[]>> values) {
+        List<byte[]> out = new java.util.ArrayList<>();
+        values.forEach(v -> out.add(v.value()));
+        return out;
+    }
+
+    /** The values with the one at {@code at} replaced by {@code r}, written as a format 1-3 record. */
+    private static List<byte[]> replaced(List<ConsumerRecord<byte[], byte[]>> values, int at, UpdateRecord r) {
+        List<byte[]> out = raw(values);
+        out.set(at, io.seedflow.connectors.kafka.RegistryAvroSerializer.forClass(io.seedflow.schemas.ModelUpdate.class,
+                registry).serialize("tamper-copies", io.seedflow.connectors.log.UpdateRecordCodec.toAvro(r)));
+        return out;
+    }
+
     private static InProcessCli.Run audit(Path publicKey) throws Exception {
         return InProcessCli.run("audit", "--bootstrap-servers", kafka.bootstrapServers(), "--registry-url",
                 registryServer.url(), "--updates-topic", UPDATES, "--events-topic", EVENTS, "--dead-letter-topic",
@@ -233,12 +345,16 @@ class SignedLogITCase extends KafkaRegistryTestBase {
     }
 
     private static void produce(Random random, int n) throws Exception {
+        produce(random, n, EVENTS);
+    }
+
+    private static void produce(Random random, int n, String topic) throws Exception {
         ConfluentAvroCodec<LabeledEvent> codec = ConfluentAvroCodec.forClass(LabeledEvent.class, registry);
-        String subject = ConfluentWireFormat.valueSubject(EVENTS);
+        String subject = ConfluentWireFormat.valueSubject(topic);
         try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties(),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = 0; i < n; i++) {
-                producer.send(new ProducerRecord<>(EVENTS, MODEL.getBytes(StandardCharsets.UTF_8), codec.encode(
+                producer.send(new ProducerRecord<>(topic, MODEL.getBytes(StandardCharsets.UTF_8), codec.encode(
                         subject, StreamingItSupport.event(random, MODEL, random.nextInt(CLASSES), FEATURES, CLASSES))))
                         .get();
             }
