@@ -144,6 +144,7 @@ public final class StreamingSettings {
                 + consumerGroup + ", model=" + trainerConfig.spec().toText()
                 + (dataParallelModels.isEmpty() ? "" : ", dataParallelModels=" + dataParallelModels)
                 + (holdoutTopic == null ? "" : ", holdout=" + holdoutTopic)
+                + (signingKey == null ? "" : ", log signed with the key in " + signingKey)
                 + ", checkpointInterval=" + checkpointInterval + ", bounded=" + bounded + "}";
     }
 
