@@ -8,6 +8,7 @@ import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.seedflow.connectors.replica.ModelListener;
 import io.seedflow.connectors.replica.NoSnapshotAvailableException;
+import io.seedflow.core.error.LogVerificationException;
 import io.seedflow.core.error.SeedFlowException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -35,6 +36,11 @@ public final class ServingMetrics implements ModelListener {
     private final Counter refused = Counter.builder().name("seedflow_replica_refused_records_total")
             .help("Records or snapshots the replica refused (verification failures), by exception")
             .labelNames("reason").register(registry);
+    private final Counter verificationFailures = Counter.builder()
+            .name("seedflow_replica_log_verification_failures_total")
+            .help("Signed-log checks that failed (docs/update-log-spec.md §10): a seal or announcement not signed with the "
+                    + "configured key, records that do not end in a seal's chain link; the replica then stops")
+            .register(registry);
     private final Counter requests = Counter.builder().name("seedflow_serving_requests_total")
             .help("HTTP requests answered, by endpoint and status code").labelNames("endpoint", "code")
             .register(registry);
@@ -86,6 +92,9 @@ public final class ServingMetrics implements ModelListener {
         if (error instanceof SeedFlowException && !(error instanceof NoSnapshotAvailableException)) {
             // a refusal; no snapshot to start from, or a Kafka or registry failure, is not one
             refused.labelValues(error.getClass().getSimpleName()).inc();
+        }
+        if (error instanceof LogVerificationException) {
+            verificationFailures.inc();
         }
     }
 
