@@ -73,31 +73,28 @@ final class ModelLog {
         }
         TreeMap<Long, byte[]> links = chainLinks(linked);
         List<Finding> out = new ArrayList<>();
-        int checked = 0;
-        int badSignatures = 0;
-        List<String> problems = new ArrayList<>();
+        List<Claim> claims = new ArrayList<>();
         for (Positioned<LogSeal> p : seals) {
             LogSeal seal = p.entry();
-            checked++;
-            if (verifier != null && !verifier.verifies(seal)) {
-                badSignatures++;
-                problems.add("the seal of step " + seal.step + " at offset " + p.offset() + " does not verify with "
-                        + "public key " + verifier.fingerprint());
-            }
-            compare(links, seal.step, seal.chainHead, "seal at offset " + p.offset(), problems);
+            claims.add(new Claim("seal", p.offset(), seal.step, seal.chainHead,
+                    verifier == null || verifier.verifies(seal)));
         }
         for (Positioned<SnapshotAnnouncement> p : announcements) {
             SnapshotAnnouncement a = p.entry();
-            if (a.chainHead == null) {
-                continue;
+            if (a.chainHead != null) {
+                claims.add(new Claim("announcement", p.offset(), a.step, a.chainHead,
+                        verifier == null || verifier.verifies(a)));
             }
-            checked++;
-            if (verifier != null && !verifier.verifies(a)) {
+        }
+        int badSignatures = 0;
+        List<String> problems = new ArrayList<>();
+        for (Claim c : claims) {
+            if (!c.verifies()) {
                 badSignatures++;
-                problems.add("the announcement of step " + a.step + " at offset " + p.offset() + " does not verify "
-                        + "with public key " + verifier.fingerprint());
+                problems.add("the " + c.kind() + " of step " + c.step() + " at offset " + c.offset()
+                        + " does not verify with public key " + verifier.fingerprint());
             }
-            compare(links, a.step, a.chainHead, "announcement at offset " + p.offset(), problems);
+            compare(links, c.step(), c.link(), c.kind() + " at offset " + c.offset(), problems);
         }
         long sealed = seals.stream().mapToLong(p -> p.entry().step).max().orElse(-1);
         if (!seals.isEmpty() && !links.isEmpty() && links.lastKey() > sealed) {
@@ -110,7 +107,7 @@ final class ModelLog {
         if (problems.isEmpty()) {
             out.add(Finding.ok(Check.SIGNATURES, "model '" + modelId + "': the chain over steps "
                     + (links.isEmpty() ? "-" : links.firstKey() + ".." + links.lastKey()) + " gives the link of all "
-                    + checked + " seals and signed announcements" + (verifier == null
+                    + claims.size() + " seals and signed announcements" + (verifier == null
                             ? "; signatures not checked (no --verify-key)"
                             : ", every signature verifies with public key " + verifier.fingerprint())));
         } else if (problems.size() > EventAccounting.MAX_LINES) {
@@ -118,6 +115,10 @@ final class ModelLog {
                     + badSignatures + " of them signatures"));
         }
         return out;
+    }
+
+    /** A link the log states at a step (a seal's or a signed announcement's), and whether its signature verifies. */
+    private record Claim(String kind, long offset, long step, byte[] link, boolean verifies) {
     }
 
     /** The chain link at each step from where the chain can start: the first linked announcement or step 0. */
@@ -141,7 +142,7 @@ final class ModelLog {
         for (UpdateRecord r : line) {
             Long before = links.lastKey();
             if (r.step() == before + 1) {
-                links.put(r.step(), LogChain.next(links.get(before), UpdateRecordCodec.canonicalBytes(r)));
+                links.put(r.step(), UpdateRecordCodec.nextLink(links.get(before), r));
             }
         }
         return links;

@@ -224,6 +224,11 @@ public final class UpdateRecordCodec {
         return binary(COMPACT_WRITER, toCompact(r, contextOf(r), true));
     }
 
+    /** The chain link after {@code previous} for {@code r} (docs/update-log-spec.md §10). */
+    public static byte[] nextLink(byte[] previous, UpdateRecord r) {
+        return io.seedflow.core.log.LogChain.next(previous, canonicalBytes(r));
+    }
+
     /** The context a record would define: its model, base snapshot, lineage sources in order, its time as origin. */
     public static LogContext contextOf(UpdateRecord r) {
         List<String> sources = new ArrayList<>(1);

@@ -296,6 +296,7 @@ public final class LogSealer extends AbstractStreamOperator<UpdateRecord>
         long step;
         byte[] head;
         final TreeMap<Long, byte[]> snapshotLinks = new TreeMap<>();
+        /** Steps since the last seal; never stored: a checkpoint's state is taken after its barrier sealed them. */
         boolean unsealed;
 
         ModelChain(String modelId, long step, byte[] head) {
@@ -305,7 +306,7 @@ public final class LogSealer extends AbstractStreamOperator<UpdateRecord>
         }
 
         void append(UpdateRecord r, int snapshotIntervalSteps) {
-            head = LogChain.next(head, UpdateRecordCodec.canonicalBytes(r));
+            head = UpdateRecordCodec.nextLink(head, r);
             step = r.step();
             unsealed = true;
             if (snapshotIntervalSteps > 0 && step % snapshotIntervalSteps == 0) {
@@ -337,7 +338,6 @@ public final class LogSealer extends AbstractStreamOperator<UpdateRecord>
                     out.writeLong(e.getKey());
                     out.write(e.getValue());
                 }
-                out.writeBoolean(unsealed);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -356,7 +356,6 @@ public final class LogSealer extends AbstractStreamOperator<UpdateRecord>
                 for (int i = 0; i < n; i++) {
                     c.keep(in.readLong(), link(in));
                 }
-                c.unsealed = in.readBoolean();
                 return c;
             } catch (IOException e) {
                 throw new UncheckedIOException("log sealer state entry is truncated", e);

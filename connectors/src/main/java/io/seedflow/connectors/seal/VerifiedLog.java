@@ -84,7 +84,7 @@ public final class VerifiedLog {
         if (r.step() <= heldStep) {
             throw new UpdateOrderException(modelId, heldStep + 1, r.step());
         }
-        heldHead = LogChain.next(heldHead, UpdateRecordCodec.canonicalBytes(r));
+        heldHead = UpdateRecordCodec.nextLink(heldHead, r);
         heldStep = r.step();
         held.addLast(new Held(r, heldHead));
         LogSeal due = earlySeals.remove(r.step());

@@ -279,8 +279,7 @@ public final class StreamingBenchmark {
             long t = System.nanoTime();
             for (int i = 0; i < rounds; i++) {
                 for (UpdateRecord r : updates) {
-                    link = io.seedflow.core.log.LogChain.next(link,
-                            io.seedflow.connectors.log.UpdateRecordCodec.canonicalBytes(r));
+                    link = io.seedflow.connectors.log.UpdateRecordCodec.nextLink(link, r);
                 }
             }
             chainNanos[rep] = (System.nanoTime() - t) / ((long) rounds * updates.size());
