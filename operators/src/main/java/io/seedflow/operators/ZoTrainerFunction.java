@@ -7,6 +7,7 @@ import io.seedflow.core.error.ForkedLogException;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.LogHistory;
 import io.seedflow.core.log.ModelHistory;
+import io.seedflow.core.log.ModelRollback;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.Evaluation;
@@ -348,9 +349,15 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
                         + "step " + pointer.step() + " + the tail records after it give version "
                         + trainer.version() + " but next-step is " + expected + "; restore from an older checkpoint");
             }
-            requireNotForked(trainer, tail.isEmpty() ? null : tail.get(tail.size() - 1));
-            submit(ctx, started.snapshotsToStore());
-            metrics.restored(trainer.version(), pointer);
+            java.util.Optional<ModelRollback> rollback = requireNotForked(trainer,
+                    tail.isEmpty() ? null : tail.get(tail.size() - 1));
+            if (rollback.isPresent()) {
+                trainer.close();
+                trainer = takeUp(rollback.get());
+            } else {
+                submit(ctx, started.snapshotsToStore());
+                metrics.restored(trainer.version(), pointer);
+            }
         }
         trainers.put(modelId, trainer);
         byte[] trained = trainedBeforeResume.value();
@@ -358,15 +365,37 @@ public class ZoTrainerFunction extends KeyedProcessFunction<String, TrainingExam
         return trainer;
     }
 
-    /** After a restore from this trainer's own state: refuses, without restarts, a model another trainer continued. */
-    private void requireNotForked(TrainingSession trainer, UpdateRecord ownLast) {
+    /**
+     * After a restore from this trainer's own state: the rollback appended right after it, to take up; refuses,
+     * without restarts, a model another trainer continued.
+     */
+    private java.util.Optional<ModelRollback> requireNotForked(TrainingSession trainer, UpdateRecord ownLast) {
         try {
-            history.requireOnLine(trainer.modelId(), trainer.version(),
+            return history.afterRestore(trainer.modelId(), trainer.version(),
                     ownLast != null && ownLast.step() == trainer.version() ? ownLast : null);
         } catch (ForkedLogException e) {
             trainer.close();
             throw new SuppressRestartsException(e);
         }
+    }
+
+    /**
+     * The rollback an operator appended while this job was stopped (docs/update-log-spec.md §11): the trainer goes on
+     * from its snapshot, the weights of the version rolled back to, with its history afresh.
+     */
+    private TrainingSession takeUp(ModelRollback rollback) throws Exception {
+        String modelId = rollback.modelId();
+        SnapshotPointer pointer = SnapshotPointer.of(rollback.announcement());
+        TrainingSession trainer = SnapshotRestore.restore(uploader.store(), modelId, spec, options, pointer,
+                List.of(), snapshotInterval, backends).session();
+        snapshotPointer.update(TrainerStateCodec.encodePointer(pointer));
+        pointerSteps.put(modelId, pointer.step());
+        logTail.update(List.of());
+        nextStep.update(trainer.version() + 1);
+        metrics.restored(trainer.version(), pointer);
+        LOG.info("model '{}': taking up the rollback of step {} to the weights of version {}; training on at step {}",
+                modelId, rollback.step(), rollback.toVersion(), trainer.version() + 1);
+        return trainer;
     }
 
     /**

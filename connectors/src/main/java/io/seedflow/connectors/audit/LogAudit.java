@@ -130,8 +130,8 @@ public final class LogAudit {
             return;
         }
         ModelLog log = logs.computeIfAbsent(e.modelId(), ModelLog::new);
-        if (e.update() != null) {
-            log.record(r.offset(), e.update());
+        if (e.step() != null) {
+            log.step(r.offset(), e.step());
         } else if (e.seal() != null) {
             log.seal(r.offset(), e.seal());
         } else {

@@ -6,6 +6,8 @@ import io.seedflow.connectors.log.UpdateRecordCodec;
 import io.seedflow.core.log.LogChain;
 import io.seedflow.core.log.LogSeal;
 import io.seedflow.core.log.LogSignatures;
+import io.seedflow.core.log.LogStep;
+import io.seedflow.core.log.ModelRollback;
 import io.seedflow.core.log.Replica;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.EncodedSnapshot;
@@ -24,13 +26,14 @@ import java.util.stream.Collectors;
 
 /**
  * One model's entries on the updates topic, in topic order, and the checks on them: one contiguous line of steps
- * ({@link #steps}) and a replay from the first announced snapshot that can be fetched, matching every snapshot the
- * records name as their base and every announced snapshot (file hash and weights hash), both computed from the
- * replayed weights by the deterministic snapshot encoding (update-log-spec §2, §7.1).
+ * ({@link #steps}), records and rollbacks alike, and a replay from the first announced snapshot that can be fetched,
+ * matching every snapshot the records name as their base and every announced snapshot (file hash and weights hash),
+ * both computed from the replayed weights by the deterministic snapshot encoding (update-log-spec §2, §7.1), and
+ * every rollback's weights to the replayed version it returns to (§11).
  */
 final class ModelLog {
     private final String modelId;
-    private final List<Positioned<UpdateRecord>> records = new ArrayList<>();
+    private final List<Positioned<LogStep>> records = new ArrayList<>();
     private final List<Positioned<SnapshotAnnouncement>> announcements = new ArrayList<>();
     private final List<Positioned<LogSeal>> seals = new ArrayList<>();
 
@@ -46,7 +49,7 @@ final class ModelLog {
         return modelId;
     }
 
-    void record(long offset, UpdateRecord r) {
+    void step(long offset, LogStep r) {
         records.add(new Positioned<>(offset, r));
     }
 
@@ -124,14 +127,14 @@ final class ModelLog {
     /** The chain link at each step from where the chain can start: the first linked announcement or step 0. */
     private TreeMap<Long, byte[]> chainLinks(List<SnapshotAnnouncement> linked) {
         TreeMap<Long, byte[]> links = new TreeMap<>();
-        List<UpdateRecord> line = records.stream().map(Positioned::entry)
-                .sorted(Comparator.comparingLong(UpdateRecord::step)).toList();
+        List<LogStep> line = records.stream().map(Positioned::entry)
+                .sorted(Comparator.comparingLong(LogStep::step)).toList();
         if (line.isEmpty()) {
             return links;
         }
-        UpdateRecord first = line.get(0);
-        if (first.step() == 1) {
-            links.put(0L, LogChain.root(modelId, 0, first.baseSnapshotId()));
+        LogStep first = line.get(0);
+        if (first.step() == 1 && first instanceof UpdateRecord r) {
+            links.put(0L, LogChain.root(modelId, 0, r.baseSnapshotId()));
         } else {
             linked.stream().filter(a -> a.step >= first.step() - 1).min(Comparator.comparingLong(a -> a.step))
                     .ifPresent(a -> links.put(a.step, a.chainHead));
@@ -139,7 +142,7 @@ final class ModelLog {
         if (links.isEmpty()) {
             return links;
         }
-        for (UpdateRecord r : line) {
+        for (LogStep r : line) {
             Long before = links.lastKey();
             if (r.step() == before + 1) {
                 links.put(r.step(), UpdateRecordCodec.nextLink(links.get(before), r));
@@ -166,8 +169,8 @@ final class ModelLog {
     List<Finding> steps() {
         List<Finding> out = new ArrayList<>();
         int problems = 0;
-        Positioned<UpdateRecord> prev = null;
-        for (Positioned<UpdateRecord> p : records) {
+        Positioned<LogStep> prev = null;
+        for (Positioned<LogStep> p : records) {
             long step = p.entry().step();
             String problem = null;
             if (prev == null) {
@@ -201,11 +204,23 @@ final class ModelLog {
         }
         Set<String> announcedShas = announcements.stream().map(a -> a.entry().sha256).collect(Collectors.toSet());
         Map<String, long[]> unannounced = new LinkedHashMap<>();
-        for (Positioned<UpdateRecord> p : records) {
-            if (!announcedShas.contains(p.entry().baseSnapshotId())) {
-                long[] range = unannounced.computeIfAbsent(p.entry().baseSnapshotId(),
-                        k -> new long[] {p.entry().step(), p.entry().step()});
-                range[1] = p.entry().step();
+        for (Positioned<LogStep> p : records) {
+            if (p.entry() instanceof UpdateRecord r && !announcedShas.contains(r.baseSnapshotId())) {
+                long[] range = unannounced.computeIfAbsent(r.baseSnapshotId(), k -> new long[] {r.step(), r.step()});
+                range[1] = r.step();
+            }
+        }
+        for (Positioned<LogStep> p : records) {
+            if (p.entry() instanceof ModelRollback r) {
+                out.add(announcedShas.contains(r.snapshotSha256())
+                        ? Finding.ok(Check.STEPS, "model '" + modelId + "': step " + r.step() + " (offset "
+                                + p.offset() + ") rolls back to version " + r.toVersion() + ", undoing steps "
+                                + r.firstUndone() + ".." + (r.step() - 1) + ", at "
+                                + java.time.Instant.ofEpochMilli(r.createdMillis())
+                                + (r.reason().isEmpty() ? "" : ": " + r.reason()))
+                        : Finding.fail(Check.STEPS, "model '" + modelId + "': the rollback of step " + r.step()
+                                + " (offset " + p.offset() + ") names snapshot " + r.snapshotSha256() + ", which is "
+                                + "not announced (a rollback is written with its announcement)"));
             }
         }
         unannounced.forEach((sha, range) -> out.add(Finding.warn(Check.STEPS, "model '" + modelId + "': steps "
@@ -214,10 +229,16 @@ final class ModelLog {
         if (problems == 0) {
             out.add(0, Finding.ok(Check.STEPS, "model '" + modelId + "': " + (records.isEmpty() ? "no records"
                     : "steps " + records.get(0).entry().step() + ".." + records.get(records.size() - 1).entry().step()
-                            + " contiguous in " + records.size() + " records") + ", " + announcements.size()
+                            + " contiguous in " + records.size() + " records" + rollbackCount()) + ", "
+                    + announcements.size()
                     + " snapshot announcements"));
         }
         return out;
+    }
+
+    private String rollbackCount() {
+        long n = records.stream().filter(p -> p.entry() instanceof ModelRollback).count();
+        return n == 0 ? "" : " (" + n + (n == 1 ? " of them a rollback)" : " of them rollbacks)");
     }
 
     private boolean announced(long step) {
@@ -254,11 +275,33 @@ final class ModelLog {
         int named = 0;
         int matched = 0;
         long first = -1;
-        for (Positioned<UpdateRecord> p : records) {
-            UpdateRecord r = p.entry();
-            if (r.step() <= base.step()) {
+        Set<Long> rolledBackTo = records.stream().map(Positioned::entry).filter(ModelRollback.class::isInstance)
+                .map(r -> ((ModelRollback) r).toVersion()).collect(Collectors.toSet());
+        Map<Long, String> weightsAt = new HashMap<>(); // of the versions a rollback returns to
+        for (Positioned<LogStep> p : records) {
+            if (p.entry().step() <= base.step()) {
                 continue;
             }
+            if (p.entry() instanceof ModelRollback back) {
+                try {
+                    replica = rolledBack(replica, back, weightsAt, snapshots, out);
+                } catch (SeedFlowException e) {
+                    out.add(Finding.fail(Check.REPLAY, "model '" + modelId + "': the replay stops at the rollback of "
+                            + "step " + back.step() + " (offset " + p.offset() + "): " + e.getClass().getSimpleName()
+                            + ": " + e.getMessage()));
+                    return out;
+                }
+                currentBase = back.snapshotSha256();
+                encoded.put(replica.version(), back.snapshotSha256());
+                first = first < 0 ? back.step() : first;
+                int due = toCheck.getOrDefault(replica.version(), List.of()).size();
+                if (!matchesAnnounced(toCheck, encoded, replica, base.modelSpec(), out)) {
+                    return out;
+                }
+                matched += due;
+                continue;
+            }
+            UpdateRecord r = (UpdateRecord) p.entry();
             if (!r.baseSnapshotId().equals(currentBase) && r.step() == replica.version() + 1) {
                 String sha = encode(encoded, replica, base.modelSpec());
                 named++;
@@ -279,18 +322,14 @@ final class ModelLog {
                 return out;
             }
             first = first < 0 ? r.step() : first;
-            List<SnapshotAnnouncement> due = toCheck.remove(replica.version());
-            for (SnapshotAnnouncement a : due == null ? List.<SnapshotAnnouncement>of() : due) {
-                String sha = encode(encoded, replica, base.modelSpec());
-                String weights = replica.parameters().weightsSha256();
-                if (!sha.equals(a.sha256) || !weights.equals(a.weightsSha256)) {
-                    out.add(Finding.fail(Check.REPLAY, "model '" + modelId + "': the snapshot announced for step "
-                            + a.step + " (file " + a.sha256 + ", weights " + a.weightsSha256 + ") differs from the "
-                            + "replay (file " + sha + ", weights " + weights + ")"));
-                    return out;
-                }
-                matched++;
+            if (rolledBackTo.contains(replica.version())) {
+                weightsAt.put(replica.version(), replica.parameters().weightsSha256());
             }
+            int due = toCheck.getOrDefault(replica.version(), List.of()).size();
+            if (!matchesAnnounced(toCheck, encoded, replica, base.modelSpec(), out)) {
+                return out;
+            }
+            matched += due;
         }
         toCheck.forEach((step, list) -> out.add(Finding.warn(Check.REPLAY, "model '" + modelId + "': the snapshot "
                 + "announced for step " + step + " is beyond the replayed steps: not checked")));
@@ -300,6 +339,41 @@ final class ModelLog {
                 + " announced snapshots match; weights at version " + replica.version() + ": "
                 + replica.parameters().weightsSha256()));
         return out;
+    }
+
+    /** Whether the snapshots announced for the replica's version match it (a failure is added to {@code out}). */
+    private boolean matchesAnnounced(Map<Long, List<SnapshotAnnouncement>> toCheck, Map<Long, String> encoded,
+            Replica replica, String modelSpec, List<Finding> out) {
+        List<SnapshotAnnouncement> due = toCheck.remove(replica.version());
+        for (SnapshotAnnouncement a : due == null ? List.<SnapshotAnnouncement>of() : due) {
+            String sha = encode(encoded, replica, modelSpec);
+            String weights = replica.parameters().weightsSha256();
+            if (!sha.equals(a.sha256) || !weights.equals(a.weightsSha256)) {
+                out.add(Finding.fail(Check.REPLAY, "model '" + modelId + "': the snapshot announced for step "
+                        + a.step + " (file " + a.sha256 + ", weights " + a.weightsSha256 + ") differs from the "
+                        + "replay (file " + sha + ", weights " + weights + ")"));
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The replica after {@code back}: its snapshot's weights, which must be those the replay had at the version it
+     * returns to (a warning where that version is before the replay's first snapshot).
+     */
+    private Replica rolledBack(Replica replica, ModelRollback back, Map<Long, String> weightsAt,
+            SnapshotReader snapshots, List<Finding> out) {
+        String replayed = weightsAt.get(back.toVersion());
+        if (replayed == null) {
+            out.add(Finding.warn(Check.REPLAY, "model '" + modelId + "': the rollback of step " + back.step()
+                    + " returns to version " + back.toVersion() + ", before the replay's first snapshot: its weights "
+                    + "are not checked against a replay"));
+        } else if (!replayed.equals(back.weightsSha256())) {
+            throw new io.seedflow.core.error.SnapshotIntegrityException("it names the weights " + back.weightsSha256()
+                    + " for version " + back.toVersion() + " but the replay had " + replayed + " there");
+        }
+        return replica.rolledBack(back, snapshots.load(back.snapshotUri(), back.snapshotSha256()));
     }
 
     private String encode(Map<Long, String> encoded, Replica replica, String modelSpec) {

@@ -2,6 +2,7 @@ package io.seedflow.connectors.kafka;
 
 import io.seedflow.connectors.log.CompactUpdateDecoder;
 import io.seedflow.connectors.log.CompactUpdateEncoder;
+import io.seedflow.connectors.log.ModelRollbackCodec;
 import io.seedflow.connectors.log.SnapshotAnnouncementCodec;
 import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.log.UpdateRecordCodec;
@@ -10,6 +11,8 @@ import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.connectors.registry.WireFormatException;
 import io.seedflow.core.error.UnknownLogContextException;
 import io.seedflow.core.log.LogSeal;
+import io.seedflow.core.log.LogStep;
+import io.seedflow.core.log.ModelRollback;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.schemas.CompactModelUpdate;
@@ -21,8 +24,9 @@ import org.apache.avro.specific.SpecificRecord;
  * to 3), a {@code CompactModelUpdate} (format 4) or a {@code SnapshotAnnouncement}. The subject {@code <topic>-value}
  * holds the Avro union of the kinds (docs/update-log-spec.md §7.2): {@code [ModelUpdate, SnapshotAnnouncement]} as
  * written with {@link UpdateLogEncoding#FULL}, so that replicas older than format 4 still read such a topic, and
- * {@code [ModelUpdate, SnapshotAnnouncement, CompactModelUpdate, LogSeal]} as written with {@link UpdateLogEncoding#COMPACT} (a seal only
- * where the log is signed, docs/update-log-spec.md §10);
+ * {@code [ModelUpdate, SnapshotAnnouncement, CompactModelUpdate, LogSeal, ModelRollback]} as written with
+ * {@link UpdateLogEncoding#COMPACT} (a seal only where the log is signed, docs/update-log-spec.md §10; a rollback only
+ * where an operator wrote one, §11);
  * readers use the latter, which reads both. A Confluent registry with its default (backward) compatibility accepts
  * the change.
  */
@@ -42,25 +46,35 @@ public final class UpdatesTopic {
                     io.seedflow.schemas.SnapshotAnnouncement.class);
         }
         return ConfluentAvroCodec.forUnion(registry, ModelUpdate.class, io.seedflow.schemas.SnapshotAnnouncement.class,
-                CompactModelUpdate.class, io.seedflow.schemas.LogSeal.class);
+                CompactModelUpdate.class, io.seedflow.schemas.LogSeal.class, io.seedflow.schemas.ModelRollback.class);
     }
 
-    /** One decoded entry: exactly one of the three is non-null. */
-    public record Entry(UpdateRecord update, SnapshotAnnouncement announcement, LogSeal seal) {
+    /** One decoded entry: exactly one of the four is non-null. */
+    public record Entry(UpdateRecord update, SnapshotAnnouncement announcement, LogSeal seal, ModelRollback rollback) {
         public static Entry of(UpdateRecord update) {
-            return new Entry(update, null, null);
+            return new Entry(update, null, null, null);
         }
 
         public static Entry of(SnapshotAnnouncement announcement) {
-            return new Entry(null, announcement, null);
+            return new Entry(null, announcement, null, null);
         }
 
         public static Entry of(LogSeal seal) {
-            return new Entry(null, null, seal);
+            return new Entry(null, null, seal, null);
+        }
+
+        public static Entry of(ModelRollback rollback) {
+            return new Entry(null, null, null, rollback);
         }
 
         public String modelId() {
-            return update != null ? update.modelId() : announcement != null ? announcement.modelId : seal.modelId;
+            return update != null ? update.modelId() : announcement != null ? announcement.modelId
+                    : seal != null ? seal.modelId : rollback.modelId();
+        }
+
+        /** The step of the log this entry is (a record or a rollback), else null. */
+        public LogStep step() {
+            return update != null ? update : rollback;
         }
     }
 
@@ -96,9 +110,12 @@ public final class UpdatesTopic {
             if (r instanceof io.seedflow.schemas.LogSeal s) {
                 return Entry.of(SnapshotAnnouncementCodec.fromAvro(s));
             }
+            if (r instanceof io.seedflow.schemas.ModelRollback b) {
+                return Entry.of(ModelRollbackCodec.fromAvro(b));
+            }
             throw new WireFormatException(WireFormatException.Reason.INCOMPATIBLE_SCHEMA,
-                    "updates topic value decoded as " + r.getClass().getName()
-                            + "; expected ModelUpdate, CompactModelUpdate, SnapshotAnnouncement or LogSeal");
+                    "updates topic value decoded as " + r.getClass().getName() + "; expected ModelUpdate, "
+                            + "CompactModelUpdate, SnapshotAnnouncement, LogSeal or ModelRollback");
         }
     }
 
@@ -127,15 +144,16 @@ public final class UpdatesTopic {
             if (entry instanceof SnapshotAnnouncement a) {
                 return SnapshotAnnouncementCodec.toAvro(a);
             }
-            if (entry instanceof LogSeal s) {
+            if (entry instanceof LogSeal || entry instanceof ModelRollback) {
                 if (compact == null) {
-                    throw new IllegalArgumentException("a log seal needs the compact encoding's union (format 4); "
-                            + "this writer writes " + UpdateLogEncoding.FULL);
+                    throw new IllegalArgumentException("a log seal or rollback needs the compact encoding's union "
+                            + "(format 4); this writer writes " + UpdateLogEncoding.FULL);
                 }
-                return SnapshotAnnouncementCodec.toAvro(s);
+                return entry instanceof LogSeal s ? SnapshotAnnouncementCodec.toAvro(s)
+                        : ModelRollbackCodec.toAvro((ModelRollback) entry);
             }
-            throw new IllegalArgumentException("updates topic entry: expected an UpdateRecord, a "
-                    + "SnapshotAnnouncement or a LogSeal, got " + (entry == null ? "null" : entry.getClass().getName()));
+            throw new IllegalArgumentException("updates topic entry: expected an UpdateRecord, a SnapshotAnnouncement, "
+                    + "a LogSeal or a ModelRollback, got " + (entry == null ? "null" : entry.getClass().getName()));
         }
     }
 }

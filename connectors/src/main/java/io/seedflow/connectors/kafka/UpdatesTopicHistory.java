@@ -7,6 +7,7 @@ import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.LogSeal;
 import io.seedflow.core.log.LogHistory;
 import io.seedflow.core.log.ModelHistory;
+import io.seedflow.core.log.ModelRollback;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import java.time.Duration;
@@ -65,6 +66,10 @@ public final class UpdatesTopicHistory implements LogHistory {
         this.consumerProperties = new HashMap<>(consumerProperties);
     }
 
+    /**
+     * {@inheritDoc} After a rollback (docs/update-log-spec.md §11) the trainer's history starts afresh: the records at
+     * or before the newest rollback up to the snapshot are not part of it.
+     */
     @Override
     public Optional<ModelHistory> of(String modelId, int historySteps) {
         Read r = read();
@@ -73,32 +78,23 @@ public final class UpdatesTopicHistory implements LogHistory {
         if (records.isEmpty() && announced.isEmpty()) {
             return Optional.empty();
         }
-        long lastStep = records.isEmpty() ? 0 : records.get(records.size() - 1).entry().step();
-        Positioned<SnapshotAnnouncement> newest = null;
-        for (Positioned<SnapshotAnnouncement> a : announced) { // topic order: the later of equal steps wins
-            if (a.entry().step <= lastStep && (newest == null || a.entry().step >= newest.entry().step)) {
-                newest = a;
-            }
-        }
+        long lastStep = lastStep(modelId).orElse(0);
+        Positioned<SnapshotAnnouncement> newest = newestAnnounced(announced, lastStep);
         if (newest == null) {
             throw new SeedFlowException("model '" + modelId + "' has records up to step " + lastStep + " on topic "
                     + updatesTopic + " but no announced snapshot to continue from; restore its trainer from a "
                     + "checkpoint or savepoint, or give the model a new id");
         }
         long snapshotStep = newest.entry().step;
-        List<UpdateRecord> replay = new ArrayList<>();
-        for (Positioned<UpdateRecord> p : records) {
-            if (p.entry().step() > snapshotStep - historySteps) {
-                UpdateRecord prev = replay.isEmpty() ? null : replay.get(replay.size() - 1);
-                if (prev != null && p.entry().step() != prev.step() + 1) {
-                    throw new SeedFlowException("model '" + modelId + "': the log on topic " + updatesTopic + " is not "
-                            + "one line of steps after its snapshot of step " + snapshotStep + " (step "
-                            + p.entry().step() + " at offset " + p.offset() + " follows step " + prev.step()
-                            + "); it cannot be continued: run seedflow audit");
-                }
-                replay.add(p.entry());
-            }
+        long rolledBackAt = r.rollbacks.getOrDefault(modelId, List.of()).stream().mapToLong(p -> p.entry().step())
+                .filter(step -> step <= snapshotStep).max().orElse(0);
+        if (lastRollback(modelId).map(ModelRollback::step).orElse(0L) > snapshotStep) {
+            throw new SeedFlowException("model '" + modelId + "': the log on topic " + updatesTopic + " has a "
+                    + "rollback after its newest announced snapshot (step " + snapshotStep + "); the rollback's own "
+                    + "announcement is missing: run seedflow audit");
         }
+        List<UpdateRecord> replay = line(modelId, Math.max(snapshotStep - historySteps, rolledBackAt), Long.MAX_VALUE,
+                "after its snapshot of step " + snapshotStep);
         List<Lineage> trained = new ArrayList<>();
         for (Positioned<UpdateRecord> p : records) {
             for (Lineage l : p.entry().lineage()) {
@@ -111,17 +107,86 @@ public final class UpdatesTopicHistory implements LogHistory {
                 r.newestSeals.get(modelId)));
     }
 
+    /**
+     * What rebuilds version {@code version} of {@code modelId}: the newest announced snapshot at or before it and the
+     * records after that snapshot up to it (what a rollback to it loads, docs/update-log-spec.md §11), with the log's
+     * last step and newest seal.
+     *
+     * @throws SeedFlowException if the log has no such version, or no snapshot announced at or before it
+     */
+    public ModelHistory versionOf(String modelId, long version) {
+        long lastStep = lastStep(modelId).orElse(0);
+        if (version < 0 || version > lastStep) {
+            throw new SeedFlowException("model '" + modelId + "' has no version " + version + " on topic "
+                    + updatesTopic + ": its log has versions 0.." + lastStep);
+        }
+        Positioned<SnapshotAnnouncement> newest = newestAnnounced(
+                read().announcements.getOrDefault(modelId, List.of()), version);
+        if (newest == null) {
+            throw new SeedFlowException("model '" + modelId + "': no snapshot at or before version " + version
+                    + " is announced on topic " + updatesTopic + " (the oldest went with retention?): its weights "
+                    + "cannot be rebuilt");
+        }
+        long from = newest.entry().step;
+        return new ModelHistory(modelId, newest.entry(), line(modelId, from, version, "between its snapshot of step "
+                + from + " and version " + version), lastStep, List.of(), read().newestSeals.get(modelId));
+    }
+
+    /** The newest announcement at or before {@code step}: of two of one step, the later on the topic. */
+    private static Positioned<SnapshotAnnouncement> newestAnnounced(List<Positioned<SnapshotAnnouncement>> announced,
+            long step) {
+        Positioned<SnapshotAnnouncement> newest = null;
+        for (Positioned<SnapshotAnnouncement> a : announced) { // topic order: the later of equal steps wins
+            if (a.entry().step <= step && (newest == null || a.entry().step >= newest.entry().step)) {
+                newest = a;
+            }
+        }
+        return newest;
+    }
+
+    /** The records of steps {@code after + 1 .. until} in topic order, which must be one line of steps. */
+    private List<UpdateRecord> line(String modelId, long after, long until, String where) {
+        List<UpdateRecord> line = new ArrayList<>();
+        for (Positioned<UpdateRecord> p : read().records.getOrDefault(modelId, List.of())) {
+            if (p.entry().step() > after && p.entry().step() <= until) {
+                UpdateRecord prev = line.isEmpty() ? null : line.get(line.size() - 1);
+                if (prev != null && p.entry().step() != prev.step() + 1) {
+                    throw new SeedFlowException("model '" + modelId + "': the log on topic " + updatesTopic + " is not "
+                            + "one line of steps " + where + " (step " + p.entry().step() + " at offset "
+                            + p.offset() + " follows step " + prev.step() + "); it cannot be continued: run "
+                            + "seedflow audit");
+                }
+                line.add(p.entry());
+            }
+        }
+        return line;
+    }
+
+    /** The newest step of the model's log, a record's or a rollback's. */
     @Override
     public java.util.OptionalLong lastStep(String modelId) {
-        List<Positioned<UpdateRecord>> records = read().records.getOrDefault(modelId, List.of());
-        return records.isEmpty() ? java.util.OptionalLong.empty()
-                : java.util.OptionalLong.of(records.stream().mapToLong(p -> p.entry().step()).max().orElseThrow());
+        Read r = read();
+        return java.util.stream.Stream.concat(
+                r.records.getOrDefault(modelId, List.of()).stream().map(p -> p.entry().step()),
+                r.rollbacks.getOrDefault(modelId, List.of()).stream().map(p -> p.entry().step()))
+                .mapToLong(Long::longValue).max();
     }
 
     @Override
     public Optional<UpdateRecord> recordAt(String modelId, long step) {
         return read().records.getOrDefault(modelId, List.of()).stream().map(Positioned::entry)
                 .filter(r -> r.step() == step).findFirst();
+    }
+
+    @Override
+    public Optional<ModelRollback> rollbackAt(String modelId, long step) {
+        return read().rollbacks.getOrDefault(modelId, List.of()).stream().map(Positioned::entry)
+                .filter(r -> r.step() == step).findFirst();
+    }
+
+    private Optional<ModelRollback> lastRollback(String modelId) {
+        List<Positioned<ModelRollback>> all = read().rollbacks.getOrDefault(modelId, List.of());
+        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1).entry());
     }
 
     /** Where the events consumer resumes; computed with the histories, from the same read of the topics. */
@@ -145,6 +210,7 @@ public final class UpdatesTopicHistory implements LogHistory {
     private final class Read {
         final Map<String, List<Positioned<UpdateRecord>>> records = new HashMap<>();
         final Map<String, List<Positioned<SnapshotAnnouncement>>> announcements = new HashMap<>();
+        final Map<String, List<Positioned<ModelRollback>>> rollbacks = new HashMap<>();
         final Map<String, LogSeal> newestSeals = new HashMap<>();
         /** Per events partition: the offsets the records' lineage accounts for. */
         final Map<Integer, List<long[]>> accounted = new TreeMap<>();
@@ -175,6 +241,9 @@ public final class UpdatesTopicHistory implements LogHistory {
                                         l.fromOffset(), l.untilOffset());
                             }
                         }
+                    } else if (e.rollback() != null) {
+                        rollbacks.computeIfAbsent(e.modelId(), k -> new ArrayList<>())
+                                .add(new Positioned<>(r.offset(), e.rollback()));
                     } else if (e.seal() != null) {
                         newestSeals.merge(e.modelId(), e.seal(), (a, b) -> b.step >= a.step ? b : a);
                     } else if (e.announcement() != null) {

@@ -229,6 +229,12 @@ public final class UpdateRecordCodec {
         return io.seedflow.core.log.LogChain.next(previous, canonicalBytes(r));
     }
 
+    /** The chain link after {@code previous} for a step of either kind (a rollback's canonical bytes: spec §11). */
+    public static byte[] nextLink(byte[] previous, io.seedflow.core.log.LogStep step) {
+        return step instanceof UpdateRecord r ? nextLink(previous, r) : io.seedflow.core.log.LogChain.next(previous,
+                ModelRollbackCodec.canonicalBytes((io.seedflow.core.log.ModelRollback) step));
+    }
+
     /** The context a record would define: its model, base snapshot, lineage sources in order, its time as origin. */
     public static LogContext contextOf(UpdateRecord r) {
         List<String> sources = new ArrayList<>(1);
@@ -251,7 +257,7 @@ public final class UpdateRecordCodec {
     }
 
     /** The Avro binary encoding of {@code datum}. */
-    private static <T> byte[] binary(org.apache.avro.specific.SpecificDatumWriter<T> writer, T datum) {
+    static <T> byte[] binary(org.apache.avro.specific.SpecificDatumWriter<T> writer, T datum) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256);
         try {
             org.apache.avro.io.BinaryEncoder enc = org.apache.avro.io.EncoderFactory.get().directBinaryEncoder(out,

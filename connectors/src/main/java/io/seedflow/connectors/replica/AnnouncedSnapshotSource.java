@@ -92,6 +92,11 @@ public final class AnnouncedSnapshotSource implements SnapshotSource, AutoClosea
         return candidates;
     }
 
+    @Override
+    public Snapshot named(String uri, String sha256) {
+        return fetcher.fetch(uri, sha256);
+    }
+
     private Snapshot load(SnapshotAnnouncement a) {
         return a.requireAnnounces(fetcher.fetch(a.uri, a.sha256));
     }

@@ -85,6 +85,14 @@ public final class DirectorySnapshotSource implements SnapshotSource {
         return Optional.empty();
     }
 
+    /** From this directory when it holds the file ({@code <sha256>.safetensors}), else from {@code uri}. */
+    @Override
+    public Snapshot named(String uri, String sha256) {
+        Path file = dir.resolve(sha256 + ".safetensors");
+        return FILE_NAME.matcher(file.getFileName().toString()).matches() && Files.isRegularFile(file)
+                ? SnapshotStore.read(file, sha256) : SnapshotSource.super.named(uri, sha256);
+    }
+
     @Override
     public String location() {
         return dir.toString();

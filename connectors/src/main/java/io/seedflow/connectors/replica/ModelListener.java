@@ -1,5 +1,6 @@
 package io.seedflow.connectors.replica;
 
+import io.seedflow.core.log.ModelRollback;
 import io.seedflow.core.tensor.ParameterSet;
 
 /**
@@ -17,6 +18,14 @@ public interface ModelListener {
 
     /** A record was applied, turning the weights into {@code version}; applying it took {@code applyNanos}. */
     default void onApplied(long version, long applyNanos) {
+    }
+
+    /**
+     * The subscriber applied rollback {@code rollback} (docs/update-log-spec.md §11): the weights are those of version
+     * {@code rollback.toVersion()} again, now as version {@code rollback.step()}; {@link #onApplied} and
+     * {@link #onUpdate} follow.
+     */
+    default void onRolledBack(ModelRollback rollback) {
     }
 
     /** The subscriber (re-)loaded the weights of snapshot {@code snapshotId} (its SHA-256), at {@code step}. */

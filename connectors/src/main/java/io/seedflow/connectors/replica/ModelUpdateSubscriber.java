@@ -10,6 +10,8 @@ import io.seedflow.core.error.UnknownLogContextException;
 import io.seedflow.core.error.UpdateLogGapException;
 import io.seedflow.core.log.LogSignatures;
 import io.seedflow.core.log.Replica;
+import io.seedflow.core.log.LogStep;
+import io.seedflow.core.log.ModelRollback;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.Snapshot;
 import io.seedflow.core.tensor.ParameterSet;
@@ -308,10 +310,11 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
                             newestStep = Math.max(newestStep, announcedStep);
                         }
                     } else {
-                        if (config.modelId.equals(entry.update().modelId())) {
-                            newestStep = Math.max(newestStep, entry.update().step());
+                        LogStep step = entry.step(); // a record, or a rollback (docs/update-log-spec.md §11)
+                        if (config.modelId.equals(step.modelId())) {
+                            newestStep = Math.max(newestStep, step.step());
                         }
-                        if (!offer(entry.update())) {
+                        if (!offer(step)) {
                             return;
                         }
                     }
@@ -340,8 +343,8 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
         }
     }
 
-    /** Applies one record if it is due; returns false if the subscriber must stop (the error is already stored). */
-    private boolean offer(UpdateRecord r) {
+    /** Applies one step if it is due; returns false if the subscriber must stop (the error is already stored). */
+    private boolean offer(LogStep r) {
         if (!config.modelId.equals(r.modelId())) {
             return true; // another model on the same topic
         }
@@ -371,7 +374,7 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
     }
 
     /** Applies {@code r} now, or, verifying the log, holds it until a seal verifies it (and applies what that frees). */
-    private void accept(UpdateRecord r) {
+    private void accept(LogStep r) {
         if (verified == null) {
             applyLocked(r);
         } else {
@@ -394,7 +397,12 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
         return true;
     }
 
-    private void applyLocked(UpdateRecord r) {
+    private void applyLocked(LogStep step) {
+        if (step instanceof ModelRollback r) {
+            rollBack(r);
+            return;
+        }
+        UpdateRecord r = (UpdateRecord) step;
         long v;
         long nanos;
         lock.writeLock().lock();
@@ -412,6 +420,39 @@ public final class ModelUpdateSubscriber implements AutoCloseable {
         for (ModelListener l : listeners) {
             l.onApplied(v, nanos);
         }
+        notifyUpdated(v);
+    }
+
+    /**
+     * A rollback (docs/update-log-spec.md §11): the weights of the snapshot it names, checked against it, become the
+     * next version; fetched before the lock, so serving goes on meanwhile.
+     */
+    private void rollBack(ModelRollback r) {
+        long start = System.nanoTime();
+        Snapshot holding = config.snapshots.named(r.snapshotUri(), r.snapshotSha256());
+        long v;
+        lock.writeLock().lock();
+        try {
+            replica = replica.rolledBack(r, holding);
+            snapshotId = holding.sha256();
+            v = replica.version();
+            version = v;
+        } finally {
+            lock.writeLock().unlock();
+        }
+        LOG.info("model '{}': rolled back to the weights of version {} at step {} (steps {}..{} undone{})",
+                config.modelId, r.toVersion(), r.step(), r.firstUndone(), r.step() - 1,
+                r.reason().isEmpty() ? "" : ": " + r.reason());
+        notifyVersion();
+        long nanos = System.nanoTime() - start;
+        for (ModelListener l : listeners) {
+            l.onRolledBack(r);
+            l.onApplied(v, nanos);
+        }
+        notifyUpdated(v);
+    }
+
+    private void notifyUpdated(long v) {
         lock.readLock().lock();
         try {
             for (ModelListener l : listeners) {

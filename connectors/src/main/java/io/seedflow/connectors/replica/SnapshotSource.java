@@ -14,6 +14,16 @@ public interface SnapshotSource {
      */
     Optional<Snapshot> newest(String modelId);
 
+    /**
+     * The snapshot a rollback names (docs/update-log-spec.md §11): file SHA-256 {@code sha256}, stored at {@code uri};
+     * verified against the hash. Called on the subscriber's thread.
+     *
+     * @throws io.seedflow.core.error.SnapshotIntegrityException if it cannot be fetched or does not verify
+     */
+    default Snapshot named(String uri, String sha256) {
+        return SnapshotFetcher.standard().fetch(uri, sha256);
+    }
+
     /** Where the snapshots come from, for messages. */
     String location();
 }

@@ -6,7 +6,9 @@ import io.seedflow.core.log.LogChain;
 import io.seedflow.core.log.LogSeal;
 import io.seedflow.core.log.LogHistory;
 import io.seedflow.core.log.LogSignatures;
+import io.seedflow.core.log.LogStep;
 import io.seedflow.core.log.ModelHistory;
+import io.seedflow.core.log.ModelRollback;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import java.io.ByteArrayInputStream;
@@ -112,6 +114,9 @@ public final class LogSealer extends AbstractStreamOperator<UpdateRecord>
     public void processElement1(StreamRecord<UpdateRecord> element) {
         UpdateRecord r = element.getValue();
         ModelChain chain = chains.computeIfAbsent(r.modelId(), id -> start(r));
+        if (r.step() == chain.step + 2) {
+            takeUpRollback(chain);
+        }
         if (r.step() != chain.step + 1) {
             throw new IllegalStateException("model '" + r.modelId() + "': the sealer's chain is at step " + chain.step
                     + " but the trainer wrote step " + r.step() + "; records must reach the sealer in step order");
@@ -264,6 +269,23 @@ public final class LogSealer extends AbstractStreamOperator<UpdateRecord>
     }
 
     /**
+     * After a restore, the trainer took up the rollback an operator appended at the step after this state's chain
+     * (docs/update-log-spec.md §11): the chain goes on over it, and the log's seal of it must be this key's and name
+     * the same link.
+     */
+    private void takeUpRollback(ModelChain chain) {
+        Optional<ModelRollback> rollback = history.rollbackAt(chain.modelId, chain.step + 1);
+        if (rollback.isEmpty()) {
+            return; // the step check that follows names the gap
+        }
+        chain.append(rollback.get(), snapshotIntervalSteps);
+        requireSealed(chain, history.of(chain.modelId, 0).map(ModelHistory::newestSeal).orElse(null), true);
+        chain.unsealed = false;
+        LOG.info("model '{}': the chain goes on over the rollback of step {} to version {}", chain.modelId,
+                chain.step, rollback.get().toVersion());
+    }
+
+    /**
      * In a signed log the newest seal must be this key's (Ed25519 signatures are deterministic: signing its statement
      * again gives its bytes) and name the chain's link at the newest record.
      */
@@ -305,7 +327,7 @@ public final class LogSealer extends AbstractStreamOperator<UpdateRecord>
             this.head = head;
         }
 
-        void append(UpdateRecord r, int snapshotIntervalSteps) {
+        void append(LogStep r, int snapshotIntervalSteps) {
             head = UpdateRecordCodec.nextLink(head, r);
             step = r.step();
             unsealed = true;

@@ -7,7 +7,7 @@ import io.seedflow.core.error.UpdateOrderException;
 import io.seedflow.core.log.LogChain;
 import io.seedflow.core.log.LogSeal;
 import io.seedflow.core.log.LogSignatures;
-import io.seedflow.core.log.UpdateRecord;
+import io.seedflow.core.log.LogStep;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,7 +35,7 @@ public final class VerifiedLog {
     private long heldStep;
     private byte[] heldHead;
 
-    private record Held(UpdateRecord record, byte[] link) {
+    private record Held(LogStep record, byte[] link) {
     }
 
     public VerifiedLog(String modelId, LogSignatures.Verifier verifier) {
@@ -69,7 +69,8 @@ public final class VerifiedLog {
     }
 
     /**
-     * Holds {@code r} back (it must be the next step after those held) and returns the records a seal read earlier
+     * Holds {@code r} back (a record or a rollback, docs/update-log-spec.md §11; it must be the next step after those
+     * held) and returns the records a seal read earlier
      * now verifies, in step order.
      *
      * @throws UpdateLogGapException if steps are missing before it (the caller re-bootstraps)
@@ -77,7 +78,7 @@ public final class VerifiedLog {
      * @throws LogVerificationException if a seal read earlier names another link at its step, or more than the bound
      *         of records came without a seal (the trainer no longer signs, or the records are not its own)
      */
-    public List<UpdateRecord> offer(UpdateRecord r) {
+    public List<LogStep> offer(LogStep r) {
         if (r.step() > heldStep + 1) {
             throw new UpdateLogGapException(modelId, heldStep + 1, r.step());
         }
@@ -104,7 +105,7 @@ public final class VerifiedLog {
      * @throws LogVerificationException if its signature does not verify with the key, or the records read up to its
      *         step do not end in its link
      */
-    public List<UpdateRecord> offer(LogSeal seal) {
+    public List<LogStep> offer(LogSeal seal) {
         if (!verifier.verifies(seal)) {
             throw new LogVerificationException("model '" + modelId + "': the seal of step " + seal.step
                     + " does not verify with the configured public key " + verifier.fingerprint()
@@ -120,7 +121,7 @@ public final class VerifiedLog {
         return release(seal);
     }
 
-    private List<UpdateRecord> release(LogSeal seal) {
+    private List<LogStep> release(LogSeal seal) {
         byte[] link = null;
         for (Held h : held) {
             if (h.record().step() == seal.step) {
@@ -135,7 +136,7 @@ public final class VerifiedLog {
                     + LogChain.hex(link) + " (a record was altered, forged, reordered, dropped or spliced in); none "
                     + "of them is applied");
         }
-        List<UpdateRecord> out = new ArrayList<>();
+        List<LogStep> out = new ArrayList<>();
         while (!held.isEmpty() && held.peekFirst().record().step() <= seal.step) {
             out.add(held.removeFirst().record());
         }

@@ -82,7 +82,7 @@ class ModelLogTest {
         long offset = 0;
         log.announcement(offset++, announced.get(0));
         for (UpdateRecord r : rs) {
-            log.record(offset++, r);
+            log.step(offset++, r);
             if (r.step() == 4) {
                 log.announcement(offset++, announced.get(1));
             }
@@ -138,5 +138,43 @@ class ModelLogTest {
         assertThat(replay).extracting(Finding::severity).containsExactly(Finding.Severity.OK, Finding.Severity.WARN);
         assertThat(replay.get(0).message()).contains("replayed steps 5..8 from the snapshot of step 4");
         assertThat(replay.get(1).message()).contains("announced snapshot of step 0").contains("cannot be used: no file");
+    }
+
+    /** The log rolled back at step 9 to {@code toVersion}, its snapshot holding the replayed weights of {@code holds}. */
+    private ModelLog rolledBack(long toVersion, long holds) {
+        io.seedflow.core.snapshot.Snapshot base = snapshots.load(announced.get(0).uri, announced.get(0).sha256);
+        io.seedflow.core.log.Replica replica = new io.seedflow.core.log.Replica(MODEL, base.parameters(), 0);
+        records.subList(0, (int) holds).forEach(replica::apply);
+        EncodedSnapshot s = EncodedSnapshot.of(MODEL, 9, "mlp:4x3x2:relu", replica.parameters());
+        announce(s);
+        ModelLog log = log(records);
+        log.step(100, new io.seedflow.core.log.ModelRollback(MODEL, 9, toVersion, s.weightsSha256(), "mem://"
+                + s.sha256(), s.sha256(), s.sizeBytes(), 1_000, "bad labels"));
+        log.announcement(101, announced.get(announced.size() - 1));
+        return log;
+    }
+
+    @Test
+    void aRollbackIsListedAndItsWeightsAreTheReplayedWeightsOfItsVersion() {
+        ModelLog log = rolledBack(5, 5);
+        assertThat(log.steps()).extracting(Finding::toString).containsExactly(
+                "OK   steps      model 'm': steps 1..9 contiguous in 9 records (1 of them a rollback), 3 snapshot "
+                        + "announcements",
+                "OK   steps      model 'm': step 9 (offset 100) rolls back to version 5, undoing steps 6..8, at "
+                        + "1970-01-01T00:00:01Z: bad labels");
+        assertThat(log.replay(snapshots)).singleElement().satisfies(f -> {
+            assertThat(f.severity()).isEqualTo(Finding.Severity.OK);
+            assertThat(f.message()).contains("replayed steps 1..9 from the snapshot of step 0")
+                    .contains("the 2 announced snapshots match");
+        });
+    }
+
+    @Test
+    void aRollbackToWeightsTheReplayDidNotHaveAtItsVersionFails() {
+        List<Finding> replay = rolledBack(5, 6).replay(snapshots);
+        assertThat(replay).extracting(Finding::severity).containsExactly(Finding.Severity.FAIL);
+        assertThat(replay.get(0).message()).startsWith("model 'm': the replay stops at the rollback of step 9 (offset "
+                + "100): SnapshotIntegrityException: it names the weights ").contains("for version 5 but the replay "
+                + "had ");
     }
 }

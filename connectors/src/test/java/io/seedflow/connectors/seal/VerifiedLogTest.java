@@ -155,4 +155,23 @@ class VerifiedLogTest {
                 List.of(new PerturbationTerm(1000 + step, coefficient, Float.NaN, Float.NaN, Float.NaN)), Float.NaN,
                 Float.NaN, 0, List.of(new Lineage("events", 0, 10 * (step - 1), 10 * step)), 1_700_000_000_000L + step);
     }
+
+    @Test
+    void aRollbackIsALinkOfTheChainHeldAndReleasedLikeARecord() {
+        io.seedflow.core.log.ModelRollback rollback = new io.seedflow.core.log.ModelRollback(MODEL, 4, 1, "w",
+                "file:///s", "cd".repeat(32), 10, 1_000, "");
+        byte[] link = UpdateRecordCodec.nextLink(links.get(3), rollback);
+        VerifiedLog v = started();
+        log.subList(0, 3).forEach(v::offer);
+        assertThat(v.offer(rollback)).isEmpty();
+        assertThat(v.offer(signer.seal(MODEL, 4, link))).containsExactly(log.get(0), log.get(1), log.get(2),
+                rollback);
+
+        VerifiedLog altered = started();
+        log.subList(0, 3).forEach(altered::offer);
+        altered.offer(new io.seedflow.core.log.ModelRollback(MODEL, 4, 2, "w", "file:///s", "cd".repeat(32), 10,
+                1_000, ""));
+        assertThatThrownBy(() -> altered.offer(signer.seal(MODEL, 4, link)))
+                .isInstanceOf(LogVerificationException.class).hasMessageContaining("steps 1..4 do not continue");
+    }
 }

@@ -31,22 +31,34 @@ public interface LogHistory extends Serializable {
         return Optional.empty();
     }
 
+    /** The rollback of {@code modelId} at {@code step} in the committed log, if that step is one. */
+    default Optional<ModelRollback> rollbackAt(String modelId, long step) {
+        return Optional.empty();
+    }
+
     /**
-     * Refuses to go on with a model a trainer restored from its own state at version {@code restoredVersion}, whose
-     * newest own record is {@code ownLast} (null if its state holds none), when the committed log is not that line:
-     * its newest step is past the restored version, or its record of {@code ownLast}'s step is another one. Another
-     * trainer continued the model meanwhile (a second job, or this is a restore from an older checkpoint or
+     * What a trainer restored from its own state at version {@code restoredVersion}, whose newest own record is
+     * {@code ownLast} (null if its state holds none), does with a model: go on (empty), or take up the rollback an
+     * operator appended right after that version (docs/update-log-spec.md §11: the log's last step is a rollback at
+     * {@code restoredVersion + 1}, written while the job was stopped). Refuses any other log that is not this line:
+     * one whose newest step is past the restored version, or whose record of {@code ownLast}'s step is another one.
+     * Another trainer continued the model meanwhile (a second job, or this is a restore from an older checkpoint or
      * savepoint), and writing on would fork the log.
      *
      * @throws ForkedLogException naming the model and the steps
      */
-    default void requireOnLine(String modelId, long restoredVersion, UpdateRecord ownLast) {
+    default Optional<ModelRollback> afterRestore(String modelId, long restoredVersion, UpdateRecord ownLast) {
         OptionalLong logged = lastStep(modelId);
+        Optional<ModelRollback> rollback = Optional.empty();
         if (logged.isPresent() && logged.getAsLong() > restoredVersion) {
-            throw new ForkedLogException("model '" + modelId + "': its log is at step " + logged.getAsLong()
-                    + ", past this trainer's restored state at step " + restoredVersion + ": another trainer "
-                    + "continued the model (a second job, or a restore from an older checkpoint or savepoint); this "
-                    + "trainer stops so that the log stays one line of steps");
+            rollback = logged.getAsLong() == restoredVersion + 1 ? rollbackAt(modelId, restoredVersion + 1)
+                    : Optional.empty();
+            if (rollback.isEmpty()) {
+                throw new ForkedLogException("model '" + modelId + "': its log is at step " + logged.getAsLong()
+                        + ", past this trainer's restored state at step " + restoredVersion + ": another trainer "
+                        + "continued the model (a second job, or a restore from an older checkpoint or savepoint); "
+                        + "this trainer stops so that the log stays one line of steps");
+            }
         }
         if (ownLast != null) {
             recordAt(modelId, ownLast.step()).filter(logged2 -> !logged2.sameUpdateAs(ownLast)).ifPresent(other -> {
@@ -55,5 +67,6 @@ public interface LogHistory extends Serializable {
                         + "trainer stops so that the log stays one line of steps");
             });
         }
+        return rollback;
     }
 }

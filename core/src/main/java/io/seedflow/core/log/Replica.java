@@ -1,8 +1,10 @@
 package io.seedflow.core.log;
 
 import io.seedflow.core.error.InvalidUpdateRecordException;
+import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.error.UpdateLogGapException;
 import io.seedflow.core.error.UpdateOrderException;
+import io.seedflow.core.snapshot.Snapshot;
 import io.seedflow.core.tensor.ParameterSet;
 
 /**
@@ -23,6 +25,35 @@ public final class Replica {
     }
 
     public void apply(UpdateRecord r) {
+        requireNext(r);
+        UpdateApplier.apply(params, r);
+        version = r.step();
+    }
+
+    /**
+     * The replica after rollback {@code r} (the next step): the weights of {@code holding}, the snapshot the rollback
+     * names, which this call checks is that snapshot (file hash, step) and holds the weights the rollback names.
+     *
+     * @throws SnapshotIntegrityException if {@code holding} is not the rollback's snapshot or not its weights
+     */
+    public Replica rolledBack(ModelRollback r, Snapshot holding) {
+        requireNext(r);
+        if (!holding.sha256().equals(r.snapshotSha256()) || holding.step() != r.step()
+                || !modelId.equals(holding.modelId())) {
+            throw new SnapshotIntegrityException("the rollback of model '" + modelId + "' at step " + r.step()
+                    + " names snapshot " + r.snapshotSha256() + " but got snapshot " + holding.sha256() + " of model '"
+                    + holding.modelId() + "' step " + holding.step());
+        }
+        if (!holding.parameters().weightsSha256().equals(r.weightsSha256())) {
+            throw new SnapshotIntegrityException("the rollback of model '" + modelId + "' at step " + r.step()
+                    + " names the weights " + r.weightsSha256() + " of version " + r.toVersion() + " but its snapshot "
+                    + r.snapshotSha256() + " holds weights " + holding.parameters().weightsSha256());
+        }
+        params.requireSameLayout(holding.parameters(), "the rollback snapshot " + r.snapshotSha256());
+        return new Replica(modelId, holding.parameters(), r.step());
+    }
+
+    private void requireNext(LogStep r) {
         if (!modelId.equals(r.modelId())) {
             throw new InvalidUpdateRecordException("record for step " + r.step() + " is for model '" + r.modelId()
                     + "' but this replica follows model '" + modelId + "'");
@@ -34,8 +65,6 @@ public final class Replica {
         if (r.step() < expected) {
             throw new UpdateOrderException(modelId, expected, r.step());
         }
-        UpdateApplier.apply(params, r);
-        version = r.step();
     }
 
     public long version() {

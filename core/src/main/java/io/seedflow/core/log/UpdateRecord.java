@@ -30,7 +30,7 @@ public record UpdateRecord(
         long trainerTimeMillis,
         UpdateMask mask,
         SubspaceCorrection subspace,
-        HeadDelta headDelta) {
+        HeadDelta headDelta) implements LogStep {
 
     /** Dense records: every element of every tensor, no correction. */
     public static final int FORMAT_VERSION = 1;

@@ -4,7 +4,6 @@ import io.seedflow.core.error.InvalidConfigurationException;
 import io.seedflow.core.log.ExistingLogPolicy;
 import io.seedflow.core.log.ModelHistory;
 import io.seedflow.core.settings.TrainerSettings;
-import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 
 /**
@@ -28,7 +27,6 @@ public final class LogResume {
                             + "step 1; restore the job from a checkpoint or savepoint, continue the log with RESUME, "
                             + "or give the model a new id"));
         }
-        SnapshotAnnouncement a = past.snapshot();
-        return new SnapshotPointer(a.sha256, a.uri, a.step, a.sizeBytes, a.weightsSha256, a.createdMillis);
+        return SnapshotPointer.of(past.snapshot());
     }
 }

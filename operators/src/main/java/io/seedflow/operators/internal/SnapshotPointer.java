@@ -10,6 +10,11 @@ import io.seedflow.core.snapshot.SnapshotAnnouncement;
 public record SnapshotPointer(String snapshotId, String uri, long step, long sizeBytes, String weightsSha256,
         long createdMillis) {
 
+    /** The pointer to the snapshot {@code a} announces. */
+    public static SnapshotPointer of(SnapshotAnnouncement a) {
+        return new SnapshotPointer(a.sha256, a.uri, a.step, a.sizeBytes, a.weightsSha256, a.createdMillis);
+    }
+
     public SnapshotAnnouncement announcement(String modelId) {
         return new SnapshotAnnouncement(modelId, step, uri, snapshotId, sizeBytes, weightsSha256, createdMillis);
     }

@@ -7,6 +7,7 @@ import io.seedflow.core.error.ForkedLogException;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.LogHistory;
 import io.seedflow.core.log.ModelHistory;
+import io.seedflow.core.log.ModelRollback;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.ModelSpec;
@@ -186,7 +187,11 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
         replay(restored, state.tail(), options, backends, true);
     }
 
-    /** The snapshot of {@code restored} and the records of {@code tail} replayed; {@code own}: from this state. */
+    /**
+     * The snapshot of {@code restored} and the records of {@code tail} replayed; {@code own}: from this state, where
+     * a rollback an operator appended right after it (docs/update-log-spec.md §11) is taken up: every subtask goes on
+     * from the rollback's snapshot, with the history afresh.
+     */
     private void replay(SnapshotPointer restored, List<byte[]> tail, ZoOptions options, BackendFactory backends,
             boolean own) throws Exception {
         FileSystemSnapshotStore store = new FileSystemSnapshotStore(config.snapshotDir()); // reads any snapshot URI
@@ -199,8 +204,15 @@ public final class DataParallelTrainerOperator extends AbstractStreamOperator<Up
             }
             List<UpdateRecord> replayed = LogTail.decoded(tail);
             UpdateRecord last = replayed.isEmpty() ? null : replayed.get(replayed.size() - 1);
-            history.requireOnLine(modelId, session.version(),
+            java.util.Optional<ModelRollback> rollback = history.afterRestore(modelId, session.version(),
                     last != null && last.step() == session.version() ? last : null);
+            if (rollback.isPresent()) {
+                session.close();
+                LOG.info("model '{}': taking up the rollback of step {} to the weights of version {}", modelId,
+                        rollback.get().step(), rollback.get().toVersion());
+                replay(SnapshotPointer.of(rollback.get().announcement()), List.of(), options, backends, false);
+                return;
+            }
         } catch (IllegalStateException e) {
             session.close();
             throw e;
