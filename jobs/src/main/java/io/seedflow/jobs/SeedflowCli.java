@@ -12,6 +12,7 @@ import io.seedflow.jobs.cli.ProduceCommand;
 import io.seedflow.jobs.cli.RegistryCommand;
 import io.seedflow.jobs.cli.ReplayCommand;
 import io.seedflow.jobs.cli.ReplicaCommand;
+import io.seedflow.jobs.cli.RollbackCommand;
 import io.seedflow.jobs.cli.RunCommand;
 import io.seedflow.jobs.cli.SettingsCommand;
 import io.seedflow.jobs.cli.StudyCommand;
@@ -22,7 +23,8 @@ import picocli.CommandLine;
 /** The {@code seedflow} command line. */
 @Command(name = "seedflow", mixinStandardHelpOptions = true, version = "seedflow 0.1.0",
         description = "Continual zeroth-order fine-tuning with a seed+scalar update log.",
-        subcommands = {DemoCommand.class, RunCommand.class, ReplicaCommand.class, AuditCommand.class, RegistryCommand.class,
+        subcommands = {DemoCommand.class, RunCommand.class, ReplicaCommand.class, AuditCommand.class, RollbackCommand.class,
+            RegistryCommand.class,
             ProduceCommand.class, BrokerCommand.class, TrainOfflineCommand.class, ReplayCommand.class,
             PlotCommand.class, BenchStreamingCommand.class, StudyCommand.class, SettingsCommand.class,
             CommandLine.HelpCommand.class})

@@ -204,6 +204,13 @@ public final class ReplicaCommand implements Callable<Integer>, SettingFlags.Hol
         }
 
         @Override
+        public void onRolledBack(io.seedflow.core.log.ModelRollback r) {
+            System.out.printf("replica: rolled back at step %d to the weights of version %d (steps %d..%d undone%s)%n",
+                    r.step(), r.toVersion(), r.firstUndone(), r.step() - 1, r.reason().isEmpty() ? ""
+                            : ": " + r.reason());
+        }
+
+        @Override
         public void onError(Exception error) {
             System.err.printf("replica: stopped following the updates topic: %s: %s; predictions keep the version "
                     + "reached (503 if none), /health answers 503%n", error.getClass().getSimpleName(),

@@ -33,6 +33,8 @@ public final class ServingMetrics implements ModelListener {
             .classicExponentialUpperBounds(1e-5, 4, 10).register(registry);
     private final Counter bootstraps = Counter.builder().name("seedflow_replica_bootstraps_total")
             .help("Loads of a snapshot as the served weights (the first and every re-bootstrap)").register(registry);
+    private final Counter rollbacks = Counter.builder().name("seedflow_replica_rollbacks_total")
+            .help("Rollbacks applied: the served weights returned to those of an earlier version").register(registry);
     private final Counter refused = Counter.builder().name("seedflow_replica_refused_records_total")
             .help("Records or snapshots the replica refused (verification failures), by exception")
             .labelNames("reason").register(registry);
@@ -80,6 +82,11 @@ public final class ServingMetrics implements ModelListener {
     public void onApplied(long version, long applyNanos) {
         applied.inc();
         applySeconds.observe(applyNanos / 1e9);
+    }
+
+    @Override
+    public void onRolledBack(io.seedflow.core.log.ModelRollback rollback) {
+        rollbacks.inc();
     }
 
     @Override

@@ -21,4 +21,12 @@ class ServingMetricsTest {
                 .contains("seedflow_replica_refused_records_total{reason=\"UpdateLogGapException\"} 1.0")
                 .doesNotContain("reason=\"NoSnapshotAvailableException\"");
     }
+
+    @Test
+    void rollbacksAreCounted() {
+        ServingMetrics metrics = new ServingMetrics();
+        metrics.onRolledBack(new io.seedflow.core.log.ModelRollback("m", 9, 5, "w", "file:///s", "s", 1, 1, ""));
+        assertThat(new String(metrics.scrape(null).body(), StandardCharsets.UTF_8))
+                .contains("seedflow_replica_rollbacks_total 1.0");
+    }
 }
