@@ -9,9 +9,12 @@ resolved against the log contexts their records carry inline (4.1) into the same
 
 usage: python3 replica.py --snapshot FILE --log FILE [--expect-weights-sha256 HEX] [--snapshot-id HEX]
                           [--verify-key PEM --seal HEX [--chain-head HEX]]
+                          [--rollback HEX [--rollback-snapshot PATH]]
 
 With --verify-key the log must be signed (spec 10): the records are chained, and applied only up to the step of the
 seal given with --seal, only if its Ed25519 signature verifies and the chain there equals its chainHead.
+With --rollback (spec 11) the log's last entry is that ModelRollback (Avro body, hex), after the records of --log (if
+any): it is checked and chained like a record, and applied by loading the snapshot it names (--rollback-snapshot).
 
 exit codes: 0 = applied, digest printed (and equal to the expected one if given);
             3 = expected digest differs;
@@ -487,6 +490,28 @@ def weights_digest(tensors) -> str:
     return h.hexdigest()
 
 
+def encode_snapshot(model_id: str, model_spec: str, step: int, names, shapes, tensors) -> bytes:
+    """Spec 2: the safetensors bytes SeedFlow writes. Metadata keys in the order of the table, tensors and their data
+    in canonical order, the header padded with spaces so that 8 + N is a multiple of 8. The JSON layout (no
+    whitespace, "__metadata__" first, each tensor's keys dtype, shape, data_offsets) is not spelled out by the spec;
+    it is the one of the golden snapshots (snapshot-v1.safetensors, model-update-weights.safetensors), which
+    selfcheck.py re-encodes byte for byte."""
+    header = {"__metadata__": {"seedflow.format-version": "1", "seedflow.model-id": model_id,
+                               "seedflow.model-spec": model_spec, "seedflow.step": str(step),
+                               "seedflow.tensor-order": ",".join(names)}}
+    data, pos = [], 0
+    for name, shape, t in zip(names, shapes, tensors):
+        b = np.ascontiguousarray(t, dtype="<f4").tobytes()
+        if len(b) != 4 * math.prod(shape):
+            raise ReplicaError(f"tensor {name}: {len(b) // 4} elements for shape {shape}")
+        header[name] = {"dtype": "F32", "shape": list(shape), "data_offsets": [pos, pos + len(b)]}
+        data.append(b)
+        pos += len(b)
+    text = json.dumps(header, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    text += b" " * (-(8 + len(text)) % 8)
+    return struct.pack("<Q", len(text)) + text + b"".join(data)
+
+
 # ----------------------------------------------------------------------------------------------
 # Avro object container file (generic, driven by the writer schema embedded in the file)
 # ----------------------------------------------------------------------------------------------
@@ -774,7 +799,12 @@ COMPACT_SCHEMA = {"type": "record", "name": "CompactModelUpdate", "namespace": "
 LOG_SEAL_SCHEMA = {"type": "record", "name": "LogSeal", "namespace": "io.seedflow.schemas", "fields": [
     {"name": "modelId", "type": "string"}, {"name": "step", "type": "long"},
     {"name": "chainHead", "type": "bytes"}, {"name": "signature", "type": "bytes"}]}
-SIGNED_SCHEMAS = AvroSchema(_SECTIONS + [LOG_CONTEXT_SCHEMA, COMPACT_SCHEMA, LOG_SEAL_SCHEMA])
+MODEL_ROLLBACK_SCHEMA = {"type": "record", "name": "ModelRollback", "namespace": "io.seedflow.schemas", "fields": [
+    {"name": "modelId", "type": "string"}, {"name": "step", "type": "long"}, {"name": "toVersion", "type": "long"},
+    {"name": "weightsSha256", "type": "string"}, {"name": "snapshotUri", "type": "string"},
+    {"name": "snapshotSha256", "type": "string"}, {"name": "snapshotSizeBytes", "type": "long"},
+    {"name": "createdMillis", "type": "long"}, {"name": "reason", "type": "string"}]}
+SIGNED_SCHEMAS = AvroSchema(_SECTIONS + [LOG_CONTEXT_SCHEMA, COMPACT_SCHEMA, LOG_SEAL_SCHEMA, MODEL_ROLLBACK_SCHEMA])
 _NS = "io.seedflow.schemas."
 
 
@@ -858,7 +888,15 @@ def canonical_compact(rec) -> dict:
             "lineage": lineage, "extension": ext}
 
 
+def is_rollback(entry) -> bool:
+    """A log entry is either a rollback (spec 11: a decoded ModelRollback) or a resolved update record."""
+    return "toVersion" in entry
+
+
 def canonical_bytes(rec) -> bytes:
+    """Spec 10 for a record; for a rollback (spec 11) the Avro binary body of the ModelRollback."""
+    if is_rollback(rec):
+        return bytes(avro_encode(SIGNED_SCHEMAS.named[_NS + "ModelRollback"], rec, bytearray()))
     return bytes(avro_encode(SIGNED_SCHEMAS.named[_NS + "CompactModelUpdate"], canonical_compact(rec), bytearray()))
 
 
@@ -897,6 +935,37 @@ def decode_seal(body: bytes) -> dict:
         raise LogVerificationError(f"seal of step {seal['step']}: chainHead of {len(seal['chainHead'])} bytes, "
                                    f"signature of {len(seal['signature'])} (need 32 and 64)")
     return seal
+
+
+def decode_rollback(body: bytes) -> dict:
+    """A ModelRollback Avro body (spec 11), entirely (else InvalidUpdateRecordError)."""
+    try:
+        r = AvroReader(body)
+        rb = avro_decode(SIGNED_SCHEMAS.named[_NS + "ModelRollback"], r)
+    except (ReplicaError, UnicodeDecodeError) as ex:
+        raise InvalidUpdateRecordError(f"rollback is not a ModelRollback Avro body: {ex}")
+    if r.pos != len(body):
+        raise InvalidUpdateRecordError(f"rollback has {len(body) - r.pos} trailing bytes")
+    return rb
+
+
+def rollback_snapshot_path(rb, where: str | None) -> str:
+    """Where the snapshot a rollback names is (spec 11: "from its URI, or by its file SHA-256 from a snapshot store of
+    its own"): WHERE if it is a file; <WHERE>/<snapshotSha256>.safetensors if it is a folder; else the rollback's
+    snapshotUri if it is a file: URI. A snapshot that cannot be found cannot be fetched: SnapshotIntegrityError."""
+    if where is not None and os.path.isdir(where):
+        path = os.path.join(where, rb["snapshotSha256"].lower() + ".safetensors")
+    elif where is not None:
+        path = where
+    elif rb["snapshotUri"].startswith("file:"):
+        from urllib.parse import unquote, urlparse
+        path = unquote(urlparse(rb["snapshotUri"]).path)
+    else:
+        path = None
+    if path is None or not os.path.isfile(path):
+        raise SnapshotIntegrityError(f"rollback of step {rb['step']}: its snapshot {rb['snapshotSha256']} "
+                                     f"({rb['snapshotUri']}) cannot be fetched" + (f" from {path}" if path else ""))
+    return path
 
 
 # Ed25519 (RFC 8032, section 5.1), pure Python integers, extended twisted Edwards coordinates (X, Y, Z, T).
@@ -1248,6 +1317,48 @@ class Replica:
                 if not np.isfinite(np.frombuffer(e["values"], dtype="<f4")).all():
                     raise InvalidUpdateRecordError(f"head delta of tensor {e['tensor']}: non-finite value")
 
+    def check_rollback(self, rb):
+        """The checks of a rollback that need no snapshot (spec 11: check 1 of 5, model; the range of toVersion)."""
+        if self.model_id is not None and rb["modelId"] != self.model_id:
+            raise InvalidUpdateRecordError(f"rollback of model {rb['modelId']!r}, not {self.model_id!r}")
+        if not 0 <= rb["toVersion"] <= rb["step"] - 2:
+            raise InvalidUpdateRecordError(f"rollback of step {rb['step']} to version {rb['toVersion']}: need "
+                                           f"0 <= toVersion <= step - 2 = {rb['step'] - 2}")
+
+    def apply_rollback(self, rb, snapshot_path: str):
+        """Spec 11: check model and order (5), the range of toVersion, then the snapshot the rollback names (read per
+        2 with snapshotSha256 as its id, its model spec per 1; model id, step, tensor names and shapes, weights
+        digest); the weights become the snapshot's and the version the rollback's step. Any refusal changes
+        nothing."""
+        step = rb["step"]
+        if self.model_id is not None and rb["modelId"] != self.model_id:  # check 1
+            raise InvalidUpdateRecordError(f"rollback of model {rb['modelId']!r}, not {self.model_id!r}")
+        if step > self.version + 1:  # check 2
+            raise UpdateLogGapError(f"missing steps {self.version + 1}..{step - 1}")
+        if step <= self.version:
+            raise UpdateOrderError(f"rollback step {step} at or below version {self.version}")
+        self.check_rollback(rb)  # toVersion in 0 .. step - 2 (spec 11 does not place it among 5's checks)
+        snap = read_snapshot(snapshot_path, rb["snapshotSha256"])  # SHA-256 = snapshotSha256, and 2's checks
+        check_model_spec(snap)
+        why = []
+        if snap.metadata.get("seedflow.model-id") != rb["modelId"]:
+            why.append(f"seedflow.model-id {snap.metadata.get('seedflow.model-id')!r}")
+        if snap.metadata.get("seedflow.step") is None or \
+                not re.fullmatch(r"[0-9]+", snap.metadata["seedflow.step"]) or \
+                int(snap.metadata["seedflow.step"]) != step:
+            why.append(f"seedflow.step {snap.metadata.get('seedflow.step')!r}")
+        if snap.names != self.snap.names or snap.shapes != self.snap.shapes:
+            why.append(f"tensors {list(zip(snap.names, snap.shapes))}")
+        elif weights_digest(snap.tensors) != rb["weightsSha256"].lower():
+            why.append(f"weights digest {weights_digest(snap.tensors)}")
+        if why:
+            raise SnapshotIntegrityError(f"rollback of step {step}: its snapshot {snap.snapshot_id} has "
+                                         + ", ".join(why) + f"; the rollback names model {rb['modelId']!r}, step "
+                                         f"{step}, weights {rb['weightsSha256']}, and tensors "
+                                         f"{list(zip(self.snap.names, self.snap.shapes))}")
+        self.weights = [t.copy() for t in snap.tensors]
+        self.version = step
+
     def _removed_directions(self, sub):
         key = (tuple(sub["tensors"]), tuple(sub["windowSeeds"]),
                tuple(int(F32(c).view(U32)) for c in sub["windowCoefficients"]))
@@ -1310,7 +1421,7 @@ class Replica:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--snapshot", required=True)
-    ap.add_argument("--log", required=True)
+    ap.add_argument("--log", help="update-log file (Avro object container of ModelUpdate or CompactModelUpdate)")
     ap.add_argument("--expect-weights-sha256")
     ap.add_argument("--snapshot-id", help="announced snapshot id (default: taken from the file name)")
     ap.add_argument("--verify-key", metavar="PEM",
@@ -1318,30 +1429,53 @@ def main(argv=None) -> int:
     ap.add_argument("--seal", metavar="HEX", help="with --verify-key: the Avro binary body of one LogSeal, hex")
     ap.add_argument("--chain-head", metavar="HEX", help="with --verify-key: the snapshot's announced chain link "
                     "(default: root(modelId, the snapshot's step, the snapshot's id))")
+    ap.add_argument("--rollback", metavar="HEX", help="the Avro binary body of one ModelRollback, hex: the log entry "
+                    "after the last record of --log (spec 11)")
+    ap.add_argument("--rollback-snapshot", metavar="PATH", help="with --rollback: the snapshot it names, a file or a "
+                    "folder holding <snapshotSha256>.safetensors (default: its snapshotUri, if a file: URI)")
     args = ap.parse_args(argv)
     if args.verify_key is None and (args.seal is not None or args.chain_head is not None):
         ap.error("--seal and --chain-head need --verify-key")
     if args.verify_key is not None and args.seal is None:
         ap.error("--verify-key needs --seal")
+    if args.log is None and args.rollback is None:
+        ap.error("give --log, --rollback or both")
+    if args.rollback_snapshot is not None and args.rollback is None:
+        ap.error("--rollback-snapshot needs --rollback")
     t0 = time.perf_counter()
     try:
         snap = read_snapshot(args.snapshot, args.snapshot_id)
         rep = Replica(snap)  # checks seedflow.step (spec 2, 8) before the model spec (spec 1)
         check_model_spec(snap)
-        schema, records = read_avro_container(args.log)
-        kind = schema_full_name(schema.root)
-        if kind == COMPACT_RECORD:
-            log = CompactLog()
-            records = [log.resolve(rec) for rec in records]
-        elif kind != FULL_RECORD:
-            raise UnsupportedFormatVersionError(
-                f"update log {args.log}: records of Avro schema {kind!r}, neither {FULL_RECORD} (format versions 1 "
-                f"to 3) nor {COMPACT_RECORD} (format version 4)")
+        records = []
+        if args.log is not None:
+            schema, records = read_avro_container(args.log)
+            kind = schema_full_name(schema.root)
+            if kind == COMPACT_RECORD:
+                log = CompactLog()
+                records = [log.resolve(rec) for rec in records]
+            elif kind != FULL_RECORD:
+                raise UnsupportedFormatVersionError(
+                    f"update log {args.log}: records of Avro schema {kind!r}, neither {FULL_RECORD} (format versions "
+                    f"1 to 3) nor {COMPACT_RECORD} (format version 4)")
+        if args.rollback is not None:
+            try:
+                body = bytes.fromhex(args.rollback)
+            except ValueError as ex:
+                raise InvalidUpdateRecordError(f"--rollback is not hex: {ex}")
+            records.append(decode_rollback(body))
 
         def check_base(rec):
             if rec["baseSnapshotId"] != snap.snapshot_id:
                 raise InvalidUpdateRecordError(
                     f"record step {rec['step']} names base snapshot {rec['baseSnapshotId']}, not {snap.snapshot_id}")
+
+        def check_entry(entry):  # the checks of 5 that need no weights, as each entry is read
+            if is_rollback(entry):
+                rep.check_rollback(entry)
+            else:
+                check_base(entry)
+                rep.validate(entry)
 
         if args.verify_key is not None:
             with open(args.verify_key) as fh:
@@ -1356,14 +1490,17 @@ def main(argv=None) -> int:
                 start = chain_root(model_id, rep.version, snap.snapshot_id)
             if len(start) != 32:
                 raise LogVerificationError(f"--chain-head of {len(start)} bytes, need 32")
-            held = verified_prefix(records, model_id, rep.version, start, seal, key,
-                                   check=lambda rec: (check_base(rec), rep.validate(rec)))
-            print(f"seal of step {seal['step']} verified: applying {len(held)} of {len(records)} records",
+            held = verified_prefix(records, model_id, rep.version, start, seal, key, check=check_entry)
+            print(f"seal of step {seal['step']} verified: applying {len(held)} of {len(records)} log entries",
                   file=sys.stderr)
             records = held
         for rec in records:
-            check_base(rec)
-            rep.apply(rec)
+            if is_rollback(rec):
+                rep.apply_rollback(rec, rollback_snapshot_path(rec, args.rollback_snapshot))
+                print(f"rollback of step {rec['step']} to version {rec['toVersion']} applied", file=sys.stderr)
+            else:
+                check_base(rec)
+                rep.apply(rec)
     except ReplicaError as ex:
         print(f"refused: {type(ex).__name__}: {ex}", file=sys.stderr)
         return 2

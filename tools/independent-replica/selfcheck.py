@@ -14,6 +14,10 @@
 8. Signed logs (spec section 10): Ed25519 against RFC 8032 7.1 and malformed input; the root, canonical bytes, links
    and seal of log-seal-v1.txt recomputed from model-update-v4.hex; altered seals, keys and records refused;
    replica.py --verify-key end to end on the replay-v4-compact log, sealed with the replica's own test key.
+9. Rollbacks (spec 11): the snapshot encoder of spec 2 against the golden snapshots; log-rollback-v1.txt (the weights
+   of version 8, the snapshot of step 11 holding them, the rollback record, link(11), the seal of step 11); the
+   rollback applied at version 10 and refused (toVersion, model, order, the snapshot's file, step, model, tensors and
+   weights digest); replica.py --rollback end to end on replay-v4-compact, plain and with --verify-key.
 
 usage: python3 selfcheck.py [--n N] [--gaussian-csv FILE]      exit 0 iff every check that ran passed
 """
@@ -698,6 +702,298 @@ def check_signed_log():
                                                                        f", {out[:30]}..."))
 
 
+# ------------------------------------------------------------------ 9. rollbacks (spec 11)
+def check_rollback():
+    """The golden rollback of spec 11 (log-rollback-v1.txt) on the golden signed log of log-seal-v1.txt; the
+    snapshot encoder of spec 2; rollbacks applied and refused; replica.py --rollback end to end."""
+    import contextlib
+    import glob
+    import io
+    import json
+    import tempfile
+    rb_file, seal_file = (os.path.join(FIXTURES, f) for f in ("log-rollback-v1.txt", "log-seal-v1.txt"))
+    if not all(os.path.exists(f) for f in (rb_file, seal_file)) or not os.path.isdir(SCHEMAS):
+        print("SKIP  rollback checks: log-rollback-v1.txt, log-seal-v1.txt or the Avro schemas absent")
+        return
+    parts = []
+    for name in ("LineageRange", "Perturbation", "ModelUpdate", "LogContext", "CompactModelUpdate", "LogSeal",
+                 "ModelRollback"):
+        with open(os.path.join(SCHEMAS, name + ".avsc")) as fh:
+            parts.append(json.load(fh))
+    files = R.AvroSchema(parts)
+    rb_schema = files.named[R._NS + "ModelRollback"]
+    check(_schema_shape(rb_schema) == _schema_shape(R.SIGNED_SCHEMAS.named[R._NS + "ModelRollback"]),
+          "the replica's transcription of ModelRollback equals ModelRollback.avsc (names, field order, types)")
+
+    # spec 2: the snapshot encoder gives the golden snapshots' bytes back
+    goldens = [os.path.join(FIXTURES, "model-update-weights.safetensors"),
+               os.path.normpath(os.path.join(HERE, "../../core/src/test/resources/golden/snapshot-v1.safetensors"))]
+    goldens += glob.glob(os.path.normpath(os.path.join(HERE, "../../tests/src/test/resources/golden/"
+                                                             "replay-v4-compact/*.safetensors")))
+
+    def encode(snap, step=None, tensors=None, model_id=None, spec=None):
+        md = snap.metadata
+        return R.encode_snapshot(md["seedflow.model-id"] if model_id is None else model_id,
+                                 md["seedflow.model-spec"] if spec is None else spec,
+                                 int(md["seedflow.step"]) if step is None else step, snap.names, snap.shapes,
+                                 snap.tensors if tensors is None else tensors)
+    for path in goldens:
+        if os.path.exists(path):
+            with open(path, "rb") as fh:
+                raw = fh.read()
+            snap = R.read_snapshot(path, R.hashlib.sha256(raw).hexdigest())
+            check(encode(snap) == raw, f"encode_snapshot (spec 2) re-encodes {os.path.basename(path)[:24]} "
+                                       f"byte for byte ({len(raw)} bytes)")
+
+    with open(rb_file) as fh:
+        rows = {(r[0], r[1]) if r[0] != "seal" else ("seal", ""): r
+                for r in (ln.split() for ln in fh.read().splitlines() if ln.strip())}
+    with open(seal_file) as fh:
+        seal_rows = [ln.split() for ln in fh.read().splitlines() if ln.strip()]
+    need = [("weights", "8"), ("snapshot", "11"), ("rollback", "11"), ("link", "11"), ("seal", "")]
+    if not all(k in rows for k in need) or not any(r[:2] == ["link", "10"] for r in seal_rows):
+        check(False, f"log-rollback-v1.txt has the lines {[' '.join(k).strip() for k in need]} and log-seal-v1.txt "
+                     f"a 'link 10' line")
+        return
+    want_w8 = rows[("weights", "8")][2]
+    want_snap_sha, want_snap_size = rows[("snapshot", "11")][2], int(rows[("snapshot", "11")][3])
+    body = bytes.fromhex(rows[("rollback", "11")][2])
+    want_link11 = bytes.fromhex(rows[("link", "11")][2])
+    seal11_body = bytes.fromhex(rows[("seal", "")][1])
+    link10 = bytes.fromhex(next(r[2] for r in seal_rows if r[:2] == ["link", "10"]))
+    root_row = next(r for r in seal_rows if r[0] == "root")
+    seal10 = R.decode_seal(bytes.fromhex(next(r[1] for r in seal_rows if r[0] == "seal")))
+
+    wpath = goldens[0]
+    with open(wpath, "rb") as fh:
+        snap7 = R.read_snapshot(wpath, R.hashlib.sha256(fh.read()).hexdigest())
+    log = R.CompactLog()
+    with open(os.path.join(FIXTURES, "model-update-v4.hex")) as fh:
+        recs = [log.resolve(R.avro_decode(files.named[R._NS + "CompactModelUpdate"], R.AvroReader(bytes.fromhex(x))))
+                for x in fh.read().split()]
+    rep8 = R.Replica(snap7)
+    rep8.apply(recs[0])
+    w8 = [w.copy() for w in rep8.weights]
+    check(rep8.version == 8 and R.weights_digest(w8) == want_w8,
+          f"model-update-weights.safetensors (version 7) + the record of step 8 gives the 'weights 8' line "
+          f"{want_w8[:16]}...")
+    snap11 = R.encode_snapshot("elastic-head", "mlp:4x3x2:relu", 11, snap7.names, snap7.shapes, w8)
+    sha11 = R.hashlib.sha256(snap11).hexdigest()
+    check(sha11 == want_snap_sha and len(snap11) == want_snap_size,
+          f"the snapshot (spec 2) of elastic-head, step 11, mlp:4x3x2:relu holding those weights has the 'snapshot "
+          f"11' line's SHA-256 {sha11[:16]}... and size {len(snap11)}")
+
+    # the rollback record
+    r = R.AvroReader(body)
+    rb = R.avro_decode(rb_schema, r)
+    check(r.pos == len(body) and R.decode_rollback(body) == rb,
+          f"the rollback line decodes with ModelRollback.avsc ({len(body)} bytes, none left over): {rb['modelId']}, "
+          f"step {rb['step']}, toVersion {rb['toVersion']}, {rb['snapshotUri']}, createdMillis {rb['createdMillis']}, "
+          f"reason {rb['reason']!r}")
+    check(rb["modelId"] == "elastic-head" and rb["step"] == 11 and rb["toVersion"] == 8 and
+          rb["weightsSha256"] == want_w8 and rb["snapshotSha256"] == want_snap_sha and
+          rb["snapshotSizeBytes"] == want_snap_size,
+          "the rollback: elastic-head, step 11, toVersion 8, weightsSha256 = the 'weights 8' line, snapshotSha256 and "
+          "snapshotSizeBytes = the 'snapshot 11' line")
+    check(R.canonical_bytes(rb) == body, "the replica's Avro encoder re-encodes the rollback byte for byte")
+    link11 = R.hashlib.sha256(link10 + body).digest()
+    check(link11 == want_link11, f"link(11) = SHA-256(link(10) of log-seal-v1.txt || rollback body) = "
+                                 f"{link11.hex()[:16]}... = the 'link 11' line")
+    root = R.chain_root(root_row[1], int(root_row[2]), root_row[3])
+    link = root
+    for e in recs + [rb]:
+        link = R.chain_link(link, e)
+    check(link == want_link11, "the chain from root(elastic-head, 7, efef...) over the v4 records and the rollback "
+                               "(R.chain_link) ends at the 'link 11' line")
+    seal11 = R.decode_seal(seal11_body)
+    with open(os.path.join(FIXTURES, "log-signing-test-key.pub.pem")) as fh:
+        key = R.read_public_key_pem(fh.read())
+    check(R.ed25519_verify(key, R.seal_statement(seal11["modelId"], seal11["step"], seal11["chainHead"]),
+                           seal11["signature"]),
+          "the seal of step 11 verifies with log-signing-test-key.pub.pem")
+    check(seal11["modelId"] == "elastic-head" and seal11["step"] == 11 and seal11["chainHead"] == want_link11,
+          "the seal names elastic-head, step 11, chainHead = link(11)")
+    check(not R.ed25519_verify(key, R.seal_statement("elastic-head", 11, _flip(want_link11, 3)), seal11["signature"]),
+          "the seal's signature does not verify over another link(11)")
+
+    # applying it (spec 11)
+    def at_version_10():
+        rep = R.Replica(snap7)
+        for rec in recs:
+            rep.apply(rec)
+        return rep
+    with open(os.path.join(FIXTURES, "model-update-v4.weights.sha256")) as fh:
+        want_w10 = fh.read().strip()
+    with tempfile.TemporaryDirectory() as d:
+        def store(data, name=None):
+            path = os.path.join(d, (name or R.hashlib.sha256(data).hexdigest()) + ".safetensors")
+            with open(path, "wb") as fh:
+                fh.write(data)
+            return path
+        store(snap11)
+        rep = at_version_10()
+        check(rep.version == 10 and R.weights_digest(rep.weights) == want_w10, "a replica at version 10 (the three "
+                                                                               "v4 records applied)")
+        rep.apply_rollback(rb, R.rollback_snapshot_path(rb, d))
+        check(rep.version == 11 and R.weights_digest(rep.weights) == want_w8 and
+              all(np.array_equal(a.view(U32), b.view(U32)) for a, b in zip(rep.weights, w8)),
+              "the rollback, applied with its snapshot (found by its SHA-256 in a snapshot folder), makes version 11 "
+              "with the weights of version 8, bit for bit")
+
+        held = R.verified_prefix(recs + [rb], "elastic-head", 7, root, seal11, key)
+        rep = R.Replica(snap7)
+        for e in held:
+            rep.apply_rollback(e, R.rollback_snapshot_path(e, d)) if R.is_rollback(e) else rep.apply(e)
+        check(len(held) == 4 and rep.version == 11 and R.weights_digest(rep.weights) == want_w8,
+              "verified_prefix: the seal of step 11 releases steps 8-10 and the rollback; applied from version 7 "
+              "they give version 11 with the weights of version 8")
+        held = R.verified_prefix(recs + [rb], "elastic-head", 7, root, seal10, key)
+        check(len(held) == 3 and not any(R.is_rollback(e) for e in held),
+              "verified_prefix: the seal of step 10 releases the three records and holds the rollback back")
+        try:
+            R.verified_prefix(recs + [dict(rb, reason=rb["reason"] + ".")], "elastic-head", 7, root, seal11, key)
+            why = None
+        except R.LogVerificationError as ex:
+            why = str(ex)
+        check(why is not None, f"verified_prefix refuses the rollback with its reason altered: {why}")
+
+        # refusals: each leaves the replica at version 10 with its weights
+        # another snapshot file, named by the rollback (its SHA-256 and size), that breaks one of 11's conditions
+        other_files = {
+            "a snapshot holding other weights (version 10's)":
+                encode(snap7, 11, at_version_10().weights, "elastic-head", "mlp:4x3x2:relu"),
+            "a snapshot of step 10": encode(snap7, 10, w8, "elastic-head", "mlp:4x3x2:relu"),
+            "a snapshot of another model": encode(snap7, 11, w8, "other-head", "mlp:4x3x2:relu"),
+            "a snapshot with tensors of other shapes (mlp:4x3x3:relu)":
+                R.encode_snapshot("elastic-head", "mlp:4x3x3:relu", 11, snap7.names,
+                                  snap7.shapes[:2] + [[3, 3], [3]], w8[:2] + [np.zeros(9, F32), np.zeros(3, F32)]),
+        }
+        cases = {what: (dict(rb, snapshotSha256=R.hashlib.sha256(data).hexdigest(), snapshotSizeBytes=len(data)),
+                        store(data), R.SnapshotIntegrityError) for what, data in other_files.items()}
+        cases.update({
+            "toVersion = step - 1 = 10": (dict(rb, toVersion=10), store(snap11), R.InvalidUpdateRecordError),
+            "toVersion = -1": (dict(rb, toVersion=-1), store(snap11), R.InvalidUpdateRecordError),
+            "another model": (dict(rb, modelId="other-head"), store(snap11), R.InvalidUpdateRecordError),
+            "step 12 (a gap)": (dict(rb, step=12), store(snap11), R.UpdateLogGapError),
+            "step 10 (at the version)": (dict(rb, step=10), store(snap11), R.UpdateOrderError),
+            "a file that is not the one it names (another SHA-256)":
+                (rb, store(encode(snap7, 11, at_version_10().weights, "elastic-head", "mlp:4x3x2:relu"), "x"),
+                 R.SnapshotIntegrityError),
+            "weightsSha256 not the snapshot's weights digest": (dict(rb, weightsSha256=want_w10), store(snap11),
+                                                                R.SnapshotIntegrityError),
+        })
+        for what, (bad, path, exc) in cases.items():
+            rep = at_version_10()
+            before = [w.copy() for w in rep.weights]
+            try:
+                rep.apply_rollback(bad, path)
+                why = None
+            except exc as ex:
+                why = f"{type(ex).__name__}: {ex}"
+            check(why is not None and rep.version == 10 and all(np.array_equal(a.view(U32), b.view(U32))
+                                                                for a, b in zip(before, rep.weights)),
+                  f"rollback refused, nothing changed: {what}: {(why or 'applied')[:150]}")
+        ok = True
+        with tempfile.TemporaryDirectory() as empty:
+            for where in (empty, None):  # None: its snapshotUri, file:///golden/..., which is not here
+                try:
+                    R.rollback_snapshot_path(rb, where)
+                    ok = False
+                except R.SnapshotIntegrityError:
+                    pass
+        check(ok, "a rollback whose snapshot is not in the snapshot folder (nor at its file: URI) cannot be fetched: "
+                  "SnapshotIntegrityError")
+
+    # end to end: replica.py --rollback on the replay-v4-compact log (version 100), rolled back to version 40
+    gdir = os.path.normpath(os.path.join(HERE, "../../tests/src/test/resources/golden/replay-v4-compact"))
+    snaps = glob.glob(os.path.join(gdir, "*.safetensors"))
+    if not snaps:
+        print("SKIP  replica.py --rollback end to end: replay-v4-compact absent")
+        return
+    snap = R.read_snapshot(snaps[0])
+    mid = snap.metadata["seedflow.model-id"]
+    _, log_recs = R.read_avro_container(os.path.join(gdir, "updates.avro"))
+    cl = R.CompactLog()
+    log_recs = [cl.resolve(x) for x in log_recs]
+    part = R.Replica(snap)
+    for rec in log_recs[:40]:
+        part.apply(rec)
+    w40 = R.weights_digest(part.weights)
+    full = R.Replica(snap)
+    for rec in log_recs:
+        full.apply(rec)
+    w100 = R.weights_digest(full.weights)
+    snap101 = encode(snap, 101, part.weights)
+    own_secret = bytes.fromhex("4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb")
+    own_key = R.ed25519_public_key(own_secret)
+    rb101 = {"modelId": mid, "step": 101, "toVersion": 40, "weightsSha256": w40,
+             "snapshotUri": "file:///nowhere/" + R.hashlib.sha256(snap101).hexdigest() + ".safetensors",
+             "snapshotSha256": R.hashlib.sha256(snap101).hexdigest(), "snapshotSizeBytes": len(snap101),
+             "createdMillis": 1700000000000, "reason": "selfcheck"}
+    link = R.chain_root(mid, 0, snap.snapshot_id)
+    chain = {}
+    for e in log_recs + [rb101]:
+        link = R.chain_link(link, e)
+        chain[e["step"]] = link
+
+    def seal_hex(step, head=None):
+        head = chain[step] if head is None else head
+        s = {"modelId": mid, "step": step, "chainHead": head,
+             "signature": R.ed25519_sign(own_secret, R.seal_statement(mid, step, head))}
+        return bytes(R.avro_encode(R.SIGNED_SCHEMAS.named[R._NS + "LogSeal"], s, bytearray())).hex()
+
+    def rb_hex(x):
+        return bytes(R.avro_encode(R.SIGNED_SCHEMAS.named[R._NS + "ModelRollback"], x, bytearray())).hex()
+    with tempfile.TemporaryDirectory() as d:
+        path101 = os.path.join(d, rb101["snapshotSha256"] + ".safetensors")
+        with open(path101, "wb") as fh:
+            fh.write(snap101)
+        other = encode(snap, 101, full.weights)
+        other_path = os.path.join(d, R.hashlib.sha256(other).hexdigest() + ".safetensors")
+        with open(other_path, "wb") as fh:
+            fh.write(other)
+        pem = os.path.join(d, "key.pub.pem")
+        with open(pem, "w") as fh:
+            fh.write(R.public_key_pem(own_key))
+
+        def run(*extra, log=True):
+            out, err = io.StringIO(), io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                rc = R.main(["--snapshot", snaps[0], *(["--log", os.path.join(gdir, "updates.avro")] if log else []),
+                             *extra])
+            return rc, out.getvalue().strip(), err.getvalue().strip().splitlines()[-1:]
+        verify = ["--verify-key", pem]
+        cases = [
+            ("the rollback, snapshot folder", ["--rollback", rb_hex(rb101), "--rollback-snapshot", d,
+                                               "--expect-weights-sha256", w40], 0, w40, ""),
+            ("the rollback, snapshot file", ["--rollback", rb_hex(rb101), "--rollback-snapshot", path101], 0, w40, ""),
+            ("verified, seal of step 101", [*verify, "--seal", seal_hex(101), "--rollback", rb_hex(rb101),
+                                            "--rollback-snapshot", d], 0, w40, ""),
+            ("verified, seal of step 100 (rollback held back)", [*verify, "--seal", seal_hex(100), "--rollback",
+                                                                 rb_hex(rb101), "--rollback-snapshot", d], 0, w100, ""),
+            ("verified, the rollback's reason altered", [*verify, "--seal", seal_hex(101), "--rollback",
+                                                         rb_hex(dict(rb101, reason="other")), "--rollback-snapshot",
+                                                         d], 2, "", "LogVerificationError"),
+            ("its snapshot not in the folder (nor at its URI)", ["--rollback", rb_hex(rb101), "--rollback-snapshot",
+                                                                 os.path.join(d, "empty")], 2, "",
+             "SnapshotIntegrityError"),
+            ("toVersion 100 = step - 1", ["--rollback", rb_hex(dict(rb101, toVersion=100)), "--rollback-snapshot", d],
+             2, "", "InvalidUpdateRecordError"),
+            ("a snapshot of other weights", ["--rollback", rb_hex(dict(
+                rb101, snapshotSha256=R.hashlib.sha256(other).hexdigest(), snapshotSizeBytes=len(other))),
+                "--rollback-snapshot", d], 2, "", "SnapshotIntegrityError"),
+            ("the rollback without the log (step 101 at version 0)", ["--rollback", rb_hex(rb101),
+                                                                      "--rollback-snapshot", d], 2, "",
+             "UpdateLogGapError"),
+        ]
+        os.mkdir(os.path.join(d, "empty"))
+        for what, extra, rc_want, digest, err_want in cases:
+            rc, out, err = run(*extra, log="without the log" not in what)
+            ok = rc == rc_want and (out == f"weights-sha256={digest}" if rc == 0 else err_want in (err or [""])[0])
+            check(ok, f"replica.py --rollback, {what}: exit {rc}" + (f", {err[0][:120]}" if rc == 2 and err else
+                                                                     f", {out[:30]}..."))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=20000, help="cases per fma family")
@@ -713,6 +1009,7 @@ def main():
     check_hex_fixtures()
     check_ed25519()
     check_signed_log()
+    check_rollback()
     print(f"\n{len(failures)} failure(s)")
     return 1 if failures else 0
 
