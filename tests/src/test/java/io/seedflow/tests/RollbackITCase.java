@@ -3,8 +3,6 @@ package io.seedflow.tests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.seedflow.connectors.kafka.UpdatesTopic;
-import io.seedflow.connectors.registry.ConfluentAvroCodec;
-import io.seedflow.connectors.registry.ConfluentWireFormat;
 import io.seedflow.connectors.replica.DirectorySnapshotSource;
 import io.seedflow.connectors.replica.ModelUpdateSubscriber;
 import io.seedflow.core.log.ExistingLogPolicy;
@@ -17,9 +15,7 @@ import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.jobs.streaming.StreamingPipeline;
 import io.seedflow.jobs.streaming.StreamingSettings;
 import io.seedflow.operators.ZoTrainerOptions;
-import io.seedflow.schemas.LabeledEvent;
 import io.seedflow.tests.kafka.KafkaRegistryTestBase;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -35,9 +31,6 @@ import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -293,16 +286,6 @@ class RollbackITCase extends KafkaRegistryTestBase {
     }
 
     private static void produce(Random random, int n, String prefix) throws Exception {
-        String topic = prefix + "-events";
-        ConfluentAvroCodec<LabeledEvent> codec = ConfluentAvroCodec.forClass(LabeledEvent.class, registry);
-        String subject = ConfluentWireFormat.valueSubject(topic);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties(),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < n; i++) {
-                producer.send(new ProducerRecord<>(topic, MODEL.getBytes(StandardCharsets.UTF_8), codec.encode(
-                        subject, StreamingItSupport.event(random, MODEL, random.nextInt(CLASSES), FEATURES, CLASSES))))
-                        .get();
-            }
-        }
+        StreamingItSupport.produceEvents(kafka, registry, prefix + "-events", MODEL, random, n, FEATURES, CLASSES);
     }
 }

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.seedflow.connectors.kafka.RegistryAvroSerializer;
 import io.seedflow.connectors.kafka.UpdatesTopic;
 import io.seedflow.connectors.log.UpdateRecordCodec;
+import io.seedflow.connectors.registry.ConfluentAvroCodec;
+import io.seedflow.connectors.registry.ConfluentWireFormat;
 import io.seedflow.connectors.registry.SchemaRegistry;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.snapshot.SnapshotAnnouncement;
@@ -12,6 +14,7 @@ import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.jobs.embedded.EmbeddedKafkaBroker;
 import io.seedflow.schemas.LabeledEvent;
 import io.seedflow.schemas.ModelUpdate;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +37,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /** Small helpers shared by the end-to-end streaming tests ({@link StreamingPipelineITCase}, {@link FailureRecoveryITCase}). */
@@ -77,6 +81,20 @@ final class StreamingItSupport {
         }
         return LabeledEvent.newBuilder().setEventId("e-" + random.nextInt(1 << 30)).setEventTime(Instant.EPOCH)
                 .setModelId(modelId).setLabel(label).setDenseFeatures(x).build();
+    }
+
+    /** {@code n} labeled events of {@code modelId} ({@link #event}) to {@code topic}, keyed by the model id. */
+    static void produceEvents(EmbeddedKafkaBroker kafka, SchemaRegistry registry, String topic, String modelId,
+            Random random, int n, int features, int classes) throws Exception {
+        ConfluentAvroCodec<LabeledEvent> codec = ConfluentAvroCodec.forClass(LabeledEvent.class, registry);
+        String subject = ConfluentWireFormat.valueSubject(topic);
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties(),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < n; i++) {
+                producer.send(new ProducerRecord<>(topic, modelId.getBytes(StandardCharsets.UTF_8), codec.encode(
+                        subject, event(random, modelId, random.nextInt(classes), features, classes)))).get();
+            }
+        }
     }
 
     /** Every committed record of partition 0 of {@code topic}, up to its last stable offset. */

@@ -71,12 +71,15 @@ public final class SeedflowKafka {
 
     /**
      * Update records in the Confluent wire format ({@code CompactModelUpdate}, format 4, or {@code ModelUpdate} with
-     * {@link UpdateLogEncoding#FULL}), keyed by model id, exactly once.
+     * {@link UpdateLogEncoding#FULL}), keyed by model id, exactly once, fenced against a second trainer of the same
+     * models ({@link FencedUpdatesSink}).
      */
-    public static KafkaSink<UpdateRecord> updatesSink(String bootstrapServers, String topic,
+    public static FencedUpdatesSink updatesSink(String bootstrapServers, String topic,
             RegistryClientOptions registry, String transactionalIdPrefix, UpdateLogEncoding encoding) {
-        return exactlyOnce(bootstrapServers, UpdatesTopicSerializationSchema.forUpdates(topic, registry, encoding),
-                transactionalIdPrefix);
+        UpdatesTopicSerializationSchema<UpdateRecord> schema = UpdatesTopicSerializationSchema.forUpdates(topic,
+                registry, encoding);
+        return new FencedUpdatesSink(exactlyOnce(bootstrapServers, schema, transactionalIdPrefix), schema,
+                bootstrapServers, topic, RegistrySettings.toMap(registry));
     }
 
     /**

@@ -91,6 +91,11 @@ public final class TopicScan implements AutoCloseable {
     }
 
     private boolean reached(Map<TopicPartition, Long> end) {
+        return reached(consumer, end);
+    }
+
+    /** Whether {@code consumer}'s position is at or past {@code end} in every partition of it. */
+    static boolean reached(KafkaConsumer<?, ?> consumer, Map<TopicPartition, Long> end) {
         for (Map.Entry<TopicPartition, Long> e : end.entrySet()) {
             if (consumer.position(e.getKey()) < e.getValue()) {
                 return false;

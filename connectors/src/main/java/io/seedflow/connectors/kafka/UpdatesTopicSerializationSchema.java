@@ -34,6 +34,7 @@ public final class UpdatesTopicSerializationSchema<T> implements KafkaRecordSeri
 
     private transient UpdatesTopic.Writer writer;
     private transient String subject;
+    private transient byte[] writerId;
 
     /** The model id of an entry; serializable because the schema is shipped to the task managers. */
     public interface SerializableModelId<T> extends Function<T, String>, java.io.Serializable {
@@ -67,6 +68,14 @@ public final class UpdatesTopicSerializationSchema<T> implements KafkaRecordSeri
                 n -> n instanceof LogSeal s ? s.modelId : ((SnapshotAnnouncement) n).modelId, UpdateLogEncoding.COMPACT);
     }
 
+    /**
+     * Puts {@code id} (the writing job) on every value, in the {@link LogWriterFence#WRITER_HEADER} header, so that the
+     * writer's fence knows its own values; set by {@link FencedUpdatesSink} before the writer opens.
+     */
+    void writerId(String id) {
+        writerId = id.getBytes(StandardCharsets.UTF_8);
+    }
+
     @Override
     public void open(SerializationSchema.InitializationContext context, KafkaSinkContext sinkContext) {
         writer = new UpdatesTopic.Writer(RegistrySettings.sharedClient(registry), encoding);
@@ -78,6 +87,11 @@ public final class UpdatesTopicSerializationSchema<T> implements KafkaRecordSeri
         byte[] value = writer.write(subject, entry);
         // no Flink timestamp: the trainer emits from timers, whose timestamps (up to Long.MAX_VALUE for the end of
         // a bounded input) are not times; Kafka stamps the record when it is produced
-        return new ProducerRecord<>(topic, null, null, modelId.apply(entry).getBytes(StandardCharsets.UTF_8), value);
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, null,
+                modelId.apply(entry).getBytes(StandardCharsets.UTF_8), value);
+        if (writerId != null) {
+            record.headers().add(LogWriterFence.WRITER_HEADER, writerId);
+        }
+        return record;
     }
 }
