@@ -45,15 +45,21 @@ public final class EncoderSpeedBenchmark {
         int reps = 7;
         int warmup = 2;
         int[] batches = {16, 32};
+        int[] top = {};
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
                 case "--reps" -> reps = Integer.parseInt(args[i + 1]);
                 case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
                 case "--batches" -> batches = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--top" -> top = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; expected --threads N, --reps N, --warmup N, --batches 16,32");
+                        + "; expected --threads N, --reps N, --warmup N, --batches 16,32, --top 1,2,6");
             }
+        }
+        if (top.length > 0) {
+            topBlocks(threads, reps, warmup, batches, top);
+            return;
         }
         int largest = Arrays.stream(batches).max().orElseThrow();
         LabeledDataset data = FullLengthTexts.load(largest, MAX_TOKENS);
@@ -110,6 +116,71 @@ public final class EncoderSpeedBenchmark {
         } finally {
             pool.shutdown();
         }
+    }
+
+    /**
+     * {@code --top k,...}: a ZO step that perturbs only the top k blocks and the head (issue 20, lever 3), with the
+     * frozen lower blocks' output computed once for both passes and, interleaved, in full twice; both against one
+     * plain forward of the same batch (the prequential pass a streaming step also runs).
+     */
+    private static void topBlocks(int threads, int reps, int warmup, int[] batches, int[] top) throws Exception {
+        LabeledDataset data = FullLengthTexts.load(Arrays.stream(batches).max().orElseThrow(), MAX_TOKENS);
+        EncoderSpec spec = EncoderSpec.miniLm(2, MAX_TOKENS);
+        EncoderModel shared = (EncoderModel) spec.newModel();
+        EncoderModel full = (EncoderModel) spec.newModel();
+        full.shareFrozenLayers(false);
+        ParameterSet params = shared.initialize(1);
+        ForkJoinPool pool = new ForkJoinPool(threads);
+        BenchmarkMachine machine = new BenchmarkMachine();
+        System.out.printf("all-MiniLM-L6-v2, seq %d, %d threads, kernel %s, %s, %d cores, Java %s; medians of %d "
+                + "interleaved repetitions after %d warm-up; load at start %.2f%n", MAX_TOKENS, threads,
+                shared.kernelName(), BenchmarkMachine.cpu(), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), reps, warmup, machine.startLoad());
+        System.out.println("| batch | top k blocks + head | forward ms | ZO step ms, lower blocks once | step ÷ forward "
+                + "| ZO step ms, in full | step ÷ forward | others' CPU |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        try {
+            for (int b : batches) {
+                Batch batch = data.head(b).batch(FullLengthTexts.identity(b), 0, b);
+                for (int k : top) {
+                    UpdateMask mask = topBlocks(spec, k);
+                    double[][] t = new double[3][reps];
+                    long[] step = {1};
+                    for (int r = -warmup; r < reps; r++) {
+                        if (r == 0) {
+                            machine.start();
+                        }
+                        double fwd = time(pool, () -> shared.embeddings(params, batch));
+                        double once = time(pool, () -> zoStep(shared, params, batch, step[0]++, mask));
+                        double twice = time(pool, () -> zoStep(full, params, batch, step[0]++, mask));
+                        if (r >= 0) {
+                            t[0][r] = fwd;
+                            t[1][r] = once;
+                            t[2][r] = twice;
+                        }
+                    }
+                    machine.stop();
+                    double fwd = median(t[0]);
+                    System.out.printf("| %d | %d | %.0f | %.0f | %s | %.0f | %s | %.0f%% |%n", b, k, fwd,
+                            median(t[1]), machine.ratio(median(t[1]) / fwd), median(t[2]),
+                            machine.ratio(median(t[2]) / fwd), 100 * machine.othersShare());
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    /** Every tensor of the top {@code k} blocks and the head, dense. */
+    static UpdateMask topBlocks(EncoderSpec spec, int k) {
+        if (k < 1 || k > spec.layers()) {
+            throw new IllegalArgumentException("--top " + k + ": expected 1.." + spec.layers());
+        }
+        List<TensorMask> trained = new ArrayList<>();
+        for (int t = spec.layerTensor(spec.layers() - k); t < spec.headTensor() + 2; t++) {
+            trained.add(TensorMask.dense(t));
+        }
+        return new UpdateMask(trained);
     }
 
     /**

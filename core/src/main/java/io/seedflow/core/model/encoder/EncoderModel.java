@@ -64,6 +64,9 @@ public final class EncoderModel implements Model {
     private int distinctIds;
     private float[] type;
     private float[][] norm;
+    /** The output of the frozen lowest blocks ({@link #frozenLayers}), shared by both passes of a step. */
+    private float[] frozenOutput = new float[0];
+    private boolean shareFrozenLayers = true;
     /** Half a block at a time; before the first block, the used embedding rows (positions, then word rows). */
     private PerturbedWeights blockCopy;
     private PerturbedWeights headCopy;
@@ -161,6 +164,11 @@ public final class EncoderModel implements Model {
      * (nor with the halves, which took the copy from a whole block, 6.8 MiB for MiniLM, to the feed-forward half's
      * 4.5 MiB).
      * The exact head's input features are the mean-pooled embeddings of each pass; its weight is {@code [in, out]}.
+     *
+     * <p>When the step trains neither the embeddings nor the lowest blocks (a mask whose first tensor is in a higher
+     * block or the head), their output is the same in both passes: it is computed once, by the same operations on the
+     * same values (their perturbed copies are the weights themselves), kept, and each pass runs on from it. Same bits;
+     * costs one activation buffer ({@code total tokens x hidden} floats) while such steps run.
      */
     @Override
     public LossSums perturbedLossSums(ParameterSet params, Batch batch, long seed, float epsilon, UpdateMask mask,
@@ -168,11 +176,21 @@ public final class EncoderModel implements Model {
         prepare(params, batch, true);
         int n = batch.size();
         int c = spec.classes();
-        perturbedPass(params, seed, epsilon, mask, n, pooledPlus, logitsPlus);
+        int frozen = frozenLayers(mask);
+        if (frozen >= 0) { // the same values both passes would compute first, computed once
+            embed(params, seed, epsilon, mask, n);
+            runBlocks(params, seed, epsilon, mask, n, 0, frozen);
+            int size = total * spec.hidden();
+            if (frozenOutput.length < size) {
+                frozenOutput = new float[size];
+            }
+            System.arraycopy(x, 0, frozenOutput, 0, size);
+        }
+        perturbedPass(params, seed, epsilon, mask, n, frozen, pooledPlus, logitsPlus);
         if (head != null) {
             head.add(objective, pooledPlus, spec.hidden(), logitsPlus, batch.targets(), c, n, true);
         }
-        perturbedPass(params, seed, -epsilon, mask, n, pooledMinus, logitsMinus);
+        perturbedPass(params, seed, -epsilon, mask, n, frozen, pooledMinus, logitsMinus);
         if (head != null) {
             head.add(objective, pooledMinus, spec.hidden(), logitsMinus, batch.targets(), c, n, true);
         }
@@ -180,25 +198,66 @@ public final class EncoderModel implements Model {
                 objective.lossSum(logitsMinus, c, batch.targets(), n), n);
     }
 
-    /** The forward at theta + s z ({@code s} = +eps or -eps) to the pooled embeddings and logits of the batch. */
-    private void perturbedPass(ParameterSet params, long seed, float s, UpdateMask mask, int n, float[] pooled,
-            float[] logits) {
+    /**
+     * How many of the lowest blocks the step does not train, the embeddings frozen too (so the output of those blocks
+     * is the same in both passes); -1 when the embeddings are trained (or sharing is off, for tests).
+     */
+    public int frozenLayers(UpdateMask mask) {
+        if (mask == null || !shareFrozenLayers) {
+            return -1;
+        }
+        int firstTrained = mask.tensors().get(0).tensor();
+        if (firstTrained < spec.layerTensor(0)) {
+            return -1;
+        }
+        int l = 0;
+        while (l < spec.layers() && spec.layerTensor(l) + EncoderSpec.PER_LAYER <= firstTrained) {
+            l++;
+        }
+        return l;
+    }
+
+    /** Tests and benchmarks compare the step with and without sharing the frozen blocks' output (the same bits). */
+    public void shareFrozenLayers(boolean share) {
+        shareFrozenLayers = share;
+    }
+
+    /**
+     * The forward at theta + s z ({@code s} = +eps or -eps) to the pooled embeddings and logits of the batch; from the
+     * output of the {@code frozen} lowest blocks computed before, where {@code frozen >= 0}.
+     */
+    private void perturbedPass(ParameterSet params, long seed, float s, UpdateMask mask, int n, int frozen,
+            float[] pooled, float[] logits) {
+        if (frozen >= 0) {
+            System.arraycopy(frozenOutput, 0, x, 0, total * spec.hidden());
+        } else {
+            embed(params, seed, s, mask, n);
+        }
+        runBlocks(params, seed, s, mask, n, Math.max(frozen, 0), spec.layers());
+        headCopy.perturb(params, spec.headTensor(), 0, 2, seed, s, mask);
+        pool(x, pooled, n);
+        layers.head(pooled, n, headCopy.weights[0], headCopy.offsets[0], headCopy.weights[1], headCopy.offsets[1],
+                logits);
+    }
+
+    /** The embeddings at theta + s z into {@code x}. */
+    private void embed(ParameterSet params, long seed, float s, UpdateMask mask, int n) {
         float[] rows = perturbEmbeddings(params, seed, s, mask);
         forEach(n, e -> layers.embed(rows, slotRow, starts[e], counts[e], rows, type, norm[0], norm[1], x));
+    }
+
+    /** Blocks {@code from .. to - 1} at theta + s z on {@code x}, half a block at a time. */
+    private void runBlocks(ParameterSet params, long seed, float s, UpdateMask mask, int n, int from, int to) {
         float[][] w = blockCopy.weights;
         int[] o = blockCopy.offsets;
         int ff = EncoderLayers.FEED_FORWARD;
-        for (int l = 0; l < spec.layers(); l++) {
+        for (int l = from; l < to; l++) {
             int first = spec.layerTensor(l);
             blockCopy.perturb(params, first, 0, ff, seed, s, mask);
             forEach(n, e -> layers.attention(w, o, x, starts[e], counts[e], scratch.get()));
             blockCopy.perturb(params, first, ff, EncoderSpec.PER_LAYER, seed, s, mask);
             forEach(n, e -> layers.feedForward(w, o, x, starts[e], counts[e], scratch.get()));
         }
-        headCopy.perturb(params, spec.headTensor(), 0, 2, seed, s, mask);
-        pool(x, pooled, n);
-        layers.head(pooled, n, headCopy.weights[0], headCopy.offsets[0], headCopy.weights[1], headCopy.offsets[1],
-                logits);
     }
 
     @Override

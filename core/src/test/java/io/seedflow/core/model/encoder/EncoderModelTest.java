@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.seedflow.core.error.TensorShapeMismatchException;
 import io.seedflow.core.model.Batch;
+import io.seedflow.core.model.HeadGradient;
 import io.seedflow.core.model.LossSums;
 import io.seedflow.core.rng.PerturbationGenerator;
 import io.seedflow.core.sparse.TensorMask;
@@ -13,10 +14,13 @@ import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ForkJoinPool;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -209,6 +213,52 @@ class EncoderModelTest {
         LossSums headOnly = model.perturbedLossSums(p, b, 99L, 1e-2f,
                 new UpdateMask(List.of(TensorMask.dense(head), TensorMask.dense(head + 1))));
         assertThat(headOnly.plus()).isNotEqualTo(plain);
+    }
+
+    /**
+     * A step that trains neither the embeddings nor the lowest blocks computes their output once for both passes: the
+     * same loss sums and head gradient, bit for bit, as running both passes in full, and as plain passes on
+     * explicitly perturbed weights; theta untouched.
+     */
+    @Test
+    void theFrozenLowerBlocksAreComputedOnceWithTheSameBits() {
+        EncoderSpec spec = EncoderSpec.parse(SMALL);
+        int head = spec.headTensor();
+        int block1 = spec.layerTensor(1);
+        Map<String, UpdateMask> masks = new LinkedHashMap<>();
+        masks.put("block 1 and the head", dense(IntStream.range(block1, head + 2)));
+        masks.put("part of block 1 and the head", new UpdateMask(List.of(TensorMask.random(block1 + 3, 5L, 0.5f),
+                TensorMask.dense(block1 + 7), TensorMask.dense(head), TensorMask.dense(head + 1))));
+        masks.put("the head alone", dense(IntStream.of(head, head + 1)));
+        masks.put("embeddings too (nothing shared)", dense(IntStream.of(2, block1, head)));
+        int[] expectedFrozen = {1, 1, spec.layers(), -1};
+        int i = 0;
+        for (Map.Entry<String, UpdateMask> m : masks.entrySet()) {
+            EncoderModel shared = new EncoderModel(spec);
+            EncoderModel full = new EncoderModel(spec);
+            full.shareFrozenLayers(false);
+            assertThat(shared.frozenLayers(m.getValue())).as(m.getKey()).isEqualTo(expectedFrozen[i++]);
+            ParameterSet p = params(shared, 21);
+            String before = p.weightsSha256();
+            Batch b = batch(spec, 23, 16, 7, 2, 11);
+            for (int step = 0; step < 2; step++) { // the second step reuses the kept buffer
+                HeadGradient gShared = new HeadGradient(spec.hidden() * spec.classes(), spec.classes());
+                HeadGradient gFull = new HeadGradient(spec.hidden() * spec.classes(), spec.classes());
+                LossSums a = shared.perturbedLossSums(p, b, 31L + step, 1e-2f, m.getValue(), gShared);
+                LossSums c = full.perturbedLossSums(p, b, 31L + step, 1e-2f, m.getValue(), gFull);
+                assertThat(a.plus()).as(m.getKey()).isEqualTo(c.plus());
+                assertThat(a.minus()).as(m.getKey()).isEqualTo(c.minus());
+                assertThat(a.plus()).as(m.getKey()).isEqualTo(new EncoderModel(spec).lossSum(
+                        explicitlyPerturbed(p, 31L + step, 1e-2f, m.getValue(), 1f), b));
+                assertThat(gShared.weight()).as(m.getKey()).isEqualTo(gFull.weight());
+                assertThat(gShared.bias()).as(m.getKey()).isEqualTo(gFull.bias());
+            }
+            assertThat(p.weightsSha256()).isEqualTo(before);
+        }
+    }
+
+    private static UpdateMask dense(IntStream tensors) {
+        return new UpdateMask(tensors.mapToObj(TensorMask::dense).toList());
     }
 
     @Test
