@@ -1,6 +1,7 @@
 package io.seedflow.connectors.kafka;
 
 import io.seedflow.connectors.registry.ConfluentAvroCodec;
+import io.seedflow.connectors.registry.RegistryClientOptions;
 import io.seedflow.core.error.ForkedLogException;
 import io.seedflow.schemas.CompactModelUpdate;
 import io.seedflow.schemas.ModelRollback;
@@ -55,7 +56,12 @@ public final class LogWriterFence implements AutoCloseable {
      * Starts reading at the topic's last stable offset: every value before it is decided, and the trainer, which
      * reads the model's committed log after this, continues after the committed ones.
      */
-    public LogWriterFence(String bootstrapServers, String topic, Map<String, String> registry, String writerId,
+    public LogWriterFence(String bootstrapServers, String topic, RegistryClientOptions registry, String writerId,
+            Duration readTimeout) {
+        this(bootstrapServers, topic, RegistrySettings.toMap(registry), writerId, readTimeout);
+    }
+
+    LogWriterFence(String bootstrapServers, String topic, Map<String, String> registry, String writerId,
             Duration readTimeout) {
         this.topic = topic;
         this.writerId = writerId;
