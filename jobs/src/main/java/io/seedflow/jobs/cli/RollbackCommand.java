@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
                 + "trainer first (stop-with-savepoint or cancel); replicas follow at once, and the trainer takes the "
                 + "rollback up when it is restored from that savepoint or started without state."})
 public final class RollbackCommand implements Callable<Integer>, SettingFlags.Holder {
-    static final SettingFlags FLAGS = SettingFlags.of(List.of(JobSettings.UPDATES_TOPIC));
+    static final SettingFlags FLAGS = SettingFlags.of(List.of(JobSettings.UPDATES_TOPIC, JobSettings.SIGNING_KEY));
 
     @Override
     public SettingFlags settingFlags() {
@@ -53,10 +53,6 @@ public final class RollbackCommand implements Callable<Integer>, SettingFlags.Ho
     @Option(names = "--reason", defaultValue = "", description = "Why, in a few words, for the audit trail.")
     String reason;
 
-    @Option(names = "--signing-key", paramLabel = "FILE",
-            description = "The trainer's Ed25519 private key (PEM); required when the log is signed.")
-    Path signingKey;
-
     @Option(names = "--snapshot-dir", paramLabel = "URI",
             description = "Where to store the snapshot of the rolled-back weights (default: beside the snapshot they "
                     + "are rebuilt from, where the trainer stores its snapshots).")
@@ -70,8 +66,9 @@ public final class RollbackCommand implements Callable<Integer>, SettingFlags.Ho
     public Integer call() {
         SettingFlags.Values settings = FLAGS.read(spec);
         objectStore.initializeFileSystems(); // snapshots may live in object storage
-        LogSignatures.Signer signer = signingKey == null ? null
-                : new LogSignatures.Signer(LogSignatures.readPrivateKey("--signing-key", signingKey));
+        String signingKey = settings.value(JobSettings.SIGNING_KEY).filter(k -> !k.isBlank()).orElse(null);
+        LogSignatures.Signer signer = signingKey == null ? null // the trainer's key: required when the log is signed
+                : new LogSignatures.Signer(LogSignatures.readPrivateKey("--signing-key", Path.of(signingKey)));
         LogRollback.Settings rollback = new LogRollback.Settings(kafka.bootstrapServers(), kafka.registry(),
                 settings.get(JobSettings.UPDATES_TOPIC), clientProperties, SnapshotFetcher.standard(), snapshotDir,
                 FileSystemSnapshotStore::new, signer);
