@@ -52,6 +52,11 @@ public final class SeedflowCli {
                 cmd.getErr().println("seedflow: " + CommandLineErrors.inFlags(invalid, cmd.getCommandSpec()));
                 return 1;
             }
+            if (ex instanceof org.apache.kafka.common.KafkaException) { // e.g. no broker at --bootstrap-servers
+                cmd.getErr().println("seedflow: " + ex.getClass().getSimpleName() + ": " + ex.getMessage()
+                        + " (is a Kafka broker reachable at --bootstrap-servers?)");
+                return 1;
+            }
             if (ex instanceof SeedFlowException || ex instanceof IllegalArgumentException) {
                 cmd.getErr().println("seedflow: " + ex.getClass().getSimpleName() + ": " + ex.getMessage());
                 return 1;

@@ -38,6 +38,16 @@ class CommandLineTest {
         assertThat(r.out()).contains("demo").contains("train-offline").contains("replay").contains("replica");
     }
 
+    /** A command that finds no broker at --bootstrap-servers says so in one line. */
+    @Test
+    void noBrokerAtTheBootstrapServersIsOneLine() {
+        Run r = run("rollback", "--bootstrap-servers", "localhost:1", "--registry-url", "http://localhost:2",
+                "--model-id", "m", "--to-version", "1");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip()).doesNotContain("\n").isEqualTo("seedflow: TimeoutException: Timeout expired "
+                + "while fetching topic metadata (is a Kafka broker reachable at --bootstrap-servers?)");
+    }
+
     /** The help describes the logs as they are written since format 4 became the default. */
     @Test
     void replayAndTrainOfflineHelpDescribeBothLogEncodings() {
