@@ -63,7 +63,10 @@ final class KeyedModelScores {
         return true;
     }
 
-    /** Test, then train: the batch scored by the weights before they train on it, kept in state. */
+    /**
+     * Test, then train: the batch scored by the weights before they train on it, kept in state. The step on
+     * {@code batch} must follow at once (the model may hand what it computed over to it).
+     */
     void scorePrequentially(TrainingSession trainer, Batch batch) throws Exception {
         if (config.prequentialWindow() <= 0) {
             return;
@@ -75,7 +78,7 @@ final class KeyedModelScores {
                     : PrequentialScore.fromBytes(stored, config.prequentialWindow());
             prequentialScores.put(trainer.modelId(), score);
         }
-        int[] predicted = trainer.predict(batch);
+        int[] predicted = trainer.predictBeforeStep(batch); // the step on this batch follows at once
         for (int i = 0; i < predicted.length; i++) {
             score.add(predicted[i], batch.labels()[i]);
         }

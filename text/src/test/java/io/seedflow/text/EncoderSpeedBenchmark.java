@@ -120,8 +120,10 @@ public final class EncoderSpeedBenchmark {
 
     /**
      * {@code --top k,...}: a ZO step that perturbs only the top k blocks and the head (issue 20, lever 3), with the
-     * frozen lower blocks' output computed once for both passes and, interleaved, in full twice; both against one
-     * plain forward of the same batch (the prequential pass a streaming step also runs).
+     * frozen lower blocks' output computed once for both passes and, interleaved, in full twice; and a streaming
+     * step's test-then-train (the prequential prediction of the batch, then the step), with the lower blocks
+     * computed once for all three passes ({@link EncoderModel#predictBeforeStep}) and in full; all against one plain
+     * forward of the same batch.
      */
     private static void topBlocks(int threads, int reps, int warmup, int[] batches, int[] top) throws Exception {
         LabeledDataset data = FullLengthTexts.load(Arrays.stream(batches).max().orElseThrow(), MAX_TOKENS);
@@ -137,15 +139,17 @@ public final class EncoderSpeedBenchmark {
                 shared.kernelName(), BenchmarkMachine.cpu(), Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"), reps, warmup, machine.startLoad());
         System.out.println("| batch | top k blocks + head | forward ms | ZO step ms, lower blocks once | step ÷ forward "
-                + "| ZO step ms, in full | step ÷ forward | others' CPU |");
-        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + "| ZO step ms, in full | step ÷ forward | test-then-train ms, lower blocks once | ÷ forward "
+                + "| test-then-train ms, in full | ÷ forward | others' CPU |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         try {
             for (int b : batches) {
                 Batch batch = data.head(b).batch(FullLengthTexts.identity(b), 0, b);
                 for (int k : top) {
                     UpdateMask mask = topBlocks(spec, k);
-                    double[][] t = new double[3][reps];
+                    double[][] t = new double[5][reps];
                     long[] step = {1};
+                    int first = spec.layerTensor(spec.layers() - k);
                     for (int r = -warmup; r < reps; r++) {
                         if (r == 0) {
                             machine.start();
@@ -153,17 +157,29 @@ public final class EncoderSpeedBenchmark {
                         double fwd = time(pool, () -> shared.embeddings(params, batch));
                         double once = time(pool, () -> zoStep(shared, params, batch, step[0]++, mask));
                         double twice = time(pool, () -> zoStep(full, params, batch, step[0]++, mask));
+                        // a streaming step: the prequential prediction of the batch, then the step on it
+                        double tttOnce = time(pool, () -> {
+                            shared.predictBeforeStep(params, batch, first);
+                            return zoStep(shared, params, batch, step[0]++, mask);
+                        });
+                        double tttFull = time(pool, () -> {
+                            full.predict(params, batch);
+                            return zoStep(full, params, batch, step[0]++, mask);
+                        });
                         if (r >= 0) {
                             t[0][r] = fwd;
                             t[1][r] = once;
                             t[2][r] = twice;
+                            t[3][r] = tttOnce;
+                            t[4][r] = tttFull;
                         }
                     }
                     machine.stop();
                     double fwd = median(t[0]);
-                    System.out.printf("| %d | %d | %.0f | %.0f | %s | %.0f | %s | %.0f%% |%n", b, k, fwd,
-                            median(t[1]), machine.ratio(median(t[1]) / fwd), median(t[2]),
-                            machine.ratio(median(t[2]) / fwd), 100 * machine.othersShare());
+                    System.out.printf("| %d | %d | %.0f | %.0f | %s | %.0f | %s | %.0f | %s | %.0f | %s | %.0f%% |%n",
+                            b, k, fwd, median(t[1]), machine.ratio(median(t[1]) / fwd), median(t[2]),
+                            machine.ratio(median(t[2]) / fwd), median(t[3]), machine.ratio(median(t[3]) / fwd),
+                            median(t[4]), machine.ratio(median(t[4]) / fwd), 100 * machine.othersShare());
                 }
             }
         } finally {

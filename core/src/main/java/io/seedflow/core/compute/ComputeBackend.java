@@ -40,6 +40,14 @@ public interface ComputeBackend extends AutoCloseable {
         throw new UnsupportedOperationException("the " + name() + " backend cannot compute an exact-gradient head");
     }
 
+    /**
+     * {@link io.seedflow.core.model.Model#predictBeforeStep} on this backend's model, so that its next step can reuse
+     * what the prediction computed; null where the backend does not (the caller predicts on its own model).
+     */
+    default int[] predictBeforeStep(ParameterSet params, Batch batch, int firstTrainedTensor) {
+        return null;
+    }
+
     /** Sum over the batch of the loss of the unperturbed weights (the conservative variant compares against it). */
     double lossSum(ParameterSet params, Batch batch);
 

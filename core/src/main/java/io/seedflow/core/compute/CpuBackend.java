@@ -40,6 +40,11 @@ public final class CpuBackend implements ComputeBackend {
     }
 
     @Override
+    public int[] predictBeforeStep(ParameterSet params, Batch batch, int firstTrainedTensor) {
+        return model.predictBeforeStep(params, batch, firstTrainedTensor);
+    }
+
+    @Override
     public double lossSum(ParameterSet params, Batch batch) {
         return model.lossSum(params, batch);
     }

@@ -77,6 +77,16 @@ public interface Model {
     }
 
     /**
+     * {@link #predict}, right before a step on the same weights and batch that trains no tensor below
+     * {@code firstTrainedTensor} (test-then-train): a model may keep what that step's {@link #perturbedLossSums} can
+     * reuse (the encoder: the output of its frozen lowest blocks), handed over by identity of the weights and the
+     * batch to the next call only. The predictions are those of {@link #predict}, bit for bit.
+     */
+    default int[] predictBeforeStep(ParameterSet params, Batch batch, int firstTrainedTensor) {
+        return predict(params, batch);
+    }
+
+    /**
      * The objective's class probabilities of every example of {@code batch} (labels ignored), one row of {@link ModelSpec#classes()}
      * values per example. An example's row does not depend on the other examples of the batch.
      */

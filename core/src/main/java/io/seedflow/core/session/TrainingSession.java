@@ -193,6 +193,16 @@ public final class TrainingSession implements AutoCloseable {
         return model.predict(params, batch);
     }
 
+    /**
+     * {@link #predict}, when a step on {@code batch} follows at once (test-then-train): the backend may keep what the
+     * step can reuse ({@link Model#predictBeforeStep}). Same predictions, bit for bit.
+     */
+    public int[] predictBeforeStep(Batch batch) {
+        checkInput(batch);
+        int[] kept = backend.predictBeforeStep(params, batch, trainer.firstTrainedTensor());
+        return kept != null ? kept : model.predict(params, batch);
+    }
+
     private static void requireLayout(ModelSpec spec, ParameterSet params, String what, String holder) {
         if (!params.specs().equals(spec.tensorSpecs())) {
             throw new TensorShapeMismatchException(what + " expects tensors " + spec.tensorSpecs() + " but " + holder

@@ -46,6 +46,16 @@ final class MaskPlanner {
         }
     }
 
+    /** The lowest tensor a step trains (what its mask's first entry names; 0 when every tensor is trained). */
+    int firstTrainedTensor() {
+        for (int t = 0; t < trained.length; t++) {
+            if (trained[t]) {
+                return t;
+            }
+        }
+        return trained.length;
+    }
+
     /** The mask of 1-based {@code step}, null when every element is trained. */
     UpdateMask maskFor(long step, ParameterSet params) {
         if (options.dense() && !headFrozen) {

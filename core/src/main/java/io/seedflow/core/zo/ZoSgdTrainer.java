@@ -104,6 +104,11 @@ public final class ZoSgdTrainer {
         return complete(plan, List.of(evaluate(plan, batch)), lineage, batch);
     }
 
+    /** The lowest tensor the steps train (the first entry of every step's mask; 0 when every tensor is trained). */
+    public int firstTrainedTensor() {
+        return masks.firstTrainedTensor();
+    }
+
     /** Part 1: the next step's seeds, learning rate, epsilon and mask, from the step number and current weights. */
     public StepPlan plan() {
         long step = version + 1;

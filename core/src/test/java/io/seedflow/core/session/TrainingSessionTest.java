@@ -141,4 +141,36 @@ class TrainingSessionTest {
                 r.perturbations(), r.epsilon(), r.learningRate(), r.batchSize(), r.lineage(), r.trainerTimeMillis(),
                 r.mask(), r.subspace());
     }
+
+    /**
+     * Test-then-train on the encoder with the top block and the head trained: predicting with
+     * {@link TrainingSession#predictBeforeStep} (the frozen lower block handed over to the step) gives the predictions
+     * and the records of {@link TrainingSession#predict} then the step, bit for bit.
+     */
+    @Test
+    void predictingBeforeAStepChangesNeitherThePredictionsNorTheRecords() {
+        io.seedflow.core.model.encoder.EncoderSpec spec = io.seedflow.core.model.encoder.EncoderSpec.parse(
+                "encoder:bert-L2-H32-A4-F64-V100-P16:3:16");
+        List<String> top = spec.tensorSpecs().subList(spec.layerTensor(1), spec.headTensor() + 2).stream()
+                .map(io.seedflow.core.tensor.TensorSpec::name).toList();
+        ZoOptions options = ZoOptions.builder().learningRate(1e-2).runSeed(4)
+                .sparsity(new SparsityOptions(SparsityOptions.MaskKind.NONE, 0, 0, top)).build();
+        try (TrainingSession shared = TrainingSession.fresh("m", spec, options, 5, BackendFactory.cpu()).session();
+             TrainingSession plain = TrainingSession.fresh("m", spec, options, 5, BackendFactory.cpu()).session()) {
+            java.util.SplittableRandom rnd = new java.util.SplittableRandom(6);
+            for (long step = 1; step <= 4; step++) {
+                int[] ids = rnd.ints(4 * 16, 0, spec.vocab()).toArray();
+                int[] labels = rnd.ints(4, 0, spec.classes()).toArray();
+                Batch b = Batch.ofTokens(ids, new int[] {16, 5, 11, 2}, labels, 16);
+                assertThat(shared.predictBeforeStep(b)).isEqualTo(plain.predict(b));
+                UpdateRecord a = shared.step(b, lineage(step));
+                UpdateRecord c = plain.step(b, lineage(step));
+                assertThat(a.perturbations()).as("step %d: seeds and coefficients", step)
+                        .isEqualTo(c.perturbations());
+                assertThat(a.mask()).isNotNull().isEqualTo(c.mask());
+                assertThat(shared.weightsSha256()).isEqualTo(plain.weightsSha256());
+            }
+            assertThat(shared.weightsSha256()).isEqualTo(plain.weightsSha256());
+        }
+    }
 }

@@ -67,6 +67,11 @@ public final class EncoderModel implements Model {
     /** The output of the frozen lowest blocks ({@link #frozenLayers}), shared by both passes of a step. */
     private float[] frozenOutput = new float[0];
     private boolean shareFrozenLayers = true;
+    /** {@link #frozenOutput} as {@link #predictBeforeStep} left it: for these weights and batch, once. */
+    private ParameterSet keptParams;
+    private Batch keptBatch;
+    private int keptFrozen;
+    private boolean lastHandedOver;
     /** Half a block at a time; before the first block, the used embedding rows (positions, then word rows). */
     private PerturbedWeights blockCopy;
     private PerturbedWeights headCopy;
@@ -177,14 +182,12 @@ public final class EncoderModel implements Model {
         int n = batch.size();
         int c = spec.classes();
         int frozen = frozenLayers(mask);
-        if (frozen >= 0) { // the same values both passes would compute first, computed once
-            embed(params, seed, epsilon, mask, n);
-            runBlocks(params, seed, epsilon, mask, n, 0, frozen);
-            int size = total * spec.hidden();
-            if (frozenOutput.length < size) {
-                frozenOutput = new float[size];
-            }
-            System.arraycopy(x, 0, frozenOutput, 0, size);
+        boolean handedOver = frozen >= 0 && keptParams == params && keptBatch == batch && keptFrozen == frozen;
+        keptParams = null;
+        keptBatch = null;
+        lastHandedOver = handedOver;
+        if (frozen >= 0 && !handedOver) { // the same values both passes would compute first, computed once
+            frozenBlocks(params, mask, n, frozen);
         }
         perturbedPass(params, seed, epsilon, mask, n, frozen, pooledPlus, logitsPlus);
         if (head != null) {
@@ -199,15 +202,79 @@ public final class EncoderModel implements Model {
     }
 
     /**
+     * The embeddings and the frozen lowest blocks into {@code x}, and kept in {@link #frozenOutput}. Their copies are
+     * the weights themselves (a frozen tensor is not perturbed), whatever the seed and sign.
+     */
+    private void frozenBlocks(ParameterSet params, UpdateMask mask, int n, int frozen) {
+        embed(params, 0L, 0f, mask, n);
+        runBlocks(params, 0L, 0f, mask, n, 0, frozen);
+        int size = total * spec.hidden();
+        if (frozenOutput.length < size) {
+            frozenOutput = new float[size];
+        }
+        System.arraycopy(x, 0, frozenOutput, 0, size);
+    }
+
+    /**
+     * The predictions of the unperturbed weights, by {@link #frozenBlocks} (kept for the step that follows on these
+     * weights and this batch) and then the plain upper blocks: the same values as {@link #predict}, bit for bit.
+     */
+    @Override
+    public int[] predictBeforeStep(ParameterSet params, Batch batch, int firstTrainedTensor) {
+        keptParams = null;
+        keptBatch = null;
+        int frozen = frozenLayers(firstTrainedTensor);
+        if (frozen < 0) {
+            return predict(params, batch);
+        }
+        logitsBeforeStep(params, batch, frozen);
+        int n = batch.size();
+        int[] predicted = new int[n];
+        for (int e = 0; e < n; e++) {
+            predicted[e] = objective.predict(logitsPlus, spec.classes(), n, e);
+        }
+        keptParams = params;
+        keptBatch = batch;
+        keptFrozen = frozen;
+        return predicted;
+    }
+
+    /** Whether {@code step} (a call of {@link #perturbedLossSums}) reused what a prediction kept; for tests. */
+    boolean reusedPrediction(Runnable step) {
+        step.run();
+        return lastHandedOver;
+    }
+
+    /** The logits of the unperturbed weights, the {@code frozen} lowest blocks kept (tests compare the bits). */
+    float[] logitsBeforeStep(ParameterSet params, Batch batch, int frozen) {
+        prepare(params, batch, true);
+        int n = batch.size();
+        UpdateMask above = new UpdateMask(java.util.List.of(io.seedflow.core.sparse.TensorMask.dense(
+                frozen < spec.layers() ? spec.layerTensor(frozen) : spec.headTensor())));
+        frozenBlocks(params, above, n, frozen);
+        for (int l = frozen; l < spec.layers(); l++) {
+            int first = spec.layerTensor(l);
+            for (int j = 0; j < EncoderSpec.PER_LAYER; j++) {
+                blockPlain[j] = params.tensor(first + j);
+            }
+            forEach(n, e -> layers.block(blockPlain, EncoderLayers.AT_START, x, starts[e], counts[e], scratch.get()));
+        }
+        pool(x, pooledPlus, n);
+        int head = spec.headTensor();
+        layers.head(pooledPlus, n, params.tensor(head), 0, params.tensor(head + 1), 0, logitsPlus);
+        return logitsPlus;
+    }
+
+    /**
      * How many of the lowest blocks the step does not train, the embeddings frozen too (so the output of those blocks
      * is the same in both passes); -1 when the embeddings are trained (or sharing is off, for tests).
      */
     public int frozenLayers(UpdateMask mask) {
-        if (mask == null || !shareFrozenLayers) {
-            return -1;
-        }
-        int firstTrained = mask.tensors().get(0).tensor();
-        if (firstTrained < spec.layerTensor(0)) {
+        return mask == null ? -1 : frozenLayers(mask.tensors().get(0).tensor());
+    }
+
+    private int frozenLayers(int firstTrained) {
+        if (!shareFrozenLayers || firstTrained < spec.layerTensor(0)) {
             return -1;
         }
         int l = 0;

@@ -257,6 +257,42 @@ class EncoderModelTest {
         }
     }
 
+    /**
+     * A prediction right before a step (test-then-train) computes the frozen lower blocks the step reuses: its logits
+     * are those of the plain forward, bit for bit, and the step after it gives the loss sums and head gradient of a
+     * step without it; a step on another batch object, or with other weights, does not reuse it.
+     */
+    @Test
+    void aPredictionRightBeforeAStepHandsTheFrozenBlocksOverWithTheSameBits() {
+        EncoderSpec spec = EncoderSpec.parse(SMALL);
+        int block1 = spec.layerTensor(1);
+        int head = spec.headTensor();
+        EncoderModel model = new EncoderModel(spec);
+        ParameterSet p = params(model, 41);
+        Batch b = batch(spec, 43, 16, 3, 12, 9);
+        for (int frozen : new int[] {0, 1, spec.layers()}) {
+            float[] plain = new EncoderModel(spec).logits(p, b).clone();
+            assertThat(model.logitsBeforeStep(p, b, frozen)).as("frozen %d", frozen).isEqualTo(plain);
+        }
+        UpdateMask mask = dense(IntStream.range(block1, head + 2));
+        EncoderModel reference = new EncoderModel(spec);
+        LossSums expected = reference.perturbedLossSums(p, b, 47L, 1e-2f, mask);
+        assertThat(model.predictBeforeStep(p, b, block1)).isEqualTo(reference.predict(p, b));
+        LossSums[] handedOver = new LossSums[1];
+        assertThat(model.reusedPrediction(() -> handedOver[0] = model.perturbedLossSums(p, b, 47L, 1e-2f, mask)))
+                .as("handed over").isTrue();
+        assertThat(handedOver[0].plus()).isEqualTo(expected.plus());
+        assertThat(handedOver[0].minus()).isEqualTo(expected.minus());
+
+        model.predictBeforeStep(p, b, block1);
+        Batch same = batch(spec, 43, 16, 3, 12, 9); // equal content, another object: not handed over
+        assertThat(model.reusedPrediction(() -> model.perturbedLossSums(p, same, 47L, 1e-2f, mask))).isFalse();
+        model.predictBeforeStep(p, b, block1);
+        model.perturbedLossSums(p, b, 47L, 1e-2f, mask);
+        assertThat(model.reusedPrediction(() -> model.perturbedLossSums(p, b, 47L, 1e-2f, mask)))
+                .as("once only").isFalse();
+    }
+
     private static UpdateMask dense(IntStream tensors) {
         return new UpdateMask(tensors.mapToObj(TensorMask::dense).toList());
     }

@@ -45,15 +45,22 @@ interface StreamLearner extends AutoCloseable {
     /** The encoder trained by a ZO session (its record per step is made and dropped). */
     static StreamLearner session(TrainingSession session, LabeledDataset tokens) {
         return new StreamLearner() {
+            private Batch predicted; // the batch just predicted, which learn() trains next (test-then-train)
+            private int predictedFrom = -1;
+
             @Override
             public int[] predict(int from, int size) {
-                return session.predict(batch(tokens, from, size));
+                predicted = batch(tokens, from, size);
+                predictedFrom = from;
+                return session.predictBeforeStep(predicted);
             }
 
             @Override
             public void learn(int from, int size) {
-                session.step(batch(tokens, from, size), List.of(new Lineage("study:" + tokens.name(), 0, from,
-                        from + size)));
+                Batch b = from == predictedFrom && predicted.size() == size ? predicted : batch(tokens, from, size);
+                predicted = null;
+                predictedFrom = -1;
+                session.step(b, List.of(new Lineage("study:" + tokens.name(), 0, from, from + size)));
             }
 
             @Override
