@@ -38,7 +38,8 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--methods", split = ",", description = "Subset of: zo-sgd, sparse-magnitude, sparse-random, subspace, "
             + "sparse+subspace, zo-sign, zo-momentum, zo-conservative, backprop (default: all); for an encoder, "
             + "view/method pairs: offline/{untrained-head, linear-probe, mezo-all, mezo-no-embeddings, sparse-mezo, "
-            + "subspace, hybrid}, prequential/{frozen-after-70, head-only, hybrid, full-zo}.")
+            + "subspace, hybrid}, prequential/{frozen-after-70, head-only, hybrid, hybrid-top1 (ZO on the top block "
+            + "only), full-zo}.")
     List<String> methods;
 
     @Option(names = "--steps", defaultValue = "12000", description = "ZO-SGD steps; sets the forward budget (default ${DEFAULT-VALUE}).")

@@ -58,7 +58,7 @@ public final class TextStudy {
         return view == View.offline
                 ? List.of("untrained-head", "linear-probe", "mezo-all", "mezo-no-embeddings", "sparse-mezo",
                         "subspace", "hybrid")
-                : List.of("frozen-after-70", "head-only", "hybrid", "full-zo");
+                : List.of("frozen-after-70", "head-only", "hybrid", "hybrid-top1", "full-zo");
     }
 
     /** The linear probe's learning rate and weight decay (chosen once, on the validation slice, seed 1). */
@@ -153,6 +153,13 @@ public final class TextStudy {
             case "subspace" -> subspace = new SubspaceOptions(settings.subspaceTensors(), settings.subspaceWindow(),
                     settings.subspaceThreshold());
             case "hybrid" -> headRate = headRate();
+            case "hybrid-top1" -> { // the head by its exact gradient, ZO on the top block only (issue 20, lever 3)
+                headRate = headRate();
+                String top = "layers." + (((io.seedflow.core.model.encoder.EncoderSpec) settings.spec()).layers() - 1)
+                        + ".";
+                sparsity = new SparsityOptions(SparsityOptions.MaskKind.NONE, 0, 0,
+                        all.stream().filter(t -> t.startsWith(top)).toList());
+            }
             default -> throw new IllegalArgumentException("unknown text study method " + method);
         }
         ZoOptions zo = ZoOptions.builder().learningRate(settings.zoLearningRate()).epsilon(settings.epsilon())
