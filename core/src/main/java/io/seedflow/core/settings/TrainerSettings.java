@@ -91,7 +91,8 @@ public final class TrainerSettings {
             .check(v -> v >= 0, ">= 0 (0 = never refresh)").build();
     public static final Setting<List<String>> TRAINABLE_TENSORS = Setting.listSetting("seedflow.zo.trainable-tensors")
             .flag("--trainable-tensors")
-            .doc("Tensors to train, e.g. layers.1.weight,layers.1.bias; empty = all.").build();
+            .doc("Tensors to train, e.g. layers.1.weight,layers.1.bias; @bitfit = every tensor of rank 1 (biases, "
+                    + "LayerNorm) and the head unless it moves by its exact gradient; empty = all.").build();
     public static final Setting<List<String>> SUBSPACE_TENSORS = Setting.listSetting("seedflow.zo.subspace.tensors")
             .flag("--subspace-tensors")
             .doc("Parameter group of subspace-denoised gradients (a bounded group, e.g. the head); empty = off.")

@@ -35,8 +35,9 @@ final class MaskPlanner {
         this.runSeed = runSeed;
         this.trained = new boolean[specs.size()];
         this.thresholds = new float[specs.size()];
+        List<String> trainedNames = options.trainedTensorNames(model, exactHead);
         for (int t = 0; t < specs.size(); t++) {
-            trained[t] = options.trainableTensors().isEmpty() || options.trainableTensors().contains(specs.get(t).name());
+            trained[t] = trainedNames.contains(specs.get(t).name());
         }
         this.headFrozen = exactHead;
         if (exactHead) {

@@ -37,6 +37,36 @@ public record SparsityOptions(MaskKind mask, double sparsity, long refreshSteps,
         }
     }
 
+    /**
+     * The preset for {@code trainableTensors} that names every tensor of rank 1 (the biases and LayerNorm weights:
+     * BitFit, Ben Zaken et al., ACL 2022) and the head, unless the head moves by its exact gradient.
+     */
+    public static final String BITFIT = "@bitfit";
+
+    /**
+     * The names of {@code model}'s tensors that {@link #trainableTensors} selects, presets expanded, in the model's
+     * order: every tensor when the list is empty.
+     *
+     * @param exactHead whether the head moves by its exact gradient (then {@link #BITFIT} leaves it out)
+     */
+    public List<String> trainedTensorNames(io.seedflow.core.model.ModelSpec model, boolean exactHead) {
+        List<io.seedflow.core.tensor.TensorSpec> specs = model.tensorSpecs();
+        java.util.Set<Integer> head = new java.util.HashSet<>();
+        for (int h : model.headTensors()) {
+            head.add(h);
+        }
+        boolean bitfit = trainableTensors.contains(BITFIT);
+        List<String> names = new java.util.ArrayList<>();
+        for (int t = 0; t < specs.size(); t++) {
+            String name = specs.get(t).name();
+            boolean presetTrains = bitfit && (head.contains(t) ? !exactHead : specs.get(t).rank() == 1);
+            if (trainableTensors.isEmpty() || trainableTensors.contains(name) || presetTrains) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
     /** True when every element of every tensor is trained (records stay format version 1). */
     public boolean dense() {
         return mask == MaskKind.NONE && trainableTensors.isEmpty();

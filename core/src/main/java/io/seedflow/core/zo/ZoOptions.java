@@ -58,10 +58,17 @@ public record ZoOptions(
         List<String> names = new ArrayList<>();
         specs.forEach(t -> names.add(t.name()));
         for (String t : sparsity.trainableTensors()) {
-            if (!names.contains(t)) {
+            if (!names.contains(t) && !t.equals(SparsityOptions.BITFIT)) {
                 throw new InvalidConfigurationException(TrainerSettings.TRAINABLE_TENSORS.key(), t,
-                        "is not a tensor of this model; its tensors are " + names);
+                        "is not a tensor of this model nor the preset " + SparsityOptions.BITFIT + "; its tensors are "
+                                + names);
             }
+        }
+        List<String> trained = sparsity.trainableTensors().isEmpty() ? List.of()
+                : sparsity.trainedTensorNames(model, exactHead());
+        if (!sparsity.trainableTensors().isEmpty() && trained.isEmpty()) {
+            throw new InvalidConfigurationException(TrainerSettings.TRAINABLE_TENSORS.key(),
+                    sparsity.trainableTensors(), "selects no tensor of " + model.toText() + " for ZO to train");
         }
         if (exactHead()) {
             int[] headTensors = model.headTensors();
@@ -76,7 +83,7 @@ public record ZoOptions(
             }
             for (int h : headTensors) {
                 String t = names.get(h);
-                if (sparsity.trainableTensors().contains(t) || subspace.tensors().contains(t)) {
+                if (sparsity.trainableTensors().contains(t) || subspace.tensors().contains(t)) { // named, not by preset
                     throw new InvalidConfigurationException(TrainerSettings.TRAINABLE_TENSORS.key(), t, "is the head, trained by "
                             + "its exact gradient with " + TrainerSettings.HEAD_LEARNING_RATE.key() + "; leave it out of the ZO settings");
                 }
@@ -89,7 +96,7 @@ public record ZoOptions(
                 throw new InvalidConfigurationException(TrainerSettings.SUBSPACE_TENSORS.key(), t,
                         "is not a tensor of this model; its tensors are " + names);
             }
-            if (!sparsity.trainableTensors().isEmpty() && !sparsity.trainableTensors().contains(t)) {
+            if (!trained.isEmpty() && !trained.contains(t)) {
                 throw new InvalidConfigurationException(TrainerSettings.SUBSPACE_TENSORS.key(), t, "must be trained: add it to "
                         + TrainerSettings.TRAINABLE_TENSORS.key() + "=" + sparsity.trainableTensors());
             }
