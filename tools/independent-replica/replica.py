@@ -922,15 +922,21 @@ def snapshot_statement(model_id: str, step: int, link: bytes, file_sha256: str) 
             + file_sha256.lower().encode("ascii"))
 
 
-def decode_seal(body: bytes) -> dict:
-    """A LogSeal Avro body; chainHead must be 32 bytes and signature 64 (else LogVerificationError)."""
+def _decode_whole(body: bytes, schema: str, what: str, error) -> dict:
+    """The Avro body of record `schema`, every byte of it (else `error`, naming `what`)."""
     try:
         r = AvroReader(body)
-        seal = avro_decode(SIGNED_SCHEMAS.named[_NS + "LogSeal"], r)
+        value = avro_decode(SIGNED_SCHEMAS.named[_NS + schema], r)
     except (ReplicaError, UnicodeDecodeError) as ex:
-        raise LogVerificationError(f"seal is not a LogSeal Avro body: {ex}")
+        raise error(f"{what} is not a {schema} Avro body: {ex}")
     if r.pos != len(body):
-        raise LogVerificationError(f"seal has {len(body) - r.pos} trailing bytes")
+        raise error(f"{what} has {len(body) - r.pos} trailing bytes")
+    return value
+
+
+def decode_seal(body: bytes) -> dict:
+    """A LogSeal Avro body; chainHead must be 32 bytes and signature 64 (else LogVerificationError)."""
+    seal = _decode_whole(body, "LogSeal", "seal", LogVerificationError)
     if len(seal["chainHead"]) != 32 or len(seal["signature"]) != 64:
         raise LogVerificationError(f"seal of step {seal['step']}: chainHead of {len(seal['chainHead'])} bytes, "
                                    f"signature of {len(seal['signature'])} (need 32 and 64)")
@@ -939,14 +945,7 @@ def decode_seal(body: bytes) -> dict:
 
 def decode_rollback(body: bytes) -> dict:
     """A ModelRollback Avro body (spec 11), entirely (else InvalidUpdateRecordError)."""
-    try:
-        r = AvroReader(body)
-        rb = avro_decode(SIGNED_SCHEMAS.named[_NS + "ModelRollback"], r)
-    except (ReplicaError, UnicodeDecodeError) as ex:
-        raise InvalidUpdateRecordError(f"rollback is not a ModelRollback Avro body: {ex}")
-    if r.pos != len(body):
-        raise InvalidUpdateRecordError(f"rollback has {len(body) - r.pos} trailing bytes")
-    return rb
+    return _decode_whole(body, "ModelRollback", "rollback", InvalidUpdateRecordError)
 
 
 def rollback_snapshot_path(rb, where: str | None) -> str:

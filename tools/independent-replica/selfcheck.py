@@ -22,6 +22,7 @@
 usage: python3 selfcheck.py [--n N] [--gaussian-csv FILE]      exit 0 iff every check that ran passed
 """
 import argparse
+import glob
 import math
 import os
 import random
@@ -309,7 +310,6 @@ GOLDEN = os.path.normpath(os.path.join(HERE, "../../tests/src/test/resources/gol
 
 def check_refusals():
     import copy
-    import glob
     import shutil
     import tempfile
     snaps = glob.glob(os.path.join(GOLDEN, "*.safetensors"))
@@ -508,10 +508,23 @@ def check_ed25519():
     check(not R.ed25519_verify(pk, b"x", sig), "Ed25519 verify rejects another message")
 
 
+
+def replay_v4_compact(what):
+    """The replay-v4-compact golden log: (folder, snapshot files, base snapshot, model id, resolved records), or None
+    (printing a SKIP for `what`) when the fixture is absent."""
+    gdir = os.path.normpath(os.path.join(HERE, "../../tests/src/test/resources/golden/replay-v4-compact"))
+    snaps = glob.glob(os.path.join(gdir, "*.safetensors"))
+    if not snaps:
+        print(f"SKIP  {what}: replay-v4-compact absent")
+        return None
+    snap = R.read_snapshot(snaps[0])
+    _, log_recs = R.read_avro_container(os.path.join(gdir, "updates.avro"))
+    cl = R.CompactLog()
+    return gdir, snaps, snap, snap.metadata.get("seedflow.model-id"), [cl.resolve(x) for x in log_recs]
+
 def check_signed_log():
     """The golden chain and seal of spec 10 (log-seal-v1.txt), recomputed from the decoded v4 records."""
     import contextlib
-    import glob
     import io
     import json
     import tempfile
@@ -640,16 +653,10 @@ def check_signed_log():
           "verified_prefix ignores a seal of a step at or below the snapshot's")
 
     # end to end: replica.py --verify-key on the replay-v4-compact golden log, sealed with the replica's own key
-    gdir = os.path.normpath(os.path.join(HERE, "../../tests/src/test/resources/golden/replay-v4-compact"))
-    snaps = glob.glob(os.path.join(gdir, "*.safetensors"))
-    if not snaps:
-        print("SKIP  replica.py --verify-key end to end: replay-v4-compact absent")
+    golden = replay_v4_compact("replica.py --verify-key end to end")
+    if golden is None:
         return
-    snap = R.read_snapshot(snaps[0])
-    mid = snap.metadata.get("seedflow.model-id")
-    _, log_recs = R.read_avro_container(os.path.join(gdir, "updates.avro"))
-    cl = R.CompactLog()
-    log_recs = [cl.resolve(x) for x in log_recs]
+    gdir, snaps, snap, mid, log_recs = golden
     start = R.chain_root(mid, int(snap.metadata.get("seedflow.step", "0")), snap.snapshot_id)
     chain, link = {}, start
     for rec in log_recs:
@@ -707,7 +714,6 @@ def check_rollback():
     """The golden rollback of spec 11 (log-rollback-v1.txt) on the golden signed log of log-seal-v1.txt; the
     snapshot encoder of spec 2; rollbacks applied and refused; replica.py --rollback end to end."""
     import contextlib
-    import glob
     import io
     import json
     import tempfile
@@ -905,16 +911,10 @@ def check_rollback():
                   "SnapshotIntegrityError")
 
     # end to end: replica.py --rollback on the replay-v4-compact log (version 100), rolled back to version 40
-    gdir = os.path.normpath(os.path.join(HERE, "../../tests/src/test/resources/golden/replay-v4-compact"))
-    snaps = glob.glob(os.path.join(gdir, "*.safetensors"))
-    if not snaps:
-        print("SKIP  replica.py --rollback end to end: replay-v4-compact absent")
+    golden = replay_v4_compact("replica.py --rollback end to end")
+    if golden is None:
         return
-    snap = R.read_snapshot(snaps[0])
-    mid = snap.metadata["seedflow.model-id"]
-    _, log_recs = R.read_avro_container(os.path.join(gdir, "updates.avro"))
-    cl = R.CompactLog()
-    log_recs = [cl.resolve(x) for x in log_recs]
+    gdir, snaps, snap, mid, log_recs = golden
     part = R.Replica(snap)
     for rec in log_recs[:40]:
         part.apply(rec)

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.seedflow.connectors.kafka.UpdatesTopic;
 import io.seedflow.connectors.log.UpdateLogEncoding;
-import io.seedflow.connectors.registry.ConfluentAvroCodec;
 import io.seedflow.connectors.registry.ConfluentWireFormat;
 import io.seedflow.connectors.replica.ModelUpdateSubscriber;
 import io.seedflow.connectors.replica.NoSnapshotAvailableException;
@@ -19,7 +18,6 @@ import io.seedflow.core.snapshot.SnapshotAnnouncement;
 import io.seedflow.jobs.streaming.StreamingPipeline;
 import io.seedflow.jobs.streaming.StreamingSettings;
 import io.seedflow.operators.ZoTrainerOptions;
-import io.seedflow.schemas.LabeledEvent;
 import io.seedflow.tests.kafka.KafkaRegistryTestBase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -349,15 +347,6 @@ class SignedLogITCase extends KafkaRegistryTestBase {
     }
 
     private static void produce(Random random, int n, String topic) throws Exception {
-        ConfluentAvroCodec<LabeledEvent> codec = ConfluentAvroCodec.forClass(LabeledEvent.class, registry);
-        String subject = ConfluentWireFormat.valueSubject(topic);
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(kafka.producerProperties(),
-                new ByteArraySerializer(), new ByteArraySerializer())) {
-            for (int i = 0; i < n; i++) {
-                producer.send(new ProducerRecord<>(topic, MODEL.getBytes(StandardCharsets.UTF_8), codec.encode(
-                        subject, StreamingItSupport.event(random, MODEL, random.nextInt(CLASSES), FEATURES, CLASSES))))
-                        .get();
-            }
-        }
+        StreamingItSupport.produceEvents(kafka, registry, topic, MODEL, random, n, FEATURES, CLASSES);
     }
 }

@@ -86,9 +86,11 @@ public final class UpdatesTopicHistory implements LogHistory {
                     + "checkpoint or savepoint, or give the model a new id");
         }
         long snapshotStep = newest.entry().step;
-        long rolledBackAt = r.rollbacks.getOrDefault(modelId, List.of()).stream().mapToLong(p -> p.entry().step())
-                .filter(step -> step <= snapshotStep).max().orElse(0);
-        if (lastRollback(modelId).map(ModelRollback::step).orElse(0L) > snapshotStep) {
+        long[] rollbackSteps = r.rollbacks.getOrDefault(modelId, List.of()).stream().mapToLong(p -> p.entry().step())
+                .toArray();
+        long rolledBackAt = java.util.Arrays.stream(rollbackSteps).filter(step -> step <= snapshotStep).max()
+                .orElse(0);
+        if (java.util.Arrays.stream(rollbackSteps).anyMatch(step -> step > snapshotStep)) {
             throw new SeedFlowException("model '" + modelId + "': the log on topic " + updatesTopic + " has a "
                     + "rollback after its newest announced snapshot (step " + snapshotStep + "); the rollback's own "
                     + "announcement is missing: run seedflow audit");
@@ -179,14 +181,14 @@ public final class UpdatesTopicHistory implements LogHistory {
     }
 
     @Override
+    public Optional<LogSeal> newestSeal(String modelId) {
+        return Optional.ofNullable(read().newestSeals.get(modelId));
+    }
+
+    @Override
     public Optional<ModelRollback> rollbackAt(String modelId, long step) {
         return read().rollbacks.getOrDefault(modelId, List.of()).stream().map(Positioned::entry)
                 .filter(r -> r.step() == step).findFirst();
-    }
-
-    private Optional<ModelRollback> lastRollback(String modelId) {
-        List<Positioned<ModelRollback>> all = read().rollbacks.getOrDefault(modelId, List.of());
-        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1).entry());
     }
 
     /** Where the events consumer resumes; computed with the histories, from the same read of the topics. */

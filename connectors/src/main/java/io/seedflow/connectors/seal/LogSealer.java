@@ -279,7 +279,7 @@ public final class LogSealer extends AbstractStreamOperator<UpdateRecord>
             return; // the step check that follows names the gap
         }
         chain.append(rollback.get(), snapshotIntervalSteps);
-        requireSealed(chain, history.of(chain.modelId, 0).map(ModelHistory::newestSeal).orElse(null), true);
+        requireSealed(chain, history.newestSeal(chain.modelId).orElse(null), true);
         chain.unsealed = false;
         LOG.info("model '{}': the chain goes on over the rollback of step {} to version {}", chain.modelId,
                 chain.step, rollback.get().toVersion());

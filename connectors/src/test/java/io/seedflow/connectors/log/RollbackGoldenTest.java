@@ -15,8 +15,6 @@ import io.seedflow.core.snapshot.SafetensorsFormat;
 import io.seedflow.core.snapshot.Snapshot;
 import io.seedflow.core.tensor.ParameterSet;
 import java.io.ByteArrayOutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -38,12 +36,7 @@ class RollbackGoldenTest {
 
     @Test
     void theRollbackItsLinkAndItsSealAreAsTheFixtureSays() throws Exception {
-        String written = String.join("\n", fixtureLines()) + "\n";
-        String target = System.getProperty("seedflow.golden.write");
-        if (target != null) {
-            Files.writeString(Path.of(target, "log-rollback-v1.txt"), written);
-        }
-        assertThat(written).isEqualTo(UpdateRecordFormatThreeTest.resource("log-rollback-v1.txt") + "\n");
+        SignedLogGoldenTest.assertFixture("log-rollback-v1.txt", fixtureLines());
     }
 
     @Test

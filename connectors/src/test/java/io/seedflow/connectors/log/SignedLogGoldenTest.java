@@ -31,13 +31,20 @@ class SignedLogGoldenTest {
 
     @Test
     void theChainAndTheSealOfTheGoldenLogAreAsTheFixtureSays() throws Exception {
-        List<String> lines = fixtureLines();
+        assertFixture("log-seal-v1.txt", fixtureLines());
+    }
+
+    /**
+     * {@code lines} are the text fixture {@code name}; with {@code -Dseedflow.golden.write=<dir>} they are also written
+     * there (to regenerate it when the spec changes).
+     */
+    static void assertFixture(String name, List<String> lines) throws Exception {
         String written = String.join("\n", lines) + "\n";
         String target = System.getProperty("seedflow.golden.write");
         if (target != null) {
-            Files.writeString(Path.of(target, "log-seal-v1.txt"), written);
+            Files.writeString(Path.of(target, name), written);
         }
-        assertThat(written).isEqualTo(UpdateRecordFormatThreeTest.resource("log-seal-v1.txt") + "\n");
+        assertThat(written).isEqualTo(UpdateRecordFormatThreeTest.resource(name) + "\n");
     }
 
     @Test

@@ -31,6 +31,11 @@ public interface LogHistory extends Serializable {
         return Optional.empty();
     }
 
+    /** The newest seal of {@code modelId}'s committed log (docs/update-log-spec.md §10), if it is signed. */
+    default Optional<LogSeal> newestSeal(String modelId) {
+        return of(modelId, 0).map(ModelHistory::newestSeal);
+    }
+
     /** The rollback of {@code modelId} at {@code step} in the committed log, if that step is one. */
     default Optional<ModelRollback> rollbackAt(String modelId, long step) {
         return Optional.empty();

@@ -1,8 +1,13 @@
 package io.seedflow.core.zo;
 
 import io.seedflow.core.error.InvalidConfigurationException;
+import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.settings.TrainerSettings;
+import io.seedflow.core.tensor.TensorSpec;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Which weights a step trains (Sparse MeZO, Liu et al. 2024): the tensors to train at all (empty = every tensor),
@@ -49,14 +54,14 @@ public record SparsityOptions(MaskKind mask, double sparsity, long refreshSteps,
      *
      * @param exactHead whether the head moves by its exact gradient (then {@link #BITFIT} leaves it out)
      */
-    public List<String> trainedTensorNames(io.seedflow.core.model.ModelSpec model, boolean exactHead) {
-        List<io.seedflow.core.tensor.TensorSpec> specs = model.tensorSpecs();
-        java.util.Set<Integer> head = new java.util.HashSet<>();
+    public List<String> trainedTensorNames(ModelSpec model, boolean exactHead) {
+        List<TensorSpec> specs = model.tensorSpecs();
+        Set<Integer> head = new HashSet<>();
         for (int h : model.headTensors()) {
             head.add(h);
         }
         boolean bitfit = trainableTensors.contains(BITFIT);
-        List<String> names = new java.util.ArrayList<>();
+        List<String> names = new ArrayList<>();
         for (int t = 0; t < specs.size(); t++) {
             String name = specs.get(t).name();
             boolean presetTrains = bitfit && (head.contains(t) ? !exactHead : specs.get(t).rank() == 1);

@@ -11,6 +11,7 @@ import io.seedflow.core.model.PerturbedCopy;
 import io.seedflow.core.objective.Objectives;
 import io.seedflow.core.objective.Objective;
 import io.seedflow.core.rng.PerturbationGenerator;
+import io.seedflow.core.sparse.TensorMask;
 import io.seedflow.core.sparse.UpdateMask;
 import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.tensor.TensorSpec;
@@ -249,7 +250,7 @@ public final class EncoderModel implements Model {
     float[] logitsBeforeStep(ParameterSet params, Batch batch, int frozen) {
         prepare(params, batch, true);
         int n = batch.size();
-        UpdateMask above = new UpdateMask(java.util.List.of(io.seedflow.core.sparse.TensorMask.dense(
+        UpdateMask above = new UpdateMask(List.of(TensorMask.dense(
                 frozen < spec.layers() ? spec.layerTensor(frozen) : spec.headTensor())));
         frozenBlocks(params, above, n, frozen);
         for (int l = frozen; l < spec.layers(); l++) {
