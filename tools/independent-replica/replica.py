@@ -7,12 +7,15 @@ and applies every record per spec section 5 with an emulated, correctly rounded 
 subspace correction with its binary64 basis procedure (6.3) and the exact head delta (6.4). Format-4 (compact) logs are
 resolved against the log contexts their records carry inline (4.1) into the same records first.
 
-usage: python3 replica.py --snapshot FILE --log FILE [--expect-weights-sha256 HEX] [--snapshot-id HEX]
+usage: python3 replica.py --snapshot FILE --log FILE [--expect-weights-sha256 HEX] [--snapshot-id HEX] [--base FILE]
                           [--verify-key PEM --seal HEX [--chain-head HEX]]
                           [--rollback HEX [--rollback-snapshot PATH]]
 
 With --verify-key the log must be signed (spec 10): the records are chained, and applied only up to the step of the
 seal given with --seal, only if its Ed25519 signature verifies and the chain there equals its chainHead.
+A snapshot of a LoRA model (spec 1) names its frozen base (spec 2.1, seedflow.frozen-base): the base file is
+<base id>.safetensors beside the snapshot, or --base FILE; it is checked (SHA-256, its tensors = the base the model
+spec declares) but not applied to: records and the printed weights digest cover the snapshot's own tensors only.
 With --rollback (spec 11) the log's last entry is that ModelRollback (Avro body, hex), after the records of --log (if
 any): it is checked and chained like a record, and applied by loading the snapshot it names (--rollback-snapshot).
 
@@ -353,6 +356,12 @@ def read_snapshot(path: str, expected_id: str | None = None) -> Snapshot:
         expected_id = m.group(1)
     if sid != expected_id.lower():
         raise SnapshotIntegrityError(f"snapshot SHA-256 {sid} != announced id {expected_id}")
+    return parse_snapshot(data, sid)
+
+
+def parse_snapshot(data: bytes, sid: str, with_data: bool = True) -> Snapshot:
+    """The checks of spec 2 ("Reading") on a file's bytes whose SHA-256 sid was already compared. With
+    with_data=False the tensors are not copied out (names, shapes and metadata only; tensors is None)."""
     if len(data) < 8:
         raise SnapshotIntegrityError("file shorter than 8 bytes")
     n = struct.unpack_from("<Q", data, 0)[0]
@@ -409,6 +418,8 @@ def read_snapshot(path: str, expected_id: str | None = None) -> Snapshot:
         if set(names) != set(entries):
             raise SnapshotIntegrityError("a tensor is missing from seedflow.tensor-order")
     shapes = [entries[nm][0] for nm in names]
+    if not with_data:
+        return Snapshot(names, shapes, None, metadata, sid)
     tensors = [np.frombuffer(body, dtype="<f4", count=math.prod(entries[nm][0]),
                              offset=entries[nm][1]).astype(F32).copy() for nm in names]
     return Snapshot(names, shapes, tensors, metadata, sid)
@@ -425,8 +436,8 @@ _ENCODER_LAYER = ["query.weight", "query.bias", "key.weight", "key.bias", "value
                   "ffn_in.weight", "ffn_in.bias", "ffn_out.weight", "ffn_out.bias", "ffn_norm.weight", "ffn_norm.bias"]
 
 
-def model_spec_tensors(spec: str):
-    """(names, shapes) in canonical order of a model spec (spec 1), or SnapshotIntegrityError if it is not one."""
+def _plain_spec_tensors(spec: str):
+    """(names, shapes) in canonical order of an mlp, linear or encoder spec (spec 1), or SnapshotIntegrityError."""
     def number(text):
         digits = text.lstrip("0") or "0"
         if len(digits) > 10 or int(digits) > 2 ** 31 - 1:
@@ -468,7 +479,72 @@ def model_spec_tensors(spec: str):
             names += [f"layers.{lyr}.{n}" for n in _ENCODER_LAYER]
             shapes += layer_shapes
         return names + ["head.weight", "head.bias"], shapes + [[h, c], [c]]
-    raise SnapshotIntegrityError(f"model spec {spec!r} is not an mlp, linear or encoder spec")
+    raise SnapshotIntegrityError(f"model spec {spec!r} is not an mlp, linear, encoder or lora spec")
+
+
+def _lora_spec(spec: str):
+    """Spec 1, LoRA: lora:<r>:<targets>:<inner>. Returns (names, shapes, base_names, base_shapes): the model's
+    tensors (for each chosen body matrix of the inner model, in the inner canonical order, <m>.lora_a [d0, r] then
+    <m>.lora_b [r, d1]; then the inner head) and its frozen base (every inner tensor but the head, inner order)."""
+    def need(ok, what):
+        if not ok:
+            raise SnapshotIntegrityError(f"model spec {spec!r}: {what}")
+
+    parts = spec.split(":", 3)  # only the first three pieces are split off; the rest is the inner spec
+    need(len(parts) == 4 and all(parts), "need lora:<r>:<targets>:<inner>, no piece empty")
+    _, r_text, target_text, inner = parts
+    need(re.fullmatch(_NUMBER, r_text) is not None, f"r {r_text!r} is not a number")
+    need(len(r_text.lstrip("0")) <= 10 and int(r_text) <= 2 ** 31 - 1, f"r {r_text} above 2^31 - 1")
+    r = int(r_text)
+    need(r >= 1, f"r {r} must be >= 1")
+    targets = target_text.split("+")
+    need(all(targets), f"targets {target_text!r}: an empty name")
+    need(len(set(targets)) == len(targets), f"targets {target_text!r}: a name given twice")
+    family = inner.split(":", 1)[0]
+    need(family != "lora", f"inner spec {inner!r} is itself lora")
+    try:
+        inner_names, inner_shapes = _plain_spec_tensors(inner)
+    except SnapshotIntegrityError as ex:
+        raise SnapshotIntegrityError(f"model spec {spec!r}: inner spec: {ex}")
+    need(family != "linear", f"inner spec {inner!r} is a linear model: all head, nothing to adapt")
+    body_names, body_shapes = inner_names[:-2], inner_shapes[:-2]  # mlp: the last layer; encoder: head.*
+    matrices = []  # (name, shape, target name) of the body matrices, inner canonical order
+    for name, shape in zip(body_names, body_shapes):
+        if len(shape) == 2 and name.endswith(".weight"):
+            matrices.append((name, shape, name[:-len(".weight")].rsplit(".", 1)[-1]))
+    known = {tn for _, _, tn in matrices}
+    for t in targets:
+        need(t in known, f"target {t!r} is the target name of no body matrix of {inner!r} "
+                         f"(those are {sorted(known)})")
+    names, shapes = [], []
+    for name, (d0, d1), tn in matrices:
+        if tn not in targets:
+            continue
+        need(r <= min(d0, d1), f"r {r} > min(d0, d1) = {min(d0, d1)} of {name} [{d0}, {d1}]")
+        m = name[:-len(".weight")]
+        names += [f"{m}.lora_a", f"{m}.lora_b"]
+        shapes += [[d0, r], [r, d1]]
+    return names + inner_names[-2:], shapes + inner_shapes[-2:], body_names, body_shapes
+
+
+def model_spec_tensors(spec: str):
+    """(names, shapes) in canonical order of a model spec (spec 1), or SnapshotIntegrityError if it is not one. For a
+    lora spec these are its trainable tensors (the adapters, then the inner head); its base: frozen_base_tensors."""
+    if spec.split(":", 1)[0] == "lora":
+        return _lora_spec(spec)[:2]
+    return _plain_spec_tensors(spec)
+
+
+def frozen_base_tensors(spec: str):
+    """(names, shapes) of the frozen base a model spec declares (spec 1, 2.1): for a lora spec every inner tensor
+    but the inner head, in the inner canonical order; ([], []) for the other families (and for an absent or empty
+    spec, which declares nothing). An invalid spec raises SnapshotIntegrityError."""
+    if not spec:
+        return [], []
+    if spec.split(":", 1)[0] == "lora":
+        return _lora_spec(spec)[2:]
+    _plain_spec_tensors(spec)
+    return [], []
 
 
 def check_model_spec(snap: Snapshot):
@@ -483,6 +559,61 @@ def check_model_spec(snap: Snapshot):
             f"snapshot tensors {list(zip(snap.names, snap.shapes))} do not match {spec}")
 
 
+FROZEN_BASE_KEY = "seedflow.frozen-base"
+
+
+def check_frozen_base(snap: Snapshot, snapshot_path: str, base_path: str | None = None, loaded: dict | None = None):
+    """Spec 2.1, after the checks of spec 1 (check_model_spec), in the spec's order; each failure a
+    SnapshotIntegrityError naming the snapshot and (where there is one) the base id: a spec declaring a base and no
+    seedflow.frozen-base; the key and a spec declaring none (an absent or empty spec declares none); a value that is not
+    64 lowercase hex digits; the base file missing or unreadable (base_path, else <base id>.safetensors beside
+    snapshot_path); its bytes not hashing to the base id; the file naming a base of its own; its tensors (names,
+    shapes, order) not the declared base. `loaded` (base id -> (names, shapes)) keeps each base file read once.
+    The base's tensor data is not read out (records never touch it). Returns the base id, or None."""
+    spec = snap.metadata.get("seedflow.model-spec")
+    want_names, want_shapes = frozen_base_tensors(spec)
+    key = snap.metadata.get(FROZEN_BASE_KEY)
+    who = f"snapshot {snap.snapshot_id}"
+    if want_names and key is None:
+        raise SnapshotIntegrityError(f"{who}: its model spec {spec!r} declares a frozen base but the snapshot names no "
+                                     f"frozen base ({FROZEN_BASE_KEY} absent)")
+    if key is None:
+        return None
+    if not want_names:
+        raise SnapshotIntegrityError(f"{who} names frozen base {key!r} ({FROZEN_BASE_KEY}) but its model spec "
+                                     f"{spec!r} declares none")
+    if not re.fullmatch(r"[0-9a-f]{64}", key):
+        raise SnapshotIntegrityError(f"{who}: {FROZEN_BASE_KEY} {key!r} is not 64 lowercase hex digits")
+    if loaded is not None and key in loaded:
+        names, shapes = loaded[key]
+    else:
+        path = base_path if base_path is not None else \
+            os.path.join(os.path.dirname(os.path.abspath(snapshot_path)), key + ".safetensors")
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as ex:
+            raise SnapshotIntegrityError(f"{who}: its frozen base {key} is missing or unreadable ({path}: "
+                                         f"{ex.strerror or ex})")
+        got = hashlib.sha256(data).hexdigest()
+        if got != key:
+            raise SnapshotIntegrityError(f"{who}: frozen base {key}: SHA-256 mismatch, the file {path} hashes to {got}")
+        try:
+            base = parse_snapshot(data, got, with_data=False)
+        except ReplicaError as ex:  # a malformed base file: the reading rules of spec 2, their own error types
+            raise type(ex)(f"{who}: frozen base {key} ({path}): {ex}")
+        if FROZEN_BASE_KEY in base.metadata:
+            raise SnapshotIntegrityError(f"{who}: frozen base {key} names a frozen base of its own "
+                                         f"({base.metadata[FROZEN_BASE_KEY]!r})")
+        names, shapes = base.names, base.shapes
+        if loaded is not None:
+            loaded[key] = (names, shapes)
+    if names != want_names or shapes != want_shapes:
+        raise SnapshotIntegrityError(f"{who}: frozen base {key} holds {list(zip(names, shapes))}, not the base its "
+                                     f"model spec {spec!r} declares: {list(zip(want_names, want_shapes))}")
+    return key
+
+
 def weights_digest(tensors) -> str:
     h = hashlib.sha256()
     for t in tensors:
@@ -490,15 +621,19 @@ def weights_digest(tensors) -> str:
     return h.hexdigest()
 
 
-def encode_snapshot(model_id: str, model_spec: str, step: int, names, shapes, tensors) -> bytes:
+def encode_snapshot(model_id: str, model_spec: str, step: int, names, shapes, tensors,
+                    frozen_base: str | None = None) -> bytes:
     """Spec 2: the safetensors bytes SeedFlow writes. Metadata keys in the order of the table, tensors and their data
     in canonical order, the header padded with spaces so that 8 + N is a multiple of 8. The JSON layout (no
     whitespace, "__metadata__" first, each tensor's keys dtype, shape, data_offsets) is not spelled out by the spec;
     it is the one of the golden snapshots (snapshot-v1.safetensors, model-update-weights.safetensors), which
-    selfcheck.py re-encodes byte for byte."""
+    selfcheck.py re-encodes byte for byte. frozen_base (a base id, spec 2.1) adds seedflow.frozen-base, the table's
+    last key."""
     header = {"__metadata__": {"seedflow.format-version": "1", "seedflow.model-id": model_id,
                                "seedflow.model-spec": model_spec, "seedflow.step": str(step),
                                "seedflow.tensor-order": ",".join(names)}}
+    if frozen_base is not None:
+        header["__metadata__"][FROZEN_BASE_KEY] = frozen_base
     data, pos = [], 0
     for name, shape, t in zip(names, shapes, tensors):
         b = np.ascontiguousarray(t, dtype="<f4").tobytes()
@@ -1260,6 +1395,7 @@ class Replica:
         self.zgen = ZGenerator([t.size for t in self.weights])
         self._basis_key = None
         self._basis = None
+        self.bases = {}  # frozen bases read so far (spec 2.1): base id -> (names, shapes)
 
     def validate(self, rec):
         fv = rec["formatVersion"]
@@ -1326,7 +1462,7 @@ class Replica:
 
     def apply_rollback(self, rb, snapshot_path: str):
         """Spec 11: check model and order (5), the range of toVersion, then the snapshot the rollback names (read per
-        2 with snapshotSha256 as its id, its model spec per 1; model id, step, tensor names and shapes, weights
+        2 with snapshotSha256 as its id, its model spec per 1, its frozen base per 2.1; model id, step, tensor names and shapes, weights
         digest); the weights become the snapshot's and the version the rollback's step. Any refusal changes
         nothing."""
         step = rb["step"]
@@ -1339,6 +1475,7 @@ class Replica:
         self.check_rollback(rb)  # toVersion in 0 .. step - 2 (spec 11 does not place it among 5's checks)
         snap = read_snapshot(snapshot_path, rb["snapshotSha256"])  # SHA-256 = snapshotSha256, and 2's checks
         check_model_spec(snap)
+        check_frozen_base(snap, snapshot_path, loaded=self.bases)  # 2.1: a base already read is not read again
         why = []
         if snap.metadata.get("seedflow.model-id") != rb["modelId"]:
             why.append(f"seedflow.model-id {snap.metadata.get('seedflow.model-id')!r}")
@@ -1350,6 +1487,9 @@ class Replica:
             why.append(f"tensors {list(zip(snap.names, snap.shapes))}")
         elif weights_digest(snap.tensors) != rb["weightsSha256"].lower():
             why.append(f"weights digest {weights_digest(snap.tensors)}")
+        elif snap.metadata.get("seedflow.frozen-base") != self.snap.metadata.get("seedflow.frozen-base"):  # check 7
+            why.append(f"frozen base {snap.metadata.get('seedflow.frozen-base')} (the replica's: "
+                       f"{self.snap.metadata.get('seedflow.frozen-base')})")
         if why:
             raise SnapshotIntegrityError(f"rollback of step {step}: its snapshot {snap.snapshot_id} has "
                                          + ", ".join(why) + f"; the rollback names model {rb['modelId']!r}, step "
@@ -1423,6 +1563,9 @@ def main(argv=None) -> int:
     ap.add_argument("--log", help="update-log file (Avro object container of ModelUpdate or CompactModelUpdate)")
     ap.add_argument("--expect-weights-sha256")
     ap.add_argument("--snapshot-id", help="announced snapshot id (default: taken from the file name)")
+    ap.add_argument("--base", metavar="FILE", help="the frozen base (spec 2.1) the snapshot names in "
+                    "seedflow.frozen-base (default: <base id>.safetensors in the snapshot's folder); checked, "
+                    "not applied to (records cover the snapshot's own tensors only)")
     ap.add_argument("--verify-key", metavar="PEM",
                     help="Ed25519 public key (PEM PUBLIC KEY): apply only what a seal verifies (spec 10)")
     ap.add_argument("--seal", metavar="HEX", help="with --verify-key: the Avro binary body of one LogSeal, hex")
@@ -1446,6 +1589,8 @@ def main(argv=None) -> int:
         snap = read_snapshot(args.snapshot, args.snapshot_id)
         rep = Replica(snap)  # checks seedflow.step (spec 2, 8) before the model spec (spec 1)
         check_model_spec(snap)
+        if check_frozen_base(snap, args.snapshot, args.base, rep.bases) is None and args.base is not None:
+            print("note: --base ignored, the snapshot names no frozen base", file=sys.stderr)
         records = []
         if args.log is not None:
             schema, records = read_avro_container(args.log)

@@ -18,6 +18,9 @@
    of version 8, the snapshot of step 11 holding them, the rollback record, link(11), the seal of step 11); the
    rollback applied at version 10 and refused (toVersion, model, order, the snapshot's file, step, model, tensors and
    weights digest); replica.py --rollback end to end on replay-v4-compact, plain and with --verify-key.
+10. Frozen bases (spec 1 LoRA, spec 2.1): a base file and a LoRA snapshot naming it, written by the replica's snapshot
+   encoder; replica.py accepts them (empty log, two records, --base) and refuses each case of 2.1's list; a rollback
+   to a LoRA snapshot. (The LoRA model-spec facts and refusals are in section 6.)
 
 usage: python3 selfcheck.py [--n N] [--gaussian-csv FILE]      exit 0 iff every check that ran passed
 """
@@ -388,7 +391,20 @@ def check_model_specs():
     invalid = ["mlp:784x10:tanh", "mlp:784x10", "mlp:784x10:relu:", "mlp:784x+10:relu", "mlp:784x1:relu",
                "mlp:784x\u0663:relu", "mlp:784x2147483648:relu", "linear:784x10x2", "linear:784x1", "cnn:3x3",
                "encoder:bert-L1-H8-A3-F16-V50-P16:2", "encoder:bert-L1-H8-A2-F16-V50-P16:2:17",
-               "encoder:all-minilm-l6-v2:2:513", "encoder:bert-L1-H8-A2-F16-V1-P16:2"]
+               "encoder:all-minilm-l6-v2:2:513", "encoder:bert-L1-H8-A2-F16-V1-P16:2",
+               # LoRA (spec 1): r 0, r > min(d0, d1) = 8, a target matching no body matrix, a target given twice,
+               # an inner linear (nothing to adapt), an inner lora, an empty target list, an invalid inner spec,
+               # the head's or an embedding's name as a target, r not a number, a trailing ':', no inner spec
+               "lora:0:query:encoder:bert-L1-H8-A2-F16-V50-P16:2", "lora:9:query:encoder:bert-L1-H8-A2-F16-V50-P16:2",
+               "lora:2:quarry:encoder:bert-L1-H8-A2-F16-V50-P16:2",
+               "lora:2:query+query:encoder:bert-L1-H8-A2-F16-V50-P16:2", "lora:2:weight:linear:6x3",
+               "lora:1:query:lora:2:query:encoder:bert-L1-H8-A2-F16-V50-P16:2",
+               "lora:2::encoder:bert-L1-H8-A2-F16-V50-P16:2", "lora:2:query+:encoder:bert-L1-H8-A2-F16-V50-P16:2",
+               "lora:2:query:encoder:bert-L1-H8-A3-F16-V50-P16:2", "lora:2:head:encoder:bert-L1-H8-A2-F16-V50-P16:2",
+               "lora:2:word:encoder:bert-L1-H8-A2-F16-V50-P16:2", "lora:2:1:mlp:6x10x3:relu",
+               "lora:2:0:mlp:6x3:relu", "lora:11:0:mlp:6x10x3:relu", "lora:7:0:mlp:6x10x3:relu",
+               "lora:+2:0:mlp:6x10x3:relu", "lora:2147483648:0:mlp:6x10x3:relu", "lora:2:0:mlp:6x10x3:relu:",
+               "lora:2:0", "lora:2:0:", "LORA:2:0:mlp:6x10x3:relu"]
     for spec in invalid:
         try:
             R.model_spec_tensors(spec)
@@ -396,6 +412,39 @@ def check_model_specs():
         except R.SnapshotIntegrityError:
             ok = True
         check(ok, f"model spec {spec!r} refused")
+
+
+    # LoRA (spec 1): the facts the Java implementation computes
+    def count(shapes):
+        return sum(math.prod(sh) for sh in shapes)
+    n, sh = R.model_spec_tensors("lora:8:query+value:encoder:all-minilm-l6-v2:2")
+    bn, bs = R.frozen_base_tensors("lora:8:query+value:encoder:all-minilm-l6-v2:2")
+    check((len(n), count(sh), len(bn), count(bs)) == (26, 74498, 101, 22565376),
+          f"lora:8:query+value:encoder:all-minilm-l6-v2:2: {len(n)} tensors, {count(sh):,} parameters over a base of "
+          f"{len(bn)} tensors, {count(bs):,} parameters (spec: 26, 74,498, 101, 22,565,376)")
+    mini_names, mini_shapes = R.model_spec_tensors("encoder:all-minilm-l6-v2:2")
+    check(bn == mini_names[:-2] and bs == mini_shapes[:-2], "its base is the inner model but its head, inner order")
+    check(R.model_spec_tensors("lora:8:query+value:encoder:all-minilm-l6-v2:2:64") == (n, sh),
+          "lora:8:query+value:encoder:all-minilm-l6-v2:2:64: the inner spec keeps its ':64'")
+    spec = "lora:2:query+value:encoder:bert-L2-H16-A2-F32-V60-P16:2:12"
+    want = [(f"layers.{lyr}.{m}.lora_{ab}", [16, 2] if ab == "a" else [2, 16])
+            for lyr in (0, 1) for m in ("query", "value") for ab in ("a", "b")] + [("head.weight", [16, 2]),
+                                                                                  ("head.bias", [2])]
+    check(list(zip(*R.model_spec_tensors(spec))) == want, f"{spec}: {len(want)} tensors, adapters then the head")
+    check(list(zip(*R.model_spec_tensors("lora:2:value+query:encoder:bert-L2-H16-A2-F32-V60-P16:2:12"))) == want,
+          "targets value+query give the same tensors (the inner canonical order decides)")
+    want = [("layers.0.lora_a", [10, 3]), ("layers.0.lora_b", [3, 6]), ("layers.1.weight", [3, 10]),
+            ("layers.1.bias", [3])]
+    check(list(zip(*R.model_spec_tensors("lora:3:0:mlp:6x10x3:relu"))) == want
+          and list(zip(*R.frozen_base_tensors("lora:3:0:mlp:6x10x3:relu"))) == [("layers.0.weight", [10, 6]),
+                                                                                ("layers.0.bias", [10])],
+          "lora:3:0:mlp:6x10x3:relu: layers.0.lora_a [10, 3], lora_b [3, 6], the last layer; base layers.0.*")
+    check(list(zip(*R.model_spec_tensors("lora:02:1+0:mlp:6x10x8x3:GELU"))) ==
+          [("layers.0.lora_a", [10, 2]), ("layers.0.lora_b", [2, 6]), ("layers.1.lora_a", [8, 2]),
+           ("layers.1.lora_b", [2, 10]), ("layers.2.weight", [3, 8]), ("layers.2.bias", [3])],
+          "lora:02:1+0:mlp:6x10x8x3:GELU: r 2, both hidden layers adapted")
+    check(R.frozen_base_tensors("mlp:6x10x3:relu") == ([], []) and R.frozen_base_tensors("") == ([], []),
+          "an mlp spec and the empty spec declare no frozen base")
 
 
 # ------------------------------------------------------------------ 7. the hex fixtures of spec section 9
@@ -994,6 +1043,198 @@ def check_rollback():
                                                                      f", {out[:30]}..."))
 
 
+# ------------------------------------------------------------------ 10. frozen bases (spec 2.1)
+def _compact_log(records) -> bytes:
+    """An Avro object container file (null codec) of CompactModelUpdate records (spec 4.1, 7), written with the
+    replica's encoder; the embedded schema is the replica's transcription with its named types inlined."""
+    import copy
+    import json
+    schema = copy.deepcopy(R.COMPACT_SCHEMA)
+    defs = {"LogContext": R.LOG_CONTEXT_SCHEMA, "UpdateMask": R._SECTIONS[0], "SubspaceCorrection": R._SECTIONS[1],
+            "HeadDelta": R._SECTIONS[2]}
+    for field in schema["fields"][-1]["type"][1]["fields"]:
+        if isinstance(field["type"], list):
+            field["type"] = [defs.get(b, b) if isinstance(b, str) else b for b in field["type"]]
+    meta = {"avro.schema": json.dumps(schema).encode(), "avro.codec": b"null"}
+    out = bytearray(b"Obj\x01")
+    R.avro_encode({"type": "map", "values": "bytes"}, meta, out)
+    sync = bytes(range(16))
+    out += sync
+    if records:
+        block = bytearray()
+        for rec in records:
+            R.avro_encode(R.SIGNED_SCHEMAS.named[R._NS + "CompactModelUpdate"], R.canonical_compact(rec), block)
+        out += R._zigzag(len(records)) + R._zigzag(len(block)) + block + sync
+    return bytes(out)
+
+
+def check_frozen_bases():
+    """Spec 1 (LoRA) and 2.1 end to end, with files written by the replica's snapshot encoder (spec 2): a base file
+    and a snapshot of lora:2:0:mlp:6x10x3:relu naming it; accepted with an empty log and with two records (the
+    digest covers the snapshot's tensors only), with --base, after the base file is gone once it was read (by id);
+    refused (SnapshotIntegrityError) in each case of 2.1's list; a rollback to a snapshot naming the base."""
+    import contextlib
+    import io
+    import tempfile
+    spec = "lora:2:0:mlp:6x10x3:relu"
+    names, shapes = R.model_spec_tensors(spec)
+    base_names, base_shapes = R.frozen_base_tensors(spec)
+    rng = np.random.default_rng(7)
+
+    def rand(shape):
+        return rng.standard_normal(math.prod(shape)).astype(F32)
+    base_tensors = [rand(sh) for sh in base_shapes]
+    tensors = [rand(sh) for sh in shapes]
+    tensors[1] = np.zeros(math.prod(shapes[1]), dtype=F32)  # B starts at 0
+    mid = "lora-model"
+
+    def write(folder, data, name=None):
+        path = os.path.join(folder, (name or R.hashlib.sha256(data).hexdigest()) + ".safetensors")
+        with open(path, "wb") as fh:
+            fh.write(data)
+        return path
+
+    def run(snapshot, *extra, log=None):
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            rc = R.main(["--snapshot", snapshot, "--log", log, *extra])
+        return rc, out.getvalue().strip(), (err.getvalue().strip().splitlines() or [""])[-1]
+
+    base = R.encode_snapshot("frozen-base", "", 0, base_names, base_shapes, base_tensors)
+    base_id = R.hashlib.sha256(base).hexdigest()
+    snap_bytes = R.encode_snapshot(mid, spec, 0, names, shapes, tensors, frozen_base=base_id)
+    with tempfile.TemporaryDirectory() as d:
+        store, lone, other = (os.path.join(d, x) for x in ("store", "lone", "other"))
+        for x in (store, lone, other):
+            os.mkdir(x)
+        base_path = write(store, base)
+        snap_path = write(store, snap_bytes)
+        lone_path = write(lone, snap_bytes)  # the same snapshot without its base beside it
+        snap = R.read_snapshot(snap_path)
+        keys = list(snap.metadata)
+        check(keys == ["seedflow.format-version", "seedflow.model-id", "seedflow.model-spec", "seedflow.step",
+                       "seedflow.tensor-order", "seedflow.frozen-base"] and snap.metadata["seedflow.frozen-base"]
+              == base_id, "encode_snapshot writes seedflow.frozen-base after seedflow.tensor-order (spec 2)")
+        check(R.read_snapshot(base_path).metadata == {
+            "seedflow.format-version": "1", "seedflow.model-id": "frozen-base", "seedflow.model-spec": "",
+            "seedflow.step": "0", "seedflow.tensor-order": "layers.0.weight,layers.0.bias"},
+            "the base file: model id frozen-base, spec \"\", step 0, no seedflow.frozen-base, the base's tensors")
+        check(R.check_frozen_base(snap, snap_path) == base_id, "check_frozen_base accepts the snapshot and its base")
+
+        # logs: none and two records of the LoRA model (they touch its 4 tensors only)
+        empty_log = os.path.join(d, "empty.avro")
+        with open(empty_log, "wb") as fh:
+            fh.write(_compact_log([]))
+        records = [{"formatVersion": 1, "modelId": mid, "baseSnapshotId": snap.snapshot_id, "step": k,
+                    "status": "APPLIED", "decayFactor": R.ONE,
+                    "perturbations": [{"seed": 1000 * k + j, "coefficient": F32(0.01 * (j + 1) * (-1) ** k)}
+                                      for j in range(2)],
+                    "lineage": [{"source": "events", "partition": 0, "fromOffset": 10 * k, "untilOffset": 10 * k + 10}],
+                    "trainerTimeMillis": 1700000000000 + k, "mask": None, "subspace": None, "headDelta": None}
+                   for k in (1, 2)]
+        two_log = os.path.join(d, "two.avro")
+        with open(two_log, "wb") as fh:
+            fh.write(_compact_log(records))
+        direct = R.Replica(snap)
+        for rec in records:
+            direct.apply(rec)
+        start, after = R.weights_digest(tensors), R.weights_digest(direct.weights)
+        rc, out, err = run(snap_path, log=empty_log)
+        check(rc == 0 and out == f"weights-sha256={start}",
+              f"replica.py accepts the LoRA snapshot with an empty log; the digest is its 4 tensors' ({start[:12]}...)")
+        rc, out, err = run(snap_path, log=two_log)
+        check(rc == 0 and out == f"weights-sha256={after}" and after != start and len(direct.weights) == 4,
+              f"replica.py applies two records to the LoRA snapshot's own tensors ({after[:12]}...)")
+        moved = write(other, base, "any-name")
+        rc, out, err = run(lone_path, "--base", moved, log=two_log)
+        check(rc == 0 and out == f"weights-sha256={after}", "replica.py --base FILE: the base given explicitly")
+        loaded = {}
+        R.check_frozen_base(snap, snap_path, loaded=loaded)
+        try:
+            R.check_frozen_base(snap, lone_path, loaded=loaded)
+            ok = True
+        except R.SnapshotIntegrityError:
+            ok = False
+        check(ok and list(loaded) == [base_id], "a base is read once, by id, and kept for every snapshot naming it")
+
+        # refusals, in the order of spec 2.1 (each a SnapshotIntegrityError; exit 2)
+        def refused(label, snapshot, phrase, *extra, exc="SnapshotIntegrityError", named=()):
+            rc, out, err = run(snapshot, *extra, log=empty_log)
+            ok = rc == 2 and err.startswith(f"refused: {exc}: ") and phrase in err and all(x in err for x in named)
+            check(ok, f"refused, {label}: exit {rc}, " + (f"{exc} saying {phrase!r}" if ok else err[:200]))
+
+        def snapshot_of(folder, model_spec=spec, key=base_id, t_names=names, t_shapes=shapes, t=tensors):
+            return write(folder, R.encode_snapshot(mid, model_spec, 0, t_names, t_shapes, t, frozen_base=key))
+        refused("the base missing (the message names the snapshot and the base id)", lone_path,
+                "missing or unreadable", named=(snap.snapshot_id, base_id))
+        refused("--base FILE missing", snap_path, "missing or unreadable", "--base", os.path.join(other, "nothing"))
+        cuckoo = os.path.join(d, "cuckoo")
+        os.mkdir(cuckoo)
+        write(cuckoo, base[:-4] + b"\0\0\x80\x3f", base_id)  # other bytes (one float changed) under the base's name
+        refused("a base file of other bytes under its name", snapshot_of(cuckoo), "SHA-256 mismatch")
+        refused("--base FILE of other bytes", snap_path, "SHA-256 mismatch", "--base",
+                os.path.join(cuckoo, base_id + ".safetensors"))
+        refused("a LoRA snapshot without seedflow.frozen-base", snapshot_of(store, key=None), "names no frozen base")
+        full_names, full_shapes = R.model_spec_tensors("mlp:6x10x3:relu")
+        refused("a non-LoRA snapshot with seedflow.frozen-base",
+                snapshot_of(store, "mlp:6x10x3:relu", base_id, full_names, full_shapes,
+                            base_tensors + tensors[2:]), "declares none")
+        refused("seedflow.frozen-base with an empty model spec", snapshot_of(store, ""), "declares none")
+        refused("a non-LoRA snapshot with a key in upper case ('declares none' comes first)",
+                snapshot_of(store, "mlp:6x10x3:relu", base_id.upper(), full_names, full_shapes,
+                            base_tensors + tensors[2:]), "declares none")
+        refused("a base id in upper case", snapshot_of(store, key=base_id.upper()), "64 lowercase hex")
+        refused("a base id of 63 digits", snapshot_of(store, key=base_id[:63]), "64 lowercase hex")
+        refused("an empty base id", snapshot_of(store, key=""), "64 lowercase hex")
+        refused("a LoRA snapshot of other tensors (spec 1 first)", snapshot_of(store, key=base_id.upper(),
+                t_names=names[:3], t_shapes=shapes[:3], t=tensors[:3]), "do not match",
+                exc="TensorShapeMismatchError")
+        wrong = R.encode_snapshot("frozen-base", "", 0, base_names[:1], base_shapes[:1], base_tensors[:1])
+        write(store, wrong)
+        refused("a base without layers.0.bias", snapshot_of(store, key=R.hashlib.sha256(wrong).hexdigest()),
+                "not the base its model spec")
+        wrong = R.encode_snapshot("frozen-base", "", 0, base_names[::-1], base_shapes[::-1], base_tensors[::-1])
+        write(store, wrong)
+        refused("a base of its tensors in another order", snapshot_of(store, key=R.hashlib.sha256(wrong).hexdigest()),
+                "not the base its model spec")
+        wrong = R.encode_snapshot("frozen-base", "", 0, base_names, [[6, 10], [10]],
+                                  [base_tensors[0].copy(), base_tensors[1]])
+        write(store, wrong)
+        refused("a base of layers.0.weight [6, 10]", snapshot_of(store, key=R.hashlib.sha256(wrong).hexdigest()),
+                "not the base its model spec")
+        junk = b"not a safetensors file"
+        write(store, junk)
+        refused("a base file that is not a snapshot (spec 2's reading rules)",
+                snapshot_of(store, key=R.hashlib.sha256(junk).hexdigest()), "bad header length")
+        nested = R.encode_snapshot("frozen-base", "", 0, base_names, base_shapes, base_tensors, frozen_base=base_id)
+        write(store, nested)
+        refused("a base naming a base of its own", snapshot_of(store, key=R.hashlib.sha256(nested).hexdigest()),
+                "of its own")
+
+        # a rollback (spec 11) to a snapshot of the LoRA model: its base is checked as any snapshot's (2.1)
+        rb_bytes = R.encode_snapshot(mid, spec, 3, names, shapes, tensors, frozen_base=base_id)
+        rb_path = write(lone, rb_bytes)
+        rb = {"modelId": mid, "step": 3, "toVersion": 0, "weightsSha256": start, "snapshotUri": "",
+              "snapshotSha256": R.hashlib.sha256(rb_bytes).hexdigest(), "snapshotSizeBytes": len(rb_bytes),
+              "createdMillis": 0, "reason": ""}
+
+        def rollback(known_base):
+            rep = R.Replica(snap)
+            if known_base:
+                R.check_frozen_base(snap, snap_path, loaded=rep.bases)
+            for rec in records:
+                rep.apply(rec)
+            try:
+                rep.apply_rollback(rb, rb_path)
+                return rep.version == 3 and R.weights_digest(rep.weights) == start
+            except R.SnapshotIntegrityError as ex:
+                return str(ex)
+        check(rollback(True) is True, "a rollback to a LoRA snapshot whose base the replica already read (by id)")
+        got = rollback(False)
+        check(isinstance(got, str) and "missing or unreadable" in got,
+              f"a rollback to a LoRA snapshot whose base is nowhere is refused: {str(got)[:90]}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=20000, help="cases per fma family")
@@ -1010,6 +1251,7 @@ def main():
     check_ed25519()
     check_signed_log()
     check_rollback()
+    check_frozen_bases()
     print(f"\n{len(failures)} failure(s)")
     return 1 if failures else 0
 

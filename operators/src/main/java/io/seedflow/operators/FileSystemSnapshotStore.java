@@ -64,9 +64,12 @@ public final class FileSystemSnapshotStore implements SnapshotRepository {
         return directory + "/" + sha256 + ".safetensors";
     }
 
-    /** Stores {@code snapshot} unless a complete copy is already there, streaming it; returns its URI. */
+    /**
+     * Stores {@code snapshot} unless a complete copy is already there, streaming it, after its frozen base
+     * ({@link #store}); returns its URI.
+     */
     public String write(EncodedSnapshot snapshot) {
-        return write(snapshot.sha256(), snapshot.sizeBytes(), snapshot::writeTo);
+        return store(snapshot);
     }
 
     @Override
@@ -75,13 +78,13 @@ public final class FileSystemSnapshotStore implements SnapshotRepository {
     }
 
     @Override
-    public String store(EncodedSnapshot snapshot) {
-        return write(snapshot);
+    public String storeFile(EncodedSnapshot snapshot) {
+        return write(snapshot.sha256(), snapshot.sizeBytes(), snapshot::writeTo);
     }
 
     /** Reads any Flink file system URI ({@link #read(String, String)}), not only this store's. */
     @Override
-    public Snapshot load(String uri, String expectedSha256) {
+    public Snapshot loadFile(String uri, String expectedSha256) {
         return read(uri, expectedSha256);
     }
 
@@ -206,7 +209,10 @@ public final class FileSystemSnapshotStore implements SnapshotRepository {
         return e.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl));
     }
 
-    /** Reads the snapshot at {@code uri} as a stream and verifies its bytes against {@code expectedSha256}. */
+    /**
+     * Reads the snapshot file at {@code uri} as a stream and verifies its bytes against {@code expectedSha256}
+     * (without the frozen base it may name: {@link #load} adds it).
+     */
     public static Snapshot read(String uri, String expectedSha256) {
         Path path = new Path(uri);
         try {

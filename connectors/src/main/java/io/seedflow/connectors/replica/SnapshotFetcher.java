@@ -26,7 +26,7 @@ public interface SnapshotFetcher extends SnapshotReader {
     Snapshot fetch(String uri, String expectedSha256);
 
     @Override
-    default Snapshot load(String uri, String expectedSha256) {
+    default Snapshot loadFile(String uri, String expectedSha256) {
         return fetch(uri, expectedSha256);
     }
 

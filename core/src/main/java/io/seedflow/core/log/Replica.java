@@ -50,6 +50,13 @@ public final class Replica {
                     + r.snapshotSha256() + " holds weights " + holding.parameters().weightsSha256());
         }
         params.requireSameLayout(holding.parameters(), "the rollback snapshot " + r.snapshotSha256());
+        String base = params.base() == null ? null : params.base().sha256();
+        String holdingBase = holding.parameters().base() == null ? null : holding.parameters().base().sha256();
+        if (!java.util.Objects.equals(base, holdingBase)) {
+            throw new SnapshotIntegrityException("the rollback of model '" + modelId + "' at step " + r.step()
+                    + " names snapshot " + r.snapshotSha256() + " of frozen base " + holdingBase
+                    + ", but the replica's model decorates frozen base " + base);
+        }
         return new Replica(modelId, holding.parameters(), r.step());
     }
 

@@ -67,6 +67,21 @@ public final class Mlp implements Model {
         return unblock(x, batch.size(), logitsPlus);
     }
 
+    /** The plain pass's loss; the exact head's input features are the last hidden activations. */
+    @Override
+    public double lossSum(ParameterSet params, Batch batch, HeadGradient head) {
+        float[] logits = logits(params, batch);
+        int c = spec.classes();
+        int n = batch.size();
+        if (head != null) {
+            int last = spec.layerCount() - 1;
+            int width = spec.width(last);
+            head.add(objective, rows(last == 0 ? input : plus[last - 1], n, width), width, logits, batch.targets(),
+                    c, n, false);
+        }
+        return objective.lossSum(logits, c, batch.targets(), n);
+    }
+
     /** Mean loss of the batch ({@link #lossSum} / size). */
     public double loss(ParameterSet params, Batch batch) {
         return lossSum(params, batch) / batch.size();

@@ -39,6 +39,20 @@ public interface Model {
     }
 
     /**
+     * {@link #lossSum(ParameterSet, Batch)} of one plain pass that also adds to {@code head} (null = none) every
+     * example's exact gradient with respect to the head ({@link ModelSpec#headTensors()}), as
+     * {@link #perturbedLossSums} does at each of its passes: what a decorator that perturbs its own tensors
+     * (LoRA) runs its inner model with. A family without head features refuses a head.
+     */
+    default double lossSum(ParameterSet params, Batch batch, HeadGradient head) {
+        if (head != null) {
+            throw new UnsupportedOperationException("model family '" + spec().family() + "' gives no exact head "
+                    + "gradient of a plain pass; train its head by ZO (no seedflow.zo.head-learning-rate)");
+        }
+        return lossSum(params, batch);
+    }
+
+    /**
      * Logits of the batch, class-major: {@code logits[c * batch.size() + n]}. May return an internal buffer, valid
      * until the next call.
      */

@@ -21,6 +21,15 @@ public interface ModelSpec extends java.io.Serializable {
     /** The parameters in canonical order; a tensor's position is its tensor index (keys the perturbations). */
     List<TensorSpec> tensorSpecs();
 
+    /**
+     * The tensors of the immutable base this model's tensors decorate, in the base's canonical order; empty (the
+     * default) for a family without one. A base is not part of {@link #tensorSpecs()}: it is never perturbed, never
+     * updated, and a snapshot names it by its hash instead of holding it (update-log spec §2.1).
+     */
+    default List<TensorSpec> frozenBase() {
+        return List.of();
+    }
+
     /** The role of each tensor of {@link #tensorSpecs()}, in the same order. */
     List<TensorRole> tensorRoles();
 

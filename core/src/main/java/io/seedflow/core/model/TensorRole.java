@@ -13,8 +13,7 @@ public enum TensorRole {
      * exact head, {@code seedflow.zo.head-learning-rate}); otherwise trained by ZO like the body.
      */
     HEAD,
-    /** A small trainable tensor that decorates a body (LoRA, BitFit); trained by ZO. */
-    ADAPTER,
-    /** Immutable weights identified by their hash; never perturbed, never in an update. */
-    FROZEN_BASE
+    /** A small trainable tensor that decorates a body (LoRA); trained by ZO. */
+    ADAPTER
+    // a frozen base is not a role: its tensors are not among the model's tensors at all (ModelSpec.frozenBase())
 }

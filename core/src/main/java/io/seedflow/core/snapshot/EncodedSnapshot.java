@@ -37,7 +37,11 @@ public final class EncodedSnapshot {
 
     /** Takes {@code params} (copied) as the snapshot of {@code modelId} at {@code step}; hashes the file it encodes to. */
     public static EncodedSnapshot of(String modelId, long step, String modelSpec, ParameterSet params) {
-        ParameterSet copy = params.copy();
+        return ofImmutable(modelId, step, modelSpec, params.copy());
+    }
+
+    /** {@link #of} for weights nobody writes any more (a frozen base): not copied. */
+    static EncodedSnapshot ofImmutable(String modelId, long step, String modelSpec, ParameterSet copy) {
         MessageDigest digest = SafetensorsFormat.sha256Digest();
         CountingSink counted = new CountingSink();
         try (DigestOutputStream out = new DigestOutputStream(counted, digest)) {
@@ -65,6 +69,14 @@ public final class EncodedSnapshot {
 
     public long step() {
         return step;
+    }
+
+    /**
+     * The frozen base the weights decorate (stored beside the snapshot, before it, by every
+     * {@link SnapshotRepository}); null for a model without one.
+     */
+    public io.seedflow.core.tensor.FrozenBase frozenBase() {
+        return weights.base();
     }
 
     /** The file's SHA-256: the snapshot's id. */

@@ -38,6 +38,8 @@ public final class SafetensorsFormat {
     public static final String KEY_STEP = "seedflow.step";
     public static final String KEY_MODEL_SPEC = "seedflow.model-spec";
     public static final String KEY_TENSOR_ORDER = "seedflow.tensor-order";
+    /** The id (file SHA-256) of the frozen base the tensors decorate; absent for a model without one (spec §2.1). */
+    public static final String KEY_FROZEN_BASE = "seedflow.frozen-base";
     static final long MAX_HEADER = 100L << 20;
     /** Bytes per read or write of tensor data. */
     private static final int IO_CHUNK = 1 << 16;
@@ -103,6 +105,9 @@ public final class SafetensorsFormat {
             g.writeStringField(KEY_MODEL_SPEC, modelSpec);
             g.writeStringField(KEY_STEP, String.valueOf(step));
             g.writeStringField(KEY_TENSOR_ORDER, String.join(",", params.names()));
+            if (params.base() != null) {
+                g.writeStringField(KEY_FROZEN_BASE, params.base().sha256());
+            }
             g.writeEndObject();
             long begin = 0;
             for (TensorSpec t : params.specs()) {

@@ -13,6 +13,17 @@ public interface SnapshotRepository extends SnapshotReader {
     /** The URI the snapshot with id {@code sha256} has here. */
     String uriOf(String sha256);
 
-    /** Stores {@code snapshot} under its id unless a complete copy is already there; its URI. */
-    String store(EncodedSnapshot snapshot);
+    /**
+     * Stores {@code snapshot} under its id unless a complete copy is already there, after the frozen base it names
+     * (stored the same way, beside it, so that a reader finds it there); the snapshot's URI.
+     */
+    default String store(EncodedSnapshot snapshot) {
+        if (snapshot.frozenBase() != null) {
+            storeFile(FrozenBases.encoded(snapshot.frozenBase()));
+        }
+        return storeFile(snapshot);
+    }
+
+    /** Stores one file under its id unless a complete copy is already there; its URI. */
+    String storeFile(EncodedSnapshot snapshot);
 }

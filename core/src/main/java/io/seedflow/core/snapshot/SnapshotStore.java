@@ -35,20 +35,24 @@ public final class SnapshotStore implements SnapshotRepository {
     }
 
     @Override
-    public String store(EncodedSnapshot snapshot) {
-        return write(snapshot).path().toUri().toString();
+    public String storeFile(EncodedSnapshot snapshot) {
+        return writeFile(snapshot).path().toUri().toString();
     }
 
-    /** Reads a snapshot by a {@code file:} URI or a plain path ({@link #read(Path, String)}). */
+    /** Reads a snapshot file by a {@code file:} URI or a plain path ({@link #readFile(Path, String)}). */
     @Override
-    public Snapshot load(String uri, String expectedSha256) {
+    public Snapshot loadFile(String uri, String expectedSha256) {
+        return readFile(pathOf(uri), expectedSha256);
+    }
+
+    private static Path pathOf(String uri) {
         java.net.URI u;
         try {
             u = java.net.URI.create(uri);
         } catch (IllegalArgumentException e) {
             u = null; // a path with characters a URI does not take
         }
-        return read(u != null && "file".equals(u.getScheme()) ? Path.of(u) : Path.of(uri), expectedSha256);
+        return u != null && "file".equals(u.getScheme()) ? Path.of(u) : Path.of(uri);
     }
 
     /** Where a snapshot written and how to verify it. */
@@ -59,8 +63,16 @@ public final class SnapshotStore implements SnapshotRepository {
         return write(EncodedSnapshot.of(modelId, step, modelSpec, params));
     }
 
-    /** Stores an encoded snapshot under its id (idempotent: same id, same bytes), streaming it to the file. */
+    /**
+     * Stores an encoded snapshot under its id (idempotent: same id, same bytes), streaming it to the file, after the
+     * frozen base it names ({@link #store}).
+     */
     public Ref write(EncodedSnapshot snapshot) {
+        store(snapshot);
+        return writeFile(snapshot);
+    }
+
+    private Ref writeFile(EncodedSnapshot snapshot) {
         String sha = snapshot.sha256();
         String modelId = snapshot.modelId();
         long step = snapshot.step();
@@ -81,10 +93,16 @@ public final class SnapshotStore implements SnapshotRepository {
     }
 
     /**
-     * Reads and verifies a snapshot file as a stream; {@code expectedSha256} null means "the file name's hash, if it
-     * has one".
+     * Reads and verifies a snapshot as a stream, with the frozen base it names read from beside it
+     * ({@link FrozenBases#attach}); {@code expectedSha256} null means "the file name's hash, if it has one".
      */
     public static Snapshot read(Path file, String expectedSha256) {
+        return FrozenBases.attach(readFile(file, expectedSha256), file.toString(),
+                (uri, sha) -> readFile(pathOf(uri), sha));
+    }
+
+    /** {@link #read} without the frozen base. */
+    public static Snapshot readFile(Path file, String expectedSha256) {
         String expected = expectedSha256;
         String name = file.getFileName().toString();
         if (expected == null && name.matches("[0-9a-f]{64}\\.safetensors")) {

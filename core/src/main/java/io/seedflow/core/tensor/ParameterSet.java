@@ -12,13 +12,19 @@ import java.util.List;
 /**
  * The named fp32 tensors of a model in canonical order. The position of a tensor in this order is its tensor index,
  * which keys the perturbation generator. Mutable on purpose: updates are applied in place (no copy of the weights).
+ *
+ * <p>For a family with a {@linkplain io.seedflow.core.model.ModelSpec#frozenBase() frozen base}, these are the
+ * trainable tensors only, and {@link #base()} is the immutable base they decorate, shared (never copied) by every
+ * copy of the set: records, snapshots and weight hashes cover the trainable tensors, the base has its own hash.
  */
 public final class ParameterSet {
     private final List<TensorSpec> specs;
     private final float[][] data;
+    private final FrozenBase base;
 
     public ParameterSet(List<TensorSpec> specs) {
         this.specs = List.copyOf(specs);
+        this.base = null;
         this.data = new float[specs.size()][];
         for (int i = 0; i < data.length; i++) {
             long n = specs.get(i).elementCount();
@@ -28,6 +34,39 @@ public final class ParameterSet {
             }
             data[i] = new float[(int) n];
         }
+    }
+
+    private ParameterSet(List<TensorSpec> specs, float[][] data, FrozenBase base) {
+        this.specs = specs;
+        this.data = data;
+        this.base = base;
+    }
+
+    /**
+     * A set over existing arrays, not copied (a view: writes go to {@code tensors}); each array must have its spec's
+     * length.
+     */
+    public static ParameterSet wrap(List<TensorSpec> specs, float[][] tensors) {
+        if (specs.size() != tensors.length) {
+            throw new TensorShapeMismatchException(specs.size() + " tensor specs but " + tensors.length + " arrays");
+        }
+        for (int i = 0; i < tensors.length; i++) {
+            if (tensors[i].length != specs.get(i).elementCount()) {
+                throw new TensorShapeMismatchException("tensor " + specs.get(i) + " needs "
+                        + specs.get(i).elementCount() + " elements, the array has " + tensors[i].length);
+            }
+        }
+        return new ParameterSet(List.copyOf(specs), tensors.clone(), null);
+    }
+
+    /** These tensors (the same arrays, not copied) decorating {@code frozenBase}. */
+    public ParameterSet withBase(FrozenBase frozenBase) {
+        return new ParameterSet(specs, data, frozenBase);
+    }
+
+    /** The frozen base these tensors decorate; null for a model without one. */
+    public FrozenBase base() {
+        return base;
     }
 
     public int size() {
@@ -72,12 +111,13 @@ public final class ParameterSet {
         return n;
     }
 
+    /** A copy of the tensors; the frozen base, immutable, is shared. */
     public ParameterSet copy() {
-        ParameterSet c = new ParameterSet(specs);
+        float[][] c = new float[data.length][];
         for (int i = 0; i < data.length; i++) {
-            System.arraycopy(data[i], 0, c.data[i], 0, data[i].length);
+            c[i] = data[i].clone();
         }
-        return c;
+        return new ParameterSet(specs, c, base);
     }
 
     /** Fails unless {@code other} has the same tensor names and shapes in the same order. */

@@ -336,6 +336,17 @@ public final class EncoderModel implements Model {
         return logitsPlus;
     }
 
+    /** The plain forward's loss; the exact head's input features are its mean-pooled embeddings. */
+    @Override
+    public double lossSum(ParameterSet params, Batch batch, HeadGradient head) {
+        float[] logits = logits(params, batch);
+        int n = batch.size();
+        if (head != null) {
+            head.add(objective, pooledPlus, spec.hidden(), logits, batch.targets(), spec.classes(), n, true);
+        }
+        return objective.lossSum(logits, spec.classes(), batch.targets(), n);
+    }
+
     /**
      * Mean-pooled sentence embeddings (the encoder's output before the head), row-major {@code [size, hidden]}: row n
      * is the mean over text n's real tokens of the last block's output. Only real tokens are computed (see
