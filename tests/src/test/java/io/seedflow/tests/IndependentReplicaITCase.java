@@ -1,6 +1,7 @@
 package io.seedflow.tests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.seedflow.connectors.log.LogReplay;
@@ -8,12 +9,16 @@ import io.seedflow.connectors.log.UpdateLogEncoding;
 import io.seedflow.connectors.log.UpdateLogFile;
 import io.seedflow.core.data.FashionMnist;
 import io.seedflow.core.data.LabeledDataset;
+import io.seedflow.core.error.SnapshotIntegrityException;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.log.UpdateStatus;
 import io.seedflow.core.model.MlpSpec;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
+import io.seedflow.core.snapshot.FrozenBases;
+import io.seedflow.core.snapshot.SafetensorsFormat;
+import io.seedflow.core.snapshot.Snapshot;
 import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.core.tensor.TensorSpec;
 import io.seedflow.core.zo.SparsityOptions;
@@ -145,6 +150,37 @@ class IndependentReplicaITCase {
                 .learningRate(1e-3).perturbations(2).runSeed(12)
                 .sparsity(new SparsityOptions(SparsityOptions.MaskKind.MAGNITUDE, 0.5, 40, List.of())).build());
         assertPythonReplays(r.baseSnapshot().path(), r.updateLog(), r.finalSnapshot().weightsSha256());
+    }
+
+    /**
+     * A frozen base (spec §2.1): LoRA adapters over the MLP's first layer with the exact head (format-3 records), the
+     * snapshot holding the adapters and the head and naming the base stored beside it. The Python replica finds and
+     * checks the base and replays the log to the Java weights; both refuse the snapshot when the base beside it is
+     * another one.
+     */
+    @Test
+    void pythonReplicaMatchesJavaTrainerOnLoraAdaptersOverAFrozenBase(@TempDir Path dir) throws Exception {
+        ModelSpec lora = ModelSpecs.parse("lora:4:0:mlp:784x12x10:relu");
+        ZoOfflineTraining.Result r = train(dir, lora, ZoOptions.builder().learningRate(1e-3).headLearningRate(0.05)
+                .runSeed(14).build());
+        assertThat(UpdateLogFile.readAll(r.updateLog())).allMatch(u -> u.headDelta() != null);
+        Snapshot base = SnapshotStore.read(r.baseSnapshot().path(), null);
+        String baseId = base.metadata().get(SafetensorsFormat.KEY_FROZEN_BASE);
+        assertThat(base.parameters().base().sha256()).isEqualTo(baseId);
+        assertThat(r.baseSnapshot().path().resolveSibling(baseId + ".safetensors")).exists();
+        assertPythonReplays(r.baseSnapshot().path(), r.updateLog(), r.finalSnapshot().weightsSha256());
+
+        Path other = Files.createDirectories(dir.resolve("other-base"));
+        Path snapshot = Files.copy(r.baseSnapshot().path(), other.resolve(r.baseSnapshot().path().getFileName()));
+        Files.write(other.resolve(baseId + ".safetensors"), FrozenBases.encoded(
+                lora.newModel().initialize(99).base()).bytes());
+        FrozenBases.forget(baseId);
+        assertThatThrownBy(() -> SnapshotStore.read(snapshot, null)).isInstanceOf(SnapshotIntegrityException.class)
+                .hasMessageContaining("SHA-256 mismatch");
+        ChildJvm.Outcome o = run(List.of("python3", replicaScript.toString(), "--snapshot", snapshot.toString(),
+                "--log", r.updateLog().toString()));
+        assertThat(o.exitCode()).as(o.output()).isEqualTo(2);
+        assertThat(o.output()).contains("refused: SnapshotIntegrityError").contains("SHA-256 mismatch");
     }
 
     /**

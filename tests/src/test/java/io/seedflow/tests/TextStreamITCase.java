@@ -11,6 +11,9 @@ import io.seedflow.connectors.replica.ModelUpdateSubscriber;
 import io.seedflow.core.data.LabeledEmail;
 import io.seedflow.core.data.SpamAssassinCorpus;
 import io.seedflow.core.log.Lineage;
+import io.seedflow.core.model.ModelSpecs;
+import io.seedflow.core.snapshot.FrozenBases;
+import io.seedflow.core.snapshot.SnapshotStore;
 import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.jobs.streaming.StreamingPipeline;
 import io.seedflow.jobs.streaming.StreamingSettings;
@@ -48,15 +51,18 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Text on the stream, end to end: SpamAssassin mails in time order as text events (with each text poison kind among
  * them) through the in-JVM Kafka broker and registry into the streaming job on a MiniCluster, which fine-tunes real
  * MiniLM (hybrid: exact head, ZO body) and fails once mid-stream. The committed log must be contiguous, every mail
  * trained once, each poison dead-lettered with its reason, a replica bootstrapped from the announcements bit-exact
- * with the trainer, and the holdout and prequential metrics must go on from restored state after the failure.
+ * with the trainer, and the holdout and prequential metrics must go on from restored state after the failure. The
+ * same with LoRA adapters over MiniLM (ZO on the adapters, exact head): the trainer stores the frozen base once beside
+ * its snapshots, and the replica loads it from there (spec §2.1).
  */
 class TextStreamITCase extends KafkaRegistryTestBase {
     private static final String MODEL = "spam";
@@ -67,12 +73,14 @@ class TextStreamITCase extends KafkaRegistryTestBase {
     private static final int HOLDOUT = 16;
     private static final int MAX_TEXT_CHARS = 2_000;
 
-    @Test
-    void textEventsFineTuneMiniLmExactlyOnceAcrossAFailure(@TempDir Path snapshots) throws Exception {
-        String events = "mails";
-        String holdout = "mails-holdout";
-        String updates = "mail-updates";
-        String deadLetters = "mail-dead-letters";
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {SPEC, "lora:4:query+value:" + SPEC})
+    void textEventsFineTuneMiniLmExactlyOnceAcrossAFailure(String spec, @TempDir Path snapshots) throws Exception {
+        String run = spec.substring(0, spec.indexOf(':'));
+        String events = run + "-mails";
+        String holdout = run + "-mails-holdout";
+        String updates = run + "-mail-updates";
+        String deadLetters = run + "-mail-dead-letters";
         for (String topic : List.of(events, holdout, updates, deadLetters)) {
             kafka.createTopic(topic, 1);
         }
@@ -94,7 +102,7 @@ class TextStreamITCase extends KafkaRegistryTestBase {
         StreamingSettings settings = StreamingSettings.builder()
                 .bootstrapServers(kafka.bootstrapServers()).registry(registryServer.clientOptions(null))
                 .eventsTopic(events).updatesTopic(updates).deadLetterTopic(deadLetters).holdoutTopic(holdout)
-                .consumerGroup("text-it").transactionalIdPrefix("text-it").modelSpec(SPEC)
+                .consumerGroup("text-it-" + run).transactionalIdPrefix("text-it-" + run).modelSpec(spec)
                 .maxTextChars(MAX_TEXT_CHARS).trainer(trainer).checkpointInterval(Duration.ofMillis(300))
                 .bounded(true).build();
         InMemoryReporter metrics = InMemoryReporter.createWithRetainedMetrics();
@@ -116,7 +124,7 @@ class TextStreamITCase extends KafkaRegistryTestBase {
             StreamExecutionEnvironment flink = StreamExecutionEnvironment.getExecutionEnvironment(cluster);
             StreamingPipeline.build(flink, settings, u -> u.map(new Injector()).returns(u.getType())
                     .uid("test-failure-injector").name("failure injector"));
-            StreamingItSupport.runToEnd(flink, "text-stream-it", 240);
+            StreamingItSupport.runToEnd(flink, "text-stream-it-" + run, 240);
             assertMetricsWentOnAfterTheRestore(metrics); // before the cluster closes its reporter
         } finally {
             TestStreamEnvironment.unsetAsContext();
@@ -156,6 +164,12 @@ class TextStreamITCase extends KafkaRegistryTestBase {
             replica.start();
             assertThat(replica.awaitVersion(STEPS, Duration.ofSeconds(60))).as("replica reached the last step").isTrue();
             assertThat(replica.read(w -> w.weightsSha256()).orElseThrow()).isEqualTo(trainerWeights);
+        }
+        if (!ModelSpecs.parse(spec).frozenBase().isEmpty()) {
+            try (var files = java.nio.file.Files.list(snapshots)) {
+                assertThat(files.filter(f -> SnapshotStore.read(f, null).modelId().equals(FrozenBases.MODEL_ID))
+                        .count()).as("frozen bases stored").isEqualTo(1);
+            }
         }
 
     }
