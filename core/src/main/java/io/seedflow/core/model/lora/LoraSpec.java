@@ -78,8 +78,8 @@ public final class LoraSpec implements ModelSpec {
                 chosen.add(t);
                 int[] shape = specs.get(t).shape();
                 if (rank < 1 || rank > Math.min(shape[0], shape[1])) {
-                    throw new InvalidConfigurationException("LoRA rank", rank, "must be in 1.."
-                            + Math.min(shape[0], shape[1]) + " (the smaller side of " + specs.get(t) + ") in " + text);
+                    throw new InvalidConfigurationException("model spec", text, "LoRA rank " + rank + " must be in 1.."
+                            + Math.min(shape[0], shape[1]) + " (the smaller side of " + specs.get(t) + ")");
                 }
             }
         }
