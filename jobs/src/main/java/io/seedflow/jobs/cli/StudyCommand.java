@@ -39,7 +39,8 @@ public final class StudyCommand implements Callable<Integer> {
             + "sparse+subspace, zo-sign, zo-momentum, zo-conservative, backprop (default: all); for an encoder, "
             + "view/method pairs: offline/{untrained-head, linear-probe, mezo-all, mezo-no-embeddings, sparse-mezo, "
             + "subspace, hybrid}, prequential/{frozen-after-70, head-only, hybrid, hybrid-top1 (ZO on the top block "
-            + "only), full-zo}.")
+            + "only), full-zo, lora-r8, lora-r4 (the exact head and ZO on rank-8/4 LoRA adapters of the query and value "
+            + "projections, the ZO rate chosen on the validation slice)}.")
     List<String> methods;
 
     @Option(names = "--steps", defaultValue = "12000", description = "ZO-SGD steps; sets the forward budget (default ${DEFAULT-VALUE}).")

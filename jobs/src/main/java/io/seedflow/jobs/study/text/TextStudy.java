@@ -5,6 +5,7 @@ import io.seedflow.core.data.LabeledDataset;
 import io.seedflow.core.log.Lineage;
 import io.seedflow.core.model.Evaluation;
 import io.seedflow.core.model.encoder.EncoderSpec;
+import io.seedflow.core.model.lora.LoraSpec;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
 import io.seedflow.core.zo.SparsityOptions;
@@ -40,12 +41,20 @@ public final class TextStudy {
     static final float[] PROBE_DECAYS = {0f, 1e-3f, 1e-2f, 1e-1f};
     /** The validation slice: the last 15% of the training mails in time order. */
     static final double VALIDATION_SHARE = 0.15;
+    /**
+     * The ZO learning rates a LoRA method chooses from on the validation slice: its adapters have ~300x fewer
+     * dimensions than the body ({@code Defaults.TEXT_ZO_LR} = 1e-5 over 22.6 M), so its rate may be that much higher.
+     */
+    static final double[] LORA_RATES = {3e-4, 1e-3, 3e-3, 1e-2};
+    /** The body matrices LoRA adapts (the attention's query and value projections, as in the LoRA paper). */
+    static final List<String> LORA_TARGETS = List.of("query", "value");
 
     private final Settings settings;
     private final SpamAssassinTokens corpus;
     private final LabeledDataset embeddings;
     private final PrintStream log;
     private LinearProbeChoice probe;
+    private final java.util.Map<String, Double> chosenZoRates = new java.util.HashMap<>();
 
     public TextStudy(Settings settings, SpamAssassinTokens corpus, LabeledDataset embeddings, PrintStream log) {
         this.settings = settings;
@@ -58,7 +67,7 @@ public final class TextStudy {
         return view == View.offline
                 ? List.of("untrained-head", "linear-probe", "mezo-all", "mezo-no-embeddings", "sparse-mezo",
                         "subspace", "hybrid")
-                : List.of("frozen-after-70", "head-only", "hybrid", "hybrid-top1", "full-zo");
+                : List.of("frozen-after-70", "head-only", "hybrid", "hybrid-top1", "full-zo", "lora-r8", "lora-r4");
     }
 
     /** The linear probe's learning rate and weight decay (chosen once, on the validation slice, seed 1). */
@@ -115,18 +124,29 @@ public final class TextStudy {
 
     private Run prequential(String method, long seed, long t0) {
         int n = corpus.all().count();
-        long steps = (n + settings.batch() - 1) / settings.batch();
+        int[] predicted = new int[n];
+        int learnUntil = method.equals("frozen-after-70") ? corpus.trainCount() : n;
+        long learned = stream(method, seed, zoRate(method), n, learnUntil, predicted, t0);
+        Evaluation last30 = Evaluation.ofPredictions(predicted, corpus.all().labels(), corpus.trainCount(), n, 2);
+        return done(View.prequential, method, seed, last30, learned, t0, predicted);
+    }
+
+    /**
+     * Test-then-train over the first {@code until} mails in time order, learning from those before
+     * {@code learnUntil}; fills {@code predicted} and returns the steps learned.
+     */
+    private long stream(String method, long seed, double zoRate, int until, int learnUntil, int[] predicted,
+            long t0) {
+        long steps = (until + settings.batch() - 1) / settings.batch();
         StreamLearner learner = switch (method) {
             case "frozen-after-70", "head-only" -> StreamLearner.head(new LinearHead(settings.spec(), seed, 0f),
                     embeddings, headRate());
-            default -> StreamLearner.session(session(method, seed, steps), corpus.all());
+            default -> StreamLearner.session(session(method, seed, steps, zoRate), corpus.all());
         };
-        int learnUntil = method.equals("frozen-after-70") ? corpus.trainCount() : n;
-        int[] predicted = new int[n];
         long learned = 0;
         try (learner) {
-            for (int from = 0; from < n; from += settings.batch()) {
-                int size = Math.min(settings.batch(), n - from);
+            for (int from = 0; from < until; from += settings.batch()) {
+                int size = Math.min(settings.batch(), until - from);
                 System.arraycopy(learner.predict(from, size), 0, predicted, from, size);
                 if (from < learnUntil) {
                     learner.learn(from, Math.min(size, learnUntil - from));
@@ -135,12 +155,50 @@ public final class TextStudy {
                 progress(method, from / settings.batch() + 1, steps, t0);
             }
         }
-        Evaluation last30 = Evaluation.ofPredictions(predicted, corpus.all().labels(), corpus.trainCount(), n, 2);
-        return done(View.prequential, method, seed, last30, learned, t0, predicted);
+        return learned;
+    }
+
+    /**
+     * The ZO learning rate of {@code method}: the study's, or for a LoRA method the one of {@link #LORA_RATES} whose
+     * test-then-train run over the training mails (seed 1) scores the best F1 on the validation slice, the last 15%
+     * of them; chosen once per method. The test part (the last 30%) is never seen.
+     */
+    double zoRate(String method) {
+        if (!method.startsWith("lora-")) {
+            return settings.zoLearningRate();
+        }
+        Double chosen = chosenZoRates.get(method);
+        if (chosen != null) {
+            return chosen;
+        }
+        int train = corpus.trainCount();
+        int validationFrom = train - (int) Math.round(train * VALIDATION_SHARE);
+        double best = Double.NaN;
+        double bestF1 = -1;
+        for (double rate : LORA_RATES) {
+            long t0 = System.nanoTime();
+            int[] predicted = new int[train];
+            stream(method, 1, rate, train, train, predicted, t0);
+            double f1 = Evaluation.ofPredictions(predicted, corpus.all().labels(), validationFrom, train, 2).f1(SPAM);
+            log.printf(Locale.ROOT, "       %s: zo rate %.0e -> validation F1 %.4f (mails %d..%d, %.0f s)%n", method,
+                    rate, f1, validationFrom, train - 1, (System.nanoTime() - t0) / 1e9);
+            if (f1 > bestF1) {
+                best = rate;
+                bestF1 = f1;
+            }
+        }
+        log.printf(Locale.ROOT, "       %s: zo rate %.0e chosen on the validation slice%n", method, best);
+        chosenZoRates.put(method, best);
+        return best;
     }
 
     private TrainingSession session(String method, long seed, long steps) {
-        List<String> all = settings.spec().tensorSpecs().stream().map(t -> t.name()).toList();
+        return session(method, seed, steps, settings.zoLearningRate());
+    }
+
+    private TrainingSession session(String method, long seed, long steps, double zoRate) {
+        io.seedflow.core.model.ModelSpec spec = settings.spec();
+        List<String> all = spec.tensorSpecs().stream().map(t -> t.name()).toList();
         SparsityOptions sparsity = SparsityOptions.NONE;
         SubspaceOptions subspace = SubspaceOptions.OFF;
         double headRate = 0;
@@ -160,12 +218,16 @@ public final class TextStudy {
                 sparsity = new SparsityOptions(SparsityOptions.MaskKind.NONE, 0, 0,
                         all.stream().filter(t -> t.startsWith(top)).toList());
             }
+            case "lora-r8", "lora-r4" -> { // the head by its exact gradient, ZO on LoRA adapters (issue 20, lever 2)
+                headRate = headRate();
+                spec = new LoraSpec(Integer.parseInt(method.substring("lora-r".length())), LORA_TARGETS, spec);
+            }
             default -> throw new IllegalArgumentException("unknown text study method " + method);
         }
-        ZoOptions zo = ZoOptions.builder().learningRate(settings.zoLearningRate()).epsilon(settings.epsilon())
+        ZoOptions zo = ZoOptions.builder().learningRate(zoRate).epsilon(settings.epsilon())
                 .totalSteps(steps).runSeed(seed).sparsity(sparsity).subspace(subspace).headLearningRate(headRate)
                 .build();
-        return TrainingSession.fresh("text-study", settings.spec(), zo, seed, BackendFactory.cpu()).session();
+        return TrainingSession.fresh("text-study", spec, zo, seed, BackendFactory.cpu()).session();
     }
 
     private void progress(String method, long step, long steps, long t0) {

@@ -88,7 +88,7 @@ public final class TextStudyRunner {
             }
         }
         writeFiles(out, runs, corpus);
-        String table = TextStudyReport.markdown(runs);
+        String table = TextStudyReport.markdown(runs, corpus.all().labels(), corpus.trainCount());
         log.print(table);
         log.println("wrote " + out.resolve("runs.csv") + ", summary.md, prequential.png, predictions/");
         return runs;
@@ -96,7 +96,8 @@ public final class TextStudyRunner {
 
     private static void writeFiles(Path out, List<TextStudy.Run> runs, SpamAssassinTokens corpus) {
         TextStudyReport.writeRunsCsv(out.resolve("runs.csv"), runs);
-        StudyReport.write(out.resolve("summary.md"), TextStudyReport.markdown(runs));
+        StudyReport.write(out.resolve("summary.md"), TextStudyReport.markdown(runs, corpus.all().labels(),
+                corpus.trainCount()));
         TextStudyReport.writeStreamPng(out.resolve("prequential.png"), runs, corpus.all().labels(),
                 corpus.trainCount());
     }
