@@ -7,6 +7,9 @@ import io.seedflow.core.log.UpdateRecord;
 import io.seedflow.core.log.UpdateStatus;
 import io.seedflow.core.model.Batch;
 import io.seedflow.core.model.LossSums;
+import io.seedflow.core.model.Model;
+import io.seedflow.core.model.ModelSpec;
+import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.model.encoder.EncoderModel;
 import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.core.sparse.TensorMask;
@@ -32,7 +35,7 @@ import java.util.concurrent.ForkJoinPool;
  * (-Dexec.skip and -Dexec.executable keep the other modules of the reactor from running anything; text's pom
  * sets skip=false and its own command line).
  *
- * <p>Options: {@code --threads N} (2), {@code --reps N} (7 measured, after 2 warm-up), {@code --batches 16,32}.
+ * <p>Options: {@code --threads N} (2), {@code --reps N} (7 measured, after 2 warm-up), {@code --batches 16,32}, {@code --top 1,2,6} (issue 20 lever 3), {@code --lora 4,8} (LoRA adapters).
  */
 public final class EncoderSpeedBenchmark {
     private static final int MAX_TOKENS = 128;
@@ -46,6 +49,7 @@ public final class EncoderSpeedBenchmark {
         int warmup = 2;
         int[] batches = {16, 32};
         int[] top = {};
+        int[] lora = {};
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--threads" -> threads = Integer.parseInt(args[i + 1]);
@@ -53,9 +57,14 @@ public final class EncoderSpeedBenchmark {
                 case "--warmup" -> warmup = Integer.parseInt(args[i + 1]);
                 case "--batches" -> batches = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
                 case "--top" -> top = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
+                case "--lora" -> lora = Arrays.stream(args[i + 1].split(",")).mapToInt(Integer::parseInt).toArray();
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + "; expected --threads N, --reps N, --warmup N, --batches 16,32, --top 1,2,6");
+                        + "; expected --threads N, --reps N, --warmup N, --batches 16,32, --top 1,2,6, --lora 4,8");
             }
+        }
+        if (lora.length > 0) {
+            loraSteps(threads, reps, warmup, batches, lora);
+            return;
         }
         if (top.length > 0) {
             topBlocks(threads, reps, warmup, batches, top);
@@ -134,10 +143,7 @@ public final class EncoderSpeedBenchmark {
         ParameterSet params = shared.initialize(1);
         ForkJoinPool pool = new ForkJoinPool(threads);
         BenchmarkMachine machine = new BenchmarkMachine();
-        System.out.printf("all-MiniLM-L6-v2, seq %d, %d threads, kernel %s, %s, %d cores, Java %s; medians of %d "
-                + "interleaved repetitions after %d warm-up; load at start %.2f%n", MAX_TOKENS, threads,
-                shared.kernelName(), BenchmarkMachine.cpu(), Runtime.getRuntime().availableProcessors(),
-                System.getProperty("java.version"), reps, warmup, machine.startLoad());
+        printSetting(shared, threads, reps, warmup, machine);
         System.out.println("| batch | top k blocks + head | forward ms | ZO step ms, lower blocks once | step ÷ forward "
                 + "| ZO step ms, in full | step ÷ forward | test-then-train ms, lower blocks once | ÷ forward "
                 + "| test-then-train ms, in full | ÷ forward | others' CPU |");
@@ -187,6 +193,71 @@ public final class EncoderSpeedBenchmark {
         }
     }
 
+    /**
+     * {@code --lora r,...}: a ZO step on rank-r LoRA adapters of the query and value projections over MiniLM (the head
+     * frozen, as under the exact head), and a streaming step's test-then-train (the prediction, then the step), against
+     * one plain forward of the same batch by MiniLM itself: what merging {@code W + A B} before every pass costs.
+     */
+    private static void loraSteps(int threads, int reps, int warmup, int[] batches, int[] ranks) throws Exception {
+        LabeledDataset data = FullLengthTexts.load(Arrays.stream(batches).max().orElseThrow(), MAX_TOKENS);
+        EncoderSpec spec = EncoderSpec.miniLm(2, MAX_TOKENS);
+        EncoderModel encoder = (EncoderModel) spec.newModel();
+        ParameterSet encoderParams = encoder.initialize(1);
+        ForkJoinPool pool = new ForkJoinPool(threads);
+        BenchmarkMachine machine = new BenchmarkMachine();
+        printSetting(encoder, threads, reps, warmup, machine);
+        System.out.println("| batch | LoRA rank (query, value) | forward ms | ZO step ms | step ÷ forward "
+                + "| test-then-train ms | ÷ forward | others' CPU |");
+        System.out.println("|---:|---:|---:|---:|---:|---:|---:|---:|");
+        try {
+            for (int b : batches) {
+                Batch batch = data.head(b).batch(FullLengthTexts.identity(b), 0, b);
+                for (int r : ranks) {
+                    ModelSpec loraSpec = ModelSpecs.parse("lora:" + r + ":query+value:" + spec.toText());
+                    Model lora = loraSpec.newModel();
+                    ParameterSet params = lora.initialize(1);
+                    List<TensorMask> adapters = new ArrayList<>();
+                    for (int t : loraSpec.tensorsWith(io.seedflow.core.model.TensorRole.ADAPTER)) {
+                        adapters.add(TensorMask.dense(t));
+                    }
+                    UpdateMask mask = new UpdateMask(adapters);
+                    double[][] t = new double[3][reps];
+                    long[] step = {1};
+                    for (int rep = -warmup; rep < reps; rep++) {
+                        if (rep == 0) {
+                            machine.start();
+                        }
+                        double fwd = time(pool, () -> encoder.embeddings(encoderParams, batch));
+                        double zo = time(pool, () -> zoStep(lora, params, batch, step[0]++, mask));
+                        double ttt = time(pool, () -> {
+                            lora.predict(params, batch);
+                            return zoStep(lora, params, batch, step[0]++, mask);
+                        });
+                        if (rep >= 0) {
+                            t[0][rep] = fwd;
+                            t[1][rep] = zo;
+                            t[2][rep] = ttt;
+                        }
+                    }
+                    machine.stop();
+                    double fwd = median(t[0]);
+                    System.out.printf("| %d | %d | %.0f | %.0f | %s | %.0f | %s | %.0f%% |%n", b, r, fwd,
+                            median(t[1]), machine.ratio(median(t[1]) / fwd), median(t[2]),
+                            machine.ratio(median(t[2]) / fwd), 100 * machine.othersShare());
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private static void printSetting(EncoderModel model, int threads, int reps, int warmup, BenchmarkMachine machine) {
+        System.out.printf("all-MiniLM-L6-v2, seq %d, %d threads, kernel %s, %s, %d cores, Java %s; medians of %d "
+                + "interleaved repetitions after %d warm-up; load at start %.2f%n", MAX_TOKENS, threads,
+                model.kernelName(), BenchmarkMachine.cpu(), Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"), reps, warmup, machine.startLoad());
+    }
+
     /** Every tensor of the top {@code k} blocks and the head, dense. */
     static UpdateMask topBlocks(EncoderSpec spec, int k) {
         if (k < 1 || k > spec.layers()) {
@@ -211,7 +282,7 @@ public final class EncoderSpeedBenchmark {
     }
 
     /** One ZO step with q = 1: the paired perturbed losses, then the record applied (as trainer and replicas do). */
-    private static Object zoStep(EncoderModel model, ParameterSet params, Batch batch, long step, UpdateMask mask) {
+    private static Object zoStep(Model model, ParameterSet params, Batch batch, long step, UpdateMask mask) {
         float epsilon = 1e-3f;
         float learningRate = 1e-6f;
         long seed = 0x5EEDL * 1_000_003L + step;

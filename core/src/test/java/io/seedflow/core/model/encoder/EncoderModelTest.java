@@ -59,17 +59,7 @@ class EncoderModelTest {
 
     /** Texts of the given token counts, padded to the spec's maxTokens with random (non-zero) ids. */
     static Batch batch(EncoderSpec spec, long seed, int... counts) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        int width = spec.maxTokens();
-        int[] ids = new int[counts.length * width];
-        int[] labels = new int[counts.length];
-        for (int e = 0; e < counts.length; e++) {
-            for (int t = 0; t < width; t++) {
-                ids[e * width + t] = rnd.nextInt(spec.vocab());
-            }
-            labels[e] = rnd.nextInt(spec.classes());
-        }
-        return Batch.ofTokens(ids, counts.clone(), labels, width);
+        return io.seedflow.core.model.TestBatches.tokens(spec.vocab(), spec.classes(), spec.maxTokens(), seed, counts);
     }
 
     /** Text e of {@code from} alone, padded with other ids. */

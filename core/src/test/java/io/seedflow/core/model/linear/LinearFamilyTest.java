@@ -16,7 +16,7 @@ import io.seedflow.core.model.Model;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.model.TensorRole;
-import io.seedflow.core.rng.PerturbationGenerator;
+import io.seedflow.core.model.TestBatches;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
 import io.seedflow.core.snapshot.SafetensorsFormat;
@@ -140,29 +140,11 @@ class LinearFamilyTest {
         return SPEC.newModel().lossSum(session.parameters(), b) / b.size();
     }
 
-    /** theta + s z for direction {@code seed}, every element trained. */
     private static ParameterSet shifted(ParameterSet p, long seed, float s) {
-        ParameterSet out = p.copy();
-        for (int t = 0; t < 2; t++) {
-            float[] w = out.tensor(t);
-            float[] z = new float[w.length];
-            PerturbationGenerator.fill(seed, t, 0, z, 0, z.length);
-            for (int i = 0; i < w.length; i++) {
-                w[i] = Math.fma(s, z[i], w[i]);
-            }
-        }
-        return out;
+        return TestBatches.shifted(p, seed, s, 2);
     }
 
-    /** Three Gaussian clusters: class c centred on +2 in feature c. */
     private static Batch batch(int n, long seed) {
-        float[] x = new float[n * 6];
-        PerturbationGenerator.fill(seed, 9, 0, x, 0, x.length);
-        int[] y = new int[n];
-        for (int e = 0; e < n; e++) {
-            y[e] = (int) Math.floorMod(seed * 31 + e, 3);
-            x[e * 6 + y[e]] += 2f;
-        }
-        return new Batch(x, y, n, 6);
+        return TestBatches.gaussianClusters(n, seed);
     }
 }

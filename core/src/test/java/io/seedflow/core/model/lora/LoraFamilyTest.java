@@ -16,6 +16,7 @@ import io.seedflow.core.model.Model;
 import io.seedflow.core.model.ModelSpec;
 import io.seedflow.core.model.ModelSpecs;
 import io.seedflow.core.model.TensorRole;
+import io.seedflow.core.model.TestBatches;
 import io.seedflow.core.rng.PerturbationGenerator;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
@@ -33,7 +34,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -297,16 +297,7 @@ class LoraFamilyTest {
 
     /** The adapters at theta + s z (direction {@code seed}, every adapter element), the head unmoved. */
     private static ParameterSet shifted(ParameterSet p, long seed, float s) {
-        ParameterSet out = p.copy();
-        for (int t = 0; t < 8; t++) {
-            float[] w = out.tensor(t);
-            float[] z = new float[w.length];
-            PerturbationGenerator.fill(seed, t, 0, z, 0, z.length);
-            for (int i = 0; i < w.length; i++) {
-                w[i] = Math.fma(s, z[i], w[i]);
-            }
-        }
-        return out;
+        return TestBatches.shifted(p, seed, s, 8);
     }
 
     private static double lossOf(LoraSpec spec, ParameterSet p) {
@@ -315,28 +306,10 @@ class LoraFamilyTest {
     }
 
     static Batch batch(LoraSpec spec, long seed, int... counts) {
-        SplittableRandom rnd = new SplittableRandom(seed);
-        int width = spec.inputWidth();
-        int[] ids = new int[counts.length * width];
-        int[] labels = new int[counts.length];
-        for (int e = 0; e < counts.length; e++) {
-            for (int t = 0; t < width; t++) {
-                ids[e * width + t] = rnd.nextInt(60);
-            }
-            labels[e] = rnd.nextInt(spec.classes());
-        }
-        return Batch.ofTokens(ids, counts.clone(), labels, width);
+        return TestBatches.tokens(60, spec.classes(), spec.inputWidth(), seed, counts);
     }
 
-    /** Three Gaussian clusters: class c centred on +2 in feature c. */
     private static Batch mlpBatch(int n, long seed) {
-        float[] x = new float[n * 6];
-        PerturbationGenerator.fill(seed, 9, 0, x, 0, x.length);
-        int[] y = new int[n];
-        for (int e = 0; e < n; e++) {
-            y[e] = (int) Math.floorMod(seed * 31 + e, 3);
-            x[e * 6 + y[e]] += 2f;
-        }
-        return new Batch(x, y, n, 6);
+        return TestBatches.gaussianClusters(n, seed);
     }
 }
