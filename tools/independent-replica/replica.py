@@ -429,7 +429,7 @@ _NUMBER = "([0-9]+)"  # spec 1: ASCII digits only (Python's \\d would also match
 _MLP = re.compile(r"mlp:([0-9]+(?:x[0-9]+)+):([A-Za-z]+)")
 _LINEAR = re.compile(rf"linear:{_NUMBER}x{_NUMBER}")
 _ENCODER = re.compile(rf"encoder:(all-minilm-l6-v2|bert-L{_NUMBER}-H{_NUMBER}-A{_NUMBER}-F{_NUMBER}-V{_NUMBER}"
-                      rf"-P{_NUMBER}):{_NUMBER}(?::{_NUMBER})?")
+                      rf"-P{_NUMBER}):{_NUMBER}(?::{_NUMBER})?(?::cosine)?")
 _MINILM = (6, 384, 12, 1536, 30522, 512)
 _ENCODER_LAYER = ["query.weight", "query.bias", "key.weight", "key.bias", "value.weight", "value.bias",
                   "attention_out.weight", "attention_out.bias", "attention_norm.weight", "attention_norm.bias",

@@ -385,13 +385,17 @@ def check_refusals():
 # ------------------------------------------------------------------ 6. model specs (spec section 1)
 def check_model_specs():
     valid = {"mlp:0784x10:RELU": 2, "linear:784x10": 2, "encoder:bert-L1-H8-A2-F16-V50-P16:2:16": 23,
-             "encoder:all-minilm-l6-v2:2": 103}
+             "encoder:all-minilm-l6-v2:2": 103, "encoder:all-minilm-l6-v2:2:64:cosine": 103,
+             "encoder:all-minilm-l6-v2:2:cosine": 103, "lora:8:query:encoder:all-minilm-l6-v2:2:cosine": 14}
     for spec, count in valid.items():
         check(len(R.model_spec_tensors(spec)[0]) == count, f"model spec {spec} has {count} tensors")
     invalid = ["mlp:784x10:tanh", "mlp:784x10", "mlp:784x10:relu:", "mlp:784x+10:relu", "mlp:784x1:relu",
                "mlp:784x\u0663:relu", "mlp:784x2147483648:relu", "linear:784x10x2", "linear:784x1", "cnn:3x3",
                "encoder:bert-L1-H8-A3-F16-V50-P16:2", "encoder:bert-L1-H8-A2-F16-V50-P16:2:17",
                "encoder:all-minilm-l6-v2:2:513", "encoder:bert-L1-H8-A2-F16-V1-P16:2",
+               # the cosine flag (spec 1): last, lower case, once
+               "encoder:all-minilm-l6-v2:2:cosine:64", "encoder:all-minilm-l6-v2:2:COSINE",
+               "encoder:all-minilm-l6-v2:2:64:cosine:cosine", "encoder:all-minilm-l6-v2:2:64:cos",
                # LoRA (spec 1): r 0, r > min(d0, d1) = 8, a target matching no body matrix, a target given twice,
                # an inner linear (nothing to adapt), an inner lora, an empty target list, an invalid inner spec,
                # the head's or an embedding's name as a target, r not a number, a trailing ':', no inner spec

@@ -42,7 +42,7 @@ public final class MiniLmWeightsProvider implements PretrainedWeightsProvider {
         if (!EncoderSpec.MINILM.equals(spec.pretrained())) {
             throw new PretrainedModelException("provider " + EncoderSpec.MINILM + " cannot load the body of " + spec);
         }
-        EncoderSpec reference = EncoderSpec.miniLm(spec.classes(), spec.maxTokens());
+        EncoderSpec reference = EncoderSpec.miniLm(spec.classes(), spec.maxTokens()).withCosine(spec.cosine());
         if (!reference.equals(spec)) {
             throw new PretrainedModelException("provider " + EncoderSpec.MINILM + ": expected the dimensions of "
                     + reference + " (6 x 384, 12 heads, FFN 1536, vocabulary 30522, 512 positions), got " + spec.layers()

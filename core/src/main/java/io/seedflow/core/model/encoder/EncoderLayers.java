@@ -191,7 +191,10 @@ final class EncoderLayers {
         return (s0 + s1) + (s2 + s3);
     }
 
-    /** Mean of the text's n rows (token order, in double) into {@code out[outOff .. outOff + hidden)}. */
+    /**
+     * Mean of the text's n rows (token order, in double) into {@code out[outOff .. outOff + hidden)}; for a
+     * {@link EncoderSpec#cosine()} spec divided by its length (the root of the squared means summed in element order).
+     */
     void meanPool(float[] x, int first, int n, float[] out, int outOff, double[] acc) {
         java.util.Arrays.fill(acc, 0, h, 0);
         for (int t = 0; t < n; t++) {
@@ -200,8 +203,20 @@ final class EncoderLayers {
                 acc[i] += x[xo + i];
             }
         }
+        if (!spec.cosine()) {
+            for (int i = 0; i < h; i++) {
+                out[outOff + i] = (float) (acc[i] / n);
+            }
+            return;
+        }
+        double squares = 0; // the mean's length, summed in element order
         for (int i = 0; i < h; i++) {
-            out[outOff + i] = (float) (acc[i] / n);
+            double mean = acc[i] / n;
+            squares += mean * mean;
+        }
+        double length = Math.sqrt(squares);
+        for (int i = 0; i < h; i++) {
+            out[outOff + i] = length > 0 ? (float) (acc[i] / n / length) : 0f;
         }
     }
 

@@ -20,11 +20,14 @@ import java.util.regex.Pattern;
  * {@code layers} post-LayerNorm blocks (multi-head self-attention with {@code heads} heads, a GELU feed-forward of
  * width {@code ffn}), mean pooling over the real tokens, and a linear head to {@code classes} logits.
  *
- * <p>Text forms: {@code encoder:all-minilm-l6-v2:<classes>[:<maxTokens>]} (the pretrained sentence-transformers
- * MiniLM-L6, 6 x 384, 12 heads, FFN 1536, vocabulary 30,522, weights from a {@link PretrainedWeightsProvider}) and,
- * for tests, {@code encoder:bert-L<layers>-H<hidden>-A<heads>-F<ffn>-V<vocab>-P<positions>:<classes>[:<maxTokens>]}
+ * <p>Text forms: {@code encoder:all-minilm-l6-v2:<classes>[:<maxTokens>][:cosine]} (the pretrained
+ * sentence-transformers MiniLM-L6, 6 x 384, 12 heads, FFN 1536, vocabulary 30,522, weights from a
+ * {@link PretrainedWeightsProvider}) and, for tests,
+ * {@code encoder:bert-L<layers>-H<hidden>-A<heads>-F<ffn>-V<vocab>-P<positions>:<classes>[:<maxTokens>][:cosine]}
  * (random weights from the init seed). {@code maxTokens} defaults to 128 or the position count if that is smaller,
- * and is at most the position count.
+ * and is at most the position count. {@code cosine} makes the head's input the mean-pooled embedding scaled to unit
+ * length (the space all-MiniLM-L6-v2 was trained in, by cosine similarity): the head is then a similarity to one
+ * direction per class (prototypes) plus a bias; the tensors do not change.
  *
  * <p>Canonical tensor order (the tensor index keys the perturbations; spec §9): {@code embeddings.word [V, H]},
  * {@code embeddings.position [P, H]}, {@code embeddings.type [2, H]}, {@code embeddings.norm.weight [H]},
@@ -36,11 +39,13 @@ import java.util.regex.Pattern;
  * {@code head.bias [C]}. Every matrix is stored {@code [in, out]} row-major: y = x W + b.
  */
 public record EncoderSpec(String pretrained, int layers, int hidden, int heads, int ffn, int vocab, int positions,
-        int classes, int maxTokens) implements ModelSpec {
+        int classes, int maxTokens, boolean cosine) implements ModelSpec {
     public static final String FAMILY = "encoder";
     public static final String MINILM = "all-minilm-l6-v2";
-    public static final String FORM = "encoder:all-minilm-l6-v2:<classes>[:<maxTokens>] or "
-            + "encoder:bert-L<layers>-H<hidden>-A<heads>-F<ffn>-V<vocab>-P<positions>:<classes>[:<maxTokens>]";
+    public static final String FORM = "encoder:all-minilm-l6-v2:<classes>[:<maxTokens>][:cosine] or "
+            + "encoder:bert-L<layers>-H<hidden>-A<heads>-F<ffn>-V<vocab>-P<positions>:<classes>[:<maxTokens>][:cosine]";
+    /** The text form's last piece that makes the head's input unit-length ({@link #cosine()}). */
+    public static final String COSINE = "cosine";
     /** Token type vocabulary of BERT (sentence A / B); SeedFlow feeds type 0. */
     public static final int TYPES = 2;
     /** LayerNorm epsilon of BERT (and of the MiniLM ONNX graph). */
@@ -65,29 +70,36 @@ public record EncoderSpec(String pretrained, int layers, int hidden, int heads, 
 
     /** all-MiniLM-L6-v2 with a head of {@code classes} classes, texts cut at {@code maxTokens} tokens. */
     public static EncoderSpec miniLm(int classes, int maxTokens) {
-        return new EncoderSpec(MINILM, 6, 384, 12, 1536, 30522, 512, classes, maxTokens);
+        return new EncoderSpec(MINILM, 6, 384, 12, 1536, 30522, 512, classes, maxTokens, false);
+    }
+
+    /** This spec with the head's input scaled to unit length ({@link #cosine()}) or not. */
+    public EncoderSpec withCosine(boolean unitLength) {
+        return new EncoderSpec(pretrained, layers, hidden, heads, ffn, vocab, positions, classes, maxTokens, unitLength);
     }
 
     public static EncoderSpec parse(String text) {
         String[] parts = text.split(":", -1);
-        if (parts.length < 3 || parts.length > 4 || !parts[0].equals(FAMILY)) {
+        boolean cosine = parts.length >= 4 && parts[parts.length - 1].equals(COSINE);
+        int pieces = cosine ? parts.length - 1 : parts.length; // before the cosine flag
+        if (pieces < 3 || pieces > 4 || !parts[0].equals(FAMILY)) {
             throw new InvalidConfigurationException("model spec", text, "expected " + FORM);
         }
         int classes = ModelSpecs.number(text, parts[2], "classes");
         try {
             if (parts[1].equals(MINILM)) {
-                return miniLm(classes, parts.length == 4 ? ModelSpecs.number(text, parts[3], "maxTokens")
-                        : DEFAULT_MAX_TOKENS);
+                return miniLm(classes, pieces == 4 ? ModelSpecs.number(text, parts[3], "maxTokens")
+                        : DEFAULT_MAX_TOKENS).withCosine(cosine);
             }
             Matcher m = RANDOM.matcher(parts[1]);
             if (m.matches()) {
                 int positions = ModelSpecs.number(text, m.group(6), "positions");
-                int maxTokens = parts.length == 4 ? ModelSpecs.number(text, parts[3], "maxTokens")
+                int maxTokens = pieces == 4 ? ModelSpecs.number(text, parts[3], "maxTokens")
                         : defaultMaxTokens(positions);
                 return new EncoderSpec(null, ModelSpecs.number(text, m.group(1), "layers"),
                         ModelSpecs.number(text, m.group(2), "hidden"), ModelSpecs.number(text, m.group(3), "heads"),
                         ModelSpecs.number(text, m.group(4), "ffn"), ModelSpecs.number(text, m.group(5), "vocab"),
-                        positions, classes, maxTokens);
+                        positions, classes, maxTokens, cosine);
             }
         } catch (InvalidConfigurationException e) {
             throw new InvalidConfigurationException("model spec", text, e.getMessage());
@@ -116,7 +128,8 @@ public record EncoderSpec(String pretrained, int layers, int hidden, int heads, 
     public String toText() {
         String name = pretrained != null ? pretrained
                 : "bert-L" + layers + "-H" + hidden + "-A" + heads + "-F" + ffn + "-V" + vocab + "-P" + positions;
-        return FAMILY + ":" + name + ":" + classes + (maxTokens == defaultMaxTokens(positions) ? "" : ":" + maxTokens);
+        return FAMILY + ":" + name + ":" + classes + (maxTokens == defaultMaxTokens(positions) ? "" : ":" + maxTokens)
+                + (cosine ? ":" + COSINE : "");
     }
 
     @Override
@@ -207,11 +220,11 @@ public record EncoderSpec(String pretrained, int layers, int hidden, int heads, 
     public boolean equals(Object o) {
         return o instanceof EncoderSpec e && Objects.equals(e.pretrained, pretrained) && e.layers == layers
                 && e.hidden == hidden && e.heads == heads && e.ffn == ffn && e.vocab == vocab
-                && e.positions == positions && e.classes == classes && e.maxTokens == maxTokens;
+                && e.positions == positions && e.classes == classes && e.maxTokens == maxTokens && e.cosine == cosine;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(pretrained, layers, hidden, heads, ffn, vocab, positions, classes, maxTokens);
+        return Objects.hash(pretrained, layers, hidden, heads, ffn, vocab, positions, classes, maxTokens, cosine);
     }
 }

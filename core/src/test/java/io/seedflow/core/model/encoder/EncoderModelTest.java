@@ -2,6 +2,7 @@ package io.seedflow.core.model.encoder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.seedflow.core.error.TensorShapeMismatchException;
@@ -338,5 +339,43 @@ class EncoderModelTest {
                 .hasMessageContaining("0..99");
         Batch dense = new Batch(new float[16], new int[1], 1, 16);
         assertThatThrownBy(() -> model.logits(p, dense)).hasMessageContaining("takes token batches");
+    }
+
+    @Test
+    void aCosineEncodersHeadReadsThePooledEmbeddingScaledToUnitLength() {
+        EncoderSpec plain = EncoderSpec.parse(SMALL);
+        EncoderSpec cosine = plain.withCosine(true);
+        ParameterSet p = new EncoderModel(plain).initialize(3);
+        Batch b = batch(plain, 8, 5, 16, 2);
+        float[] pooled = new EncoderModel(plain).embeddings(p, b);
+        float[] unit = new EncoderModel(cosine).embeddings(p, b);
+        int h = plain.hidden();
+        for (int e = 0; e < 3; e++) {
+            double length = 0;
+            double unitLength = 0;
+            for (int i = 0; i < h; i++) {
+                length += (double) pooled[e * h + i] * pooled[e * h + i];
+                unitLength += (double) unit[e * h + i] * unit[e * h + i];
+            }
+            assertThat(unitLength).isCloseTo(1.0, within(1e-5));
+            for (int i = 0; i < h; i++) {
+                assertThat((double) unit[e * h + i]).isCloseTo(pooled[e * h + i] / Math.sqrt(length), within(1e-6));
+            }
+        }
+        // the logits and the exact head's features are those of the unit-length embeddings, in every pass
+        EncoderModel model = new EncoderModel(cosine);
+        float[] logits = model.logits(p, b).clone();
+        int head = cosine.headTensor();
+        for (int e = 0; e < 3; e++) {
+            for (int c = 0; c < cosine.classes(); c++) {
+                double expected = p.tensor(head + 1)[c];
+                for (int i = 0; i < h; i++) {
+                    expected += (double) unit[e * h + i] * p.tensor(head)[i * cosine.classes() + c];
+                }
+                assertThat((double) logits[c * 3 + e]).isCloseTo(expected, within(1e-4));
+            }
+        }
+        LossSums sums = model.perturbedLossSums(p, b, 9L, 0f, null);
+        assertThat(sums.plus()).isEqualTo(model.lossSum(p, b));
     }
 }

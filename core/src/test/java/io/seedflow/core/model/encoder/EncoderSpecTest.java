@@ -28,4 +28,21 @@ class EncoderSpecTest {
                 .isInstanceOf(InvalidConfigurationException.class)
                 .hasMessageContaining("encoder:bert-L1-H8-A2-F16-V50-P32:2:64").hasMessageContaining("1..32");
     }
+
+    @Test
+    void theCosineFlagIsTheLastPieceAndChangesNoTensor() {
+        EncoderSpec cosine = EncoderSpec.parse("encoder:all-minilm-l6-v2:2:64:cosine");
+        assertThat(cosine.cosine()).isTrue();
+        assertThat(cosine.maxTokens()).isEqualTo(64);
+        assertThat(cosine.toText()).isEqualTo("encoder:all-minilm-l6-v2:2:64:cosine");
+        assertThat(EncoderSpec.parse("encoder:all-minilm-l6-v2:2:cosine").toText())
+                .isEqualTo("encoder:all-minilm-l6-v2:2:cosine");
+        assertThat(cosine.tensorSpecs()).isEqualTo(EncoderSpec.parse("encoder:all-minilm-l6-v2:2:64").tensorSpecs());
+        assertThat(cosine).isNotEqualTo(EncoderSpec.parse("encoder:all-minilm-l6-v2:2:64"));
+        for (String bad : new String[] {"encoder:all-minilm-l6-v2:2:cosine:64", "encoder:all-minilm-l6-v2:2:COSINE",
+                "encoder:all-minilm-l6-v2:2:64:cosine:cosine", "encoder:all-minilm-l6-v2:2:64:cos"}) {
+            assertThatThrownBy(() -> EncoderSpec.parse(bad)).as(bad).isInstanceOf(InvalidConfigurationException.class)
+                    .hasMessageContaining(bad).hasMessageNotContaining("\n");
+        }
+    }
 }
