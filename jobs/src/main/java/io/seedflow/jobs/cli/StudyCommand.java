@@ -38,10 +38,17 @@ public final class StudyCommand implements Callable<Integer> {
     @Option(names = "--methods", split = ",", description = "Subset of: zo-sgd, sparse-magnitude, sparse-random, subspace, "
             + "sparse+subspace, zo-sign, zo-momentum, zo-conservative, backprop (default: all); for an encoder, "
             + "view/method pairs: offline/{untrained-head, linear-probe, mezo-all, mezo-no-embeddings, sparse-mezo, "
-            + "subspace, hybrid}, prequential/{frozen-after-70, head-only, hybrid, hybrid-top1 (ZO on the top block "
+            + "subspace, hybrid}, prequential/{zero-shot (the initial head, never trained), frozen-after-70, head-only, "
+            + "hybrid, hybrid-top1 (ZO on the top block "
             + "only), full-zo, lora-r8, lora-r4 (the exact head and ZO on rank-8/4 LoRA adapters of the query and value "
             + "projections, the ZO rate chosen on the validation slice)}.")
     List<String> methods;
+
+    @Option(names = "--class-descriptions", split = "\\|", description = "For an encoder whose spec ends in :cosine: one "
+            + "description per class in class order, '|'-separated (e.g. \"a personal or work email|unsolicited bulk "
+            + "advertising email\"); every run's head starts as 20 x their unit-length embeddings (prototypes), and "
+            + "prequential/zero-shot scores them untrained.")
+    List<String> classDescriptions;
 
     @Option(names = "--steps", defaultValue = "12000", description = "ZO-SGD steps; sets the forward budget (default ${DEFAULT-VALUE}).")
     long steps;
@@ -121,7 +128,7 @@ public final class StudyCommand implements Callable<Integer> {
                 lr != null ? lr : Defaults.TEXT_ZO_LR,
                 epsilon != null ? epsilon : TrainerSettings.EPSILON.defaultValue().orElseThrow(), sparsity, subspaceTensors,
                 window != null ? window : Defaults.TEXT_SUBSPACE_WINDOW, threshold,
-                headLearningRate);
+                headLearningRate, classDescriptions != null ? classDescriptions : List.of());
         if (headLearningRate != null && !(headLearningRate > 0)) {
             throw new InvalidConfigurationException("--head-learning-rate", headLearningRate, "must be > 0");
         }

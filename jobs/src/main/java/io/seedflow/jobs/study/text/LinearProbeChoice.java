@@ -8,19 +8,19 @@ import java.util.Locale;
 
 /**
  * The linear probe's learning rate and weight decay, chosen on a time-ordered validation slice: for every pair of
- * the grid a head (seed 1) trains one epoch on the older part of the training mails and is scored (F1, spam
+ * the grid a head (seed 1's initial head) trains one epoch on the older part of the training mails and is scored (F1, spam
  * positive) on the newest {@code validationShare} of them; the best pair wins (ties: the earlier in the grid).
  */
 public record LinearProbeChoice(float rate, float decay, double validationF1) {
-    static LinearProbeChoice choose(EncoderSpec spec, LabeledDataset trainEmbeddings, double validationShare,
-            int batch, float[] rates, float[] decays, PrintStream log) {
+    static LinearProbeChoice choose(EncoderSpec spec, InitialHead init, LabeledDataset trainEmbeddings,
+            double validationShare, int batch, float[] rates, float[] decays, PrintStream log) {
         int fit = (int) Math.floor(trainEmbeddings.count() * (1 - validationShare));
         LabeledDataset older = trainEmbeddings.slice(0, fit);
         LabeledDataset newest = trainEmbeddings.slice(fit, trainEmbeddings.count() - fit);
         LinearProbeChoice best = null;
         for (float rate : rates) {
             for (float decay : decays) {
-                LinearHead head = new LinearHead(spec, 1, decay);
+                LinearHead head = new LinearHead(spec, init, decay);
                 trainOneEpoch(head, older, batch, rate, 1);
                 double f1 = head.evaluate(newest).f1(TextStudy.SPAM);
                 if (best == null || f1 > best.validationF1()) {

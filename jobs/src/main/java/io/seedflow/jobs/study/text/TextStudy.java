@@ -8,6 +8,7 @@ import io.seedflow.core.model.encoder.EncoderSpec;
 import io.seedflow.core.model.lora.LoraSpec;
 import io.seedflow.core.session.BackendFactory;
 import io.seedflow.core.session.TrainingSession;
+import io.seedflow.core.tensor.ParameterSet;
 import io.seedflow.core.zo.SparsityOptions;
 import io.seedflow.core.zo.SubspaceOptions;
 import io.seedflow.core.zo.ZoOptions;
@@ -25,9 +26,14 @@ public final class TextStudy {
     /** A view of the study. */
     public enum View { offline, prequential }
 
-    /** What every run of a study shares. {@code headLearningRate} null: chosen by the linear probe's validation. */
+    /**
+     * What every run of a study shares. {@code headLearningRate} null: chosen by the linear probe's validation.
+     * {@code classDescriptions} empty: every run starts from the encoder's random head of its seed; else from
+     * prototypes of those descriptions ({@link InitialHead#prototypes}).
+     */
     public record Settings(EncoderSpec spec, int batch, double zoLearningRate, float epsilon, double sparsity,
-            List<String> subspaceTensors, int subspaceWindow, double subspaceThreshold, Double headLearningRate) {
+            List<String> subspaceTensors, int subspaceWindow, double subspaceThreshold, Double headLearningRate,
+            List<String> classDescriptions) {
     }
 
     /** One run: F1 with spam (class 1) positive, accuracy, and, for the prequential view, every prediction. */
@@ -54,6 +60,7 @@ public final class TextStudy {
     private final LabeledDataset embeddings;
     private final PrintStream log;
     private LinearProbeChoice probe;
+    private InitialHead prototypes;
     private final java.util.Map<String, Double> chosenZoRates = new java.util.HashMap<>();
 
     public TextStudy(Settings settings, SpamAssassinTokens corpus, LabeledDataset embeddings, PrintStream log) {
@@ -67,13 +74,25 @@ public final class TextStudy {
         return view == View.offline
                 ? List.of("untrained-head", "linear-probe", "mezo-all", "mezo-no-embeddings", "sparse-mezo",
                         "subspace", "hybrid")
-                : List.of("frozen-after-70", "head-only", "hybrid", "hybrid-top1", "full-zo", "lora-r8", "lora-r4");
+                : List.of("zero-shot", "frozen-after-70", "head-only", "hybrid", "hybrid-top1", "full-zo", "lora-r8",
+                        "lora-r4");
+    }
+
+    /** The head a run of {@code seed} starts from: the prototypes of the class descriptions, or the seed's. */
+    InitialHead initialHead(long seed) {
+        if (settings.classDescriptions().isEmpty()) {
+            return InitialHead.ofSeed(settings.spec(), seed);
+        }
+        if (prototypes == null) {
+            prototypes = InitialHead.prototypes(settings.spec(), settings.classDescriptions());
+        }
+        return prototypes;
     }
 
     /** The linear probe's learning rate and weight decay (chosen once, on the validation slice, seed 1). */
     public LinearProbeChoice probe() {
         if (probe == null) {
-            probe = LinearProbeChoice.choose(settings.spec(), embeddings.slice(0, corpus.trainCount()),
+            probe = LinearProbeChoice.choose(settings.spec(), initialHead(1), embeddings.slice(0, corpus.trainCount()),
                     VALIDATION_SHARE, settings.batch(), PROBE_RATES, PROBE_DECAYS, log);
         }
         return probe;
@@ -99,11 +118,11 @@ public final class TextStudy {
         LabeledDataset testEmb = embeddings.slice(corpus.trainCount(), corpus.all().count() - corpus.trainCount());
         switch (method) {
             case "untrained-head" -> {
-                return done(View.offline, method, seed, new LinearHead(settings.spec(), seed, 0f).evaluate(testEmb),
+                return done(View.offline, method, seed, new LinearHead(settings.spec(), initialHead(seed), 0f).evaluate(testEmb),
                         0, t0, null);
             }
             case "linear-probe" -> {
-                LinearHead head = new LinearHead(settings.spec(), seed, probe().decay());
+                LinearHead head = new LinearHead(settings.spec(), initialHead(seed), probe().decay());
                 long steps = LinearProbeChoice.trainOneEpoch(head, trainEmb, settings.batch(), probe().rate(), seed);
                 return done(View.offline, method, seed, head.evaluate(testEmb), steps, t0, null);
             }
@@ -128,7 +147,7 @@ public final class TextStudy {
     private Run prequential(String method, long seed, long t0) {
         int n = corpus.all().count();
         int[] predicted = new int[n];
-        int learnUntil = method.equals("frozen-after-70") ? corpus.trainCount() : n;
+        int learnUntil = method.equals("frozen-after-70") ? corpus.trainCount() : method.equals("zero-shot") ? 0 : n;
         long learned = stream(method, seed, zoRate(method), n, learnUntil, predicted, t0);
         Evaluation last30 = Evaluation.ofPredictions(predicted, corpus.all().labels(), corpus.trainCount(), n, 2);
         return done(View.prequential, method, seed, last30, learned, t0, predicted);
@@ -142,8 +161,8 @@ public final class TextStudy {
             long t0) {
         long steps = (until + settings.batch() - 1) / settings.batch();
         StreamLearner learner = switch (method) {
-            case "frozen-after-70", "head-only" -> StreamLearner.head(new LinearHead(settings.spec(), seed, 0f),
-                    embeddings, headRate());
+            case "zero-shot", "frozen-after-70", "head-only" -> StreamLearner.head(
+                    new LinearHead(settings.spec(), initialHead(seed), 0f), embeddings, headRate());
             default -> StreamLearner.session(session(method, seed, steps, zoRate), corpus.all());
         };
         long learned = 0;
@@ -167,7 +186,7 @@ public final class TextStudy {
      * of them; chosen once per method. The test part (the last 30%) is never seen.
      */
     double zoRate(String method) {
-        if (!method.startsWith("lora-")) {
+        if (!method.startsWith("lora-")) { // the head methods take no ZO rate either
             return settings.zoLearningRate();
         }
         Double chosen = chosenZoRates.get(method);
@@ -230,7 +249,12 @@ public final class TextStudy {
         ZoOptions zo = ZoOptions.builder().learningRate(zoRate).epsilon(settings.epsilon())
                 .totalSteps(steps).runSeed(seed).sparsity(sparsity).subspace(subspace).headLearningRate(headRate)
                 .build();
-        return TrainingSession.fresh("text-study", spec, zo, seed, BackendFactory.cpu()).session();
+        if (settings.classDescriptions().isEmpty()) {
+            return TrainingSession.fresh("text-study", spec, zo, seed, BackendFactory.cpu()).session();
+        }
+        ParameterSet params = spec.newModel().initialize(seed);
+        initialHead(seed).copyInto(params, spec.headTensors());
+        return TrainingSession.resume("text-study", spec, zo, params, "prototypes", 0, BackendFactory.cpu());
     }
 
     private void progress(String method, long step, long steps, long t0) {

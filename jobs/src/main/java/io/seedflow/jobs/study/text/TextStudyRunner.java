@@ -38,7 +38,8 @@ public final class TextStudyRunner {
             List<Job> dear = new ArrayList<>();
             for (TextStudy.View v : List.of(TextStudy.View.prequential, TextStudy.View.offline)) {
                 for (String m : TextStudy.methods(v)) {
-                    boolean headOnly = List.of("untrained-head", "linear-probe", "frozen-after-70", "head-only")
+                    boolean headOnly = List.of("untrained-head", "linear-probe", "zero-shot", "frozen-after-70",
+                            "head-only")
                             .contains(m);
                     (headOnly ? cheap : dear).add(new Job(v, m));
                 }
