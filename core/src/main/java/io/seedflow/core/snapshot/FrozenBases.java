@@ -89,14 +89,14 @@ public final class FrozenBases {
             }
             return snapshot;
         }
+        if (declared.isEmpty()) {
+            throw new SnapshotIntegrityException("snapshot " + snapshot.sha256() + " names frozen base '"
+                    + SafetensorsFormat.printable(id) + "', but its model spec '" + SafetensorsFormat.printable(snapshot.modelSpec())
+                    + "' declares none");
+        }
         if (!id.matches("[0-9a-f]{64}")) {
             throw new SnapshotIntegrityException("snapshot " + snapshot.sha256() + ": " + SafetensorsFormat.KEY_FROZEN_BASE
                     + " must be a SHA-256 (64 lower-case hex digits), got '" + SafetensorsFormat.printable(id) + "'");
-        }
-        if (declared.isEmpty()) {
-            throw new SnapshotIntegrityException("snapshot " + snapshot.sha256() + " names frozen base " + id
-                    + ", but its model spec '" + SafetensorsFormat.printable(snapshot.modelSpec())
-                    + "' declares none");
         }
         FrozenBase base = load(id, uriBeside(snapshotUri, id), reader, snapshot.sha256());
         if (!base.tensors().specs().equals(declared)) {
