@@ -22,7 +22,8 @@ public final class EncodedSnapshot {
     private final ParameterSet weights;
     private final String sha256;
     private final long sizeBytes;
-    private final String weightsSha256;
+    /** Computed on first use (a frozen base's file never needs it); the same value whichever thread computes it. */
+    private volatile String weightsSha256;
 
     private EncodedSnapshot(String modelId, long step, String modelSpec, ParameterSet weights, String sha256,
             long sizeBytes) {
@@ -32,7 +33,6 @@ public final class EncodedSnapshot {
         this.weights = weights;
         this.sha256 = sha256;
         this.sizeBytes = sizeBytes;
-        this.weightsSha256 = weights.weightsSha256();
     }
 
     /** Takes {@code params} (copied) as the snapshot of {@code modelId} at {@code step}; hashes the file it encodes to. */
@@ -91,7 +91,12 @@ public final class EncodedSnapshot {
 
     /** SHA-256 of the weights alone (update-log spec §1). */
     public String weightsSha256() {
-        return weightsSha256;
+        String sha = weightsSha256;
+        if (sha == null) {
+            sha = weights.weightsSha256();
+            weightsSha256 = sha;
+        }
+        return sha;
     }
 
     /** Counts what is written and keeps nothing. */

@@ -22,12 +22,23 @@ public final class FrozenBases {
     public static final String MODEL_ID = "frozen-base";
     /** Bases kept in memory at once (each may be the 90 MB body of a pretrained encoder). */
     private static final int KEPT = 4;
-    private static final Map<String, FrozenBase> KEPT_BY_ID = new LinkedHashMap<>(8, 0.75f, true) {
+    private static final Map<String, Kept> KEPT_BY_ID = new LinkedHashMap<>(8, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, FrozenBase> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Kept> eldest) {
             return size() > KEPT;
         }
     };
+
+    /** A base this process keeps, and its file once encoded (a store asks for it with every snapshot it stores). */
+    private static final class Kept {
+        final FrozenBase base;
+        EncodedSnapshot file;
+
+        Kept(FrozenBase base, EncodedSnapshot file) {
+            this.base = base;
+            this.file = file;
+        }
+    }
 
     private FrozenBases() {
     }
@@ -37,11 +48,8 @@ public final class FrozenBases {
      * once here. Kept, so that the snapshots naming it load without reading it back.
      */
     public static FrozenBase of(ParameterSet tensors) {
-        FrozenBase base = new FrozenBase(tensors, encoded(tensors).sha256());
-        synchronized (KEPT_BY_ID) {
-            FrozenBase kept = KEPT_BY_ID.putIfAbsent(base.sha256(), base);
-            return kept != null ? kept : base;
-        }
+        EncodedSnapshot file = encoded(tensors);
+        return keep(new FrozenBase(tensors, file.sha256()), file);
     }
 
     /** Drops the base {@code id} from the bases this process keeps: the next snapshot naming it reads it again. */
@@ -51,13 +59,34 @@ public final class FrozenBases {
         }
     }
 
-    /** The base's file, to store. */
+    /** The base's file, to store: encoded (and hashed) once per kept base, not with every snapshot stored. */
     public static EncodedSnapshot encoded(FrozenBase base) {
-        return encoded(base.tensors());
+        synchronized (KEPT_BY_ID) {
+            Kept kept = KEPT_BY_ID.get(base.sha256());
+            if (kept != null && kept.file != null) {
+                return kept.file;
+            }
+        }
+        EncodedSnapshot file = encoded(base.tensors());
+        synchronized (KEPT_BY_ID) {
+            Kept kept = KEPT_BY_ID.get(base.sha256());
+            if (kept != null) {
+                kept.file = file;
+            }
+        }
+        return file;
     }
 
     private static EncodedSnapshot encoded(ParameterSet tensors) {
         return EncodedSnapshot.ofImmutable(MODEL_ID, 0, "", tensors);
+    }
+
+    /** {@code base} kept under its id (with its file, if known), or the base already kept there. */
+    private static FrozenBase keep(FrozenBase base, EncodedSnapshot file) {
+        synchronized (KEPT_BY_ID) {
+            Kept kept = KEPT_BY_ID.putIfAbsent(base.sha256(), new Kept(base, file));
+            return kept != null ? kept.base : base;
+        }
     }
 
     /**
@@ -122,9 +151,9 @@ public final class FrozenBases {
 
     private static FrozenBase load(String id, String uri, SnapshotReader reader, String namedBy) {
         synchronized (KEPT_BY_ID) {
-            FrozenBase kept = KEPT_BY_ID.get(id);
+            Kept kept = KEPT_BY_ID.get(id);
             if (kept != null) {
-                return kept;
+                return kept.base;
             }
         }
         Snapshot file;
@@ -137,10 +166,6 @@ public final class FrozenBases {
         if (file.parameters().base() != null || file.metadata().containsKey(SafetensorsFormat.KEY_FROZEN_BASE)) {
             throw new SnapshotIntegrityException("frozen base " + id + " at " + uri + " names a base of its own");
         }
-        FrozenBase base = new FrozenBase(file.parameters(), id);
-        synchronized (KEPT_BY_ID) {
-            FrozenBase kept = KEPT_BY_ID.putIfAbsent(id, base);
-            return kept != null ? kept : base;
-        }
+        return keep(new FrozenBase(file.parameters(), id), null);
     }
 }

@@ -36,7 +36,7 @@ public final class SnapshotStore implements SnapshotRepository {
 
     @Override
     public String storeFile(EncodedSnapshot snapshot) {
-        return writeFile(snapshot).path().toUri().toString();
+        return writeFile(snapshot).toUri().toString();
     }
 
     /** Reads a snapshot file by a {@code file:} URI or a plain path ({@link #readFile(Path, String)}). */
@@ -69,26 +69,29 @@ public final class SnapshotStore implements SnapshotRepository {
      */
     public Ref write(EncodedSnapshot snapshot) {
         store(snapshot);
-        return writeFile(snapshot);
+        return new Ref(fileOf(snapshot), snapshot.sha256(), snapshot.sizeBytes(), snapshot.weightsSha256(),
+                snapshot.step());
     }
 
-    private Ref writeFile(EncodedSnapshot snapshot) {
-        String sha = snapshot.sha256();
-        String modelId = snapshot.modelId();
-        long step = snapshot.step();
+    private Path fileOf(EncodedSnapshot snapshot) {
+        return dir.resolve(snapshot.sha256() + ".safetensors");
+    }
+
+    private Path writeFile(EncodedSnapshot snapshot) {
         try {
             Files.createDirectories(dir);
-            Path target = dir.resolve(sha + ".safetensors");
+            Path target = fileOf(snapshot);
             if (!Files.exists(target)) {
-                Path tmp = Files.createTempFile(dir, sha, ".tmp");
+                Path tmp = Files.createTempFile(dir, snapshot.sha256(), ".tmp");
                 try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp))) {
                     snapshot.writeTo(out);
                 }
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
-            return new Ref(target, sha, snapshot.sizeBytes(), snapshot.weightsSha256(), step);
+            return target;
         } catch (IOException e) {
-            throw new UncheckedIOException("writing snapshot of model '" + modelId + "' step " + step + " to " + dir, e);
+            throw new UncheckedIOException("writing snapshot of model '" + snapshot.modelId() + "' step "
+                    + snapshot.step() + " to " + dir, e);
         }
     }
 
